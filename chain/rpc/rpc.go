@@ -159,7 +159,7 @@ func (c *Client) Tip(ctx context.Context) (chain.Tip, error) {
 		Blocks        int64  `json:"blocks"`
 		BestBlockHash string `json:"bestblockhash"`
 	}
-	if err := c.raw(ctx, "getblockchaininfo", &info); err != nil {
+	if err := c.Call(ctx, "getblockchaininfo", &info); err != nil {
 		return chain.Tip{}, fmt.Errorf("rpc: getblockchaininfo: %w", err)
 	}
 	h, err := chainhash.NewHashFromStr(info.BestBlockHash)
@@ -246,7 +246,7 @@ func (c *Client) SendTx(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, er
 		return chainhash.Hash{}, fmt.Errorf("rpc: serialize %s: %w", txid, err)
 	}
 	var got string
-	if err := c.raw(ctx, "sendrawtransaction", &got, hex.EncodeToString(buf.Bytes())); err != nil {
+	if err := c.Call(ctx, "sendrawtransaction", &got, hex.EncodeToString(buf.Bytes())); err != nil {
 		if isRPC(err, btcjson.ErrRPCDeserialization, btcjson.ErrRPCVerify,
 			btcjson.ErrRPCTxRejected, btcjson.ErrRPCTxAlreadyInChain, btcjson.ErrRPCInvalidParameter) {
 			return chainhash.Hash{}, fmt.Errorf("rpc: send %s: %w: %w", txid, chain.ErrRejected, err)
@@ -364,8 +364,10 @@ func (c *Client) getBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBl
 	return mb, nil
 }
 
-// raw sends method with params and decodes the result into out.
-func (c *Client) raw(ctx context.Context, method string, out any, params ...any) error {
+// Call sends method with params and decodes the result into out: for the
+// node-specific calls the Backend does not cover (the devnet's faucet, btcd's
+// invalidateblock).
+func (c *Client) Call(ctx context.Context, method string, out any, params ...any) error {
 	ps := make([]json.RawMessage, len(params))
 	for i, p := range params {
 		b, err := json.Marshal(p)

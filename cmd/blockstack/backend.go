@@ -4,6 +4,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/chain/rpc"
 )
 
 // backendFlags say which Bitcoin node a command talks to. The defaults are
@@ -33,4 +36,27 @@ func addBackendFlags(root *cobra.Command) {
 
 func (f backendFlags) String() string {
 	return fmt.Sprintf("%s node at %s", f.network, f.rpcAddr)
+}
+
+// openBackend connects to the node the global flags name. The caller
+// closes it.
+func openBackend(cmd *cobra.Command) (*rpc.Client, error) {
+	params, err := chain.NetworkParams(backendOpts.network)
+	if err != nil {
+		return nil, err
+	}
+	c, err := rpc.New(rpc.Config{
+		Host:   backendOpts.rpcAddr,
+		User:   backendOpts.rpcUser,
+		Pass:   backendOpts.rpcPass,
+		Params: params,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", backendOpts, err)
+	}
+	if err := c.CheckNetwork(cmd.Context()); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: %w", backendOpts, err)
+	}
+	return c, nil
 }

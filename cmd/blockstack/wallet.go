@@ -1,0 +1,277 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/wallet"
+)
+
+// defaultFeeRate is the fee rate of `wallet send`, in sat/vB.
+const defaultFeeRate = 10
+
+func newWalletCmd() *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "wallet",
+		Short: "Keys, addresses and bitcoin of a Blockstack user",
+		Long: `wallet manages a wallet file: a BIP39 mnemonic (or one imported WIF key)
+from which the owner keys (m/888'/0'/i') and the payment key
+(m/44'/coin'/0'/0/0) are derived. Balances come from scanning the node's
+blocks, so any node works, without a node-side wallet. The file holds the
+keys unencrypted (mode 0600).`,
+	}
+	cmd.PersistentFlags().StringVar(&path, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
+	cmd.AddCommand(
+		newWalletCreateCmd(&path),
+		newWalletShowCmd(&path),
+		newWalletBalanceCmd(&path),
+		newWalletSendCmd(&path),
+		newWalletFaucetCmd(&path),
+	)
+	return cmd
+}
+
+// walletPath is the --wallet flag, or the network's default wallet file.
+func walletPath(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(defaultDataDir(backendOpts.network), "wallet.json")
+}
+
+func openWallet(flag string) (*wallet.Wallet, error) {
+	w, err := wallet.Open(walletPath(flag))
+	if errors.Is(err, wallet.ErrNoWallet) {
+		return nil, fmt.Errorf("%w (create one with `blockstack wallet create`)", err)
+	}
+	return w, err
+}
+
+func newWalletCreateCmd(path *string) *cobra.Command {
+	var opts wallet.CreateOptions
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a wallet file for --network, from a new or given mnemonic or a WIF key",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Network = backendOpts.network
+			w, err := wallet.Create(walletPath(*path), opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "created %s\n", w.Path())
+			if opts.Mnemonic == "" && opts.WIF == "" {
+				fmt.Fprintf(out, "mnemonic: %s\n", w.Mnemonic())
+				fmt.Fprintln(out, "Write the mnemonic down: it is the only backup of these keys.")
+			}
+			return printKeys(out, w)
+		},
+	}
+	f := cmd.Flags()
+	// --file is the name this command had first; it sets the same path.
+	f.StringVar(path, "file", "", "wallet file (same as --wallet)")
+	f.StringVar(&opts.Mnemonic, "mnemonic", "", "restore this BIP39 mnemonic instead of generating one")
+	f.StringVar(&opts.WIF, "wif", "", "import this single WIF key instead of a mnemonic")
+	f.Int64Var(&opts.Birthday, "birthday", 0, "first block height that can hold the wallet's outputs")
+	f.IntVar(&opts.OwnerKeys, "owner-keys", 1, "owner keys to derive and watch")
+	return cmd
+}
+
+func newWalletShowCmd(path *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show",
+		Short: "Show the wallet's network and addresses",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, err := openWallet(*path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wallet %s\n", w.Path())
+			return printKeys(cmd.OutOrStdout(), w)
+		},
+	}
+}
+
+// walletKey is one of the wallet's keys as the commands list them.
+type walletKey struct {
+	role string
+	path string
+	key  *wallet.Key
+}
+
+// walletKeys lists the payment key, then the owner keys. A WIF wallet's
+// single key is listed once.
+func walletKeys(w *wallet.Wallet) []walletKey {
+	imported := w.Mnemonic() == ""
+	pathOf := func(p []uint32) string {
+		if imported {
+			return "imported"
+		}
+		return wallet.FormatPath(p)
+	}
+	pay := w.PaymentKey()
+	keys := []walletKey{{"payment", pathOf(wallet.PaymentPath(w.Params())), pay}}
+	for i, k := range w.OwnerKeys() {
+		if k == pay {
+			keys[0].role = "payment, owner 0"
+			continue
+		}
+		keys = append(keys, walletKey{fmt.Sprintf("owner %d", i), pathOf(wallet.OwnerPath(uint32(i))), k})
+	}
+	return keys
+}
+
+func printKeys(out io.Writer, w *wallet.Wallet) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "network\t%s\n", w.Network())
+	for _, k := range walletKeys(w) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.role, k.path, k.key.Address())
+	}
+	return tw.Flush()
+}
+
+func newWalletBalanceCmd(path *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "balance",
+		Short: "Scan the node's blocks and show the wallet's balance, per address",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, err := openWallet(*path)
+			if err != nil {
+				return err
+			}
+			b, err := openBackend(cmd)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			tip, err := w.Sync(cmd.Context(), b)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s wallet synced to height %d (%s)\n", w.Network(), tip.Height, tip.Hash)
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "key\taddress\tspendable\timmature\tlocked\tincoming\t")
+			row := func(role, addr string, bal wallet.Balance) {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", role, addr, bal.Spendable, bal.Immature, bal.Locked, bal.Incoming)
+			}
+			for _, k := range walletKeys(w) {
+				row(k.role, k.key.Address().String(), w.BalanceOf(k.key))
+			}
+			row("total", "", w.Balance())
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "amounts in satoshis; locked: spent by unconfirmed transactions of this wallet; incoming: their change")
+			return nil
+		},
+	}
+}
+
+func newWalletSendCmd(path *string) *cobra.Command {
+	var feeRate int64
+	cmd := &cobra.Command{
+		Use:   "send ADDRESS AMOUNT_SATS",
+		Short: "Pay an address from the payment key",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := openWallet(*path)
+			if err != nil {
+				return err
+			}
+			params := w.Params()
+			// DecodeAddress reports another network's address as an
+			// unknown type: say which network was expected.
+			addr, err := btcutil.DecodeAddress(args[0], params)
+			if err != nil {
+				return fmt.Errorf("%q is not a %s address: %w", args[0], w.Network(), err)
+			}
+			if !addr.IsForNet(params) {
+				return fmt.Errorf("%q is not a %s address", args[0], w.Network())
+			}
+			script, err := txscript.PayToAddrScript(addr)
+			if err != nil {
+				return fmt.Errorf("address %s: %w", args[0], err)
+			}
+			amount, err := strconv.ParseInt(args[1], 10, 64)
+			if err != nil {
+				return fmt.Errorf("amount %q: %w", args[1], err)
+			}
+			if amount < wallet.DustLimit {
+				return fmt.Errorf("amount %d sat is below the dust limit %d", amount, wallet.DustLimit)
+			}
+
+			b, err := openBackend(cmd)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if _, err := w.Sync(cmd.Context(), b); err != nil {
+				return err
+			}
+			tx, err := w.BuildTx(wallet.TxRequest{
+				From:        w.PaymentKey(),
+				Outputs:     []*wire.TxOut{wire.NewTxOut(amount, script)},
+				ChangeIndex: wallet.AppendChange,
+				FeeRate:     feeRate,
+			})
+			if err != nil {
+				return err
+			}
+			txid, err := w.Send(cmd.Context(), b, tx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "sent %s (%d bytes at %d sat/vB)\n", txid, tx.SerializeSize(), feeRate)
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&feeRate, "fee-rate", defaultFeeRate, "fee rate in sat/vB")
+	return cmd
+}
+
+func newWalletFaucetCmd(path *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "faucet [AMOUNT_SATS]",
+		Short: "Devnet only: have the devnet's faucet pay the wallet's payment address (default 1 BTC)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			amount := int64(btcutil.SatoshiPerBitcoin)
+			if len(args) == 1 {
+				var err error
+				if amount, err = strconv.ParseInt(args[0], 10, 64); err != nil {
+					return fmt.Errorf("amount %q: %w", args[0], err)
+				}
+			}
+			w, err := openWallet(*path)
+			if err != nil {
+				return err
+			}
+			b, err := openBackend(cmd)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			addr := w.PaymentKey().Address().EncodeAddress()
+			var txid string
+			if err := b.Call(cmd.Context(), "faucet", &txid, addr, amount); err != nil {
+				return fmt.Errorf("faucet at %s (is it a devnet?): %w", backendOpts, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "faucet paid %d sat to %s in %s; the next block confirms it\n", amount, addr, txid)
+			return nil
+		},
+	}
+}
