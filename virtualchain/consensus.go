@@ -1,0 +1,108 @@
+package virtualchain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil"
+)
+
+// SerializeOp is the canonical text of one accepted operation that the
+// ops hash commits to (shared/spec/bns.md §4.1): the opcode character, a
+// colon, then the fields as netstrings ("len:value") joined by commas; the
+// length counts bytes; absent values are empty strings.
+func SerializeOp(opcode byte, fields ...string) string {
+	var b strings.Builder
+	b.WriteByte(opcode)
+	b.WriteByte(':')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(len(f)))
+		b.WriteByte(':')
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// OpsHash is the Merkle root of the sorted hex dsha256 digests of a block's
+// serialized operations; with none, of the digest of the empty string
+// (§4.2).
+func OpsHash(serialized []string) string {
+	leaves := make([]string, 0, max(len(serialized), 1))
+	for _, s := range serialized {
+		leaves = append(leaves, hex.EncodeToString(dsha256([]byte(s))))
+	}
+	if len(leaves) == 0 {
+		leaves = append(leaves, hex.EncodeToString(dsha256(nil)))
+	}
+	slices.Sort(leaves)
+	return MerkleRoot(leaves)
+}
+
+// SkipHeights are the earlier blocks whose consensus hashes the block at
+// height commits to: h−1, h−3, h−7, …, h−(2^i−1), not below first (§4.3).
+func SkipHeights(height, first int64) []int64 {
+	var hs []int64
+	for d := int64(1); height-d >= first; d = d*2 + 1 {
+		hs = append(hs, height-d)
+	}
+	return hs
+}
+
+// ConsensusHash is the block's consensus hash from its ops hash and the
+// consensus hashes of its SkipHeights, all lowercase hex: the first 16
+// bytes of hash160 of the Merkle root of them all, sorted as strings
+// (§4.4–5).
+func ConsensusHash(opsHash string, prior []string) string {
+	leaves := append(slices.Clone(prior), opsHash)
+	slices.Sort(leaves)
+	root, err := hex.DecodeString(MerkleRoot(leaves))
+	if err != nil {
+		panic("merkle root is not hex: " + err.Error()) // MerkleRoot returns hex
+	}
+	return hex.EncodeToString(btcutil.Hash160(root)[:16])
+}
+
+// MerkleRoot is virtualchain's Merkle root of hex leaves: each leaf is
+// decoded and byte-reversed, each level pairs neighbours with dsha256,
+// doubling the last of an odd count, and the root is reversed back and
+// hex-encoded. A single leaf is its own root. Leaves that are not hex are
+// a programming error.
+func MerkleRoot(leaves []string) string {
+	if len(leaves) == 0 {
+		panic("merkle root of no leaves")
+	}
+	level := make([][]byte, len(leaves))
+	for i, l := range leaves {
+		b, err := hex.DecodeString(l)
+		if err != nil {
+			panic("merkle leaf is not hex: " + l)
+		}
+		slices.Reverse(b)
+		level[i] = b
+	}
+	for len(level) > 1 {
+		if len(level)%2 == 1 {
+			level = append(level, level[len(level)-1])
+		}
+		next := make([][]byte, len(level)/2)
+		for i := range next {
+			next[i] = dsha256(append(slices.Clone(level[2*i]), level[2*i+1]...))
+		}
+		level = next
+	}
+	root := slices.Clone(level[0])
+	slices.Reverse(root)
+	return hex.EncodeToString(root)
+}
+
+func dsha256(b []byte) []byte {
+	h := sha256.Sum256(b)
+	h = sha256.Sum256(h[:])
+	return h[:]
+}
