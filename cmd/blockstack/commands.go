@@ -7,5 +7,8 @@ func subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		newDevnetCmd(),
 		newWalletCmd(),
+		newChainCmd(),
+		newTxCmd(),
+		newPriceCmd(),
 	}
 }

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+)
+
+// newTxCmd is `blockstack tx`: offline inspection of name operation
+// transactions.
+func newTxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tx",
+		Short: "Inspect Blockstack name operation transactions",
+	}
+	cmd.AddCommand(newTxDecodeCmd())
+	return cmd
+}
+
+func newTxDecodeCmd() *cobra.Command {
+	var senderHex string
+	cmd := &cobra.Command{
+		Use:   "decode <hex | ->",
+		Short: "Decode the name operation of a raw transaction (hex, or - for stdin) as JSON",
+		Long: `Decode prints the name operation a raw transaction carries, with every
+field named as in the BNS spec. The sender (the scriptPubKey of the output
+spent by the first input) is not in the transaction itself: give it with
+--sender-script to have it checked and printed; without it the sender is
+reported unknown.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			net, err := bns.NetworkByName(backendOpts.network)
+			if err != nil {
+				return err
+			}
+			tx, err := readTx(cmd.InOrStdin(), args[0])
+			if err != nil {
+				return err
+			}
+			var sender []byte
+			if senderHex != "" {
+				if sender, err = hex.DecodeString(senderHex); err != nil {
+					return fmt.Errorf("--sender-script: %w", err)
+				}
+			}
+			d, err := bns.Decode(tx, sender, net)
+			if err != nil {
+				return fmt.Errorf("transaction %s: %w", tx.TxHash(), err)
+			}
+			if sender == nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "sender unknown: pass --sender-script with the scriptPubKey spent by input 0 to check it")
+			}
+			fields, err := opFields(d, net)
+			if err != nil {
+				return err
+			}
+			fields["txid"] = tx.TxHash().String()
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false) // print '>' (NAME_TRANSFER) as itself
+			return enc.Encode(fields)
+		},
+	}
+	cmd.Flags().StringVar(&senderHex, "sender-script", "", "hex scriptPubKey of the output the first input spends (the operation's sender)")
+	return cmd
+}
+
+// readTx reads a hex transaction from arg, or from stdin when arg is "-".
+func readTx(stdin io.Reader, arg string) (*wire.MsgTx, error) {
+	text := arg
+	if arg == "-" {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read stdin: %w", err)
+		}
+		text = string(b)
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(text))
+	if err != nil {
+		return nil, fmt.Errorf("transaction hex: %w", err)
+	}
+	r := bytes.NewReader(raw)
+	var tx wire.MsgTx
+	if err := tx.Deserialize(r); err != nil {
+		return nil, fmt.Errorf("parse transaction: %w", err)
+	}
+	if r.Len() != 0 {
+		return nil, fmt.Errorf("parse transaction: %d bytes left over after it", r.Len())
+	}
+	return &tx, nil
+}
+
+// opFields names every field of a decoded operation as the spec does
+// (and as blockstack-core's name operation records did).
+func opFields(d *bns.Decoded, net *bns.Network) (map[string]any, error) {
+	f := map[string]any{
+		"op":            string(net.Magic[:]) + string(d.Op.Opcode()),
+		"opcode":        d.Op.OpName(),
+		"sender":        nil,
+		"address":       nil,
+		"sender_pubkey": nil,
+	}
+	if d.Sender != nil {
+		f["sender"] = hex.EncodeToString(d.Sender)
+		f["address"] = d.SenderAddress.EncodeAddress()
+		if d.SenderPubKey != nil {
+			f["sender_pubkey"] = hex.EncodeToString(d.SenderPubKey)
+		}
+	}
+	name := func(fqn string) {
+		f["name"] = fqn
+		if _, ns, err := bns.SplitName(fqn); err == nil {
+			f["namespace_id"] = ns
+		}
+	}
+	recipient := func(addr btcutil.Address) error {
+		script, err := txscript.PayToAddrScript(addr)
+		if err != nil {
+			return err
+		}
+		f["recipient"] = hex.EncodeToString(script)
+		f["recipient_address"] = addr.EncodeAddress()
+		return nil
+	}
+	burn := func(addr btcutil.Address, fee int64) {
+		f["burn_address"] = addr.EncodeAddress()
+		f["fee"] = fee
+	}
+	registration := func(r *bns.NameRegistration) error {
+		name(r.Name)
+		f["value_hash"] = nil
+		if !r.NameOnly {
+			f["value_hash"] = r.ValueHash.String()
+		}
+		return recipient(r.Recipient)
+	}
+
+	switch op := d.Op.(type) {
+	case *bns.NamePreorder:
+		f["preorder_hash"] = op.PreorderHash.String()
+		f["consensus_hash"] = op.ConsensusHash.String()
+		burn(op.BurnAddress, op.Fee)
+	case *bns.NameRegistration:
+		if err := registration(op); err != nil {
+			return nil, err
+		}
+		// What the matching NAME_PREORDER must have committed to.
+		if d.Sender != nil {
+			h, err := bns.PreorderHash(op.Name, d.Sender, op.Recipient)
+			if err != nil {
+				return nil, err
+			}
+			f["preorder_hash"] = h.String()
+		}
+	case *bns.NameRenewal:
+		if err := registration(&op.NameRegistration); err != nil {
+			return nil, err
+		}
+		burn(op.BurnAddress, op.Fee)
+	case *bns.NameUpdate:
+		f["name_consensus_hash"] = op.NameConsensusHash.String()
+		f["value_hash"] = op.ValueHash.String()
+	case *bns.NameTransfer:
+		f["disposition"] = string(op.Disposition())
+		f["keep_data"] = op.KeepData
+		f["name_hash128"] = op.NameHash128.String()
+		f["consensus_hash"] = op.ConsensusHash.String()
+		if err := recipient(op.Recipient); err != nil {
+			return nil, err
+		}
+	case *bns.NameRevoke:
+		name(op.Name)
+	case *bns.NameImport:
+		name(op.Name)
+		f["value_hash"] = op.ValueHash.String()
+		if err := recipient(op.Recipient); err != nil {
+			return nil, err
+		}
+	case *bns.NamespacePreorder:
+		f["preorder_hash"] = op.PreorderHash.String()
+		f["consensus_hash"] = op.ConsensusHash.String()
+		burn(net.BurnAddress(), op.Fee)
+	case *bns.NamespaceReveal:
+		f["namespace_id"] = op.NamespaceID
+		f["lifetime"] = op.Lifetime
+		f["coeff"] = op.Coeff
+		f["base"] = op.Base
+		buckets := make([]int, len(op.Buckets))
+		for i, b := range op.Buckets {
+			buckets[i] = int(b)
+		}
+		f["buckets"] = buckets
+		f["nonalpha_discount"] = op.NonalphaDiscount
+		f["no_vowel_discount"] = op.NoVowelDiscount
+		f["version"] = op.Version
+		if err := recipient(op.Recipient); err != nil {
+			return nil, err
+		}
+		// What the matching NAMESPACE_PREORDER must have committed to.
+		if d.Sender != nil {
+			h, err := bns.NamespacePreorderHash(op.NamespaceID, d.Sender, op.Recipient)
+			if err != nil {
+				return nil, err
+			}
+			f["preorder_hash"] = h.String()
+		}
+	case *bns.NamespaceReady:
+		f["namespace_id"] = op.NamespaceID
+	case *bns.Announce:
+		f["message_hash"] = op.MessageHash.String()
+	default:
+		return nil, fmt.Errorf("no JSON form for %s", op.OpName())
+	}
+	return f, nil
+}
+
+// newPriceCmd is `blockstack price`: name and namespace prices, offline.
+func newPriceCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "price",
+		Short: "Compute name and namespace prices (satoshis)",
+	}
+	cmd.AddCommand(newPriceNamespaceCmd(), newPriceNameCmd())
+	return cmd
+}
+
+func newPriceNamespaceCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "namespace ID",
+		Short: "Print the price of a namespace id",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			price, err := bns.NamespacePrice(args[0])
+			if err != nil {
+				return err
+			}
+			return printPrice(cmd.OutOrStdout(), price)
+		},
+	}
+}
+
+func newPriceNameCmd() *cobra.Command {
+	var (
+		p       bns.PriceParams
+		buckets string
+	)
+	cmd := &cobra.Command{
+		Use:   "name NAME.NAMESPACE",
+		Short: "Print the price of a name under the given namespace rules",
+		Long: `Print the price of a name, computed offline from the pricing rules its
+namespace revealed (see "blockstack tx decode" of the NAMESPACE_REVEAL):
+--coeff, --base, the 16 --buckets exponents, and the two discounts.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, _, err := bns.SplitName(args[0])
+			if err != nil {
+				return err
+			}
+			if p.Buckets, err = parseBuckets(buckets); err != nil {
+				return fmt.Errorf("--buckets: %w", err)
+			}
+			for flag, d := range map[string]uint8{"--nonalpha-discount": p.NonalphaDiscount, "--no-vowel-discount": p.NoVowelDiscount} {
+				if d < 1 || d > 15 {
+					return fmt.Errorf("%s: %d, want 1 to 15", flag, d)
+				}
+			}
+			return printPrice(cmd.OutOrStdout(), p.NamePrice(name))
+		},
+	}
+	f := cmd.Flags()
+	f.Uint8Var(&p.Coeff, "coeff", 0, "price coefficient (0–255)")
+	f.Uint8Var(&p.Base, "base", 0, "price base (0–255)")
+	f.StringVar(&buckets, "buckets", "", "16 comma-separated exponents (0–15) for names of 1, 2, …, 16+ characters")
+	f.Uint8Var(&p.NonalphaDiscount, "nonalpha-discount", 0, "divisor for names with a digit, - or _ (1–15)")
+	f.Uint8Var(&p.NoVowelDiscount, "no-vowel-discount", 0, "divisor for names without a vowel (1–15)")
+	for _, name := range []string{"coeff", "base", "buckets", "nonalpha-discount", "no-vowel-discount"} {
+		// Cannot fail: the flags exist.
+		_ = cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+// parseBuckets parses "6,5,4,…": exactly 16 nibbles, as a reveal carries.
+func parseBuckets(s string) ([16]uint8, error) {
+	var b [16]uint8
+	parts := strings.Split(s, ",")
+	if len(parts) != len(b) {
+		return b, fmt.Errorf("%d values, want %d", len(parts), len(b))
+	}
+	for i, p := range parts {
+		v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 8)
+		if err != nil || v > 15 {
+			return b, fmt.Errorf("value %d (%q) is not an exponent from 0 to 15", i+1, p)
+		}
+		b[i] = uint8(v)
+	}
+	return b, nil
+}
+
+// printPrice prints a price in the shape of the /v1/prices API.
+func printPrice(w io.Writer, satoshis int64) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{
+		"satoshis": satoshis,
+		"units":    "BTC",
+		"amount":   strconv.FormatInt(satoshis, 10),
+	})
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+)
+
+// run executes cmd with args and stdin as cobra would, on mainnet.
+func run(t *testing.T, cmd *cobra.Command, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	saved := backendOpts.network
+	backendOpts.network = "mainnet"
+	t.Cleanup(func() { backendOpts.network = saved })
+	var out, errOut bytes.Buffer
+	cmd.SetArgs(args)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	err = cmd.Execute()
+	return out.String(), errOut.String(), err
+}
+
+// specTx builds a mainnet transaction carrying op, its change paid to
+// sender, and returns it in hex.
+func specTx(t *testing.T, op bns.Op, sender []byte) string {
+	t.Helper()
+	l, err := bns.Encode(op, &bns.MainNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := wire.NewMsgTx(wire.TxVersion)
+	tx.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{7}, 1), nil, nil))
+	for i, out := range l.Outputs {
+		if i == l.ChangeIndex {
+			out = wire.NewTxOut(10_000, sender)
+		}
+		tx.AddTxOut(out)
+	}
+	var b bytes.Buffer
+	if err := tx.Serialize(&b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b.Bytes())
+}
+
+func TestTxDecodeRevokeVector(t *testing.T) {
+	sender := append(append([]byte{0x76, 0xa9, 0x14}, make([]byte, 20)...), 0x88, 0xac)
+	txHex := specTx(t, &bns.NameRevoke{Name: "alice.id"}, sender)
+	// The spec's NAME_REVOKE payload is in output 0.
+	if !strings.Contains(txHex, "69647e616c6963652e6964") {
+		t.Fatal("payload vector missing from the transaction")
+	}
+
+	out, stderr, err := run(t, newTxCmd(), "", "decode", txHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	for k, want := range map[string]any{"op": "id~", "opcode": "NAME_REVOKE", "name": "alice.id",
+		"namespace_id": "id", "sender": nil} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %v", k, got[k], want)
+		}
+	}
+	if !strings.Contains(stderr, "sender unknown") {
+		t.Errorf("stderr %q does not say the sender is unknown", stderr)
+	}
+
+	// From stdin, with the sender.
+	out, stderr, err = run(t, newTxCmd(), txHex+"\n", "decode", "-", "--sender-script", hex.EncodeToString(sender))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["address"] != "1111111111111111111114oLvT2" || got["sender"] != hex.EncodeToString(sender) || stderr != "" {
+		t.Errorf("sender fields %v %v, stderr %q", got["address"], got["sender"], stderr)
+	}
+}
+
+func TestTxDecodeRevealVector(t *testing.T) {
+	revealer, err := btcutil.DecodeAddress("1AotVNASQouiNiBtfxv49WWvSNcQUzGYuU", bns.MainNet.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := &bns.NamespaceReveal{NamespaceID: "hello", Lifetime: 52595, Version: 1, Recipient: revealer,
+		PriceParams: bns.PriceParams{Coeff: 4, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1},
+			NonalphaDiscount: 10, NoVowelDiscount: 10}}
+	sender, _ := txscript.PayToAddrScript(revealer)
+	txHex := specTx(t, op, sender)
+	if !strings.Contains(txHex, "6964260000cd7304046543210000000000aa000168656c6c6f") {
+		t.Fatal("payload vector missing from the transaction")
+	}
+	out, _, err := run(t, newTxCmd(), "", "decode", txHex, "--sender-script", hex.EncodeToString(sender))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Opcode, NamespaceID, RecipientAddress, PreorderHash string
+		Lifetime, Coeff, Base, Version                      int
+		Buckets                                             []int
+		Nonalpha                                            int `json:"nonalpha_discount"`
+		NoVowel                                             int `json:"no_vowel_discount"`
+	}
+	if err := json.Unmarshal([]byte(strings.NewReplacer(`"namespace_id"`, `"NamespaceID"`,
+		`"recipient_address"`, `"RecipientAddress"`, `"preorder_hash"`, `"PreorderHash"`).Replace(out)), &got); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := bns.NamespacePreorderHash("hello", sender, revealer)
+	if got.Opcode != "NAMESPACE_REVEAL" || got.NamespaceID != "hello" || got.Lifetime != 52595 ||
+		got.Coeff != 4 || got.Base != 4 || got.Version != 1 || got.Nonalpha != 10 || got.NoVowel != 10 ||
+		len(got.Buckets) != 16 || got.Buckets[0] != 6 || got.Buckets[5] != 1 ||
+		got.RecipientAddress != revealer.EncodeAddress() || got.PreorderHash != want.String() {
+		t.Errorf("decoded %+v from\n%s", got, out)
+	}
+}
+
+func TestTxDecodeErrors(t *testing.T) {
+	// A plain payment: output 0 is no OP_RETURN.
+	tx := wire.NewMsgTx(wire.TxVersion)
+	tx.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{7}, 1), nil, nil))
+	tx.AddTxOut(wire.NewTxOut(1000, append(append([]byte{0x76, 0xa9, 0x14}, make([]byte, 20)...), 0x88, 0xac)))
+	var b bytes.Buffer
+	_ = tx.Serialize(&b)
+	payment := hex.EncodeToString(b.Bytes())
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"decode", payment}, "output 0: not a name operation"},
+		{[]string{"decode", "zz"}, "transaction hex"},
+		{[]string{"decode", payment + "00"}, "1 bytes left over"},
+		{[]string{"decode", payment, "--sender-script", "0014" + strings.Repeat("00", 20)}, "output 0: not a name operation"},
+		{[]string{"decode", specTx(t, &bns.NameRevoke{Name: "alice.id"}, nil), "--sender-script", "0014" + strings.Repeat("00", 20)}, "unsupported sender script"},
+	} {
+		_, _, err := run(t, newTxCmd(), "", tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestPrice(t *testing.T) {
+	price := func(args ...string) (int64, error) {
+		out, _, err := run(t, newPriceCmd(), "", args...)
+		if err != nil {
+			return 0, err
+		}
+		var got struct {
+			Satoshis int64
+			Units    string
+			Amount   string
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			return 0, err
+		}
+		if got.Units != "BTC" || got.Amount == "" {
+			t.Errorf("price output %s", out)
+		}
+		return got.Satoshis, nil
+	}
+	if got, err := price("namespace", "id"); got != 400_000_000 || err != nil {
+		t.Errorf("namespace id: %d, %v", got, err)
+	}
+	idRules := []string{"--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0",
+		"--nonalpha-discount", "10", "--no-vowel-discount", "10"}
+	for name, want := range map[string]int64{"alice.id": 40_000, "a.id": 10_240_000, "x9.id": 256_000} {
+		if got, err := price(append([]string{"name", name}, idRules...)...); got != want || err != nil {
+			t.Errorf("%s: %d, %v; want %d", name, got, err, want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"namespace", "Hello"}, "invalid name"},
+		{append([]string{"name", "alice"}, idRules...), "no namespace"},
+		{[]string{"name", "alice.id", "--coeff", "250"}, "required flag"},
+		{[]string{"name", "alice.id", "--coeff", "250", "--base", "4", "--buckets", "6,5,4",
+			"--nonalpha-discount", "10", "--no-vowel-discount", "10"}, "3 values, want 16"},
+		{[]string{"name", "alice.id", "--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,16",
+			"--nonalpha-discount", "10", "--no-vowel-discount", "10"}, "value 16"},
+		{append(append([]string{"name", "alice.id"}, idRules[:6]...), "--nonalpha-discount", "0", "--no-vowel-discount", "10"), "--nonalpha-discount: 0"},
+	} {
+		if _, err := price(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
