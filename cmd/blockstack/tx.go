@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/spf13/cobra"
 
@@ -61,7 +59,7 @@ reported unknown.`,
 			if sender == nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "sender unknown: pass --sender-script with the scriptPubKey spent by input 0 to check it")
 			}
-			fields, err := opFields(d, net)
+			fields, err := d.Fields(net)
 			if err != nil {
 				return err
 			}
@@ -99,130 +97,6 @@ func readTx(stdin io.Reader, arg string) (*wire.MsgTx, error) {
 		return nil, fmt.Errorf("parse transaction: %d bytes left over after it", r.Len())
 	}
 	return &tx, nil
-}
-
-// opFields names every field of a decoded operation as the spec does
-// (and as blockstack-core's name operation records did).
-func opFields(d *bns.Decoded, net *bns.Network) (map[string]any, error) {
-	f := map[string]any{
-		"op":            string(net.Magic[:]) + string(d.Op.Opcode()),
-		"opcode":        d.Op.OpName(),
-		"sender":        nil,
-		"address":       nil,
-		"sender_pubkey": nil,
-	}
-	if d.Sender != nil {
-		f["sender"] = hex.EncodeToString(d.Sender)
-		f["address"] = d.SenderAddress.EncodeAddress()
-		if d.SenderPubKey != nil {
-			f["sender_pubkey"] = hex.EncodeToString(d.SenderPubKey)
-		}
-	}
-	name := func(fqn string) {
-		f["name"] = fqn
-		if _, ns, err := bns.SplitName(fqn); err == nil {
-			f["namespace_id"] = ns
-		}
-	}
-	recipient := func(addr btcutil.Address) error {
-		script, err := txscript.PayToAddrScript(addr)
-		if err != nil {
-			return err
-		}
-		f["recipient"] = hex.EncodeToString(script)
-		f["recipient_address"] = addr.EncodeAddress()
-		return nil
-	}
-	burn := func(addr btcutil.Address, fee int64) {
-		f["burn_address"] = addr.EncodeAddress()
-		f["fee"] = fee
-	}
-	registration := func(r *bns.NameRegistration) error {
-		name(r.Name)
-		f["value_hash"] = nil
-		if !r.NameOnly {
-			f["value_hash"] = r.ValueHash.String()
-		}
-		return recipient(r.Recipient)
-	}
-
-	switch op := d.Op.(type) {
-	case *bns.NamePreorder:
-		f["preorder_hash"] = op.PreorderHash.String()
-		f["consensus_hash"] = op.ConsensusHash.String()
-		burn(op.BurnAddress, op.Fee)
-	case *bns.NameRegistration:
-		if err := registration(op); err != nil {
-			return nil, err
-		}
-		// What the matching NAME_PREORDER must have committed to.
-		if d.Sender != nil {
-			h, err := bns.PreorderHash(op.Name, d.Sender, op.Recipient)
-			if err != nil {
-				return nil, err
-			}
-			f["preorder_hash"] = h.String()
-		}
-	case *bns.NameRenewal:
-		if err := registration(&op.NameRegistration); err != nil {
-			return nil, err
-		}
-		burn(op.BurnAddress, op.Fee)
-	case *bns.NameUpdate:
-		f["name_consensus_hash"] = op.NameConsensusHash.String()
-		f["value_hash"] = op.ValueHash.String()
-	case *bns.NameTransfer:
-		f["disposition"] = string(op.Disposition())
-		f["keep_data"] = op.KeepData
-		f["name_hash128"] = op.NameHash128.String()
-		f["consensus_hash"] = op.ConsensusHash.String()
-		if err := recipient(op.Recipient); err != nil {
-			return nil, err
-		}
-	case *bns.NameRevoke:
-		name(op.Name)
-	case *bns.NameImport:
-		name(op.Name)
-		f["value_hash"] = op.ValueHash.String()
-		if err := recipient(op.Recipient); err != nil {
-			return nil, err
-		}
-	case *bns.NamespacePreorder:
-		f["preorder_hash"] = op.PreorderHash.String()
-		f["consensus_hash"] = op.ConsensusHash.String()
-		burn(net.BurnAddress(), op.Fee)
-	case *bns.NamespaceReveal:
-		f["namespace_id"] = op.NamespaceID
-		f["lifetime"] = op.Lifetime
-		f["coeff"] = op.Coeff
-		f["base"] = op.Base
-		buckets := make([]int, len(op.Buckets))
-		for i, b := range op.Buckets {
-			buckets[i] = int(b)
-		}
-		f["buckets"] = buckets
-		f["nonalpha_discount"] = op.NonalphaDiscount
-		f["no_vowel_discount"] = op.NoVowelDiscount
-		f["version"] = op.Version
-		if err := recipient(op.Recipient); err != nil {
-			return nil, err
-		}
-		// What the matching NAMESPACE_PREORDER must have committed to.
-		if d.Sender != nil {
-			h, err := bns.NamespacePreorderHash(op.NamespaceID, d.Sender, op.Recipient)
-			if err != nil {
-				return nil, err
-			}
-			f["preorder_hash"] = h.String()
-		}
-	case *bns.NamespaceReady:
-		f["namespace_id"] = op.NamespaceID
-	case *bns.Announce:
-		f["message_hash"] = op.MessageHash.String()
-	default:
-		return nil, fmt.Errorf("no JSON form for %s", op.OpName())
-	}
-	return f, nil
 }
 
 // newPriceCmd is `blockstack price`: name and namespace prices, offline.

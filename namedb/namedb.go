@@ -1,0 +1,165 @@
+// Package namedb is the name database: the BNS state that the virtualchain
+// folds out of the chain (names, namespaces, pending preorders), the
+// history of every operation, accepted or rejected, the zone file hashes in
+// chain order (Atlas's inventory), and each block's consensus hash.
+//
+// It is SQLite through the pure-Go modernc.org/sqlite driver: a real,
+// crash-safe embedded database (write-ahead log, one transaction per
+// block, so readers see whole blocks only and a killed process recovers to
+// the last committed block), with the secondary indexes the API's queries
+// need (names by owner, names of a namespace in pages, history by name)
+// without hand-made index code, and no cgo.
+//
+// Reorganisations are undone from an undo log: every state change a block
+// makes records the row it replaced, and Rewind replays those in reverse.
+//
+// It owns the database file and its schema; it knows the records' shapes
+// but not the rules that produce them (package virtualchain).
+package namedb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned (wrapped) when a queried record does not exist.
+var ErrNotFound = errors.New("not found")
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (
+	height INTEGER PRIMARY KEY,
+	hash TEXT NOT NULL,
+	consensus_hash TEXT NOT NULL,
+	ops_hash TEXT NOT NULL,
+	accepted INTEGER NOT NULL,
+	rejected INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS names (
+	name TEXT PRIMARY KEY,
+	namespace_id TEXT NOT NULL,
+	address TEXT NOT NULL,
+	expire_block INTEGER NOT NULL,
+	record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS names_by_address ON names(address, name);
+CREATE INDEX IF NOT EXISTS names_by_namespace ON names(namespace_id, name);
+CREATE TABLE IF NOT EXISTS namespaces (namespace_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS preorders (preorder_hash TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+	block INTEGER NOT NULL,
+	vtxindex INTEGER NOT NULL,
+	txid TEXT NOT NULL,
+	op TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	accepted INTEGER NOT NULL,
+	reason TEXT NOT NULL,
+	record TEXT NOT NULL,
+	PRIMARY KEY (block, vtxindex)
+);
+CREATE INDEX IF NOT EXISTS history_by_subject ON history(subject, block, vtxindex);
+CREATE TABLE IF NOT EXISTS zonefile_hashes (
+	seq INTEGER PRIMARY KEY,
+	block INTEGER NOT NULL,
+	vtxindex INTEGER NOT NULL,
+	txid TEXT NOT NULL,
+	name TEXT NOT NULL,
+	hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS zonefile_hashes_by_block ON zonefile_hashes(block);
+CREATE INDEX IF NOT EXISTS zonefile_hashes_by_hash ON zonefile_hashes(hash);
+CREATE TABLE IF NOT EXISTS undo (
+	block INTEGER NOT NULL,
+	seq INTEGER NOT NULL,
+	tbl TEXT NOT NULL,
+	key TEXT NOT NULL,
+	prior TEXT,
+	PRIMARY KEY (block, seq)
+);
+`
+
+// DB is an open name database. Reads may run concurrently with the one
+// writer (the virtualchain).
+type DB struct {
+	sql  *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database at path.
+func Open(path string) (*DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
+	}
+	return &DB{sql: db, path: path}, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Block is what the database keeps of a processed block.
+type Block struct {
+	Height        int64  `json:"height"`
+	Hash          string `json:"hash"`
+	ConsensusHash string `json:"consensus_hash"`
+	OpsHash       string `json:"ops_hash"`
+	Accepted      int    `json:"accepted"`
+	Rejected      int    `json:"rejected"`
+}
+
+// LastBlock is the highest processed block (ok false for an empty
+// database).
+func (db *DB) LastBlock(ctx context.Context) (b Block, ok bool, err error) {
+	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks ORDER BY height DESC LIMIT 1`)
+	err = row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Block{}, false, nil
+	}
+	if err != nil {
+		return Block{}, false, fmt.Errorf("namedb: last block: %w", err)
+	}
+	return b, true, nil
+}
+
+// BlockAt is the processed block at height.
+func (db *DB) BlockAt(ctx context.Context, height int64) (Block, error) {
+	var b Block
+	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks WHERE height = ?`, height)
+	err := row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Block{}, fmt.Errorf("block %d: %w", height, ErrNotFound)
+	}
+	if err != nil {
+		return Block{}, fmt.Errorf("namedb: block %d: %w", height, err)
+	}
+	return b, nil
+}
+
+// Meta reads a setting stored with the database ("" if unset).
+func (db *DB) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.sql.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetMeta stores a setting with the database.
+func (db *DB) SetMeta(ctx context.Context, key, value string) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}

@@ -1,0 +1,93 @@
+package namedb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+)
+
+// undoTables are the state tables the undo log restores, with their keys.
+var undoTables = map[string]string{
+	"names":      "name",
+	"namespaces": "namespace_id",
+	"preorders":  "preorder_hash",
+}
+
+// Rewind takes back every block above fork, newest first, in one
+// transaction: state rows return to what they were, and the blocks'
+// history, zone file hashes and consensus hashes are removed.
+func (db *DB) Rewind(ctx context.Context, fork int64) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("namedb: rewind: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? ORDER BY block DESC, seq DESC`, fork)
+	if err != nil {
+		return fmt.Errorf("namedb: rewind: %w", err)
+	}
+	type change struct {
+		tbl, key string
+		prior    sql.NullString
+	}
+	var changes []change
+	for rows.Next() {
+		var c change
+		if err := rows.Scan(&c.tbl, &c.key, &c.prior); err != nil {
+			rows.Close()
+			return fmt.Errorf("namedb: rewind: %w", err)
+		}
+		changes = append(changes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("namedb: rewind: %w", err)
+	}
+	t := &Tx{ctx: ctx, tx: tx}
+	for _, c := range changes {
+		keyCol, ok := undoTables[c.tbl]
+		if !ok {
+			return fmt.Errorf("namedb: rewind: undo names unknown table %q", c.tbl)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.tbl+` WHERE `+keyCol+` = ?`, c.key); err != nil {
+			return fmt.Errorf("namedb: rewind %s %q: %w", c.tbl, c.key, err)
+		}
+		if !c.prior.Valid {
+			continue
+		}
+		if err := t.restore(c.tbl, c.key, []byte(c.prior.String)); err != nil {
+			return err
+		}
+	}
+	for _, tbl := range []string{"undo", "history", "zonefile_hashes"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+tbl+` WHERE block > ?`, fork); err != nil {
+			return fmt.Errorf("namedb: rewind %s: %w", tbl, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM blocks WHERE height > ?`, fork); err != nil {
+		return fmt.Errorf("namedb: rewind blocks: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("namedb: rewind to %d: %w", fork, err)
+	}
+	return nil
+}
+
+// restore writes back a row as the undo log kept it.
+func (t *Tx) restore(tbl, key string, raw []byte) error {
+	var err error
+	switch tbl {
+	case "names":
+		var r NameRecord
+		if err = json.Unmarshal(raw, &r); err == nil {
+			err = t.writeName(&r)
+		}
+	default:
+		_, err = t.tx.ExecContext(t.ctx, `INSERT INTO `+tbl+`(`+undoTables[tbl]+`, record) VALUES(?, ?)`, key, raw)
+	}
+	if err != nil {
+		return fmt.Errorf("namedb: rewind %s %q: %w", tbl, key, err)
+	}
+	return nil
+}

@@ -1,0 +1,375 @@
+package virtualchain
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/namedb"
+)
+
+// Config says what an Indexer indexes.
+type Config struct {
+	Network *bns.Network
+	Rules   Rules
+	// FirstBlock is the first block read; the consensus hash chain starts
+	// there. Every node that must agree uses the same one.
+	FirstBlock int64
+}
+
+// Indexer applies blocks to a name database. It is a chain.Cursor and a
+// chain.Handler: chain.Sync and chain.Follow drive it, rewinding it on
+// reorganisations.
+type Indexer struct {
+	db      *namedb.DB
+	backend chain.Backend
+	cfg     Config
+
+	mu      sync.Mutex
+	height  int64            // last applied block
+	outputs *outputCache     // recent transactions' outputs, for senders
+	recent  map[int64]string // consensus hashes of the last blocks
+}
+
+// metaKeys pin a database to the settings that produced it.
+const (
+	metaNetwork    = "network"
+	metaFirstBlock = "first_block"
+)
+
+// New opens an indexer over db, which must have been built with the same
+// network and first block (or be empty).
+func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) (*Indexer, error) {
+	if cfg.Network == nil {
+		return nil, errors.New("virtualchain: no network")
+	}
+	for key, want := range map[string]string{metaNetwork: cfg.Network.Name, metaFirstBlock: strconv.FormatInt(cfg.FirstBlock, 10)} {
+		got, err := db.Meta(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("virtualchain: %w", err)
+		}
+		if got == "" {
+			if err := db.SetMeta(ctx, key, want); err != nil {
+				return nil, fmt.Errorf("virtualchain: %w", err)
+			}
+		} else if got != want {
+			return nil, fmt.Errorf("virtualchain: database %s was built with %s %s, not %s", db.Path(), key, got, want)
+		}
+	}
+	ix := &Indexer{db: db, backend: backend, cfg: cfg, height: cfg.FirstBlock - 1,
+		outputs: newOutputCache(6), recent: make(map[int64]string)}
+	last, ok, err := db.LastBlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		ix.height = last.Height
+	}
+	return ix, nil
+}
+
+// Height is the last applied block (FirstBlock−1 before any).
+func (ix *Indexer) Height() int64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.height
+}
+
+// HashAt is the hash of the applied block at height.
+func (ix *Indexer) HashAt(height int64) (chainhash.Hash, bool, error) {
+	b, err := ix.db.BlockAt(context.Background(), height)
+	if errors.Is(err, namedb.ErrNotFound) {
+		return chainhash.Hash{}, false, nil
+	}
+	if err != nil {
+		return chainhash.Hash{}, false, err
+	}
+	h, err := chainhash.NewHashFromStr(b.Hash)
+	if err != nil {
+		return chainhash.Hash{}, false, fmt.Errorf("virtualchain: stored hash of block %d: %w", height, err)
+	}
+	return *h, true, nil
+}
+
+// Rewind takes back every block above fork.
+func (ix *Indexer) Rewind(ctx context.Context, fork int64) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	fork = max(fork, ix.cfg.FirstBlock-1)
+	if err := ix.db.Rewind(ctx, fork); err != nil {
+		return err
+	}
+	ix.height = fork
+	ix.outputs.clear()
+	clear(ix.recent)
+	return nil
+}
+
+// Sync applies every block up to the backend's tip.
+func (ix *Indexer) Sync(ctx context.Context) (chain.Tip, error) {
+	return chain.Sync(ctx, ix.backend, ix, ix)
+}
+
+// Run follows the backend until ctx ends.
+func (ix *Indexer) Run(ctx context.Context) error {
+	return chain.Follow(ctx, ix.backend, ix, ix)
+}
+
+// Connect applies the next block in one database transaction: decode its
+// operations, check them against the rules, write the accepted ones, the
+// history of all and the block's consensus hash.
+func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if b.Height != ix.height+1 {
+		return fmt.Errorf("virtualchain: block %d does not follow %d", b.Height, ix.height)
+	}
+	tx, err := ix.db.Begin(ctx, b.Height)
+	if err != nil {
+		return err
+	}
+	blk, err := ix.apply(ctx, tx, b)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("virtualchain: block %d: %w", b.Height, err)
+	}
+	if err := tx.Commit(blk); err != nil {
+		return err
+	}
+	ix.height = b.Height
+	ix.recent[b.Height] = blk.ConsensusHash
+	delete(ix.recent, b.Height-ix.cfg.Rules.ConsensusWindow-64)
+	ix.outputs.add(b)
+	return nil
+}
+
+// consensusAt is the consensus hash of an applied block.
+func (ix *Indexer) consensusAt(tx *namedb.Tx, height int64) (string, error) {
+	if ch, ok := ix.recent[height]; ok {
+		return ch, nil
+	}
+	ch, err := tx.ConsensusHash(height)
+	if err != nil {
+		return "", err
+	}
+	ix.recent[height] = ch
+	return ch, nil
+}
+
+func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (namedb.Block, error) {
+	s := &blockState{rules: ix.cfg.Rules, net: ix.cfg.Network, tx: tx, height: b.Height, fresh: make(map[string]bool)}
+	for h := b.Height - 1; h >= max(b.Height-ix.cfg.Rules.ConsensusWindow, ix.cfg.FirstBlock); h-- {
+		ch, err := ix.consensusAt(tx, h)
+		if err != nil {
+			return namedb.Block{}, err
+		}
+		s.fresh[ch] = true
+		s.freshList = append(s.freshList, ch)
+	}
+
+	ops, rejected, err := ix.decodeBlock(ctx, b)
+	if err != nil {
+		return namedb.Block{}, err
+	}
+	for _, h := range rejected {
+		if err := tx.AddHistory(h); err != nil {
+			return namedb.Block{}, err
+		}
+	}
+	serialized, err := s.applyOps(ops)
+	if err != nil {
+		return namedb.Block{}, err
+	}
+	opsHash := OpsHash(serialized)
+	var prior []string
+	for _, h := range SkipHeights(b.Height, ix.cfg.FirstBlock) {
+		ch, err := ix.consensusAt(tx, h)
+		if err != nil {
+			return namedb.Block{}, err
+		}
+		prior = append(prior, ch)
+	}
+	return namedb.Block{
+		Height: b.Height, Hash: b.Hash.String(), OpsHash: opsHash,
+		ConsensusHash: ConsensusHash(opsHash, prior),
+		Accepted:      len(serialized), Rejected: len(rejected) + len(ops) - len(serialized),
+	}, nil
+}
+
+// decodeBlock finds the block's name operations: transactions whose first
+// output is an OP_RETURN starting with the network's magic bytes. Those
+// that do not decode are returned as rejected history.
+func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext, []namedb.HistoryEntry, error) {
+	var ops []opContext
+	var rejected []namedb.HistoryEntry
+	for vtx, mtx := range b.Txs {
+		if vtx == 0 || !ix.hasMagic(mtx) {
+			continue
+		}
+		txid := mtx.TxHash().String()
+		sender, err := ix.senderScript(ctx, mtx)
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := bns.Decode(mtx, sender, ix.cfg.Network)
+		if err != nil {
+			op := ""
+			var de *bns.DecodeError
+			if errors.As(err, &de) {
+				op = de.Op
+			}
+			rejected = append(rejected, namedb.HistoryEntry{Block: b.Height, Vtxindex: vtx, Txid: txid, Op: op,
+				Reason: err.Error(), Record: []byte("{}")})
+			continue
+		}
+		ops = append(ops, opContext{d: d, txid: txid, vtxindex: vtx})
+	}
+	return ops, rejected, nil
+}
+
+func (ix *Indexer) hasMagic(tx *wire.MsgTx) bool {
+	if len(tx.TxOut) == 0 {
+		return false
+	}
+	pushes, err := txscript.PushedData(tx.TxOut[0].PkScript)
+	script := tx.TxOut[0].PkScript
+	return err == nil && len(script) > 0 && script[0] == txscript.OP_RETURN && len(pushes) == 1 &&
+		bytes.HasPrefix(pushes[0], ix.cfg.Network.Magic[:])
+}
+
+// senderScript is the scriptPubKey of the output tx's first input spends.
+func (ix *Indexer) senderScript(ctx context.Context, tx *wire.MsgTx) ([]byte, error) {
+	if len(tx.TxIn) == 0 {
+		return nil, nil
+	}
+	op := tx.TxIn[0].PreviousOutPoint
+	if script, ok := ix.outputs.get(op); ok {
+		return script, nil
+	}
+	prev, err := ix.backend.Transaction(ctx, op.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("sender of %s: %w", tx.TxHash(), err)
+	}
+	if int(op.Index) >= len(prev.TxOut) {
+		return nil, fmt.Errorf("sender of %s: %s has no output %d", tx.TxHash(), op.Hash, op.Index)
+	}
+	return prev.TxOut[op.Index].PkScript, nil
+}
+
+// applyOps checks and applies the block's operations in order and returns
+// the accepted ones serialized for the ops hash. Operations that claim the
+// same name, namespace or preorder in one block and would each pass their
+// checks are all rejected: no first-come inside a block.
+func (s *blockState) applyOps(ops []opContext) ([]string, error) {
+	var serialized []string
+	collided := map[string]bool{}
+	decided := map[int]bool{} // later claimers already rejected as collisions
+	record := func(o opContext, subject string, rec any, reason string) error {
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return s.tx.AddHistory(namedb.HistoryEntry{Block: s.height, Vtxindex: o.vtxindex, Txid: o.txid,
+			Op: o.d.Op.OpName(), Subject: subject, Accepted: reason == "", Reason: reason, Record: raw})
+	}
+	rejectOp := func(o opContext, reason string) error {
+		fields, err := o.d.Fields(s.net)
+		if err != nil {
+			return err
+		}
+		subject, _ := fields["name"].(string)
+		if subject == "" {
+			subject, _ = fields["namespace_id"].(string)
+		}
+		return record(o, subject, fields, reason)
+	}
+	for i, o := range ops {
+		if decided[i] {
+			continue
+		}
+		acc, err := s.check(o)
+		var rej *Rejected
+		if errors.As(err, &rej) {
+			if err := rejectOp(o, rej.Reason); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if acc.claim != "" {
+			if collided[acc.claim] {
+				if err := rejectOp(o, "collision: another operation in this block claims "+acc.claim); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			// Would a later operation of the block claim the same thing?
+			for j := i + 1; j < len(ops); j++ {
+				if mayClaim(ops[j]) != acc.claim {
+					continue
+				}
+				other, err := s.check(ops[j])
+				if errors.As(err, &rej) {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				if other.claim == acc.claim {
+					collided[acc.claim] = true
+					decided[j] = true
+					if err := rejectOp(ops[j], "collision: another operation in this block claims "+acc.claim); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if collided[acc.claim] {
+				if err := rejectOp(o, "collision: another operation in this block claims "+acc.claim); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		rec, err := acc.apply()
+		if err != nil {
+			return nil, err
+		}
+		if err := record(o, acc.subject, rec, ""); err != nil {
+			return nil, err
+		}
+		serialized = append(serialized, SerializeOp(o.d.Op.Opcode(), acc.fields...))
+	}
+	return serialized, nil
+}
+
+// mayClaim is what an operation would claim if it passed its checks, read
+// from the operation alone: it limits the collision search to rivals.
+func mayClaim(o opContext) string {
+	switch op := o.d.Op.(type) {
+	case *bns.NamePreorder:
+		return "preorder:" + op.PreorderHash.String()
+	case *bns.NamespacePreorder:
+		return "preorder:" + op.PreorderHash.String()
+	case *bns.NamespaceReveal:
+		return "namespace:" + op.NamespaceID
+	case *bns.NamespaceReady:
+		return "namespace:" + op.NamespaceID
+	case *bns.NameRegistration:
+		return "name:" + op.Name
+	case *bns.NameRenewal:
+		return "name:" + op.Name
+	}
+	return ""
+}
