@@ -8,7 +8,6 @@ import (
 	"fmt"
 )
 
-
 // queryOne decodes the JSON record a query returns; ErrNotFound if none.
 func queryOne[T any](ctx context.Context, db *sql.DB, what, query string, args ...any) (*T, error) {
 	var raw []byte
