@@ -25,6 +25,9 @@ type Config struct {
 	// FirstBlock is the first block read; the consensus hash chain starts
 	// there. Every node that must agree uses the same one.
 	FirstBlock int64
+	// OnBlock, if set, is told of every block committed (for progress
+	// reports); it runs on the indexing goroutine and must be quick.
+	OnBlock func(namedb.Block)
 }
 
 // Indexer applies blocks to a name database. It is a chain.Cursor and a
@@ -150,6 +153,9 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	ix.recent[b.Height] = blk.ConsensusHash
 	delete(ix.recent, b.Height-ix.cfg.Rules.ConsensusWindow-64)
 	ix.outputs.add(b)
+	if ix.cfg.OnBlock != nil {
+		ix.cfg.OnBlock(blk)
+	}
 	return nil
 }
 

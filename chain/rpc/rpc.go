@@ -366,7 +366,7 @@ func (c *Client) getBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBl
 
 // Call sends method with params and decodes the result into out: for the
 // node-specific calls the Backend does not cover (the devnet's faucet, btcd's
-// invalidateblock).
+// invalidateblock). A nil out discards the result.
 func (c *Client) Call(ctx context.Context, method string, out any, params ...any) error {
 	ps := make([]json.RawMessage, len(params))
 	for i, p := range params {
@@ -377,7 +377,7 @@ func (c *Client) Call(ctx context.Context, method string, out any, params ...any
 		ps[i] = b
 	}
 	res, err := wait(ctx, c.rpc.RawRequestAsync(method, ps).Receive)
-	if err != nil {
+	if err != nil || out == nil {
 		return err
 	}
 	return json.Unmarshal(res, out)

@@ -8,6 +8,7 @@ func subcommands() []*cobra.Command {
 		newDevnetCmd(),
 		newWalletCmd(),
 		newChainCmd(),
+		newNodeCmd(),
 		newTxCmd(),
 		newPriceCmd(),
 	}

@@ -28,8 +28,9 @@ func newDevnetCmd() *cobra.Command {
 		Use:   "devnet",
 		Short: "Run a whole development network in one process, on embedded defaults",
 		Long: `devnet starts the embedded Bitcoin chain (regtest rules, real signatures, a
-funded faucet), mines a block every --block-interval, and serves its
-JSON-RPC (btcd's dialect) at --rpc-addr for other blockstack processes.
+funded faucet), mines a block every --block-interval, serves its JSON-RPC
+(btcd's dialect) at --rpc-addr for other blockstack processes, and runs the
+BNS node on it in-process (name database in --data-dir/node).
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -76,6 +77,22 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		_ = srv.Shutdown(shutdownCtx)
 	}()
 
+	ix, db, err := openIndexer(ctx, c, filepath.Join(f.dataDir, "node"), firstBlocks["devnet"], log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	indexCtx, stopIndex := context.WithCancel(ctx)
+	indexDone := make(chan struct{})
+	go func() {
+		defer close(indexDone)
+		runIndexer(indexCtx, ix, log)
+	}()
+	defer func() {
+		stopIndex()
+		<-indexDone
+	}()
+
 	tip, _ := c.Tip(ctx)
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "devnet running (Ctrl-C stops it)\n")
@@ -83,6 +100,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
 		ln.Addr(), backendOpts.rpcUser, backendOpts.rpcPass)
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
+	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
 	fmt.Fprintf(out, "  block interval: %s\n", f.blockInterval)
 

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/virtualchain"
+)
+
+// firstBlocks are where BNS starts on each network: Blockstack v1's first
+// mainnet block, and the block after genesis on local chains.
+var firstBlocks = map[string]int64{"mainnet": 373601, "testnet": 1, "regtest": 1, "devnet": 1}
+
+func newNodeCmd() *cobra.Command {
+	var dataDir string
+	var first int64
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Follow a Bitcoin node and index BNS into the name database",
+		Long: `node follows the Bitcoin node the global flags name (a devnet by default;
+btcd or bitcoind with txindex), applies every block's name operations to
+the name database in --data-dir (names.db), rewinds on reorganisations and
+resumes where it stopped after a restart.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := openBackend(cmd)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			if first < 0 {
+				first = firstBlocks[backendOpts.network]
+			}
+			ix, db, err := openIndexer(cmd.Context(), b, dataDir, first, log)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\n", backendOpts, first, db.Path())
+			runIndexer(cmd.Context(), ix, log)
+			return nil
+		},
+	}
+	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
+	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
+	cmd.AddCommand(newNodeStatusCmd(&dataDir))
+	return cmd
+}
+
+func nodeDataDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(defaultDataDir(backendOpts.network), "node")
+}
+
+// openIndexer opens the name database in dataDir and an indexer over it
+// that logs its progress.
+func openIndexer(ctx context.Context, b chain.Backend, dataDir string, first int64, log *slog.Logger) (*virtualchain.Indexer, *namedb.DB, error) {
+	dir := nodeDataDir(dataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	net, err := bns.NetworkByName(backendOpts.network)
+	if err != nil {
+		return nil, nil, err
+	}
+	rules := virtualchain.MainnetRules
+	if backendOpts.network == "devnet" || backendOpts.network == "regtest" {
+		rules = virtualchain.DevnetRules
+	}
+	db, err := namedb.Open(filepath.Join(dir, "names.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var last time.Time
+	ix, err := virtualchain.New(ctx, db, b, virtualchain.Config{
+		Network: net, Rules: rules, FirstBlock: first,
+		OnBlock: func(blk namedb.Block) {
+			if blk.Accepted+blk.Rejected == 0 && time.Since(last) < 5*time.Second {
+				return
+			}
+			last = time.Now()
+			log.Info("indexed block", "height", blk.Height, "consensus", blk.ConsensusHash,
+				"accepted", blk.Accepted, "rejected", blk.Rejected)
+		},
+	})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return ix, db, nil
+}
+
+// runIndexer follows the chain until ctx ends, retrying after failures (a
+// node that went away, a block that could not be read).
+func runIndexer(ctx context.Context, ix *virtualchain.Indexer, log *slog.Logger) {
+	for ctx.Err() == nil {
+		err := ix.Run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error("indexer stopped; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func newNodeStatusCmd(dataDir *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Print the name database's last block and consensus hash (works while the node runs)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := namedb.Open(filepath.Join(nodeDataDir(*dataDir), "names.db"))
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			b, ok, err := db.LastBlock(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(cmd.OutOrStdout(), "nothing indexed yet")
+				return nil
+			}
+			n, err := db.NameCount(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "height %d\nblock %s\nconsensus %s\nnames %d\n", b.Height, b.Hash, b.ConsensusHash, n)
+			return nil
+		},
+	}
+}
