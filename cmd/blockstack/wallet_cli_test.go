@@ -15,13 +15,19 @@ import (
 // and returns its RPC address.
 func startDevnet(t *testing.T, bin string) string {
 	t.Helper()
+	return startDevnetIn(t, bin, t.TempDir())
+}
+
+// startDevnetIn is startDevnet with its state in dir.
+func startDevnetIn(t *testing.T, bin, dir string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "devnet", "--data-dir", t.TempDir(), "--block-interval", "0", "--rpc-addr", addr)
+	cmd := exec.Command(bin, "devnet", "--data-dir", dir, "--block-interval", "0", "--rpc-addr", addr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
