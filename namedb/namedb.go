@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS blocks (
 	consensus_hash TEXT NOT NULL,
 	ops_hash TEXT NOT NULL,
 	accepted INTEGER NOT NULL,
-	rejected INTEGER NOT NULL
+	rejected INTEGER NOT NULL,
+	ops TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS names (
 	name TEXT PRIMARY KEY,
@@ -82,6 +83,13 @@ CREATE TABLE IF NOT EXISTS undo (
 );
 `
 
+// schemaVersion changes whenever the schema does; a database of another
+// version is refused, not misread.
+const (
+	schemaVersion = "1"
+	metaSchema    = "schema_version"
+)
+
 // DB is an open name database. Reads may run concurrently with the one
 // writer (the virtualchain).
 type DB struct {
@@ -101,7 +109,18 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
 	}
-	return &DB{sql: db, path: path}, nil
+	d := &DB{sql: db, path: path}
+	v, err := d.Meta(context.Background(), metaSchema)
+	if err == nil && v == "" {
+		err = d.SetMeta(context.Background(), metaSchema, schemaVersion)
+	} else if err == nil && v != schemaVersion {
+		err = fmt.Errorf("schema version %s, this program reads %s: rebuild it (delete it and re-index, or import a snapshot)", v, schemaVersion)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("namedb: %s: %w", path, err)
+	}
+	return d, nil
 }
 
 // Close closes the database.

@@ -41,13 +41,20 @@ func (t *Tx) Height() int64 { return t.height }
 // Rollback abandons the block.
 func (t *Tx) Rollback() error { return t.tx.Rollback() }
 
-// Commit records the block and makes its changes visible, atomically.
-func (t *Tx) Commit(b Block) error {
+// Commit records the block, with the serialized operations its consensus
+// hash commits to (kept so that a snapshot can be verified), and makes its
+// changes visible, atomically.
+func (t *Tx) Commit(b Block, ops []string) error {
 	if b.Height != t.height {
 		return fmt.Errorf("namedb: commit block %d in the transaction of %d", b.Height, t.height)
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO blocks(height, hash, consensus_hash, ops_hash, accepted, rejected) VALUES(?, ?, ?, ?, ?, ?)`,
-		b.Height, b.Hash, b.ConsensusHash, b.OpsHash, b.Accepted, b.Rejected); err != nil {
+	rawOps, err := json.Marshal(ops)
+	if err != nil {
+		t.tx.Rollback()
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO blocks(height, hash, consensus_hash, ops_hash, accepted, rejected, ops) VALUES(?, ?, ?, ?, ?, ?, ?)`,
+		b.Height, b.Hash, b.ConsensusHash, b.OpsHash, b.Accepted, b.Rejected, rawOps); err != nil {
 		t.tx.Rollback()
 		return fmt.Errorf("namedb: block %d: %w", b.Height, err)
 	}

@@ -141,12 +141,12 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	if err != nil {
 		return err
 	}
-	blk, err := ix.apply(ctx, tx, b)
+	blk, ops, err := ix.apply(ctx, tx, b)
 	if err != nil {
 		tx.Rollback()
 		return fmt.Errorf("virtualchain: block %d: %w", b.Height, err)
 	}
-	if err := tx.Commit(blk); err != nil {
+	if err := tx.Commit(blk, ops); err != nil {
 		return err
 	}
 	ix.height = b.Height
@@ -172,12 +172,14 @@ func (ix *Indexer) consensusAt(tx *namedb.Tx, height int64) (string, error) {
 	return ch, nil
 }
 
-func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (namedb.Block, error) {
+// apply checks and writes the block's operations and returns the block's
+// record and its serialized accepted operations.
+func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (namedb.Block, []string, error) {
 	s := &blockState{rules: ix.cfg.Rules, net: ix.cfg.Network, tx: tx, height: b.Height, fresh: make(map[string]bool)}
 	for h := b.Height - 1; h >= max(b.Height-ix.cfg.Rules.ConsensusWindow, ix.cfg.FirstBlock); h-- {
 		ch, err := ix.consensusAt(tx, h)
 		if err != nil {
-			return namedb.Block{}, err
+			return namedb.Block{}, nil, err
 		}
 		s.fresh[ch] = true
 		s.freshList = append(s.freshList, ch)
@@ -185,23 +187,23 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (na
 
 	ops, rejected, err := ix.decodeBlock(ctx, b)
 	if err != nil {
-		return namedb.Block{}, err
+		return namedb.Block{}, nil, err
 	}
 	for _, h := range rejected {
 		if err := tx.AddHistory(h); err != nil {
-			return namedb.Block{}, err
+			return namedb.Block{}, nil, err
 		}
 	}
 	serialized, err := s.applyOps(ops)
 	if err != nil {
-		return namedb.Block{}, err
+		return namedb.Block{}, nil, err
 	}
 	opsHash := OpsHash(serialized)
 	var prior []string
 	for _, h := range SkipHeights(b.Height, ix.cfg.FirstBlock) {
 		ch, err := ix.consensusAt(tx, h)
 		if err != nil {
-			return namedb.Block{}, err
+			return namedb.Block{}, nil, err
 		}
 		prior = append(prior, ch)
 	}
@@ -209,7 +211,7 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (na
 		Height: b.Height, Hash: b.Hash.String(), OpsHash: opsHash,
 		ConsensusHash: ConsensusHash(opsHash, prior),
 		Accepted:      len(serialized), Rejected: len(rejected) + len(ops) - len(serialized),
-	}, nil
+	}, serialized, nil
 }
 
 // decodeBlock finds the block's name operations: transactions whose first

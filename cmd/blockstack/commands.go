@@ -9,6 +9,7 @@ func subcommands() []*cobra.Command {
 		newWalletCmd(),
 		newChainCmd(),
 		newNodeCmd(),
+		newSnapshotCmd(),
 		newTxCmd(),
 		newPriceCmd(),
 	}

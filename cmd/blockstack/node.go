@@ -68,7 +68,7 @@ func nodeDataDir(flag string) string {
 // that logs its progress.
 func openIndexer(ctx context.Context, b chain.Backend, dataDir string, first int64, log *slog.Logger) (*virtualchain.Indexer, *namedb.DB, error) {
 	dir := nodeDataDir(dataDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirFor(filepath.Join(dir, "names.db")); err != nil {
 		return nil, nil, err
 	}
 	net, err := bns.NetworkByName(backendOpts.network)
@@ -145,4 +145,9 @@ func newNodeStatusCmd(dataDir *string) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// mkdirFor creates the folder that will hold path.
+func mkdirFor(path string) error {
+	return os.MkdirAll(filepath.Dir(path), 0o700)
 }
