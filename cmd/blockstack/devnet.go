@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,6 +17,7 @@ type devnetFlags struct {
 	dataDir       string
 	blockInterval time.Duration
 	rpcAddr       string
+	apiAddr       string
 }
 
 func newDevnetCmd() *cobra.Command {
@@ -41,6 +39,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.dataDir, "data-dir", defaultDataDir("devnet"), "state folder")
 	fl.DurationVar(&f.blockInterval, "block-interval", 5*time.Second, "time between mined blocks (0: mine only on demand)")
 	fl.StringVar(&f.rpcAddr, "rpc-addr", defaultDevnetRPCAddr, "listen address of the chain's JSON-RPC")
+	fl.StringVar(&f.apiAddr, "api-addr", defaultAPIAddr, "listen address of the REST API")
 	return cmd
 }
 
@@ -61,21 +60,11 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	}
 	defer c.Close()
 
-	ln, err := net.Listen("tcp", f.rpcAddr)
+	rpcSrv, err := listen("chain RPC", f.rpcAddr, devchain.NewRPCServer(c, backendOpts.rpcUser, backendOpts.rpcPass), log)
 	if err != nil {
-		return fmt.Errorf("devnet: chain RPC: %w", err)
+		return err
 	}
-	srv := &http.Server{
-		Handler:           devchain.NewRPCServer(c, backendOpts.rpcUser, backendOpts.rpcPass),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
-	defer func() {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}()
+	defer rpcSrv.stop()
 
 	ix, db, err := openIndexer(ctx, c, filepath.Join(f.dataDir, "node"), firstBlocks["devnet"], log)
 	if err != nil {
@@ -92,13 +81,19 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		stopIndex()
 		<-indexDone
 	}()
+	apiSrv, err := listen("API", f.apiAddr, newAPI(db, nil, firstBlocks["devnet"], log), log)
+	if err != nil {
+		return err
+	}
+	defer apiSrv.stop()
 
 	tip, _ := c.Tip(ctx)
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "devnet running (Ctrl-C stops it)\n")
 	fmt.Fprintf(out, "  data dir:       %s\n", f.dataDir)
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
-		ln.Addr(), backendOpts.rpcUser, backendOpts.rpcPass)
+		rpcSrv.addr, backendOpts.rpcUser, backendOpts.rpcPass)
+	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiSrv.addr)
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
@@ -115,11 +110,10 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		case <-ctx.Done():
 			log.Info("devnet stopping")
 			return nil
-		case err := <-srvErr:
-			if errors.Is(err, http.ErrServerClosed) {
-				return nil
-			}
-			return fmt.Errorf("devnet: chain RPC: %w", err)
+		case err := <-rpcSrv.done:
+			return fmt.Errorf("devnet: chain RPC stopped: %w", err)
+		case err := <-apiSrv.done:
+			return fmt.Errorf("devnet: API stopped: %w", err)
 		case <-tick:
 			hashes, err := c.Mine(ctx, 1)
 			if err != nil {

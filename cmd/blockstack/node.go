@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -23,6 +25,7 @@ var firstBlocks = map[string]int64{"mainnet": 373601, "testnet": 1, "regtest": 1
 func newNodeCmd() *cobra.Command {
 	var dataDir string
 	var first int64
+	var apiAddr string
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -46,13 +49,20 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer db.Close()
-			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\n", backendOpts, first, db.Path())
+			apiSrv, err := listen("API", apiAddr, newAPI(db, nil, first, log), log)
+			if err != nil {
+				return err
+			}
+			defer apiSrv.stop()
+			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\n",
+				backendOpts, first, db.Path(), apiSrv.addr)
 			runIndexer(cmd.Context(), ix, log)
 			return nil
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
 	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
+	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
 	cmd.AddCommand(newNodeStatusCmd(&dataDir))
 	return cmd
 }
@@ -62,6 +72,24 @@ func nodeDataDir(flag string) string {
 		return flag
 	}
 	return filepath.Join(defaultDataDir(backendOpts.network), "node")
+}
+
+// defaultAPIAddr is the devnet's API; a node's default is Blockstack Core's
+// port, 6270.
+const defaultAPIAddr = "127.0.0.1:16270"
+
+// newAPI is the REST API over db with the rules of the global --network.
+func newAPI(db *namedb.DB, zonefiles api.Zonefiles, first int64, log *slog.Logger) http.Handler {
+	net, _ := bns.NetworkByName(backendOpts.network)
+	return api.New(api.Config{DB: db, Zonefiles: zonefiles, Network: net, Rules: networkRules(), FirstBlock: first, Log: log})
+}
+
+// networkRules are the BNS rules of the global --network.
+func networkRules() virtualchain.Rules {
+	if backendOpts.network == "devnet" || backendOpts.network == "regtest" {
+		return virtualchain.DevnetRules
+	}
+	return virtualchain.MainnetRules
 }
 
 // openIndexer opens the name database in dataDir and an indexer over it
@@ -75,10 +103,7 @@ func openIndexer(ctx context.Context, b chain.Backend, dataDir string, first int
 	if err != nil {
 		return nil, nil, err
 	}
-	rules := virtualchain.MainnetRules
-	if backendOpts.network == "devnet" || backendOpts.network == "regtest" {
-		rules = virtualchain.DevnetRules
-	}
+	rules := networkRules()
 	db, err := namedb.Open(filepath.Join(dir, "names.db"))
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,173 @@
+// Package api serves the node's REST API, compatible with Blockstack Core's
+// /v1 paths and JSON shapes (shared/spec/bns.md §5): names, zone files,
+// history, namespaces, addresses, prices, consensus, node status, and zone
+// file publishing.
+//
+// It only reads the name database (whole blocks: each block is one SQLite
+// transaction) and hands zone files to the store it is given; it owns no
+// state and must not write BNS state.
+package api
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/virtualchain"
+)
+
+// Version is what /v1/node/ping and /v1/info report.
+const Version = "go-blockstack 0.1"
+
+// ErrZonefileNotFound is what a Zonefiles store returns (wrapped) for a
+// zone file it does not hold.
+var ErrZonefileNotFound = errors.New("zone file not found")
+
+// Zonefiles is the zone file store the API reads and publishes to.
+type Zonefiles interface {
+	// Get returns the zone file whose hash160 is hash (40 hex digits).
+	Get(ctx context.Context, hash string) ([]byte, error)
+	// Put stores a zone file if the chain names its hash, returning the
+	// hash; any other zone file is refused with an error saying why.
+	Put(ctx context.Context, data []byte) (string, error)
+}
+
+// Config is what the API serves.
+type Config struct {
+	DB         *namedb.DB
+	Zonefiles  Zonefiles // nil: zone files are not served
+	Network    *bns.Network
+	Rules      virtualchain.Rules
+	FirstBlock int64
+	Log        *slog.Logger
+}
+
+// maxBody bounds request bodies: a zone file is at most 40,960 bytes, a
+// little over 54 KiB in base64 inside JSON.
+const maxBody = 64 << 10
+
+// pageSize is Blockstack Core's page of names.
+const pageSize = 100
+
+// Server is the REST API's handler.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns the API handler.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	for _, r := range s.routes() {
+		s.mux.HandleFunc(r.pattern, r.handler)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return s
+}
+
+// route is one endpoint; routes() is also the source of the OpenAPI
+// document's path list, which a test checks.
+type route struct {
+	pattern string // "METHOD /path/{var}"
+	summary string
+	handler http.HandlerFunc
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /v1/node/ping", "liveness", s.ping},
+		{"GET /v1/info", "node status: last block, consensus hash, rules", s.info},
+		{"GET /v1/names", "names, 100 a page (?page=N)", s.names},
+		{"GET /v1/names/{name}", "a name's record", s.name},
+		{"GET /v1/names/{name}/history", "a name's operations by block", s.nameHistory},
+		{"GET /v1/names/{name}/zonefile", "a name's current zone file", s.nameZonefile},
+		{"GET /v1/names/{name}/zonefile/{hash}", "one of a name's zone files by hash", s.nameZonefileByHash},
+		{"GET /v1/namespaces", "namespace ids", s.namespaces},
+		{"GET /v1/namespaces/{id}", "a namespace's record", s.namespace},
+		{"GET /v1/namespaces/{id}/names", "a namespace's names, 100 a page (?page=N)", s.namespaceNames},
+		{"GET /v1/addresses/bitcoin/{address}", "names an address owns", s.addressNames},
+		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice},
+		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice},
+		{"GET /v1/blockchains/bitcoin/consensus", "the last block's consensus hash", s.consensus},
+		{"GET /v1/blockchains/bitcoin/name_count", "how many names exist", s.nameCount},
+		{"GET /v1/zonefiles/{hash}", "a zone file's bytes", s.zonefile},
+		{"POST /v1/zonefile", "publish a zone file whose hash is on chain", s.putZonefile},
+		{"GET /v1/openapi.json", "this API's OpenAPI document", s.openAPI},
+	}
+}
+
+// ServeHTTP adds the response compression and the request limits every
+// endpoint shares.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	var out http.ResponseWriter = rec
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		gz := gzip.NewWriter(rec)
+		defer gz.Close()
+		rec.Header().Set("Content-Encoding", "gzip")
+		rec.Header().Add("Vary", "Accept-Encoding")
+		out = &gzipWriter{ResponseWriter: rec, w: gz}
+	}
+	if p := r.URL.Path; p != path.Clean(p) || strings.Contains(r.URL.RawPath, "%2") {
+		// The mux would answer with an HTML redirect; say what is wrong.
+		writeError(out, http.StatusBadRequest, "path must be clean: no '..', '//', trailing '/' or encoded separators")
+	} else {
+		s.mux.ServeHTTP(out, r)
+	}
+	s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+type gzipWriter struct {
+	http.ResponseWriter
+	w io.Writer
+}
+
+func (g *gzipWriter) Write(b []byte) (int, error) { return g.w.Write(b) }
+
+func (g *gzipWriter) WriteHeader(code int) {
+	g.ResponseWriter.Header().Del("Content-Length")
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// internalError reports a failure of the node itself without leaking its
+// details to the client.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.cfg.Log.Error("api", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}

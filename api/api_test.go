@@ -1,0 +1,238 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/virtualchain"
+)
+
+// memZonefiles is a store that holds what the chain names.
+type memZonefiles struct {
+	named map[string]bool
+	files map[string][]byte
+}
+
+func (m *memZonefiles) Get(_ context.Context, hash string) ([]byte, error) {
+	if zf, ok := m.files[hash]; ok {
+		return zf, nil
+	}
+	return nil, ErrZonefileNotFound
+}
+
+func (m *memZonefiles) Put(_ context.Context, data []byte) (string, error) {
+	hash := fmt.Sprintf("%x", btcutil.Hash160(data))
+	if !m.named[hash] {
+		return "", fmt.Errorf("zone file %s is not named on chain", hash)
+	}
+	m.files[hash] = data
+	return hash, nil
+}
+
+const zonefileText = "$ORIGIN alice.test\n$TTL 3600\n_http._tcp URI 10 1 \"https://hub.example/alice/profile.json\"\n"
+
+// fixture writes blocks 1–20 with a namespace and names in several states.
+func fixture(t *testing.T) (*Server, *memZonefiles) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	zhash := fmt.Sprintf("%x", btcutil.Hash160([]byte(zonefileText)))
+	zf := &memZonefiles{named: map[string]bool{zhash: true}, files: map[string][]byte{}}
+	for h := int64(1); h <= 20; h++ {
+		tx, err := db.Begin(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == 5 {
+			ns := &namedb.NamespaceRecord{NamespaceID: "test", Ready: true, ReadyBlock: 5, RevealBlock: 4, Lifetime: 100,
+				Coeff: 250, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1}, NonalphaDiscount: 10, NoVowelDiscount: 10, Version: 1}
+			must(t, tx.PutNamespace(ns))
+			for i, n := range []*namedb.NameRecord{
+				{Name: "alice.test", NamespaceID: "test", Address: "mkAlice1111111111111111111111111111", ValueHash: zhash, ExpireBlock: 205, Txid: "aa"},
+				{Name: "old.test", NamespaceID: "test", Address: "mkOld111111111111111111111111111111", ExpireBlock: 15, Txid: "bb"},
+				{Name: "gone.test", NamespaceID: "test", Address: "mkGone11111111111111111111111111111", ExpireBlock: 10, Txid: "cc"},
+				{Name: "frozen.test", NamespaceID: "test", Address: "mkAlice1111111111111111111111111111", Revoked: true, ValueHash: zhash, ExpireBlock: 205, Txid: "dd"},
+			} {
+				must(t, tx.PutName(n))
+				raw, _ := json.Marshal(n)
+				must(t, tx.AddHistory(namedb.HistoryEntry{Block: h, Vtxindex: i + 1, Txid: n.Txid, Op: "NAME_REGISTRATION", Subject: n.Name, Accepted: true, Record: raw}))
+			}
+		}
+		must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: "00"}, nil))
+	}
+	rules := virtualchain.DevnetRules
+	rules.GracePeriod = 8
+	return New(Config{DB: db, Zonefiles: zf, Network: &bns.DevNet, Rules: rules, FirstBlock: 1}), zf
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func do(t *testing.T, s http.Handler, method, path, body string) (int, map[string]any, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	raw := rec.Body.String()
+	var m map[string]any
+	_ = json.Unmarshal([]byte(raw), &m)
+	return rec.Code, m, raw
+}
+
+func TestEndpoints(t *testing.T) {
+	s, zf := fixture(t)
+	zhash := fmt.Sprintf("%x", btcutil.Hash160([]byte(zonefileText)))
+	cases := []struct {
+		method, path, body string
+		status             int
+		want               map[string]any // fields that must match
+		contains           string
+	}{
+		{"GET", "/v1/node/ping", "", 200, map[string]any{"status": "alive"}, ""},
+		{"GET", "/v1/names/alice.test", "", 200, map[string]any{"status": "registered", "address": "mkAlice1111111111111111111111111111",
+			"expire_block": 205.0, "grace_period": false, "zonefile_hash": zhash, "zonefile": nil, "blockchain": "bitcoin", "last_txid": "aa"}, ""},
+		{"GET", "/v1/names/old.test", "", 200, map[string]any{"status": "expired", "grace_period": true, "renewal_deadline": 23.0}, ""},
+		{"GET", "/v1/names/gone.test", "", 200, map[string]any{"status": "expired", "grace_period": false}, ""},
+		{"GET", "/v1/names/frozen.test", "", 200, map[string]any{"status": "revoked", "zonefile": nil}, ""},
+		{"GET", "/v1/names/nobody.test", "", 404, map[string]any{"error": "Name not found"}, ""},
+		{"GET", "/v1/names/Alice.test", "", 400, nil, "invalid name"},
+		{"GET", "/v1/names/a.b.c", "", 400, nil, "invalid name"},
+		{"GET", "/v1/names/alice.test/zonefile", "", 404, map[string]any{"error": "Zone file not found"}, ""},
+		{"GET", "/v1/names/alice.test/history", "", 200, nil, `"NAME_REGISTRATION"`},
+		{"GET", "/v1/names/alice.test/zonefile/zz", "", 400, nil, "40 lowercase hex"},
+		{"GET", "/v1/names?page=0", "", 200, nil, `["alice.test","frozen.test","gone.test","old.test"]`},
+		{"GET", "/v1/names?page=-1", "", 400, nil, "Invalid page"},
+		{"GET", "/v1/namespaces", "", 200, nil, `["test"]`},
+		{"GET", "/v1/namespaces/test", "", 200, map[string]any{"namespace_id": "test", "ready": true}, `"buckets":[6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0]`},
+		{"GET", "/v1/namespaces/nope", "", 404, nil, "Namespace not found"},
+		{"GET", "/v1/namespaces/test/names", "", 200, nil, `"alice.test"`},
+		{"GET", "/v1/addresses/bitcoin/mkAlice1111111111111111111111111111", "", 200, nil, `{"names":["alice.test","frozen.test"]}`},
+		{"GET", "/v1/prices/names/alice.test", "", 200, nil, `{"name_price":{"amount":"40000","satoshis":40000,"units":"BTC"}}`},
+		{"GET", "/v1/prices/namespaces/test", "", 200, map[string]any{"satoshis": 40000000.0}, ""},
+		{"GET", "/v1/blockchains/bitcoin/consensus", "", 200, map[string]any{"consensus_hash": fmt.Sprintf("%032x", 20)}, ""},
+		{"GET", "/v1/blockchains/bitcoin/name_count", "", 200, map[string]any{"names_count": 4.0}, ""},
+		{"GET", "/v1/zonefiles/" + zhash, "", 404, nil, "Zone file not found"},
+		{"POST", "/v1/zonefile", `{"zonefile": "not on chain"}`, 400, map[string]any{"status": false}, "not named on chain"},
+		{"POST", "/v1/zonefile", `{"zonefile": 1}`, 400, nil, "Invalid JSON body"},
+		{"POST", "/v1/zonefile", `{"zonefile": "a", "zonefile_b64": "YQ=="}`, 400, nil, "exactly one"},
+		{"POST", "/v1/zonefile", `{"zonefile_b64": "%%%"}`, 400, nil, "not base64"},
+		{"POST", "/v1/zonefile", `{"zonefile": "` + strings.Repeat("x", maxBody) + `"}`, 413, nil, "larger than"},
+		{"DELETE", "/v1/names/alice.test", "", 404, nil, "no such endpoint"},
+		{"GET", "/v1/../etc/passwd", "", 400, nil, "path must be clean"},
+		{"GET", "/v1/names/alice.test/", "", 400, nil, "path must be clean"},
+		{"GET", "/v1/names/alice.test%2Fzonefile", "", 400, nil, "path must be clean"},
+	}
+	for _, tc := range cases {
+		code, m, raw := do(t, s, tc.method, tc.path, tc.body)
+		if code != tc.status {
+			t.Errorf("%s %s: status %d, want %d: %s", tc.method, tc.path, code, tc.status, raw)
+			continue
+		}
+		for k, v := range tc.want {
+			if fmt.Sprint(m[k]) != fmt.Sprint(v) {
+				t.Errorf("%s %s: %s = %v, want %v (%s)", tc.method, tc.path, k, m[k], v, raw)
+			}
+		}
+		if !strings.Contains(raw, tc.contains) {
+			t.Errorf("%s %s: body %s lacks %q", tc.method, tc.path, raw, tc.contains)
+		}
+	}
+	if len(zf.files) != 0 {
+		t.Fatalf("refused zone files were stored: %v", zf.files)
+	}
+
+	// Publishing the named zone file stores it; then it is served.
+	body, _ := json.Marshal(map[string]string{"zonefile": zonefileText})
+	if code, m, raw := do(t, s, "POST", "/v1/zonefile", string(body)); code != 200 || m["status"] != true {
+		t.Fatalf("publish: %d %s", code, raw)
+	}
+	if _, m, raw := do(t, s, "GET", "/v1/names/alice.test", ""); m["zonefile"] != zonefileText {
+		t.Fatalf("name record after publishing: %s", raw)
+	}
+	if _, m, _ := do(t, s, "GET", "/v1/names/frozen.test", ""); m["zonefile"] != nil {
+		t.Fatal("a revoked name resolves to a zone file")
+	}
+	if code, _, raw := do(t, s, "GET", "/v1/zonefiles/"+zhash, ""); code != 200 || raw != zonefileText {
+		t.Fatalf("raw zone file: %d %q", code, raw)
+	}
+	if code, m, _ := do(t, s, "GET", "/v1/names/alice.test/zonefile/"+zhash, ""); code != 200 || m["zonefile"] != zonefileText {
+		t.Fatalf("zone file by hash: %d %v", code, m)
+	}
+}
+
+func TestGzip(t *testing.T) {
+	s, _ := fixture(t)
+	req := httptest.NewRequest("GET", "/v1/namespaces/test", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("no gzip: %v", rec.Header())
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(zr)
+	if !strings.Contains(string(raw), `"namespace_id":"test"`) {
+		t.Fatalf("gunzipped body %s", raw)
+	}
+}
+
+// TestOpenAPIMatchesHandlers: every path the document lists reaches its
+// handler (not the catch-all), and every route is in the document.
+func TestOpenAPIMatchesHandlers(t *testing.T) {
+	s, _ := fixture(t)
+	_, _, raw := do(t, s, "GET", "/v1/openapi.json", "")
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, methods := range doc.Paths {
+		concrete := pathVarRE.ReplaceAllStringFunc(path, func(v string) string {
+			switch v {
+			case "{name}":
+				return "alice.test"
+			case "{id}":
+				return "test"
+			case "{hash}":
+				return strings.Repeat("0", 40)
+			}
+			return "x"
+		})
+		for method := range methods {
+			n++
+			_, _, body := do(t, s, strings.ToUpper(method), concrete, "{}")
+			if strings.Contains(body, "no such endpoint") {
+				t.Errorf("documented %s %s is not served", method, path)
+			}
+		}
+	}
+	if n != len(s.routes()) {
+		t.Errorf("document lists %d operations, the server has %d routes", n, len(s.routes()))
+	}
+}

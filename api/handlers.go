@@ -1,0 +1,430 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/namedb"
+)
+
+var hashRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "alive", "version": Version})
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	last, ok, err := s.cfg.DB.LastBlock(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	info := map[string]any{
+		"server_version":       Version,
+		"server_alive":         true,
+		"network":              s.cfg.Network.Name,
+		"testnet":              s.cfg.Network.Name != bns.MainNet.Name,
+		"first_block":          s.cfg.FirstBlock,
+		"last_block_processed": nil,
+		"consensus":            nil,
+		// A devnet shortens the BNS time constants; say which are in force.
+		"rules": map[string]any{
+			"preorder_expire":         s.cfg.Rules.PreorderExpire,
+			"namespace_reveal_expire": s.cfg.Rules.NamespaceRevealExpire,
+			"pay_to_creator_blocks":   s.cfg.Rules.PayToCreatorBlocks,
+			"grace_period":            s.cfg.Rules.GracePeriod,
+			"consensus_window":        s.cfg.Rules.ConsensusWindow,
+			"lifetime_multiplier":     s.cfg.Rules.LifetimeMultiplier,
+			"max_names_per_owner":     s.cfg.Rules.MaxNamesPerOwner,
+		},
+	}
+	if ok {
+		info["last_block_processed"] = last.Height
+		info["consensus"] = last.ConsensusHash
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// height is the last indexed block, which a name's status is judged at.
+func (s *Server) height(r *http.Request) (int64, error) {
+	last, _, err := s.cfg.DB.LastBlock(r.Context())
+	return last.Height, err
+}
+
+// lookupName validates the {name} path value and reads its record; it
+// answers the request itself (400/404/500) when it returns nil.
+func (s *Server) lookupName(w http.ResponseWriter, r *http.Request) *namedb.NameRecord {
+	name := r.PathValue("name")
+	if err := bns.ValidName(name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil
+	}
+	rec, err := s.cfg.DB.Name(r.Context(), name)
+	if errors.Is(err, namedb.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "Name not found")
+		return nil
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil
+	}
+	return rec
+}
+
+func (s *Server) name(w http.ResponseWriter, r *http.Request) {
+	rec := s.lookupName(w, r)
+	if rec == nil {
+		return
+	}
+	height, err := s.height(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	status := "registered"
+	expired := rec.ExpireBlock >= 0 && height >= rec.ExpireBlock
+	switch {
+	case rec.Revoked:
+		status = "revoked"
+	case expired:
+		status = "expired"
+	}
+	out := map[string]any{
+		"address":          rec.Address,
+		"blockchain":       "bitcoin",
+		"expire_block":     rec.ExpireBlock,
+		"grace_period":     expired && height < rec.ExpireBlock+s.cfg.Rules.GracePeriod,
+		"renewal_deadline": renewalDeadline(rec, s.cfg.Rules.GracePeriod),
+		"last_txid":        rec.Txid,
+		"resolver":         nil,
+		"status":           status,
+		"zonefile":         nil,
+		"zonefile_hash":    nullable(rec.ValueHash),
+	}
+	if !rec.Revoked && rec.ValueHash != "" && s.cfg.Zonefiles != nil {
+		if zf, err := s.cfg.Zonefiles.Get(r.Context(), rec.ValueHash); err == nil {
+			out["zonefile"] = string(zf)
+		} else if !errors.Is(err, ErrZonefileNotFound) {
+			s.internalError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func renewalDeadline(rec *namedb.NameRecord, grace int64) int64 {
+	if rec.ExpireBlock < 0 {
+		return -1
+	}
+	return rec.ExpireBlock + grace
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
+	rec := s.lookupName(w, r)
+	if rec == nil {
+		return
+	}
+	hist, err := s.cfg.DB.History(r.Context(), rec.Name)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	withRejected := r.URL.Query().Get("rejected") == "1"
+	out := map[string][]map[string]any{}
+	for _, h := range hist {
+		if !h.Accepted && !withRejected {
+			continue
+		}
+		entry := map[string]any{}
+		if err := json.Unmarshal(h.Record, &entry); err != nil {
+			s.internalError(w, r, fmt.Errorf("history of %s: %w", rec.Name, err))
+			return
+		}
+		entry["opcode"] = h.Op
+		entry["txid"] = h.Txid
+		entry["vtxindex"] = h.Vtxindex
+		entry["block_number"] = h.Block
+		entry["accepted"] = h.Accepted
+		if h.Reason != "" {
+			entry["reason"] = h.Reason
+		}
+		key := strconv.FormatInt(h.Block, 10)
+		out[key] = append(out[key], entry)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) nameZonefile(w http.ResponseWriter, r *http.Request) {
+	rec := s.lookupName(w, r)
+	if rec == nil {
+		return
+	}
+	if rec.Revoked || rec.ValueHash == "" {
+		writeError(w, http.StatusNotFound, "No zone file for name")
+		return
+	}
+	s.serveNameZonefile(w, r, rec.ValueHash)
+}
+
+func (s *Server) nameZonefileByHash(w http.ResponseWriter, r *http.Request) {
+	rec := s.lookupName(w, r)
+	if rec == nil {
+		return
+	}
+	hash := r.PathValue("hash")
+	if !hashRE.MatchString(hash) {
+		writeError(w, http.StatusBadRequest, "Invalid zone file hash: want 40 lowercase hex digits")
+		return
+	}
+	// Only hashes the name has had on chain.
+	hist, err := s.cfg.DB.History(r.Context(), rec.Name)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	for _, h := range hist {
+		var st struct {
+			ValueHash string `json:"value_hash"`
+		}
+		if h.Accepted && json.Unmarshal(h.Record, &st) == nil && st.ValueHash == hash {
+			s.serveNameZonefile(w, r, hash)
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "No such zone file for name")
+}
+
+func (s *Server) serveNameZonefile(w http.ResponseWriter, r *http.Request, hash string) {
+	zf, ok := s.getZonefile(w, r, hash)
+	if ok {
+		writeJSON(w, http.StatusOK, map[string]string{"zonefile": string(zf)})
+	}
+}
+
+// getZonefile reads a zone file from the store, answering the request
+// itself when it cannot.
+func (s *Server) getZonefile(w http.ResponseWriter, r *http.Request, hash string) ([]byte, bool) {
+	if s.cfg.Zonefiles == nil {
+		writeError(w, http.StatusNotFound, "This node keeps no zone files")
+		return nil, false
+	}
+	zf, err := s.cfg.Zonefiles.Get(r.Context(), hash)
+	if errors.Is(err, ErrZonefileNotFound) {
+		writeError(w, http.StatusNotFound, "Zone file not found")
+		return nil, false
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil, false
+	}
+	return zf, true
+}
+
+func (s *Server) zonefile(w http.ResponseWriter, r *http.Request) {
+	hash := r.PathValue("hash")
+	if !hashRE.MatchString(hash) {
+		writeError(w, http.StatusBadRequest, "Invalid zone file hash: want 40 lowercase hex digits")
+		return
+	}
+	if zf, ok := s.getZonefile(w, r, hash); ok {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(zf)
+	}
+}
+
+func (s *Server) putZonefile(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Zonefile    *string `json:"zonefile"`
+		ZonefileB64 *string `json:"zonefile_b64"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBody))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error())
+		return
+	}
+	var data []byte
+	switch {
+	case req.Zonefile != nil && req.ZonefileB64 == nil:
+		data = []byte(*req.Zonefile)
+	case req.ZonefileB64 != nil && req.Zonefile == nil:
+		var err error
+		if data, err = base64.StdEncoding.DecodeString(*req.ZonefileB64); err != nil {
+			writeError(w, http.StatusBadRequest, "zonefile_b64 is not base64: "+err.Error())
+			return
+		}
+	default:
+		writeError(w, http.StatusBadRequest, `give exactly one of "zonefile" and "zonefile_b64"`)
+		return
+	}
+	if s.cfg.Zonefiles == nil {
+		writeError(w, http.StatusServiceUnavailable, "This node keeps no zone files")
+		return
+	}
+	hash, err := s.cfg.Zonefiles.Put(r.Context(), data)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"status": false, "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": true, "zonefile_hash": hash})
+}
+
+// page reads ?page=N (from 0).
+func page(w http.ResponseWriter, r *http.Request) (int, bool) {
+	p := r.URL.Query().Get("page")
+	if p == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 1<<20 {
+		writeError(w, http.StatusBadRequest, "Invalid page: want a number from 0")
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) names(w http.ResponseWriter, r *http.Request) {
+	s.listNames(w, r, "")
+}
+
+func (s *Server) listNames(w http.ResponseWriter, r *http.Request, namespaceID string) {
+	p, ok := page(w, r)
+	if !ok {
+		return
+	}
+	names, err := s.cfg.DB.Names(r.Context(), namespaceID, p*pageSize, pageSize)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, names)
+}
+
+func (s *Server) namespaces(w http.ResponseWriter, r *http.Request) {
+	ids, err := s.cfg.DB.Namespaces(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ids)
+}
+
+// lookupNamespace validates {id} and reads the namespace, answering the
+// request itself when it returns nil.
+func (s *Server) lookupNamespace(w http.ResponseWriter, r *http.Request) *namedb.NamespaceRecord {
+	id := r.PathValue("id")
+	if err := bns.ValidNamespaceID(id); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil
+	}
+	ns, err := s.cfg.DB.Namespace(r.Context(), id)
+	if errors.Is(err, namedb.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "Namespace not found")
+		return nil
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil
+	}
+	return ns
+}
+
+func (s *Server) namespace(w http.ResponseWriter, r *http.Request) {
+	if ns := s.lookupNamespace(w, r); ns != nil {
+		writeJSON(w, http.StatusOK, ns)
+	}
+}
+
+func (s *Server) namespaceNames(w http.ResponseWriter, r *http.Request) {
+	if ns := s.lookupNamespace(w, r); ns != nil {
+		s.listNames(w, r, ns.NamespaceID)
+	}
+}
+
+func (s *Server) addressNames(w http.ResponseWriter, r *http.Request) {
+	addr := r.PathValue("address")
+	if len(addr) < 26 || len(addr) > 90 {
+		writeError(w, http.StatusBadRequest, "Invalid address")
+		return
+	}
+	names, err := s.cfg.DB.NamesOf(r.Context(), addr)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"names": names})
+}
+
+func price(satoshis int64) map[string]any {
+	return map[string]any{"satoshis": satoshis, "units": "BTC", "amount": strconv.FormatInt(satoshis, 10)}
+}
+
+func (s *Server) namePrice(w http.ResponseWriter, r *http.Request) {
+	fqn := r.PathValue("name")
+	name, nsID, err := bns.SplitName(fqn)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ns, err := s.cfg.DB.Namespace(r.Context(), nsID)
+	if errors.Is(err, namedb.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "Namespace not found")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	p := bns.PriceParams{Coeff: ns.Coeff, Base: ns.Base, Buckets: ns.Buckets,
+		NonalphaDiscount: ns.NonalphaDiscount, NoVowelDiscount: ns.NoVowelDiscount}
+	writeJSON(w, http.StatusOK, map[string]any{"name_price": price(p.NamePrice(name))})
+}
+
+func (s *Server) namespacePrice(w http.ResponseWriter, r *http.Request) {
+	p, err := bns.NamespacePrice(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, price(p))
+}
+
+func (s *Server) consensus(w http.ResponseWriter, r *http.Request) {
+	last, ok, err := s.cfg.DB.LastBlock(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, "Nothing indexed yet")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"consensus_hash": last.ConsensusHash, "block_height": last.Height})
+}
+
+func (s *Server) nameCount(w http.ResponseWriter, r *http.Request) {
+	n, err := s.cfg.DB.NameCount(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"names_count": n})
+}
