@@ -105,6 +105,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/blockchains/bitcoin/consensus", "the last block's consensus hash", s.consensus},
 		{"GET /v1/blockchains/bitcoin/name_count", "how many names exist", s.nameCount},
 		{"GET /v1/zonefiles/{hash}", "a zone file's bytes", s.zonefile},
+		{"GET /v1/operations/{txid}", "what became of a transaction's name operation: accepted, or rejected and why (an extension of /v1)", s.operation},
 		{"POST /v1/zonefile", "publish a zone file whose hash is on chain", s.putZonefile},
 		{"GET /v1/openapi.json", "this API's OpenAPI document", s.openAPI},
 	}

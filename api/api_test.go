@@ -138,6 +138,8 @@ func TestEndpoints(t *testing.T) {
 		{"POST", "/v1/zonefile", `{"zonefile": "a", "zonefile_b64": "YQ=="}`, 400, nil, "exactly one"},
 		{"POST", "/v1/zonefile", `{"zonefile_b64": "%%%"}`, 400, nil, "not base64"},
 		{"POST", "/v1/zonefile", `{"zonefile": "` + strings.Repeat("x", maxBody) + `"}`, 413, nil, "larger than"},
+		{"GET", "/v1/operations/" + strings.Repeat("ab", 32), "", 404, nil, "No name operation"},
+		{"GET", "/v1/operations/xyz", "", 400, nil, "Invalid txid"},
 		{"DELETE", "/v1/names/alice.test", "", 404, nil, "no such endpoint"},
 		{"GET", "/v1/../etc/passwd", "", 400, nil, "path must be clean"},
 		{"GET", "/v1/names/alice.test/", "", 400, nil, "path must be clean"},
@@ -221,6 +223,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 				return "test"
 			case "{hash}":
 				return strings.Repeat("0", 40)
+			case "{txid}":
+				return strings.Repeat("0", 64)
 			}
 			return "x"
 		})

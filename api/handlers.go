@@ -13,7 +13,10 @@ import (
 	"github.com/go-blockstack/go-blockstack/namedb"
 )
 
-var hashRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var (
+	hashRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	txidRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
 
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "alive", "version": Version})
@@ -427,4 +430,24 @@ func (s *Server) nameCount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"names_count": n})
+}
+
+func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
+	txid := r.PathValue("txid")
+	if !txidRE.MatchString(txid) {
+		writeError(w, http.StatusBadRequest, "Invalid txid: want 64 lowercase hex digits")
+		return
+	}
+	hist, err := s.cfg.DB.TxHistory(r.Context(), txid)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if len(hist) == 0 {
+		writeError(w, http.StatusNotFound, "No name operation of that transaction has been indexed")
+		return
+	}
+	h := hist[len(hist)-1]
+	writeJSON(w, http.StatusOK, map[string]any{"txid": h.Txid, "block_number": h.Block, "vtxindex": h.Vtxindex,
+		"opcode": h.Op, "subject": h.Subject, "accepted": h.Accepted, "reason": h.Reason, "record": json.RawMessage(h.Record)})
 }

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS history (
 	PRIMARY KEY (block, vtxindex)
 );
 CREATE INDEX IF NOT EXISTS history_by_subject ON history(subject, block, vtxindex);
+CREATE INDEX IF NOT EXISTS history_by_txid ON history(txid);
 CREATE TABLE IF NOT EXISTS zonefile_hashes (
 	seq INTEGER PRIMARY KEY,
 	block INTEGER NOT NULL,

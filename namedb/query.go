@@ -76,6 +76,13 @@ func (db *DB) History(ctx context.Context, subject string) ([]HistoryEntry, erro
 		WHERE subject = ? ORDER BY block, vtxindex`, subject)
 }
 
+// TxHistory lists what became of the name operations a transaction
+// carried (one, unless the chain reorganised it into another block).
+func (db *DB) TxHistory(ctx context.Context, txid string) ([]HistoryEntry, error) {
+	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record FROM history
+		WHERE txid = ? ORDER BY block, vtxindex`, txid)
+}
+
 // BlockHistory lists the operations found in a block, in order.
 func (db *DB) BlockHistory(ctx context.Context, height int64) ([]HistoryEntry, error) {
 	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record FROM history
