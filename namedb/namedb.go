@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -96,6 +97,10 @@ const (
 type DB struct {
 	sql  *sql.DB
 	path string
+	// last is the last block this process committed (nil until it
+	// commits or rewinds): the API asks for it on every request, and the
+	// indexer that writes it runs in the same process.
+	last atomic.Pointer[Block]
 }
 
 // Open opens (creating if needed) the database at path.
@@ -143,6 +148,9 @@ type Block struct {
 // LastBlock is the highest processed block (ok false for an empty
 // database).
 func (db *DB) LastBlock(ctx context.Context) (b Block, ok bool, err error) {
+	if last := db.last.Load(); last != nil {
+		return *last, last.Height >= 0, nil
+	}
 	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks ORDER BY height DESC LIMIT 1`)
 	err = row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -69,8 +69,11 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 		return fmt.Errorf("namedb: rewind blocks: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
+		db.last.Store(nil) // unknown: read it back from the database
 		return fmt.Errorf("namedb: rewind to %d: %w", fork, err)
 	}
+	// The block at fork is now the last; read it back rather than guess.
+	db.last.Store(nil)
 	return nil
 }
 

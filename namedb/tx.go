@@ -12,6 +12,7 @@ import (
 // the row it replaces in the undo log, so that Rewind can take the block
 // back. Nothing is visible to readers before Commit.
 type Tx struct {
+	db     *DB
 	ctx    context.Context
 	tx     *sql.Tx
 	height int64
@@ -32,7 +33,7 @@ func (db *DB) Begin(ctx context.Context, height int64) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namedb: begin block %d: %w", height, err)
 	}
-	return &Tx{ctx: ctx, tx: tx, height: height}, nil
+	return &Tx{db: db, ctx: ctx, tx: tx, height: height}, nil
 }
 
 // Height is the block this transaction applies.
@@ -61,6 +62,7 @@ func (t *Tx) Commit(b Block, ops []string) error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("namedb: commit block %d: %w", b.Height, err)
 	}
+	t.db.last.Store(&b)
 	return nil
 }
 
@@ -125,6 +127,18 @@ func (t *Tx) writeName(r *NameRecord) error {
 		r.Name, r.NamespaceID, r.Address, r.ExpireBlock, raw)
 	if err != nil {
 		return fmt.Errorf("namedb: put name %s: %w", r.Name, err)
+	}
+	return nil
+}
+
+// DeleteName removes a name's record (an import under a namespace reveal
+// that lapsed).
+func (t *Tx) DeleteName(name string) error {
+	if err := t.logUndo("names", "name", name); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM names WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("namedb: delete name %s: %w", name, err)
 	}
 	return nil
 }
@@ -199,7 +213,11 @@ func (t *Tx) DeletePreorder(hash string) error {
 // not revoked, not past the grace period after expiry.
 func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM names WHERE address = ? AND (expire_block < 0 OR expire_block + ? > ?)`,
+	// The revoked flag lives only in the JSON record; without this test a
+	// revoked name counted against the quota forever, where Blockstack v1
+	// (namedb_get_names_owned_by_address: "revoked = 0") frees its slot.
+	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM names WHERE address = ? AND (expire_block < 0 OR expire_block + ? > ?)
+		AND COALESCE(json_extract(record, '$.revoked'), 0) = 0`,
 		address, grace, t.height).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("namedb: names owned by %s: %w", address, err)
