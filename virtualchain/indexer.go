@@ -299,6 +299,12 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 		if subject == "" {
 			subject, _ = fields["namespace_id"].(string)
 		}
+		if subject == "" {
+			// A preorder's subject is its hash, rejected or accepted
+			// (HistoryEntry.Subject); without this, rejected preorders
+			// had none and History(hash) missed them.
+			subject, _ = fields["preorder_hash"].(string)
+		}
 		return record(o, subject, fields, reason)
 	}
 	for i, o := range ops {

@@ -197,6 +197,21 @@ func (s *blockState) namespaceReveal(o opContext, op *bns.NamespaceReveal) (*acc
 			if err := s.tx.DeletePreorder(p.PreorderHash); err != nil {
 				return nil, err
 			}
+			// ns != nil: an earlier reveal of this id lapsed without
+			// becoming ready (checked above). Its imports were that
+			// revealer's and must not come to life when this one readies
+			// the namespace (READY dates every name in it).
+			if ns != nil {
+				old, err := s.tx.NamesIn(id)
+				if err != nil {
+					return nil, err
+				}
+				for _, n := range old {
+					if err := s.tx.DeleteName(n.Name); err != nil {
+						return nil, err
+					}
+				}
+			}
 			return rec, s.tx.PutNamespace(rec)
 		},
 	}, nil
@@ -293,14 +308,19 @@ func (s *blockState) readyNamespace(name string) (*namedb.NamespaceRecord, error
 
 // checkFee checks a name fee (registration or renewal) against the price
 // and the address it must go to: the burn address, or for a version-2
-// namespace its creator during its first PayToCreatorBlocks.
-func (s *blockState) checkFee(ns *namedb.NamespaceRecord, name string, fee int64, paidTo string) error {
+// namespace its creator during the PayToCreatorBlocks after its reveal.
+// paidAt is the block of the transaction that paid: the preorder's for a
+// registration, the renewal's own. As in Blockstack v1 (register.py:
+// fee_block_id; check_burn_address: reveal_block + period >= fee block), a
+// fee paid to the creator within the period stays good even when the
+// registration lands after it.
+func (s *blockState) checkFee(ns *namedb.NamespaceRecord, name string, fee int64, paidTo string, paidAt int64) error {
 	price := priceParams(ns).NamePrice(nameOnly(name))
 	if fee < price {
 		return reject("%s costs %d satoshis; %d paid", name, price, fee)
 	}
 	want := s.net.BurnAddress().EncodeAddress()
-	if ns.Version == bns.NamespaceVersionPayToCreator && s.height < ns.RevealBlock+s.rules.PayToCreatorBlocks {
+	if ns.Version == bns.NamespaceVersionPayToCreator && paidAt <= ns.RevealBlock+s.rules.PayToCreatorBlocks {
 		want = ns.Address
 	}
 	if paidTo != want {
@@ -351,7 +371,14 @@ func (s *blockState) nameRegistration(o opContext, op *bns.NameRegistration) (*a
 	if p == nil {
 		return nil, reject("no pending NAME_PREORDER by this sender from an earlier block commits to %s", op.Name)
 	}
-	if err := s.checkFee(ns, op.Name, p.Burn, p.BurnAddress); err != nil {
+	// Blockstack v1 (register.py check_register) refuses a preorder sent
+	// before the namespace was ready: it could not have been checked
+	// against the names the creator was still importing.
+	if p.Block < ns.ReadyBlock {
+		return nil, reject("the preorder of %s (block %d) is older than namespace %s (ready at block %d)",
+			op.Name, p.Block, ns.NamespaceID, ns.ReadyBlock)
+	}
+	if err := s.checkFee(ns, op.Name, p.Burn, p.BurnAddress, p.Block); err != nil {
 		return nil, err
 	}
 	recipient := op.Recipient.EncodeAddress()
@@ -417,7 +444,7 @@ func (s *blockState) nameRenewal(o opContext, op *bns.NameRenewal) (*accepted, e
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkFee(ns, op.Name, op.Fee, op.BurnAddress.EncodeAddress()); err != nil {
+	if err := s.checkFee(ns, op.Name, op.Fee, op.BurnAddress.EncodeAddress(), s.height); err != nil {
 		return nil, err
 	}
 	recipient := op.Recipient.EncodeAddress()
