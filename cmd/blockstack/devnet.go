@@ -110,10 +110,10 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		case <-ctx.Done():
 			log.Info("devnet stopping")
 			return nil
-		case err := <-rpcSrv.done:
-			return fmt.Errorf("devnet: chain RPC stopped: %w", err)
-		case err := <-apiSrv.done:
-			return fmt.Errorf("devnet: API stopped: %w", err)
+		case <-rpcSrv.done:
+			return fmt.Errorf("devnet: %w", rpcSrv.err)
+		case <-apiSrv.done:
+			return fmt.Errorf("devnet: %w", apiSrv.err)
 		case <-tick:
 			hashes, err := c.Mine(ctx, 1)
 			if err != nil {

@@ -15,7 +15,8 @@ type server struct {
 	name string
 	addr net.Addr
 	srv  *http.Server
-	done chan error
+	done chan struct{} // closed when the server has stopped
+	err  error         // why, once done is closed (nil after stop)
 }
 
 // listen starts serving h on addr; stop ends it.
@@ -24,7 +25,7 @@ func listen(name, addr string, h http.Handler, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	s := &server{name: name, addr: ln.Addr(), done: make(chan error, 1), srv: &http.Server{
+	s := &server{name: name, addr: ln.Addr(), done: make(chan struct{}), srv: &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -33,11 +34,10 @@ func listen(name, addr string, h http.Handler, log *slog.Logger) (*server, error
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}}
 	go func() {
-		err := s.srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
+		defer close(s.done)
+		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.err = fmt.Errorf("%s: %w", name, err)
 		}
-		s.done <- err
 	}()
 	return s, nil
 }
