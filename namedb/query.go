@@ -126,6 +126,20 @@ func (db *DB) ZonefileHashes(ctx context.Context, from int64, limit int) ([]Zone
 	return out, rows.Err()
 }
 
+// ZonefileNamed reports whether the chain has named a zone file hash (40
+// lowercase hex digits): only such zone files may be stored.
+func (db *DB) ZonefileNamed(ctx context.Context, hash string) (bool, error) {
+	var one int
+	err := db.sql.QueryRowContext(ctx, `SELECT 1 FROM zonefile_hashes WHERE hash = ? LIMIT 1`, hash).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("namedb: zone file hash %s: %w", hash, err)
+	}
+	return true, nil
+}
+
 func queryStrings(ctx context.Context, db *sql.DB, query string, args ...any) ([]string, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {

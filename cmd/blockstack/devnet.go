@@ -81,7 +81,12 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		stopIndex()
 		<-indexDone
 	}()
-	apiSrv, err := listen("API", f.apiAddr, newAPI(db, nil, firstBlocks["devnet"], log), log)
+	zfs, err := openZonefiles(filepath.Join(f.dataDir, "node"), db, log)
+	if err != nil {
+		return err
+	}
+	defer zfs.Close()
+	apiSrv, err := listen("API", f.apiAddr, newAPI(db, zfs, firstBlocks["devnet"], log), log)
 	if err != nil {
 		return err
 	}

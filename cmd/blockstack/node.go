@@ -16,6 +16,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
 // firstBlocks are where BNS starts on each network: Blockstack v1's first
@@ -49,7 +50,12 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer db.Close()
-			apiSrv, err := listen("API", apiAddr, newAPI(db, nil, first, log), log)
+			zfs, err := openZonefiles(dataDir, db, log)
+			if err != nil {
+				return err
+			}
+			defer zfs.Close()
+			apiSrv, err := listen("API", apiAddr, newAPI(db, zfs, first, log), log)
 			if err != nil {
 				return err
 			}
@@ -78,10 +84,18 @@ func nodeDataDir(flag string) string {
 // port, 6270.
 const defaultAPIAddr = "127.0.0.1:16270"
 
-// newAPI is the REST API over db with the rules of the global --network.
-func newAPI(db *namedb.DB, zonefiles api.Zonefiles, first int64, log *slog.Logger) http.Handler {
+// newAPI is the REST API over db and the zone file store, with the rules
+// of the global --network.
+func newAPI(db *namedb.DB, zfs *store.Store, first int64, log *slog.Logger) http.Handler {
 	net, _ := bns.NetworkByName(backendOpts.network)
-	return api.New(api.Config{DB: db, Zonefiles: zonefiles, Network: net, Rules: networkRules(), FirstBlock: first, Log: log})
+	return api.New(api.Config{DB: db, Zonefiles: api.StoreZonefiles{Store: zfs}, Network: net, Rules: networkRules(),
+		FirstBlock: first, Log: log})
+}
+
+// openZonefiles opens the node's zone file store (dataDir/zonefiles), which
+// keeps only zone files whose hashes db's chain names.
+func openZonefiles(dataDir string, db *namedb.DB, log *slog.Logger) (*store.Store, error) {
+	return store.Open(filepath.Join(nodeDataDir(dataDir), "zonefiles"), api.ChainNamed(db), log)
 }
 
 // networkRules are the BNS rules of the global --network.

@@ -27,7 +27,7 @@ func startDevnetIn(t *testing.T, bin, dir string) string {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "devnet", "--data-dir", dir, "--block-interval", "0", "--rpc-addr", addr)
+	cmd := exec.Command(bin, "devnet", "--data-dir", dir, "--block-interval", "0", "--rpc-addr", addr, "--api-addr", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
