@@ -10,6 +10,7 @@ func subcommands() []*cobra.Command {
 		newChainCmd(),
 		newNodeCmd(),
 		newSnapshotCmd(),
+		newHubCmd(),
 		newTxCmd(),
 		newPriceCmd(),
 	}

@@ -18,6 +18,7 @@ type devnetFlags struct {
 	blockInterval time.Duration
 	rpcAddr       string
 	apiAddr       string
+	hubAddr       string
 }
 
 func newDevnetCmd() *cobra.Command {
@@ -28,7 +29,8 @@ func newDevnetCmd() *cobra.Command {
 		Long: `devnet starts the embedded Bitcoin chain (regtest rules, real signatures, a
 funded faucet), mines a block every --block-interval, serves its JSON-RPC
 (btcd's dialect) at --rpc-addr for other blockstack processes, and runs the
-BNS node on it in-process (name database in --data-dir/node).
+BNS node on it in-process (name database in --data-dir/node) with its REST
+API, and a Gaia hub on the disk driver (--data-dir/gaia).
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,6 +42,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.DurationVar(&f.blockInterval, "block-interval", 5*time.Second, "time between mined blocks (0: mine only on demand)")
 	fl.StringVar(&f.rpcAddr, "rpc-addr", defaultDevnetRPCAddr, "listen address of the chain's JSON-RPC")
 	fl.StringVar(&f.apiAddr, "api-addr", defaultAPIAddr, "listen address of the REST API")
+	fl.StringVar(&f.hubAddr, "hub-addr", defaultDevnetHubAddr, "listen address of the Gaia hub")
 	return cmd
 }
 
@@ -91,6 +94,12 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	defer apiSrv.stop()
+	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubConfig{Driver: "disk", Bucket: "hub",
+		DiskSettings: diskSettings{StorageRootDirectory: filepath.Join(f.dataDir, "gaia")}}, log)
+	if err != nil {
+		return err
+	}
+	defer stopHub()
 
 	tip, _ := c.Tip(ctx)
 	out := cmd.OutOrStdout()
@@ -99,6 +108,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
 		rpcSrv.addr, backendOpts.rpcUser, backendOpts.rpcPass)
 	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiSrv.addr)
+	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hubSrv.addr, hubSrv.addr)
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
@@ -119,6 +129,8 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 			return fmt.Errorf("devnet: %w", rpcSrv.err)
 		case <-apiSrv.done:
 			return fmt.Errorf("devnet: %w", apiSrv.err)
+		case <-hubSrv.done:
+			return fmt.Errorf("devnet: %w", hubSrv.err)
 		case <-tick:
 			hashes, err := c.Mine(ctx, 1)
 			if err != nil {

@@ -25,12 +25,19 @@ func listen(name, addr string, h http.Handler, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return serveOn(name, ln, h, log), nil
+}
+
+// serveOn starts serving h on ln, for handlers that need to know their
+// own address before they serve.
+func serveOn(name string, ln net.Listener, h http.Handler, log *slog.Logger) *server {
 	s := &server{name: name, addr: ln.Addr(), done: make(chan struct{}), srv: &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}}
 	go func() {
@@ -39,7 +46,7 @@ func listen(name, addr string, h http.Handler, log *slog.Logger) (*server, error
 			s.err = fmt.Errorf("%s: %w", name, err)
 		}
 	}()
-	return s, nil
+	return s
 }
 
 // stop shuts the server down, letting requests in flight finish.

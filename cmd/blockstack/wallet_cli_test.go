@@ -27,7 +27,28 @@ func startDevnetIn(t *testing.T, bin, dir string) string {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "devnet", "--data-dir", dir, "--block-interval", "0", "--rpc-addr", addr, "--api-addr", "127.0.0.1:0")
+	return startDevnetWith(t, bin, dir, "--rpc-addr", addr).rpc
+}
+
+// devnetAddrs are where a devnet serves, as it prints them.
+type devnetAddrs struct {
+	rpc string // host:port
+	api string // http://host:port
+}
+
+var (
+	devnetRPCRE = regexp.MustCompile(`chain RPC:\s+http://(\S+)`)
+	devnetAPIRE = regexp.MustCompile(`API:\s+(http://\S+)/v1/`)
+)
+
+// startDevnetWith runs `blockstack devnet` with its state in dir, mining
+// on demand only, its API and hub on free ports (so that tests and a
+// developer's own devnet run side by side), with the extra flags args
+// (which win over these), until the test ends.
+func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"devnet", "--data-dir", dir, "--block-interval", "0",
+		"--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -39,18 +60,25 @@ func startDevnetIn(t *testing.T, bin, dir string) string {
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
 	})
+	var addrs devnetAddrs
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		if strings.Contains(sc.Text(), "chain RPC:") {
+		if m := devnetRPCRE.FindStringSubmatch(sc.Text()); m != nil {
+			addrs.rpc = m[1]
+		}
+		if m := devnetAPIRE.FindStringSubmatch(sc.Text()); m != nil {
+			addrs.api = m[1]
+		}
+		if addrs.rpc != "" && addrs.api != "" {
 			go func() {
 				for sc.Scan() {
 				}
 			}()
-			return addr
+			return addrs
 		}
 	}
-	t.Fatal("devnet exited before serving RPC")
-	return ""
+	t.Fatal("devnet exited before serving RPC and API")
+	return addrs
 }
 
 // cli runs the binary against the devnet at rpc and returns its output.

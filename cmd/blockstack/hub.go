@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	gaias3 "github.com/go-blockstack/go-blockstack/gaia/s3"
+)
+
+const (
+	defaultHubListen     = "127.0.0.1:4000"
+	defaultDevnetHubAddr = "127.0.0.1:14000"
+)
+
+func newHubCmd() *cobra.Command {
+	var listen, dataDir, configPath string
+	cmd := &cobra.Command{
+		Use:   "hub",
+		Short: "Run a Gaia storage hub (the API of @stacks/storage)",
+		Long: `Run a Gaia storage hub: hub_info, store, delete, list-files, revoke-all and a
+read endpoint (/read/<address>/<path>) on one HTTP listener.
+
+With no configuration it stores on disk in --data-dir and its read URL prefix
+is its own read endpoint. --config names a JSON file with the reference hub's
+keys (driver, serverName, readURL, whitelist, validHubUrls,
+requireCorrectHubUrl, pageSize, cacheControl, maxFileUploadSize,
+authTimestampCacheSize, diskSettings.storageRootDirectory, bucket,
+awsCredentials{accessKeyId,secretAccessKey,sessionToken,endpoint}, plus
+awsRegion and awsPathStyle); GAIA_* environment variables override the file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadHubConfig(configPath, os.Getenv)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("data-dir") || cfg.DiskSettings.StorageRootDirectory == "" {
+				cfg.DiskSettings.StorageRootDirectory = dataDir
+			}
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			srv, stop, err := startHub(cmd.Context(), listen, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			select {
+			case <-cmd.Context().Done():
+				return nil
+			case <-srv.done:
+				return srv.err
+			}
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&listen, "listen", defaultHubListen, "HTTP listen address")
+	fl.StringVar(&dataDir, "data-dir", defaultDataDir("gaia"), "storage folder of the disk driver")
+	fl.StringVar(&configPath, "config", "", "JSON configuration file")
+	return cmd
+}
+
+type diskSettings struct {
+	StorageRootDirectory string `json:"storageRootDirectory"`
+}
+
+// hubConfig is the configuration file, in the reference hub's key names
+// (atlas-gaia.md B.8). Unknown keys are refused, so a typo is an error,
+// not a silently ignored setting.
+type hubConfig struct {
+	Driver                 string       `json:"driver"`
+	ServerName             string       `json:"serverName"`
+	ReadURL                string       `json:"readURL"`
+	Whitelist              []string     `json:"whitelist"`
+	ValidHubURLs           []string     `json:"validHubUrls"`
+	RequireCorrectHubURL   bool         `json:"requireCorrectHubUrl"`
+	PageSize               int          `json:"pageSize"`
+	CacheControl           string       `json:"cacheControl"`
+	MaxFileUploadSize      float64      `json:"maxFileUploadSize"`
+	AuthTimestampCacheSize int          `json:"authTimestampCacheSize"`
+	DiskSettings           diskSettings `json:"diskSettings"`
+	Bucket                 string       `json:"bucket"`
+	AWSCredentials         struct {
+		AccessKeyID     string `json:"accessKeyId"`
+		SecretAccessKey string `json:"secretAccessKey"`
+		SessionToken    string `json:"sessionToken"`
+		Endpoint        string `json:"endpoint"`
+	} `json:"awsCredentials"`
+	AWSRegion    string `json:"awsRegion"`
+	AWSPathStyle bool   `json:"awsPathStyle"`
+}
+
+// loadHubConfig reads path (if any) and applies the environment: defaults
+// < file < environment, as the reference hub.
+func loadHubConfig(path string, getenv func(string) string) (hubConfig, error) {
+	cfg := hubConfig{Driver: "disk", Bucket: "hub"}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("hub config: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("hub config %s: %w", path, err)
+		}
+	}
+	str := func(dst *string, env string) {
+		if v := getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	var errs []error
+	boolean := func(dst *bool, env string) {
+		if v := getenv(env); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+			*dst = b
+		}
+	}
+	list := func(dst *[]string, env string) {
+		if v := getenv(env); v != "" {
+			*dst = splitList(v)
+		}
+	}
+	str(&cfg.Driver, "GAIA_DRIVER")
+	str(&cfg.ServerName, "GAIA_SERVER_NAME")
+	str(&cfg.ReadURL, "GAIA_READ_URL")
+	list(&cfg.Whitelist, "GAIA_WHITELIST")
+	list(&cfg.ValidHubURLs, "GAIA_VALID_HUB_URLS")
+	boolean(&cfg.RequireCorrectHubURL, "GAIA_REQUIRE_CORRECT_HUB_URL")
+	if v := getenv("GAIA_PAGE_SIZE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GAIA_PAGE_SIZE=%q: %w", v, err))
+		}
+		cfg.PageSize = n
+	}
+	if v := getenv("GAIA_MAX_FILE_UPLOAD_SIZE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GAIA_MAX_FILE_UPLOAD_SIZE=%q: %w", v, err))
+		}
+		cfg.MaxFileUploadSize = f
+	}
+	str(&cfg.CacheControl, "GAIA_CACHE_CONTROL")
+	str(&cfg.DiskSettings.StorageRootDirectory, "GAIA_DISK_STORAGE_ROOT_DIR")
+	str(&cfg.Bucket, "GAIA_BUCKET_NAME")
+	str(&cfg.AWSCredentials.AccessKeyID, "GAIA_S3_ACCESS_KEY_ID")
+	str(&cfg.AWSCredentials.SecretAccessKey, "GAIA_S3_SECRET_ACCESS_KEY")
+	str(&cfg.AWSCredentials.SessionToken, "GAIA_S3_SESSION_TOKEN")
+	str(&cfg.AWSCredentials.Endpoint, "GAIA_S3_ENDPOINT")
+	str(&cfg.AWSRegion, "GAIA_S3_REGION")
+	boolean(&cfg.AWSPathStyle, "GAIA_S3_PATH_STYLE")
+	if err := errors.Join(errs...); err != nil {
+		return cfg, fmt.Errorf("hub config: %w", err)
+	}
+	switch cfg.Driver {
+	case "disk", "aws", "s3":
+	default:
+		return cfg, fmt.Errorf("hub config: driver %q: want disk or aws (s3)", cfg.Driver)
+	}
+	return cfg, nil
+}
+
+// splitList reads a list from the environment: a JSON array, or values
+// separated by commas.
+func splitList(v string) []string {
+	var out []string
+	if json.Unmarshal([]byte(v), &out) == nil {
+		return out
+	}
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// openDriver makes the configured driver; close releases it.
+func openDriver(ctx context.Context, cfg hubConfig) (d gaia.Driver, close func(), err error) {
+	if cfg.Driver == "disk" {
+		dd, err := disk.New(cfg.DiskSettings.StorageRootDirectory)
+		if err != nil {
+			return nil, nil, err
+		}
+		return dd, func() { dd.Close() }, nil
+	}
+	sd, err := gaias3.New(ctx, gaias3.Config{
+		Bucket:          cfg.Bucket,
+		Endpoint:        cfg.AWSCredentials.Endpoint,
+		Region:          cfg.AWSRegion,
+		AccessKeyID:     cfg.AWSCredentials.AccessKeyID,
+		SecretAccessKey: cfg.AWSCredentials.SecretAccessKey,
+		SessionToken:    cfg.AWSCredentials.SessionToken,
+		PathStyle:       cfg.AWSPathStyle,
+		CacheControl:    cfg.CacheControl,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sd, func() {}, nil
+}
+
+// openHub builds a hub over cfg's driver for a listener at addr; close
+// releases the driver. Without readURL in cfg the read URL prefix is the
+// hub's own read endpoint (loopback if addr is every interface).
+func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger) (h http.Handler, close func(), err error) {
+	d, closeDriver, err := openDriver(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hub: %w", err)
+	}
+	base := "http://" + addr.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		base = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+		if cfg.ReadURL == "" {
+			log.Warn("hub listens on every interface but readURL is not set: clients elsewhere cannot read", "read_url_prefix", base+"/read/")
+		}
+	}
+	readURL := cfg.ReadURL
+	if readURL == "" {
+		readURL = base + "/read/"
+	}
+	hub, err := gaia.New(d, gaia.Config{
+		ServerName:             cfg.ServerName,
+		ReadURL:                readURL,
+		Whitelist:              cfg.Whitelist,
+		RequireCorrectHubURL:   cfg.RequireCorrectHubURL,
+		ValidHubURLs:           cfg.ValidHubURLs,
+		PageSize:               cfg.PageSize,
+		CacheControl:           cfg.CacheControl,
+		MaxFileUploadSizeMB:    cfg.MaxFileUploadSize,
+		AuthTimestampCacheSize: cfg.AuthTimestampCacheSize,
+		Logger:                 log,
+	})
+	if err != nil {
+		closeDriver()
+		return nil, nil, fmt.Errorf("hub: %w", err)
+	}
+	log.Info("gaia hub listening", "url", base, "read_url_prefix", hub.ReadURLPrefix(), "driver", cfg.Driver,
+		"data_dir", cfg.DiskSettings.StorageRootDirectory)
+	return hub, closeDriver, nil
+}
+
+// startHub listens on addr and serves a hub there until stopped.
+func startHub(ctx context.Context, addr string, cfg hubConfig, log *slog.Logger) (srv *server, close func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hub: %w", err)
+	}
+	h, closeDriver, err := openHub(ctx, ln.Addr(), cfg, log)
+	if err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	srv = serveOn("gaia hub", ln, h, log)
+	return srv, func() { srv.stop(); closeDriver() }, nil
+}

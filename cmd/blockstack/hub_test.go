@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/client"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
+)
+
+var hubURLRE = regexp.MustCompile(`msg="gaia hub listening" url=(\S+)`)
+
+// startHubBinary runs `blockstack hub` with args and env, returns its URL
+// and a stop function that sends Ctrl-C and checks the clean exit.
+func startHubBinary(t *testing.T, bin string, env []string, args ...string) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"hub", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var url string
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if m := hubURLRE.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+			break
+		}
+	}
+	if url == "" {
+		cmd.Wait()
+		cancel()
+		t.Fatalf("hub exited before listening:\n%s", strings.Join(lines, "\n"))
+	}
+	drained := make(chan struct{})
+	go func() { // keeps the access log flowing; ends at the hub's exit
+		for sc.Scan() {
+		}
+		close(drained)
+	}()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		defer cancel()
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		<-drained
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("hub after Ctrl-C: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return url, stop
+}
+
+// TestHubEndToEnd drives `blockstack hub` with a client built only on the
+// published client protocol: connect, encrypted and plain writes with ETag
+// tracking, reads, listing, deletion, and a restart on the same data.
+func TestHubEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir)
+	ctx := context.Background()
+	key := gaiatest.Key("e2e-app")
+	c, err := client.Connect(ctx, nil, url, key, gaia.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Info().ReadURLPrefix != url+"/read/" || c.Info().MaxUploadMB != 20 {
+		t.Errorf("hub_info %+v", c.Info())
+	}
+	secret := []byte("the secret message of e2e")
+	if _, err := c.PutEncrypted(ctx, "notes/secret.json", secret); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetDecrypted(ctx, "notes/secret.json")
+	if err != nil || string(got) != string(secret) {
+		t.Fatalf("decrypted %q, %v", got, err)
+	}
+	pub, err := c.PutFile(ctx, "public/hello.txt", []byte("hello"), "text/plain")
+	if err != nil || pub != url+"/read/"+c.Address()+"/public/hello.txt" {
+		t.Fatalf("publicURL %q, %v", pub, err)
+	}
+	if _, err := c.PutFile(ctx, "public/hello.txt", []byte("hello, again"), "text/plain"); err != nil {
+		t.Fatalf("second write (If-Match): %v", err)
+	}
+	body, ct, err := c.GetFile(ctx, "public/hello.txt")
+	if err != nil || string(body) != "hello, again" || ct != "text/plain" {
+		t.Fatalf("read %q %q %v", body, ct, err)
+	}
+	// A second device that has not seen the file sends If-None-Match: *.
+	stale, err := client.Connect(ctx, nil, url, key, gaia.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stale.PutFile(ctx, "public/hello.txt", []byte("clobber"), "text/plain"); !client.IsStatus(err, http.StatusPreconditionFailed) {
+		t.Errorf("stale device's write: %v, want 412", err)
+	}
+	var names []string
+	if _, err := c.ListFiles(ctx, func(n string) bool { names = append(names, n); return true }); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"notes/secret.json", "public/hello.txt"}) {
+		t.Errorf("list-files %q", names)
+	}
+	if err := c.DeleteFile(ctx, "public/hello.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.GetFile(ctx, "public/hello.txt"); !client.IsStatus(err, http.StatusNotFound) {
+		t.Errorf("read after delete: %v", err)
+	}
+	// Encrypted content never reaches the disk in the clear.
+	filepath.WalkDir(dir, func(p string, de os.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), string(secret)) {
+				t.Errorf("%s holds the plaintext", p)
+			}
+		}
+		return nil
+	})
+	stop()
+
+	url2, _ := startHubBinary(t, bin, nil, "--data-dir", dir)
+	c2, err := client.Connect(ctx, nil, url2, key, gaia.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c2.GetDecrypted(ctx, "notes/secret.json"); err != nil || string(got) != string(secret) {
+		t.Errorf("after restart: %q %v", got, err)
+	}
+}
+
+// TestHubS3ThroughEnv runs the binary on the S3 driver, configured only by
+// environment variables, against a real versitygw.
+func TestHubS3ThroughEnv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	s3 := gaiatest.StartVersityGW(t)
+	bin := buildBinary(t)
+	url, _ := startHubBinary(t, bin, []string{
+		"GAIA_DRIVER=aws", "GAIA_BUCKET_NAME=gaia-e2e", "GAIA_S3_ENDPOINT=" + s3.Endpoint,
+		"GAIA_S3_ACCESS_KEY_ID=" + s3.AccessKey, "GAIA_S3_SECRET_ACCESS_KEY=" + s3.SecretKey,
+		"GAIA_S3_REGION=" + s3.Region, "GAIA_S3_PATH_STYLE=true",
+	})
+	ctx := context.Background()
+	c, err := client.Connect(ctx, nil, url, gaiatest.Key("e2e-s3"), gaia.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutFile(ctx, "a/b.txt", []byte("on s3"), "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	if body, _, err := c.GetFile(ctx, "a/b.txt"); err != nil || string(body) != "on s3" {
+		t.Errorf("read %q %v", body, err)
+	}
+}
+
+func TestHubConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	full := write("full.json", `{"driver":"aws","serverName":"hub.example","readURL":"https://cdn.example/",
+		"whitelist":["1A"],"pageSize":50,"maxFileUploadSize":5,"bucket":"b",
+		"awsCredentials":{"accessKeyId":"k","secretAccessKey":"s","endpoint":"http://127.0.0.1:1"},"awsPathStyle":true}`)
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+
+	cfg, err := loadHubConfig(full, getenv)
+	if err != nil || cfg.Driver != "aws" || cfg.ServerName != "hub.example" || cfg.PageSize != 50 ||
+		cfg.MaxFileUploadSize != 5 || cfg.AWSCredentials.AccessKeyID != "k" || !cfg.AWSPathStyle || !slices.Equal(cfg.Whitelist, []string{"1A"}) {
+		t.Errorf("file config: %+v %v", cfg, err)
+	}
+	env = map[string]string{"GAIA_SERVER_NAME": "env.example", "GAIA_WHITELIST": `["1B","1C"]`, "GAIA_PAGE_SIZE": "7",
+		"GAIA_S3_SECRET_ACCESS_KEY": "env-secret", "GAIA_VALID_HUB_URLS": "https://a, https://b"}
+	cfg, err = loadHubConfig(full, getenv)
+	if err != nil || cfg.ServerName != "env.example" || cfg.PageSize != 7 || cfg.AWSCredentials.SecretAccessKey != "env-secret" ||
+		!slices.Equal(cfg.Whitelist, []string{"1B", "1C"}) || !slices.Equal(cfg.ValidHubURLs, []string{"https://a", "https://b"}) {
+		t.Errorf("environment over file: %+v %v", cfg, err)
+	}
+	env = map[string]string{}
+	if cfg, err := loadHubConfig("", getenv); err != nil || cfg.Driver != "disk" || cfg.Bucket != "hub" {
+		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+	for name, body := range map[string]string{
+		"typo.json":   `{"serverNmae":"x"}`,
+		"driver.json": `{"driver":"azure"}`,
+		"broken.json": `{"driver":`,
+	} {
+		if _, err := loadHubConfig(write(name, body), getenv); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	env = map[string]string{"GAIA_REQUIRE_CORRECT_HUB_URL": "maybe"}
+	if _, err := loadHubConfig("", getenv); err == nil {
+		t.Error("bad boolean in the environment accepted")
+	}
+	if _, err := loadHubConfig(filepath.Join(dir, "missing.json"), getenv); err == nil {
+		t.Error("missing file accepted")
+	}
+}

@@ -1,0 +1,639 @@
+package gaia
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config configures a Hub. Zero values take the reference hub's defaults.
+type Config struct {
+	// ServerName goes into the challenge text (default "gaia-0").
+	ServerName string
+	// ReadURL is the read_url_prefix clients read files from, ending in "/"
+	// (one is added). Required. To use this hub's own read endpoint, set it
+	// to the hub's public URL followed by ReadPath.
+	ReadURL string
+	// ReadPath is where this hub serves reads (default "/read/").
+	ReadPath string
+	// Whitelist, if not empty, lists the only signer addresses allowed to
+	// write (an association token's issuer counts as the signer).
+	Whitelist []string
+	// RequireCorrectHubURL makes tokens name this hub in hubUrl, one of
+	// ValidHubURLs or "https://"+ServerName.
+	RequireCorrectHubURL bool
+	ValidHubURLs         []string
+	// PageSize is the list-files page size (default 100, at most 4096).
+	PageSize int
+	// CacheControl is sent with reads (default "no-cache").
+	CacheControl string
+	// MaxFileUploadSizeMB caps a stored file, in MiB (default 20, at least 0.1).
+	MaxFileUploadSizeMB float64
+	// AuthTimestampCacheSize bounds the revocation cache (default 50000).
+	AuthTimestampCacheSize int
+	// Logger receives the access log and server errors (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock for token expiry (default time.Now).
+	Now func() time.Time
+}
+
+const (
+	defaultServerName = "gaia-0"
+	maxJSONBody       = 4096
+	maxContentType    = 1024
+	maxPageSize       = 4096
+	lockStripes       = 4096
+)
+
+// Hub is the Gaia hub HTTP handler.
+type Hub struct {
+	driver    Driver
+	cfg       Config
+	maxBytes  int64
+	auth      *authenticator
+	revs      *revocations
+	locks     *pathLocks
+	whitelist map[string]bool
+	log       *slog.Logger
+}
+
+// New checks cfg and makes a hub storing through d.
+func New(d Driver, cfg Config) (*Hub, error) {
+	if d == nil {
+		return nil, errors.New("gaia: no driver")
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = defaultServerName
+	}
+	if cfg.ReadURL == "" {
+		return nil, errors.New("gaia: ReadURL is required")
+	}
+	if !strings.HasSuffix(cfg.ReadURL, "/") {
+		cfg.ReadURL += "/"
+	}
+	if cfg.ReadPath == "" {
+		cfg.ReadPath = "/read/"
+	}
+	if !strings.HasPrefix(cfg.ReadPath, "/") || !strings.HasSuffix(cfg.ReadPath, "/") || len(cfg.ReadPath) < 3 {
+		return nil, fmt.Errorf("gaia: ReadPath %q must be /<name>/", cfg.ReadPath)
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 100
+	}
+	if cfg.PageSize < 1 || cfg.PageSize > maxPageSize {
+		return nil, fmt.Errorf("gaia: PageSize %d not in 1..%d", cfg.PageSize, maxPageSize)
+	}
+	if cfg.CacheControl == "" {
+		cfg.CacheControl = "no-cache"
+	}
+	if cfg.MaxFileUploadSizeMB == 0 {
+		cfg.MaxFileUploadSizeMB = 20
+	}
+	if cfg.MaxFileUploadSizeMB < 0.1 || cfg.MaxFileUploadSizeMB > 1<<20 || math.IsNaN(cfg.MaxFileUploadSizeMB) {
+		return nil, fmt.Errorf("gaia: MaxFileUploadSizeMB %v not in 0.1..%d", cfg.MaxFileUploadSizeMB, 1<<20)
+	}
+	if cfg.AuthTimestampCacheSize == 0 {
+		cfg.AuthTimestampCacheSize = 50000
+	}
+	if cfg.AuthTimestampCacheSize < 1 {
+		return nil, fmt.Errorf("gaia: AuthTimestampCacheSize %d < 1", cfg.AuthTimestampCacheSize)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if c := ChallengeText(cfg.ServerName); len(c) < 10 {
+		return nil, fmt.Errorf("gaia: challenge text %q too short", c)
+	}
+	h := &Hub{
+		driver:   d,
+		cfg:      cfg,
+		maxBytes: int64(cfg.MaxFileUploadSizeMB * 1024 * 1024),
+		auth:     newAuthenticator(cfg.ServerName, cfg.RequireCorrectHubURL, cfg.ValidHubURLs, cfg.Now),
+		revs:     newRevocations(d, cfg.AuthTimestampCacheSize, cfg.Now),
+		locks:    newPathLocks(lockStripes),
+		log:      cfg.Logger,
+	}
+	if len(cfg.Whitelist) > 0 {
+		h.whitelist = map[string]bool{}
+		for _, a := range cfg.Whitelist {
+			h.whitelist[a] = true
+		}
+	}
+	return h, nil
+}
+
+// ReadURLPrefix is the read_url_prefix advertised in /hub_info.
+func (h *Hub) ReadURLPrefix() string { return h.cfg.ReadURL }
+
+// MaxUploadBytes is the largest file the hub stores.
+func (h *Hub) MaxUploadBytes() int64 { return h.maxBytes }
+
+// CORS as the reference hub's `cors` middleware configures it (B.1).
+const (
+	corsMethods = "DELETE,POST,GET,OPTIONS,HEAD"
+	corsHeaders = "Authorization,Content-Type,If-Match,If-None-Match"
+	corsExpose  = "Content-Type,ETag"
+)
+
+// ServeHTTP routes on the raw (still percent-encoded) path. http.ServeMux
+// is not used because it cleans paths, redirecting "a/../b" instead of
+// refusing it.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	err := h.route(rec, r)
+	if err != nil {
+		he := asHubError(err)
+		rec.errName = he.Name
+		writeError(rec, he)
+		if he.Status >= 500 {
+			h.log.ErrorContext(r.Context(), "gaia: request failed", "method", r.Method, "path", truncate(r.URL.EscapedPath()), "err", err)
+		}
+	}
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("path", truncate(r.URL.EscapedPath())),
+		slog.Int("status", status),
+		slog.Int64("bytes", rec.bytes),
+		slog.Int64("req_bytes", max(r.ContentLength, 0)),
+		slog.Duration("dur", time.Since(start)),
+		slog.String("remote", r.RemoteAddr),
+	}
+	if rec.errName != "" {
+		attrs = append(attrs, slog.String("error", rec.errName))
+	}
+	h.log.LogAttrs(r.Context(), slog.LevelInfo, "gaia request", attrs...)
+}
+
+func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	p := r.URL.EscapedPath()
+	if r.Method == http.MethodOptions { // preflight, on every path
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Methods", corsMethods)
+		hd.Set("Access-Control-Allow-Headers", corsHeaders)
+		hd.Set("Access-Control-Max-Age", "86400")
+		hd.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	method := func(allowed ...string) error {
+		for _, m := range allowed {
+			if r.Method == m {
+				return nil
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", ")+", OPTIONS")
+		return &HubError{Status: http.StatusMethodNotAllowed, Name: "MethodNotAllowed", Message: r.Method + " not allowed on " + truncate(p)}
+	}
+	switch {
+	case p == "/hub_info" || p == "/hub_info/":
+		if err := method(http.MethodGet, http.MethodHead); err != nil {
+			return err
+		}
+		return h.hubInfo(w)
+	case strings.HasPrefix(p, "/store/"):
+		if err := method(http.MethodPost); err != nil {
+			return err
+		}
+		return h.store(w, r, strings.TrimPrefix(p, "/store/"))
+	case strings.HasPrefix(p, "/delete/"):
+		if err := method(http.MethodDelete); err != nil {
+			return err
+		}
+		return h.delete(w, r, strings.TrimPrefix(p, "/delete/"))
+	case strings.HasPrefix(p, "/list-files/"):
+		if err := method(http.MethodPost); err != nil {
+			return err
+		}
+		return h.listFiles(w, r, strings.TrimPrefix(p, "/list-files/"))
+	case strings.HasPrefix(p, "/revoke-all/"):
+		if err := method(http.MethodPost); err != nil {
+			return err
+		}
+		return h.revokeAll(w, r, strings.TrimPrefix(p, "/revoke-all/"))
+	case strings.HasPrefix(p, h.cfg.ReadPath):
+		if err := method(http.MethodGet, http.MethodHead); err != nil {
+			return err
+		}
+		return h.read(w, r, strings.TrimPrefix(p, h.cfg.ReadPath))
+	}
+	return &HubError{Status: http.StatusNotFound, Name: "NotFound", Message: "no such endpoint: " + truncate(p)}
+}
+
+func (h *Hub) hubInfo(w http.ResponseWriter) error {
+	writeJSON(w, http.StatusOK, struct {
+		ChallengeText     string  `json:"challenge_text"`
+		LatestAuthVersion string  `json:"latest_auth_version"`
+		MaxUploadMB       float64 `json:"max_file_upload_size_megabytes"`
+		ReadURLPrefix     string  `json:"read_url_prefix"`
+	}{ChallengeText(h.cfg.ServerName), LatestAuthVersion, h.cfg.MaxFileUploadSizeMB, h.cfg.ReadURL})
+	return nil
+}
+
+// authorize runs B.2 steps 1–2: the bucket's revocation timestamp, the
+// token, and the whitelist.
+func (h *Hub) authorize(r *http.Request, address string) (*grant, error) {
+	oldest, err := h.revs.oldest(r.Context(), address)
+	if err != nil {
+		return nil, err
+	}
+	g, err := h.auth.authenticate(r.Header.Get("Authorization"), address, oldest)
+	if err != nil {
+		return nil, err
+	}
+	if h.whitelist != nil && !h.whitelist[g.signer] {
+		return nil, validationError("Address %s not authorized for writes", g.signer)
+	}
+	return g, nil
+}
+
+// store is POST /store/<address>/<path> (B.2). Nothing is written unless
+// every check passes and the whole body arrives within the size limit.
+func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
+	address, path, err := splitBucketPath(rest, false)
+	if err != nil {
+		return badPathError(err)
+	}
+	g, err := h.authorize(r, address)
+	if err != nil {
+		return err
+	}
+	if err := g.scopes.checkWrite(address, path); err != nil {
+		return err
+	}
+	ifMatch, ifNoneMatch := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
+	if ifMatch != "" && ifNoneMatch != "" {
+		return preconditionFailed("Request should not contain both if-match and if-none-match headers", "")
+	}
+	if ifNoneMatch != "" && ifNoneMatch != "*" {
+		return preconditionFailed("Misuse of the if-none-match header. Expected to be * on write requests.", "")
+	}
+	contentType := r.Header.Get("Content-Type")
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	if len(contentType) > maxContentType {
+		return badRequest("Content-Type longer than %d characters", maxContentType)
+	}
+	if r.ContentLength > h.maxBytes {
+		return tooLarge("Max file upload size is %v megabytes. Rejected Content-Length of %.4f megabytes",
+			h.cfg.MaxFileUploadSizeMB, float64(r.ContentLength)/(1024*1024))
+	}
+
+	ctx := r.Context()
+	unlock, err := h.locks.lock(ctx, address+"/"+path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if ifMatch != "" && ifMatch != "*" || ifNoneMatch == "*" {
+		cur, err := h.driver.Stat(ctx, address, path)
+		exists := err == nil
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if ifNoneMatch == "*" && exists {
+			return preconditionFailed("The entity you are trying to create already exists", cur.ETag)
+		}
+		if ifMatch != "" && ifMatch != "*" && (!exists || !ETagsMatch(ifMatch, cur.ETag)) {
+			return preconditionFailed("The provided ETag does not match that of the resource on the server", cur.ETag)
+		}
+	}
+	var history string
+	if g.scopes.archival() {
+		history = historyName(path, h.cfg.Now())
+		if err := h.driver.Rename(ctx, address, path, history); err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("archive %s/%s: %w", address, path, err)
+			}
+			history = "" // first write of this path
+		}
+	}
+	info, err := h.driver.Put(ctx, address, path, http.MaxBytesReader(w, r.Body, h.maxBytes), PutOptions{ContentType: contentType})
+	if err != nil {
+		if history != "" {
+			// Put back the archived current version: a failed write loses nothing.
+			if rerr := h.driver.Rename(context.WithoutCancel(ctx), address, history, path); rerr != nil {
+				h.log.Error("gaia: restoring archived file after a failed write", "bucket", address, "path", path, "err", rerr)
+			}
+		}
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, struct {
+		PublicURL string `json:"publicURL"`
+		ETag      string `json:"etag"`
+	}{h.cfg.ReadURL + address + "/" + path, info.ETag})
+	return nil
+}
+
+// delete is DELETE /delete/<address>/<path>: 202 with an empty body. Under
+// archival scopes the file is only renamed to a historical name.
+func (h *Hub) delete(w http.ResponseWriter, r *http.Request, rest string) error {
+	address, path, err := splitBucketPath(rest, false)
+	if err != nil {
+		return badPathError(err)
+	}
+	g, err := h.authorize(r, address)
+	if err != nil {
+		return err
+	}
+	if err := g.scopes.checkDelete(address, path); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	unlock, err := h.locks.lock(ctx, address+"/"+path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if g.scopes.archival() {
+		err = h.driver.Rename(ctx, address, path, historyName(path, h.cfg.Now()))
+	} else {
+		err = h.driver.Delete(ctx, address, path)
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// historyName is the archived copy's path (B.2 step 3):
+// "<dir>/.history.<unix ms>.<id>.<name>".
+func historyName(path string, now time.Time) string {
+	id := make([]byte, 6)
+	_, _ = rand.Read(id)
+	i := strings.LastIndexByte(path, '/') + 1
+	return fmt.Sprintf("%s%s%d.%s.%s", path[:i], historyPrefix, now.UnixMilli(), hex.EncodeToString(id), path[i:])
+}
+
+// readJSONBody reads a small JSON request body (list-files, revoke-all),
+// refusing more than 4096 bytes as the reference hub does.
+func readJSONBody(r *http.Request, v any) error {
+	if r.ContentLength > maxJSONBody {
+		return badRequest("Invalid JSON: too long")
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
+	if err != nil {
+		return fmt.Errorf("read request body: %w", err)
+	}
+	if len(b) > maxJSONBody {
+		return badRequest("Invalid JSON: too long")
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil // as express.json leaves an empty body: {}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return badRequest("Invalid JSON: %v", err)
+	}
+	return nil
+}
+
+// addressOnly parses "<address>" or "<address>/" after an endpoint name.
+func addressOnly(rest string) (string, error) {
+	a := strings.TrimSuffix(rest, "/")
+	if !isAddressLike(a) {
+		return "", badPathError(fmt.Errorf("%w: %q is not an address", ErrBadPath, truncate(rest)))
+	}
+	return a, nil
+}
+
+// listFiles is POST /list-files/<address> with {"page", "stat"}.
+func (h *Hub) listFiles(w http.ResponseWriter, r *http.Request, rest string) error {
+	address, err := addressOnly(rest)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Page *string `json:"page"`
+		Stat *bool   `json:"stat"`
+	}
+	if err := readJSONBody(r, &req); err != nil {
+		return err
+	}
+	g, err := h.authorize(r, address)
+	if err != nil {
+		return err
+	}
+	opts := ListOptions{Limit: h.cfg.PageSize, Stat: req.Stat != nil && *req.Stat}
+	if req.Page != nil {
+		opts.Page = *req.Page
+	}
+	res, err := h.driver.List(r.Context(), address, opts)
+	if err != nil {
+		return err
+	}
+	entries := make([]any, 0, len(res.Entries))
+	for _, e := range res.Entries {
+		if g.scopes.archival() && isHistoryPath(e.Name) {
+			continue // archival tokens do not see the history (B.2 step 3)
+		}
+		if opts.Stat {
+			entries = append(entries, statEntry{Name: e.Name, Exists: true, ETag: e.ETag, ContentLength: e.Size,
+				ContentType: e.ContentType, LastModifiedDate: e.LastModified.Unix()})
+		} else {
+			entries = append(entries, e.Name)
+		}
+	}
+	if len(entries) == 0 && res.NextPage != "" {
+		entries = append(entries, nil) // "filtered, more pages exist"
+	}
+	var next *string
+	if res.NextPage != "" {
+		next = &res.NextPage
+	}
+	writeJSON(w, http.StatusAccepted, struct {
+		Entries []any   `json:"entries"`
+		Page    *string `json:"page"`
+	}{entries, next})
+	return nil
+}
+
+type statEntry struct {
+	Name             string `json:"name"`
+	Exists           bool   `json:"exists"`
+	ETag             string `json:"etag"`
+	ContentLength    int64  `json:"contentLength"`
+	ContentType      string `json:"contentType"`
+	LastModifiedDate int64  `json:"lastModifiedDate"`
+}
+
+// revokeAll is POST /revoke-all/<address> with {"oldestValidTimestamp"}.
+// Unlike the reference hub it also refuses already-revoked tokens, so a
+// leaked old token cannot push the timestamp into the future and lock the
+// owner out.
+func (h *Hub) revokeAll(w http.ResponseWriter, r *http.Request, rest string) error {
+	address, err := addressOnly(rest)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		OldestValidTimestamp json.RawMessage `json:"oldestValidTimestamp"`
+	}
+	if err := readJSONBody(r, &req); err != nil {
+		return err
+	}
+	ts, err := parseTimestamp(req.OldestValidTimestamp)
+	if err != nil {
+		return err
+	}
+	if _, err := h.authorize(r, address); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	unlock, err := h.locks.lock(ctx, address+authBucketSuffix+"/"+authTimestampFile)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := h.revs.raise(ctx, address, ts); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "success"})
+	return nil
+}
+
+// parseTimestamp reads oldestValidTimestamp as the reference hub does with
+// parseInt: a number (fraction dropped) or a decimal string. Missing, null,
+// 0 and "" are "missing" there (JavaScript falsiness), and so here.
+func parseTimestamp(raw json.RawMessage) (int64, error) {
+	missing := badRequest("Invalid JSON: missing oldestValidTimestamp")
+	invalid := badRequest("Invalid JSON: oldestValidTimestamp is not a valid integer")
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" || s == `""` || s == "false" {
+		return 0, missing
+	}
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		s = strings.TrimSpace(str)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1<<53 {
+		return 0, invalid
+	}
+	if ts := int64(f); ts > 0 {
+		return ts, nil
+	}
+	return 0, missing
+}
+
+// read serves GET/HEAD <ReadPath><bucket>/<path> with the stored content
+// type, ETag (quoted, as HTTP wants; If-Match accepts either form),
+// Last-Modified and Cache-Control; conditional and range requests work when
+// the driver's body can seek.
+func (h *Hub) read(w http.ResponseWriter, r *http.Request, rest string) error {
+	bucket, path, err := splitBucketPath(rest, true)
+	if err != nil {
+		return badPathError(err)
+	}
+	obj, err := h.driver.Get(r.Context(), bucket, path)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return &HubError{Status: http.StatusNotFound, Name: "DoesNotExist", Message: "File not found"}
+		}
+		return err
+	}
+	defer obj.Body.Close()
+	hd := w.Header()
+	hd.Set("Access-Control-Expose-Headers", corsExpose)
+	hd.Set("Cache-Control", h.cfg.CacheControl)
+	hd.Set("Content-Type", obj.ContentType)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if obj.ETag != "" {
+		hd.Set("ETag", `"`+normalizeETag(obj.ETag)+`"`)
+	}
+	if rs, ok := obj.Body.(io.ReadSeeker); ok {
+		http.ServeContent(w, r, "", obj.LastModified, rs)
+		return nil
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == "*" || ETagsMatch(inm, obj.ETag)) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	if !obj.LastModified.IsZero() {
+		hd.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
+	}
+	hd.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := io.Copy(w, obj.Body); err != nil {
+		// Headers are gone; all that is left is to log.
+		h.log.Warn("gaia: read aborted", "bucket", bucket, "path", path, "err", err)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only our own types are encoded
+		panic(err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, e *HubError) {
+	if rec, ok := w.(*recorder); ok && rec.status != 0 {
+		return // the response has started; nothing can be said now
+	}
+	// Headers set for a success (ETag, Content-Type of a file) must not
+	// describe an error body.
+	for _, k := range []string{"ETag", "Last-Modified", "Cache-Control", "Content-Encoding"} {
+		w.Header().Del(k)
+	}
+	body := struct {
+		Message string `json:"message"`
+		Error   string `json:"error,omitempty"`
+		ETag    string `json:"etag,omitempty"`
+	}{e.Message, e.Name, e.ETag}
+	writeJSON(w, e.Status, body)
+}
+
+// recorder notes the status and size of a response for the access log.
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	bytes   int64
+	errName string
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
