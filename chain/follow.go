@@ -54,10 +54,24 @@ func ForkPoint(ctx context.Context, b Backend, c Cursor) (int64, error) {
 	return -1, nil
 }
 
+// Flusher is a Handler that buffers connected blocks; Sync flushes it
+// whenever it returns.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // Sync brings the follower to the backend's current tip: when the chain it
 // followed was reorganised it rewinds to the fork point first, then it
 // connects every block above, in order. It returns the tip reached.
-func Sync(ctx context.Context, b Backend, c Cursor, h Handler) (Tip, error) {
+func Sync(ctx context.Context, b Backend, c Cursor, h Handler) (tip Tip, err error) {
+	if f, ok := h.(Flusher); ok {
+		defer func() {
+			// Flush even when ctx ended: what was applied is kept.
+			if ferr := f.Flush(context.WithoutCancel(ctx)); ferr != nil && err == nil {
+				err = ferr
+			}
+		}()
+	}
 	fork, err := ForkPoint(ctx, b, c)
 	if err != nil {
 		return Tip{}, err
@@ -67,7 +81,7 @@ func Sync(ctx context.Context, b Backend, c Cursor, h Handler) (Tip, error) {
 			return Tip{}, fmt.Errorf("rewind to %d: %w", fork, err)
 		}
 	}
-	tip, err := b.Tip(ctx)
+	tip, err = b.Tip(ctx)
 	if err != nil {
 		return Tip{}, fmt.Errorf("sync: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -101,11 +102,14 @@ type DB struct {
 	// commits or rewinds): the API asks for it on every request, and the
 	// indexer that writes it runs in the same process.
 	last atomic.Pointer[Block]
+
+	wmu sync.Mutex // held by the one write transaction
+	st  *state     // the writer's state cache; nil until loaded
 }
 
 // Open opens (creating if needed) the database at path.
 func Open(path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=cache_size(-65536)&_pragma=mmap_size(1073741824)&_pragma=wal_autocheckpoint(16384)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)

@@ -18,6 +18,9 @@ var undoTables = map[string]string{
 // transaction: state rows return to what they were, and the blocks'
 // history, zone file hashes and consensus hashes are removed.
 func (db *DB) Rewind(ctx context.Context, fork int64) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	db.st = nil // reloaded from the rewound tables at the next Begin
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)
@@ -44,7 +47,7 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)
 	}
-	t := &Tx{ctx: ctx, tx: tx}
+	t := &Tx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}
 	for _, c := range changes {
 		keyCol, ok := undoTables[c.tbl]
 		if !ok {

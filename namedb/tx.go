@@ -6,22 +6,40 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
-// Tx is the write transaction of one block. Every state change records
-// the row it replaces in the undo log, so that Rewind can take the block
-// back. Nothing is visible to readers before Commit.
+// Tx is a write transaction: one block, or several in a row while the
+// indexer catches up (EndBlock closes one and opens the next). Every state
+// change records the row it replaces in the undo log, so that Rewind can
+// take blocks back. Nothing is visible to readers before Commit or Finish,
+// and then whole blocks only. There is one writer at a time.
 type Tx struct {
 	db     *DB
 	ctx    context.Context
 	tx     *sql.Tx
+	st     *state
+	stmts  map[string]*sql.Stmt
 	height int64
 	seq    int
+	last   *Block // the last block ended in this transaction
+	done   bool
 }
 
 // Begin starts the transaction that applies the block at height. Blocks
-// are applied in order: height must follow the last block.
+// are applied in order: height must follow the last block. It waits for
+// any other write transaction to end.
 func (db *DB) Begin(ctx context.Context, height int64) (*Tx, error) {
+	db.wmu.Lock()
+	t, err := db.begin(ctx, height)
+	if err != nil {
+		db.wmu.Unlock()
+	}
+	return t, err
+}
+
+func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 	last, ok, err := db.LastBlock(ctx)
 	if err != nil {
 		return nil, err
@@ -29,91 +47,138 @@ func (db *DB) Begin(ctx context.Context, height int64) (*Tx, error) {
 	if ok && height != last.Height+1 {
 		return nil, fmt.Errorf("namedb: block %d does not follow the last block %d", height, last.Height)
 	}
+	if db.st == nil {
+		if db.st, err = loadState(ctx, db.sql); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("namedb: begin block %d: %w", height, err)
 	}
-	return &Tx{db: db, ctx: ctx, tx: tx, height: height}, nil
+	return &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height}, nil
 }
 
-// Height is the block this transaction applies.
+// Height is the block this transaction applies now.
 func (t *Tx) Height() int64 { return t.height }
 
-// Rollback abandons the block.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+// Rollback abandons every block of the transaction.
+func (t *Tx) Rollback() error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	err := t.tx.Rollback()
+	t.db.st = nil // it has the abandoned changes: reload at the next Begin
+	t.db.wmu.Unlock()
+	return err
+}
 
-// Commit records the block, with the serialized operations its consensus
-// hash commits to (kept so that a snapshot can be verified), and makes its
-// changes visible, atomically.
-func (t *Tx) Commit(b Block, ops []string) error {
+// EndBlock records the current block, with the serialized operations its
+// consensus hash commits to (kept so that a snapshot can be verified), and
+// moves the transaction on to the next block. Nothing is committed yet.
+func (t *Tx) EndBlock(b Block, ops []string) error {
 	if b.Height != t.height {
-		return fmt.Errorf("namedb: commit block %d in the transaction of %d", b.Height, t.height)
+		return fmt.Errorf("namedb: end block %d in the transaction of %d", b.Height, t.height)
 	}
 	rawOps, err := json.Marshal(ops)
 	if err != nil {
-		t.tx.Rollback()
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO blocks(height, hash, consensus_hash, ops_hash, accepted, rejected, ops) VALUES(?, ?, ?, ?, ?, ?, ?)`,
+	if err := t.exec(`INSERT INTO blocks(height, hash, consensus_hash, ops_hash, accepted, rejected, ops) VALUES(?, ?, ?, ?, ?, ?, ?)`,
 		b.Height, b.Hash, b.ConsensusHash, b.OpsHash, b.Accepted, b.Rejected, rawOps); err != nil {
-		t.tx.Rollback()
 		return fmt.Errorf("namedb: block %d: %w", b.Height, err)
 	}
-	if err := t.tx.Commit(); err != nil {
-		return fmt.Errorf("namedb: commit block %d: %w", b.Height, err)
-	}
-	t.db.last.Store(&b)
+	t.last = &b
+	t.height, t.seq = b.Height+1, 0
 	return nil
 }
 
-// get decodes the record of key in tbl into v; ok is false if none.
-func (t *Tx) get(tbl, keyCol, key string, v any) (bool, error) {
-	var raw []byte
-	err := t.tx.QueryRowContext(t.ctx, `SELECT record FROM `+tbl+` WHERE `+keyCol+` = ?`, key).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// Finish commits every block ended so far, atomically, and ends the
+// transaction; a block begun but not ended is abandoned with it.
+func (t *Tx) Finish() error {
+	if t.done {
+		return errors.New("namedb: transaction already ended")
 	}
-	if err != nil {
-		return false, fmt.Errorf("namedb: %s %q: %w", tbl, key, err)
+	t.done = true
+	defer t.db.wmu.Unlock()
+	for _, st := range t.stmts {
+		st.Close()
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("namedb: %s %q: %w", tbl, key, err)
+	if err := t.tx.Commit(); err != nil {
+		t.db.st = nil
+		return fmt.Errorf("namedb: commit to block %d: %w", t.height-1, err)
 	}
-	return true, nil
+	if t.last != nil {
+		t.db.last.Store(t.last)
+	}
+	return nil
 }
 
-// logUndo records key's current row of tbl (or its absence) before a
-// change.
-func (t *Tx) logUndo(tbl, keyCol, key string) error {
-	var prior sql.NullString
-	err := t.tx.QueryRowContext(t.ctx, `SELECT record FROM `+tbl+` WHERE `+keyCol+` = ?`, key).Scan(&prior)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("namedb: undo %s %q: %w", tbl, key, err)
+// Commit ends the block b and commits: EndBlock and Finish.
+func (t *Tx) Commit(b Block, ops []string) error {
+	if err := t.EndBlock(b, ops); err != nil {
+		t.Rollback()
+		return err
+	}
+	return t.Finish()
+}
+
+// exec runs a statement, prepared once per transaction: a catching-up
+// transaction runs the same few statements hundreds of thousands of times.
+func (t *Tx) exec(query string, args ...any) error {
+	st, ok := t.stmts[query]
+	if !ok {
+		var err error
+		if st, err = t.tx.PrepareContext(t.ctx, query); err != nil {
+			return err
+		}
+		t.stmts[query] = st
+	}
+	_, err := st.ExecContext(t.ctx, args...)
+	return err
+}
+
+// logUndo records the row of key in tbl before a change: prior, or its
+// absence when prior is nil.
+func (t *Tx) logUndo(tbl, key string, prior any) error {
+	var raw sql.NullString
+	if prior != nil {
+		b, err := json.Marshal(prior)
+		if err != nil {
+			return err
+		}
+		raw = sql.NullString{String: string(b), Valid: true}
 	}
 	t.seq++
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO undo(block, seq, tbl, key, prior) VALUES(?, ?, ?, ?, ?)`, t.height, t.seq, tbl, key, prior)
-	if err != nil {
+	if err := t.exec(`INSERT INTO undo(block, seq, tbl, key, prior) VALUES(?, ?, ?, ?, ?)`, t.height, t.seq, tbl, key, raw); err != nil {
 		return fmt.Errorf("namedb: undo %s %q: %w", tbl, key, err)
 	}
 	return nil
 }
 
-// Name returns the name's record, or nil if it was never registered.
+// Name returns a copy of the name's record, or nil if it was never
+// registered.
 func (t *Tx) Name(name string) (*NameRecord, error) {
-	var r NameRecord
-	ok, err := t.get("names", "name", name, &r)
-	if !ok {
-		return nil, err
+	r := t.st.names[name]
+	if r == nil {
+		return nil, nil
 	}
-	return &r, nil
+	c := *r
+	return &c, nil
 }
 
 // PutName writes a name's record.
 func (t *Tx) PutName(r *NameRecord) error {
-	if err := t.logUndo("names", "name", r.Name); err != nil {
+	if err := t.logUndo("names", r.Name, nilIfNone(t.st.names[r.Name])); err != nil {
 		return err
 	}
-	return t.writeName(r)
+	if err := t.writeName(r); err != nil {
+		return err
+	}
+	c := *r
+	t.st.setName(r.Name, &c)
+	return nil
 }
 
 func (t *Tx) writeName(r *NameRecord) error {
@@ -121,7 +186,7 @@ func (t *Tx) writeName(r *NameRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO names(name, namespace_id, address, expire_block, record) VALUES(?, ?, ?, ?, ?)
+	err = t.exec(`INSERT INTO names(name, namespace_id, address, expire_block, record) VALUES(?, ?, ?, ?, ?)
 		ON CONFLICT(name) DO UPDATE SET namespace_id = excluded.namespace_id, address = excluded.address,
 		expire_block = excluded.expire_block, record = excluded.record`,
 		r.Name, r.NamespaceID, r.Address, r.ExpireBlock, raw)
@@ -134,123 +199,129 @@ func (t *Tx) writeName(r *NameRecord) error {
 // DeleteName removes a name's record (an import under a namespace reveal
 // that lapsed).
 func (t *Tx) DeleteName(name string) error {
-	if err := t.logUndo("names", "name", name); err != nil {
+	if err := t.logUndo("names", name, nilIfNone(t.st.names[name])); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM names WHERE name = ?`, name); err != nil {
+	if err := t.exec(`DELETE FROM names WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("namedb: delete name %s: %w", name, err)
 	}
+	t.st.setName(name, nil)
 	return nil
 }
 
-// Namespace returns a revealed namespace's record, or nil.
-func (t *Tx) Namespace(id string) (*NamespaceRecord, error) {
-	var r NamespaceRecord
-	ok, err := t.get("namespaces", "namespace_id", id, &r)
-	if !ok {
-		return nil, err
+// nilIfNone turns a typed nil record into an untyped nil for logUndo.
+func nilIfNone[T any](r *T) any {
+	if r == nil {
+		return nil
 	}
-	return &r, nil
+	return r
+}
+
+// Namespace returns a copy of a revealed namespace's record, or nil.
+func (t *Tx) Namespace(id string) (*NamespaceRecord, error) {
+	r := t.st.namespaces[id]
+	if r == nil {
+		return nil, nil
+	}
+	c := *r
+	return &c, nil
 }
 
 // PutNamespace writes a namespace's record.
 func (t *Tx) PutNamespace(r *NamespaceRecord) error {
-	if err := t.logUndo("namespaces", "namespace_id", r.NamespaceID); err != nil {
+	if err := t.logUndo("namespaces", r.NamespaceID, nilIfNone(t.st.namespaces[r.NamespaceID])); err != nil {
 		return err
 	}
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
-		ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, r.NamespaceID, raw)
-	if err != nil {
+	if err := t.exec(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
+		ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, r.NamespaceID, raw); err != nil {
 		return fmt.Errorf("namedb: put namespace %s: %w", r.NamespaceID, err)
 	}
+	c := *r
+	t.st.namespaces[r.NamespaceID] = &c
 	return nil
 }
 
-// Preorder returns a stored preorder, or nil.
+// Preorder returns a copy of a stored preorder, or nil.
 func (t *Tx) Preorder(hash string) (*Preorder, error) {
-	var p Preorder
-	ok, err := t.get("preorders", "preorder_hash", hash, &p)
-	if !ok {
-		return nil, err
+	p := t.st.preorders[hash]
+	if p == nil {
+		return nil, nil
 	}
-	return &p, nil
+	c := *p
+	return &c, nil
 }
 
 // PutPreorder stores a preorder.
 func (t *Tx) PutPreorder(p *Preorder) error {
-	if err := t.logUndo("preorders", "preorder_hash", p.PreorderHash); err != nil {
+	if err := t.logUndo("preorders", p.PreorderHash, nilIfNone(t.st.preorders[p.PreorderHash])); err != nil {
 		return err
 	}
 	raw, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
-		ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, p.PreorderHash, raw)
-	if err != nil {
+	if err := t.exec(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
+		ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, p.PreorderHash, raw); err != nil {
 		return fmt.Errorf("namedb: put preorder %s: %w", p.PreorderHash, err)
 	}
+	c := *p
+	t.st.preorders[p.PreorderHash] = &c
 	return nil
 }
 
 // DeletePreorder removes a preorder (consumed by its registration or
 // reveal).
 func (t *Tx) DeletePreorder(hash string) error {
-	if err := t.logUndo("preorders", "preorder_hash", hash); err != nil {
+	if err := t.logUndo("preorders", hash, nilIfNone(t.st.preorders[hash])); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM preorders WHERE preorder_hash = ?`, hash); err != nil {
+	if err := t.exec(`DELETE FROM preorders WHERE preorder_hash = ?`, hash); err != nil {
 		return fmt.Errorf("namedb: delete preorder %s: %w", hash, err)
 	}
+	delete(t.st.preorders, hash)
 	return nil
 }
 
 // NamesOwned counts the names address owns at the transaction's block:
-// not revoked, not past the grace period after expiry.
+// not revoked (Blockstack v1's namedb_get_names_owned_by_address frees a
+// revoked name's slot), not past the grace period after expiry.
 func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
-	var n int
-	// The revoked flag lives only in the JSON record; without this test a
-	// revoked name counted against the quota forever, where Blockstack v1
-	// (namedb_get_names_owned_by_address: "revoked = 0") frees its slot.
-	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM names WHERE address = ? AND (expire_block < 0 OR expire_block + ? > ?)
-		AND COALESCE(json_extract(record, '$.revoked'), 0) = 0`,
-		address, grace, t.height).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("namedb: names owned by %s: %w", address, err)
+	n := 0
+	for name := range t.st.byOwner[address] {
+		r := t.st.names[name]
+		if !r.Revoked && (r.ExpireBlock < 0 || r.ExpireBlock+grace > t.height) {
+			n++
+		}
 	}
 	return n, nil
 }
 
 // NamesOwnedBy lists the names whose owner is address, sorted.
 func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT name FROM names WHERE address = ? ORDER BY name`, address)
-	if err != nil {
-		return nil, fmt.Errorf("namedb: names of %s: %w", address, err)
+	out := make([]string, 0, len(t.st.byOwner[address]))
+	for name := range t.st.byOwner[address] {
+		out = append(out, name)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	slices.Sort(out)
+	return out, nil
 }
 
-// NamesIn returns every name of a namespace (to re-date imported names when
-// the namespace becomes ready).
+// NamesIn returns copies of every name of a namespace, sorted (to re-date
+// imported names when the namespace becomes ready).
 func (t *Tx) NamesIn(namespaceID string) ([]*NameRecord, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT record FROM names WHERE namespace_id = ? ORDER BY name`, namespaceID)
-	if err != nil {
-		return nil, fmt.Errorf("namedb: names in %s: %w", namespaceID, err)
+	var out []*NameRecord
+	for _, r := range t.st.names {
+		if r.NamespaceID == namespaceID {
+			c := *r
+			out = append(out, &c)
+		}
 	}
-	return scanRecords[NameRecord](rows)
+	slices.SortFunc(out, func(a, b *NameRecord) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
 
 // AddHistory records an operation of this block.
@@ -258,7 +329,7 @@ func (t *Tx) AddHistory(h HistoryEntry) error {
 	if h.Block != t.height {
 		return fmt.Errorf("namedb: history of block %d in the transaction of %d", h.Block, t.height)
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO history(block, vtxindex, txid, op, subject, accepted, reason, record) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := t.exec(`INSERT INTO history(block, vtxindex, txid, op, subject, accepted, reason, record) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.Block, h.Vtxindex, h.Txid, h.Op, h.Subject, h.Accepted, h.Reason, h.Record)
 	if err != nil {
 		return fmt.Errorf("namedb: history %s: %w", h.Txid, err)
@@ -269,7 +340,7 @@ func (t *Tx) AddHistory(h HistoryEntry) error {
 // AddZonefileHash appends a zone file hash the block names to the
 // inventory.
 func (t *Tx) AddZonefileHash(z ZonefileHash) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO zonefile_hashes(block, vtxindex, txid, name, hash) VALUES(?, ?, ?, ?, ?)`,
+	err := t.exec(`INSERT INTO zonefile_hashes(block, vtxindex, txid, name, hash) VALUES(?, ?, ?, ?, ?)`,
 		t.height, z.Vtxindex, z.Txid, z.Name, z.Hash)
 	if err != nil {
 		return fmt.Errorf("namedb: zone file hash of %s: %w", z.Name, err)
@@ -285,22 +356,4 @@ func (t *Tx) ConsensusHash(height int64) (string, error) {
 		return "", fmt.Errorf("consensus hash of block %d: %w", height, ErrNotFound)
 	}
 	return ch, err
-}
-
-// scanRecords decodes a query's JSON record column.
-func scanRecords[T any](rows *sql.Rows) ([]*T, error) {
-	defer rows.Close()
-	var out []*T
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			return nil, err
-		}
-		v := new(T)
-		if err := json.Unmarshal(raw, v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

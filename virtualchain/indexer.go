@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
@@ -39,7 +40,8 @@ type Indexer struct {
 	cfg     Config
 
 	mu      sync.Mutex
-	height  int64            // last applied block
+	height  int64            // last applied block (committed or in the batch)
+	batch   *batch           // blocks applied but not yet committed
 	outputs *outputCache     // recent transactions' outputs, for senders
 	recent  map[int64]string // consensus hashes of the last blocks
 }
@@ -90,6 +92,14 @@ func (ix *Indexer) Height() int64 {
 
 // HashAt is the hash of the applied block at height.
 func (ix *Indexer) HashAt(height int64) (chainhash.Hash, bool, error) {
+	ix.mu.Lock()
+	if ix.batch != nil {
+		if h, ok := ix.batch.hashes[height]; ok {
+			ix.mu.Unlock()
+			return h, true, nil
+		}
+	}
+	ix.mu.Unlock()
 	b, err := ix.db.BlockAt(context.Background(), height)
 	if errors.Is(err, namedb.ErrNotFound) {
 		return chainhash.Hash{}, false, nil
@@ -108,6 +118,9 @@ func (ix *Indexer) HashAt(height int64) (chainhash.Hash, bool, error) {
 func (ix *Indexer) Rewind(ctx context.Context, fork int64) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.flushLocked(); err != nil {
+		return err
+	}
 	fork = max(fork, ix.cfg.FirstBlock-1)
 	if err := ix.db.Rewind(ctx, fork); err != nil {
 		return err
@@ -128,27 +141,51 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	return chain.Follow(ctx, ix.backend, ix, ix)
 }
 
-// Connect applies the next block in one database transaction: decode its
-// operations, check them against the rules, write the accepted ones, the
-// history of all and the block's consensus hash.
+// Batching: while it catches up, the indexer applies many blocks in one
+// database transaction (each block still whole: readers see all of a
+// block or none of it), committing at least every batchBlocks blocks or
+// batchTime, and whenever chain.Sync has reached the tip (Flush). A crash
+// loses at most the uncommitted batch, which is indexed again on restart.
+const (
+	batchBlocks = 2000
+	batchTime   = 2 * time.Second
+)
+
+// batch is the open transaction and what it holds.
+type batch struct {
+	tx      *namedb.Tx
+	started time.Time
+	hashes  map[int64]chainhash.Hash
+}
+
+// Connect applies the next block: decode its operations, check them
+// against the rules, write the accepted ones, the history of all and the
+// block's consensus hash, in the open batch.
 func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if b.Height != ix.height+1 {
 		return fmt.Errorf("virtualchain: block %d does not follow %d", b.Height, ix.height)
 	}
-	tx, err := ix.db.Begin(ctx, b.Height)
-	if err != nil {
-		return err
+	if ix.batch == nil {
+		// The transaction outlives this call: only Flush or a failure
+		// ends it.
+		tx, err := ix.db.Begin(context.WithoutCancel(ctx), b.Height)
+		if err != nil {
+			return err
+		}
+		ix.batch = &batch{tx: tx, started: time.Now(), hashes: map[int64]chainhash.Hash{}}
 	}
+	tx := ix.batch.tx
 	blk, ops, err := ix.apply(ctx, tx, b)
+	if err == nil {
+		err = tx.EndBlock(blk, ops)
+	}
 	if err != nil {
-		tx.Rollback()
+		ix.abandonLocked()
 		return fmt.Errorf("virtualchain: block %d: %w", b.Height, err)
 	}
-	if err := tx.Commit(blk, ops); err != nil {
-		return err
-	}
+	ix.batch.hashes[b.Height] = b.Hash
 	ix.height = b.Height
 	ix.recent[b.Height] = blk.ConsensusHash
 	delete(ix.recent, b.Height-ix.cfg.Rules.ConsensusWindow-64)
@@ -156,7 +193,48 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	if ix.cfg.OnBlock != nil {
 		ix.cfg.OnBlock(blk)
 	}
+	if len(ix.batch.hashes) >= batchBlocks || time.Since(ix.batch.started) >= batchTime {
+		return ix.flushLocked()
+	}
 	return nil
+}
+
+// Flush commits the blocks applied so far. chain.Sync calls it when it
+// stops, so that a node at the tip commits every block at once.
+func (ix *Indexer) Flush(context.Context) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.flushLocked()
+}
+
+func (ix *Indexer) flushLocked() error {
+	if ix.batch == nil {
+		return nil
+	}
+	err := ix.batch.tx.Finish()
+	ix.batch = nil
+	if err != nil {
+		ix.resetLocked()
+		return fmt.Errorf("virtualchain: %w", err)
+	}
+	return nil
+}
+
+// abandonLocked rolls the open batch back after a failure.
+func (ix *Indexer) abandonLocked() {
+	ix.batch.tx.Rollback()
+	ix.batch = nil
+	ix.resetLocked()
+}
+
+// resetLocked returns to the last committed block.
+func (ix *Indexer) resetLocked() {
+	ix.height = ix.cfg.FirstBlock - 1
+	if last, ok, err := ix.db.LastBlock(context.Background()); err == nil && ok {
+		ix.height = last.Height
+	}
+	ix.outputs.clear()
+	clear(ix.recent)
 }
 
 // consensusAt is the consensus hash of an applied block.

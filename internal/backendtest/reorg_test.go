@@ -104,6 +104,18 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 	if err := b.Call(ctx, "invalidateblock", nil, h.String()); err != nil {
 		t.Fatal(err)
 	}
+	// btcd disconnects asynchronously of the call's answer: mine only
+	// once the tip is the invalidated block's parent.
+	for {
+		tip, err := b.Tip(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tip.Height == fork-1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if _, err := b.Mine(ctx, 4); err != nil {
 		t.Fatal(err)
 	}

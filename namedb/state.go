@@ -1,0 +1,82 @@
+package namedb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+)
+
+// state is the writer's in-memory copy of the state tables (names,
+// namespaces, preorders) and of the owner index, so that the rules read
+// nothing from SQLite: indexing does a few inserts per operation instead
+// of a dozen statements. It reflects the open write transaction; a
+// rollback or a rewind discards it, and the next Begin reloads it.
+type state struct {
+	names      map[string]*NameRecord
+	namespaces map[string]*NamespaceRecord
+	preorders  map[string]*Preorder
+	byOwner    map[string]map[string]struct{}
+}
+
+func loadState(ctx context.Context, db *sql.DB) (*state, error) {
+	s := &state{
+		names:      map[string]*NameRecord{},
+		namespaces: map[string]*NamespaceRecord{},
+		preorders:  map[string]*Preorder{},
+		byOwner:    map[string]map[string]struct{}{},
+	}
+	if err := loadTable(ctx, db, "names", func(r *NameRecord) { s.setName(r.Name, r) }); err != nil {
+		return nil, err
+	}
+	if err := loadTable(ctx, db, "namespaces", func(r *NamespaceRecord) { s.namespaces[r.NamespaceID] = r }); err != nil {
+		return nil, err
+	}
+	if err := loadTable(ctx, db, "preorders", func(r *Preorder) { s.preorders[r.PreorderHash] = r }); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T)) error {
+	rows, err := db.QueryContext(ctx, `SELECT record FROM `+tbl)
+	if err != nil {
+		return fmt.Errorf("namedb: load %s: %w", tbl, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return fmt.Errorf("namedb: load %s: %w", tbl, err)
+		}
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return fmt.Errorf("namedb: load %s: %w", tbl, err)
+		}
+		put(v)
+	}
+	return rows.Err()
+}
+
+// setName replaces (r nil: removes) a name, keeping the owner index.
+func (s *state) setName(name string, r *NameRecord) {
+	if old := s.names[name]; old != nil {
+		if set := s.byOwner[old.Address]; set != nil {
+			delete(set, name)
+			if len(set) == 0 {
+				delete(s.byOwner, old.Address)
+			}
+		}
+	}
+	if r == nil {
+		delete(s.names, name)
+		return
+	}
+	s.names[name] = r
+	set := s.byOwner[r.Address]
+	if set == nil {
+		set = map[string]struct{}{}
+		s.byOwner[r.Address] = set
+	}
+	set[name] = struct{}{}
+}
