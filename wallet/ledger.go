@@ -15,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/atomicfile"
 )
 
 // undoDepth is how many recent blocks keep their hash and undo data. A
@@ -284,7 +285,7 @@ func (l *ledger) save(path, network, watch string) error {
 	if err != nil {
 		return fmt.Errorf("save wallet state: %w", err)
 	}
-	if err := writeFileAtomic(path, data, false); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("save wallet state: %w", err)
 	}
 	return nil

@@ -233,3 +233,15 @@ func (w *Wallet) recordSentLocked(tx *wire.MsgTx) {
 		w.led.sent[txid] = &sentTx{tx: tx}
 	}
 }
+
+// FeeFor is the fee BuildTx charges a transaction of k with nIn inputs and
+// the outputs outs (change included) at feeRate, for callers that must know
+// a later transaction's cost before its coins exist (a name registration
+// spends the change of its preorder).
+func FeeFor(k *Key, nIn int, outs []*wire.TxOut, feeRate int64) int64 {
+	inSize := p2pkhInputSize
+	if !k.compress {
+		inSize = p2pkhUncompressedInputSize
+	}
+	return feeRate * estimateSize(nIn, inSize, outs)
+}

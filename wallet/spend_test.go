@@ -391,3 +391,36 @@ func TestReorgRelocksSentTx(t *testing.T) {
 		t.Errorf("%d sent transactions remembered after %d confirmations", n, undoDepth)
 	}
 }
+
+// TestFeeForAndCoin: FeeFor predicts BuildTx's fee exactly, and Coin sees
+// an output once a block confirms it, not before.
+func TestFeeForAndCoin(t *testing.T) {
+	fc := newFakeChain(&chaincfg.RegressionNetParams)
+	w := newTestWallet(t)
+	pay, owner := w.PaymentKey(), w.OwnerKeys()[0]
+	fc.fund(pay.PkScript(), 1e6)
+	mustSync(t, w, fc)
+	out := wire.NewTxOut(50_000, owner.PkScript())
+	tx, err := w.BuildTx(TxRequest{From: pay, Outputs: []*wire.TxOut{out}, ChangeIndex: AppendChange, FeeRate: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee, _ := checkTx(t, fc, tx)
+	if want := FeeFor(pay, len(tx.TxIn), tx.TxOut, 7); fee != want {
+		t.Errorf("BuildTx paid %d, FeeFor says %d", fee, want)
+	}
+
+	paid := wire.OutPoint{Hash: tx.TxHash(), Index: 0}
+	if _, err := w.Send(context.Background(), fc, tx); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, w, fc)
+	if _, ok := w.Coin(paid); ok {
+		t.Fatal("Coin reports an unconfirmed output")
+	}
+	blk := fc.mineTxs(tx)
+	mustSync(t, w, fc)
+	if h, ok := w.Coin(paid); !ok || h != blk.Height {
+		t.Fatalf("Coin after confirmation: %d, %v; want block %d", h, ok, blk.Height)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/atomicfile"
 )
 
 var (
@@ -107,7 +108,7 @@ func Create(path string, opts CreateOptions) (*Wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create wallet: %w", err)
 	}
-	if err := writeFileAtomic(path, data, true); err != nil {
+	if err := atomicfile.Create(path, data); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("create wallet %s: %w", path, ErrWalletExists)
 		}
@@ -389,4 +390,14 @@ func (w *Wallet) coinsLocked(match func(script []byte) bool) ([]coin, Balance) {
 		return compareOutPoints(x.OutPoint, y.OutPoint)
 	})
 	return spendable, b
+}
+
+// Coin reports whether op is an output paying one of the wallet's keys,
+// confirmed and unspent as of the last Sync, and the height of its block:
+// how a caller learns that a payment between its own keys has confirmed.
+func (w *Wallet) Coin(op wire.OutPoint) (height int64, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.led.coins[op]
+	return c.Height, ok
 }

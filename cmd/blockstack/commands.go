@@ -13,5 +13,10 @@ func subcommands() []*cobra.Command {
 		newHubCmd(),
 		newTxCmd(),
 		newPriceCmd(),
+		newNameCmd(),
+		newNamespaceCmd(),
+		newWhoisCmd(),
+		newLookupCmd(),
+		newNamesCmd(),
 	}
 }

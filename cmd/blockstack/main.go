@@ -30,6 +30,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	addBackendFlags(root)
+	addClientFlags(root)
 	root.AddCommand(subcommands()...)
 	return root
 }

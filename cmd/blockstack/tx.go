@@ -99,11 +99,31 @@ func readTx(stdin io.Reader, arg string) (*wire.MsgTx, error) {
 	return &tx, nil
 }
 
-// newPriceCmd is `blockstack price`: name and namespace prices, offline.
+// newPriceCmd is `blockstack price`: a name's price from the node, or name
+// and namespace prices computed offline.
 func newPriceCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "price",
-		Short: "Compute name and namespace prices (satoshis)",
+		Use:   "price NAME",
+		Short: "Name and namespace prices (satoshis): a name's from the node, or computed offline",
+		Long: `price NAME asks the node (--node) what registering NAME costs now, under its
+namespace's rules. The subcommands compute prices offline: "namespace ID"
+from the namespace price table, "name NAME" from pricing rules given as
+flags.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := bns.ValidName(args[0]); err != nil {
+				return err
+			}
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			price, err := node.NamePrice(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printPrice(cmd.OutOrStdout(), price)
+		},
 	}
 	cmd.AddCommand(newPriceNamespaceCmd(), newPriceNameCmd())
 	return cmd

@@ -16,11 +16,11 @@ import (
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
-// defaultFeeRate is the fee rate of `wallet send`, in sat/vB.
+// defaultFeeRate is the fee rate, in sat/vB, of the commands that send
+// transactions (`wallet send`, `name …`, `namespace …`).
 const defaultFeeRate = 10
 
 func newWalletCmd() *cobra.Command {
-	var path string
 	cmd := &cobra.Command{
 		Use:   "wallet",
 		Short: "Keys, addresses and bitcoin of a Blockstack user",
@@ -30,34 +30,34 @@ from which the owner keys (m/888'/0'/i') and the payment key
 blocks, so any node works, without a node-side wallet. The file holds the
 keys unencrypted (mode 0600).`,
 	}
-	cmd.PersistentFlags().StringVar(&path, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
 	cmd.AddCommand(
-		newWalletCreateCmd(&path),
-		newWalletShowCmd(&path),
-		newWalletBalanceCmd(&path),
-		newWalletSendCmd(&path),
-		newWalletFaucetCmd(&path),
+		newWalletCreateCmd(),
+		newWalletShowCmd(),
+		newWalletBalanceCmd(),
+		newWalletSendCmd(),
+		newWalletFaucetCmd(),
 	)
 	return cmd
 }
 
-// walletPath is the --wallet flag, or the network's default wallet file.
-func walletPath(flag string) string {
-	if flag != "" {
-		return flag
+// walletPath is the global --wallet flag, or the network's default wallet
+// file.
+func walletPath() string {
+	if clientOpts.wallet != "" {
+		return clientOpts.wallet
 	}
 	return filepath.Join(defaultDataDir(backendOpts.network), "wallet.json")
 }
 
-func openWallet(flag string) (*wallet.Wallet, error) {
-	w, err := wallet.Open(walletPath(flag))
+func openWallet() (*wallet.Wallet, error) {
+	w, err := wallet.Open(walletPath())
 	if errors.Is(err, wallet.ErrNoWallet) {
 		return nil, fmt.Errorf("%w (create one with `blockstack wallet create`)", err)
 	}
 	return w, err
 }
 
-func newWalletCreateCmd(path *string) *cobra.Command {
+func newWalletCreateCmd() *cobra.Command {
 	var opts wallet.CreateOptions
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -65,7 +65,7 @@ func newWalletCreateCmd(path *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Network = backendOpts.network
-			w, err := wallet.Create(walletPath(*path), opts)
+			w, err := wallet.Create(walletPath(), opts)
 			if err != nil {
 				return err
 			}
@@ -80,7 +80,7 @@ func newWalletCreateCmd(path *string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	// --file is the name this command had first; it sets the same path.
-	f.StringVar(path, "file", "", "wallet file (same as --wallet)")
+	f.StringVar(&clientOpts.wallet, "file", "", "wallet file (same as --wallet)")
 	f.StringVar(&opts.Mnemonic, "mnemonic", "", "restore this BIP39 mnemonic instead of generating one")
 	f.StringVar(&opts.WIF, "wif", "", "import this single WIF key instead of a mnemonic")
 	f.Int64Var(&opts.Birthday, "birthday", 0, "first block height that can hold the wallet's outputs")
@@ -88,13 +88,13 @@ func newWalletCreateCmd(path *string) *cobra.Command {
 	return cmd
 }
 
-func newWalletShowCmd(path *string) *cobra.Command {
+func newWalletShowCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show",
 		Short: "Show the wallet's network and addresses",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := openWallet(*path)
+			w, err := openWallet()
 			if err != nil {
 				return err
 			}
@@ -142,13 +142,13 @@ func printKeys(out io.Writer, w *wallet.Wallet) error {
 	return tw.Flush()
 }
 
-func newWalletBalanceCmd(path *string) *cobra.Command {
+func newWalletBalanceCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "balance",
 		Short: "Scan the node's blocks and show the wallet's balance, per address",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := openWallet(*path)
+			w, err := openWallet()
 			if err != nil {
 				return err
 			}
@@ -181,14 +181,14 @@ func newWalletBalanceCmd(path *string) *cobra.Command {
 	}
 }
 
-func newWalletSendCmd(path *string) *cobra.Command {
+func newWalletSendCmd() *cobra.Command {
 	var feeRate int64
 	cmd := &cobra.Command{
 		Use:   "send ADDRESS AMOUNT_SATS",
 		Short: "Pay an address from the payment key",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := openWallet(*path)
+			w, err := openWallet()
 			if err != nil {
 				return err
 			}
@@ -243,7 +243,7 @@ func newWalletSendCmd(path *string) *cobra.Command {
 	return cmd
 }
 
-func newWalletFaucetCmd(path *string) *cobra.Command {
+func newWalletFaucetCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "faucet [AMOUNT_SATS]",
 		Short: "Devnet only: have the devnet's faucet pay the wallet's payment address (default 1 BTC)",
@@ -256,7 +256,7 @@ func newWalletFaucetCmd(path *string) *cobra.Command {
 					return fmt.Errorf("amount %q: %w", args[0], err)
 				}
 			}
-			w, err := openWallet(*path)
+			w, err := openWallet()
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/bns"
+)
+
+// whois is what `whois` prints: the node's record of the name, and its
+// accepted operations in order.
+type whois struct {
+	FQN string `json:"name"`
+	*api.Name
+	// ZonefileHash is null for none, as in the API (it hides the
+	// embedded field).
+	ZonefileHash *string   `json:"zonefile_hash"`
+	History      []whoisOp `json:"history"`
+}
+
+type whoisOp struct {
+	Block    int64  `json:"block"`
+	Vtxindex int    `json:"vtxindex"`
+	Opcode   string `json:"opcode"`
+	Txid     string `json:"txid"`
+	// Address and ValueHash are the owner and zone file hash after the
+	// operation.
+	Address   any `json:"address"`
+	ValueHash any `json:"value_hash"`
+}
+
+func newWhoisCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "whois NAME",
+		Short: "Print a name's record and history as JSON (from the node)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := bns.ValidName(name); err != nil {
+				return err
+			}
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			rec, err := node.Name(cmd.Context(), name)
+			if errors.Is(err, api.ErrNotFound) {
+				return fmt.Errorf("%s is not registered", name)
+			}
+			if err != nil {
+				return err
+			}
+			hist, err := node.NameHistory(cmd.Context(), name, false)
+			if err != nil {
+				return err
+			}
+			out := whois{FQN: name, Name: rec, History: []whoisOp{}}
+			if rec.ZonefileHash != "" {
+				out.ZonefileHash = &rec.ZonefileHash
+			}
+			for _, h := range hist {
+				out.History = append(out.History, whoisOp{Block: h.Block, Vtxindex: h.Vtxindex, Opcode: h.Opcode, Txid: h.Txid,
+					Address: h.Fields["address"], ValueHash: h.Fields["value_hash"]})
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+}
+
+func newLookupCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "lookup NAME",
+		Short: "Print a name's zone file (from the node)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := bns.ValidName(name); err != nil {
+				return err
+			}
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			zf, err := node.NameZonefile(cmd.Context(), name)
+			if errors.Is(err, api.ErrNotFound) {
+				return fmt.Errorf("%s: no zone file (%w)", name, err)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), zf)
+			return err
+		},
+	}
+}
+
+func newNamesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "names ADDRESS",
+		Short: "List the names an address owns, one a line (from the node)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := parseAddress(args[0])
+			if err != nil {
+				return err
+			}
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			names, err := node.NamesOwned(cmd.Context(), addr.EncodeAddress())
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				fmt.Fprintln(cmd.OutOrStdout(), n)
+			}
+			return nil
+		},
+	}
+}
+
+func newNamespaceShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Print a namespace's record as JSON (from the node)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := bns.ValidNamespaceID(args[0]); err != nil {
+				return err
+			}
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			ns, err := node.Namespace(cmd.Context(), args[0])
+			if errors.Is(err, api.ErrNotFound) {
+				return fmt.Errorf("namespace %s is not revealed", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), ns)
+		},
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
