@@ -26,9 +26,12 @@ type Config struct {
 	// FirstBlock is the first block read; the consensus hash chain starts
 	// there. Every node that must agree uses the same one.
 	FirstBlock int64
-	// OnBlock, if set, is told of every block committed (for progress
+	// OnBlock, if set, is told of every block applied (for progress
 	// reports); it runs on the indexing goroutine and must be quick.
 	OnBlock func(namedb.Block)
+	// BatchTime bounds how long applied blocks wait for their commit while
+	// the indexer catches up; 0 means 2 s.
+	BatchTime time.Duration
 }
 
 // Indexer applies blocks to a name database. It is a chain.Cursor and a
@@ -57,6 +60,9 @@ const (
 func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) (*Indexer, error) {
 	if cfg.Network == nil {
 		return nil, errors.New("virtualchain: no network")
+	}
+	if cfg.BatchTime <= 0 {
+		cfg.BatchTime = defaultBatchTime
 	}
 	for key, want := range map[string]string{metaNetwork: cfg.Network.Name, metaFirstBlock: strconv.FormatInt(cfg.FirstBlock, 10)} {
 		got, err := db.Meta(ctx, key)
@@ -144,11 +150,12 @@ func (ix *Indexer) Run(ctx context.Context) error {
 // Batching: while it catches up, the indexer applies many blocks in one
 // database transaction (each block still whole: readers see all of a
 // block or none of it), committing at least every batchBlocks blocks or
-// batchTime, and whenever chain.Sync has reached the tip (Flush). A crash
-// loses at most the uncommitted batch, which is indexed again on restart.
+// Config.BatchTime, and whenever chain.Sync has reached the tip (Flush). A
+// crash loses at most the uncommitted batch, which is indexed again on
+// restart.
 const (
-	batchBlocks = 2000
-	batchTime   = 2 * time.Second
+	batchBlocks      = 2000
+	defaultBatchTime = 2 * time.Second
 )
 
 // batch is the open transaction and what it holds.
@@ -193,7 +200,7 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	if ix.cfg.OnBlock != nil {
 		ix.cfg.OnBlock(blk)
 	}
-	if len(ix.batch.hashes) >= batchBlocks || time.Since(ix.batch.started) >= batchTime {
+	if len(ix.batch.hashes) >= batchBlocks || time.Since(ix.batch.started) >= ix.cfg.BatchTime {
 		return ix.flushLocked()
 	}
 	return nil

@@ -44,6 +44,9 @@ func sharedChain(b *testing.B) *bnsgen.Chain {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(crashChildEnv) != "" {
+		os.Exit(crashChild())
+	}
 	code := m.Run()
 	if benchChain.c != nil {
 		benchChain.c.Close()
