@@ -3,21 +3,19 @@
 package gaiatest
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"go/build"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/testbin"
 )
 
 // VersityGWVersion is the versitygw release the S3 tests run against.
@@ -41,14 +39,7 @@ type S3Server struct {
 // skipped loudly, or fails when the environment variable CI is true.
 func StartVersityGW(t testing.TB) *S3Server {
 	t.Helper()
-	bin, err := findVersityGW()
-	if err != nil {
-		msg := fmt.Sprintf("!!! versitygw not found (%v); install with %s ; tests against a real S3 server are NOT run !!!", err, VersityGWInstall)
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := testbin.Require(t, "versitygw", VersityGWInstall, "tests against a real S3 server")
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a probed free port can be taken before versitygw binds it
 		s, err := startVersityGW(t, bin)
@@ -107,12 +98,12 @@ func startVersityGW(t testing.TB, bin string) (*S3Server, error) {
 	}
 	if err := waitHTTP(s.Endpoint, exited, 30*time.Second); err != nil {
 		stop()
-		return nil, fmt.Errorf("%w\n%s", err, tail(outPath, 30))
+		return nil, fmt.Errorf("%w\n%s", err, testbin.Tail(outPath, 30))
 	}
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
-			t.Logf("versitygw: last lines of %s:\n%s", outPath, tail(outPath, 40))
+			t.Logf("versitygw: last lines of %s:\n%s", outPath, testbin.Tail(outPath, 40))
 		}
 	})
 	return s, nil
@@ -137,37 +128,4 @@ func waitHTTP(url string, exited <-chan struct{}, timeout time.Duration) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func findVersityGW() (string, error) {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
-	}
-	var tried []string
-	for _, gp := range filepath.SplitList(build.Default.GOPATH) {
-		p := filepath.Join(gp, "bin", "versitygw")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-		tried = append(tried, p)
-	}
-	return "", fmt.Errorf("not on PATH nor at %s", strings.Join(tried, ", "))
-}
-
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -15,19 +15,15 @@
 package btcdtest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/build"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +32,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/rpcclient"
+	"github.com/go-blockstack/go-blockstack/internal/testbin"
 )
 
 // Version is the btcd release the harness is written against.
@@ -76,14 +73,7 @@ type Node struct {
 // (process group killed and reaped) when t's cleanup runs.
 func Start(t testing.TB, opts Options) *Node {
 	t.Helper()
-	bin, err := findBtcd()
-	if err != nil {
-		msg := fmt.Sprintf("!!! btcd not found (%v); install with %s ; integration tests against a real btcd are NOT run !!!", err, InstallHint)
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := testbin.Require(t, "btcd", InstallHint, "integration tests against a real btcd")
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 30 * time.Second
 	}
@@ -166,12 +156,12 @@ func start(t testing.TB, bin string, params *chaincfg.Params, opts Options) (*No
 	}
 	if err := n.waitReady(exited, opts.StartTimeout); err != nil {
 		stop()
-		return nil, fmt.Errorf("%w (exit: %v)\n%s", err, waitErr, tail(filepath.Join(dir, "btcd.out"), 30))
+		return nil, fmt.Errorf("%w (exit: %v)\n%s", err, waitErr, testbin.Tail(filepath.Join(dir, "btcd.out"), 30))
 	}
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
-			t.Logf("btcdtest: last lines of %s:\n%s", filepath.Join(dir, "btcd.out"), tail(filepath.Join(dir, "btcd.out"), 40))
+			t.Logf("btcdtest: last lines of %s:\n%s", filepath.Join(dir, "btcd.out"), testbin.Tail(filepath.Join(dir, "btcd.out"), 40))
 		}
 	})
 	return n, nil
@@ -225,21 +215,6 @@ func (n *Node) waitReady(exited <-chan struct{}, timeout time.Duration) error {
 	}
 }
 
-func findBtcd() (string, error) {
-	if p, err := exec.LookPath("btcd"); err == nil {
-		return p, nil
-	}
-	var tried []string
-	for _, gp := range filepath.SplitList(build.Default.GOPATH) {
-		p := filepath.Join(gp, "bin", "btcd")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-		tried = append(tried, p)
-	}
-	return "", fmt.Errorf("not on PATH nor at %s", strings.Join(tried, ", "))
-}
-
 func freePorts(n int) ([]string, error) {
 	var ls []net.Listener
 	defer func() {
@@ -269,23 +244,4 @@ func randomAddress(t testing.TB, params *chaincfg.Params) string {
 		t.Fatalf("btcdtest: address: %v", err)
 	}
 	return a.EncodeAddress()
-}
-
-// tail returns the last n lines of a file.
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,0 +1,69 @@
+// Package testbin finds the external programs that integration tests run
+// (btcd, versitygw) and reports on them. It owns the one convention those
+// tests share: a missing program skips the test with a loud message, or
+// fails it when the environment variable CI is true, so that CI never
+// passes by skipping.
+package testbin
+
+import (
+	"bufio"
+	"fmt"
+	"go/build"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Require returns the path of the program name, or ends the test: skipped
+// with a loud message, or failed under CI=true. install says how to get it.
+func Require(t testing.TB, name, install, what string) string {
+	t.Helper()
+	bin, err := Find(name)
+	if err != nil {
+		msg := fmt.Sprintf("!!! %s not found (%v); install with %s ; %s are NOT run !!!", name, err, install, what)
+		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return bin
+}
+
+// Find looks the program up on PATH, then in $(go env GOPATH)/bin, where
+// `go install` puts it.
+func Find(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	var tried []string
+	for _, gp := range filepath.SplitList(build.Default.GOPATH) {
+		p := filepath.Join(gp, "bin", name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	return "", fmt.Errorf("not on PATH nor at %s", strings.Join(tried, ", "))
+}
+
+// Tail returns the last n lines of a file (a program's captured output).
+func Tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
