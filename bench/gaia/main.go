@@ -1,8 +1,8 @@
 // Command gaia is the Gaia hub load generator: it runs a hub on the disk
 // driver on loopback, in this process, and measures stores/s and reads/s
 // with p50/p99 latency for 4 KiB and 1 MiB objects at 1, 16 and 64
-// concurrent clients, each client a @stacks/storage-like gaia/client (v1
-// token, If-None-Match / If-Match on writes). Every store is fsynced before
+// concurrent clients, each client a client/storage Hub (v1 token,
+// If-None-Match / If-Match on writes, as @stacks/storage). Every store is fsynced before
 // its 202.
 //
 // The baseline, measured in the same run on the same disk, is the floor
@@ -36,8 +36,8 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 
+	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia"
-	"github.com/go-blockstack/go-blockstack/gaia/client"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
 )
 
@@ -201,19 +201,19 @@ func run(phase time.Duration, maxOps int, dir string) error {
 				return fmt.Errorf("baseline reads: %w", err)
 			}
 			// The hub: one client (key, token, ETag memory) per goroutine.
-			cs := make([]*client.Client, clients)
+			cs := make([]*storage.Hub, clients)
 			for i := range cs {
 				k, err := btcec.NewPrivateKey()
 				if err != nil {
 					return err
 				}
-				if cs[i], err = client.Connect(ctx, hc, base, k, gaia.TokenOptions{}); err != nil {
+				if cs[i], err = storage.Connect(ctx, storage.Config{HubURL: base, AppKey: k, HTTPClient: hc}); err != nil {
 					return err
 				}
 			}
 			st, err := measure(clients, phase, ops, func(c, seq int) error {
 				written[c] = seq + 1
-				_, err := cs[c].PutFile(ctx, fmt.Sprintf("%s/f%d", tag, seq), data, "application/octet-stream")
+				_, err := cs[c].PutFile(ctx, fmt.Sprintf("%s/f%d", tag, seq), data, storage.PutOptions{ContentType: "application/octet-stream"})
 				return err
 			})
 			if err != nil {
@@ -221,7 +221,7 @@ func run(phase time.Duration, maxOps int, dir string) error {
 			}
 			rd, err := measure(clients, phase, ops*5, func(c, seq int) error {
 				n := max(written[c], 1)
-				body, _, err := cs[c].GetFile(ctx, fmt.Sprintf("%s/f%d", tag, seq%n))
+				body, _, err := cs[c].GetFile(ctx, fmt.Sprintf("%s/f%d", tag, seq%n), storage.GetOptions{})
 				if err == nil && len(body) != size {
 					err = fmt.Errorf("read %d bytes, want %d", len(body), size)
 				}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-blockstack/go-blockstack/gaia"
-	"github.com/go-blockstack/go-blockstack/gaia/client"
+	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 )
 
@@ -87,7 +87,7 @@ func TestHubEndToEnd(t *testing.T) {
 	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir)
 	ctx := context.Background()
 	key := gaiatest.Key("e2e-app")
-	c, err := client.Connect(ctx, nil, url, key, gaia.TokenOptions{})
+	c, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,30 +95,41 @@ func TestHubEndToEnd(t *testing.T) {
 		t.Errorf("hub_info %+v", c.Info())
 	}
 	secret := []byte("the secret message of e2e")
-	if _, err := c.PutEncrypted(ctx, "notes/secret.json", secret); err != nil {
+	if _, err := c.PutFile(ctx, "notes/secret.json", secret, storage.PutOptions{Encrypt: true}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.GetDecrypted(ctx, "notes/secret.json")
+	got, _, err := c.GetFile(ctx, "notes/secret.json", storage.GetOptions{Decrypt: true})
 	if err != nil || string(got) != string(secret) {
 		t.Fatalf("decrypted %q, %v", got, err)
 	}
-	pub, err := c.PutFile(ctx, "public/hello.txt", []byte("hello"), "text/plain")
+	plain := storage.PutOptions{ContentType: "text/plain"}
+	pub, err := c.PutFile(ctx, "public/hello.txt", []byte("hello"), plain)
 	if err != nil || pub != url+"/read/"+c.Address()+"/public/hello.txt" {
 		t.Fatalf("publicURL %q, %v", pub, err)
 	}
-	if _, err := c.PutFile(ctx, "public/hello.txt", []byte("hello, again"), "text/plain"); err != nil {
+	if _, err := c.PutFile(ctx, "public/hello.txt", []byte("hello, again"), plain); err != nil {
 		t.Fatalf("second write (If-Match): %v", err)
 	}
-	body, ct, err := c.GetFile(ctx, "public/hello.txt")
-	if err != nil || string(body) != "hello, again" || ct != "text/plain" {
-		t.Fatalf("read %q %q %v", body, ct, err)
+	body, _, err := c.GetFile(ctx, "public/hello.txt", storage.GetOptions{})
+	if err != nil || string(body) != "hello, again" {
+		t.Fatalf("read %q %v", body, err)
 	}
-	// A second device that has not seen the file sends If-None-Match: *.
-	stale, err := client.Connect(ctx, nil, url, key, gaia.TokenOptions{})
+	// The client does not report the Content-Type; the read endpoint must
+	// serve the one written.
+	resp, err := http.Get(c.BucketURL() + "public/hello.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := stale.PutFile(ctx, "public/hello.txt", []byte("clobber"), "text/plain"); !client.IsStatus(err, http.StatusPreconditionFailed) {
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/plain" {
+		t.Fatalf("read: %d, Content-Type %q", resp.StatusCode, ct)
+	}
+	// A second device that has not seen the file sends If-None-Match: *.
+	stale, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stale.PutFile(ctx, "public/hello.txt", []byte("clobber"), plain); !errors.Is(err, storage.ErrPrecondition) {
 		t.Errorf("stale device's write: %v, want 412", err)
 	}
 	var names []string
@@ -129,10 +140,10 @@ func TestHubEndToEnd(t *testing.T) {
 	if !slices.Equal(names, []string{"notes/secret.json", "public/hello.txt"}) {
 		t.Errorf("list-files %q", names)
 	}
-	if err := c.DeleteFile(ctx, "public/hello.txt"); err != nil {
+	if err := c.DeleteFile(ctx, "public/hello.txt", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.GetFile(ctx, "public/hello.txt"); !client.IsStatus(err, http.StatusNotFound) {
+	if _, _, err := c.GetFile(ctx, "public/hello.txt", storage.GetOptions{}); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("read after delete: %v", err)
 	}
 	// Encrypted content never reaches the disk in the clear.
@@ -147,11 +158,11 @@ func TestHubEndToEnd(t *testing.T) {
 	stop()
 
 	url2, _ := startHubBinary(t, bin, nil, "--data-dir", dir)
-	c2, err := client.Connect(ctx, nil, url2, key, gaia.TokenOptions{})
+	c2, err := storage.Connect(ctx, storage.Config{HubURL: url2, AppKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c2.GetDecrypted(ctx, "notes/secret.json"); err != nil || string(got) != string(secret) {
+	if got, _, err := c2.GetFile(ctx, "notes/secret.json", storage.GetOptions{Decrypt: true}); err != nil || string(got) != string(secret) {
 		t.Errorf("after restart: %q %v", got, err)
 	}
 }
@@ -170,14 +181,14 @@ func TestHubS3ThroughEnv(t *testing.T) {
 		"GAIA_S3_REGION=" + s3.Region, "GAIA_S3_PATH_STYLE=true",
 	})
 	ctx := context.Background()
-	c, err := client.Connect(ctx, nil, url, gaiatest.Key("e2e-s3"), gaia.TokenOptions{})
+	c, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: gaiatest.Key("e2e-s3")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PutFile(ctx, "a/b.txt", []byte("on s3"), "text/plain"); err != nil {
+	if _, err := c.PutFile(ctx, "a/b.txt", []byte("on s3"), storage.PutOptions{ContentType: "text/plain"}); err != nil {
 		t.Fatal(err)
 	}
-	if body, _, err := c.GetFile(ctx, "a/b.txt"); err != nil || string(body) != "on s3" {
+	if body, _, err := c.GetFile(ctx, "a/b.txt", storage.GetOptions{}); err != nil || string(body) != "on s3" {
 		t.Errorf("read %q %v", body, err)
 	}
 }
