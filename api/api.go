@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/bns"
@@ -119,8 +120,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	var out http.ResponseWriter = rec
 	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		gz := gzip.NewWriter(rec)
-		defer gz.Close()
+		gz := gzipWriters.Get().(*gzip.Writer)
+		gz.Reset(rec)
+		defer func() {
+			gz.Close()
+			gzipWriters.Put(gz)
+		}()
 		rec.Header().Set("Content-Encoding", "gzip")
 		rec.Header().Add("Vary", "Accept-Encoding")
 		out = &gzipWriter{ResponseWriter: rec, w: gz}
@@ -133,6 +138,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
 }
+
+// gzipWriters are reused: a new gzip.Writer allocates about a megabyte of
+// compressor state, which cost more than the lookup it compressed.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
 
 type statusRecorder struct {
 	http.ResponseWriter

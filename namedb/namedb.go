@@ -96,30 +96,44 @@ const (
 // DB is an open name database. Reads may run concurrently with the one
 // writer (the virtualchain).
 type DB struct {
-	sql  *sql.DB
+	sql  *sql.DB // readers
+	w    *sql.DB // the writer's one connection
 	path string
 	// last is the last block this process committed (nil until it
 	// commits or rewinds): the API asks for it on every request, and the
 	// indexer that writes it runs in the same process.
 	last atomic.Pointer[Block]
 
+	stmts sync.Map // query → *sql.Stmt, for the readers' hot queries
+
 	wmu sync.Mutex // held by the one write transaction
 	st  *state     // the writer's state cache; nil until loaded
 }
 
 // Open opens (creating if needed) the database at path.
+//
+// It keeps two connection pools: one connection for the writer, with a
+// large page cache, and a few for readers with SQLite's default one: every
+// commit makes each reader drop its cached pages, and dropping a large
+// cache on every API lookup cost more than the lookup.
 func Open(path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)&_pragma=wal_autocheckpoint(16384)"
-	db, err := sql.Open("sqlite", dsn)
+	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=mmap_size(268435456)"
+	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)")
 	if err != nil {
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(4)
-	if _, err := db.Exec(schema); err != nil {
-		db.Close()
+	w.SetMaxOpenConns(1)
+	if _, err := w.Exec(schema); err != nil {
+		w.Close()
 		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
 	}
-	d := &DB{sql: db, path: path}
+	r, err := sql.Open("sqlite", "file:"+path+pragmas)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	d := &DB{sql: r, w: w, path: path}
 	v, err := d.Meta(context.Background(), metaSchema)
 	if err == nil && v == "" {
 		err = d.SetMeta(context.Background(), metaSchema, schemaVersion)
@@ -127,14 +141,14 @@ func Open(path string) (*DB, error) {
 		err = fmt.Errorf("schema version %s, this program reads %s: rebuild it (delete it and re-index, or import a snapshot)", v, schemaVersion)
 	}
 	if err != nil {
-		db.Close()
+		d.Close()
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
 	}
 	return d, nil
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error { return errors.Join(db.sql.Close(), db.w.Close()) }
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
@@ -192,6 +206,6 @@ func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 
 // SetMeta stores a setting with the database.
 func (db *DB) SetMeta(ctx context.Context, key, value string) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := db.w.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }

@@ -9,9 +9,13 @@ import (
 )
 
 // queryOne decodes the JSON record a query returns; ErrNotFound if none.
-func queryOne[T any](ctx context.Context, db *sql.DB, what, query string, args ...any) (*T, error) {
+func queryOne[T any](ctx context.Context, db *DB, what, query string, args ...any) (*T, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("namedb: %s: %w", what, err)
+	}
 	var raw []byte
-	err := db.QueryRowContext(ctx, query, args...).Scan(&raw)
+	err = st.QueryRowContext(ctx, args...).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
@@ -25,22 +29,40 @@ func queryOne[T any](ctx context.Context, db *sql.DB, what, query string, args .
 	return v, nil
 }
 
+// prepared returns query prepared once for the database's lifetime: the
+// API runs the same lookups thousands of times a second, and preparing a
+// statement costs more than running it.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.sql.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 // Name is a name's current record.
 func (db *DB) Name(ctx context.Context, name string) (*NameRecord, error) {
-	return queryOne[NameRecord](ctx, db.sql, "name "+name, `SELECT record FROM names WHERE name = ?`, name)
+	return queryOne[NameRecord](ctx, db, "name "+name, `SELECT record FROM names WHERE name = ?`, name)
 }
 
 // NameAt is a name's record as it stood after block height: the state its
 // last accepted operation at or before height left.
 func (db *DB) NameAt(ctx context.Context, name string, height int64) (*NameRecord, error) {
-	return queryOne[NameRecord](ctx, db.sql, fmt.Sprintf("name %s at %d", name, height),
+	return queryOne[NameRecord](ctx, db, fmt.Sprintf("name %s at %d", name, height),
 		`SELECT record FROM history WHERE subject = ? AND accepted = 1 AND block <= ? AND op NOT LIKE '%PREORDER'
 		 ORDER BY block DESC, vtxindex DESC LIMIT 1`, name, height)
 }
 
 // Namespace is a revealed namespace's record.
 func (db *DB) Namespace(ctx context.Context, id string) (*NamespaceRecord, error) {
-	return queryOne[NamespaceRecord](ctx, db.sql, "namespace "+id, `SELECT record FROM namespaces WHERE namespace_id = ?`, id)
+	return queryOne[NamespaceRecord](ctx, db, "namespace "+id, `SELECT record FROM namespaces WHERE namespace_id = ?`, id)
 }
 
 // Namespaces lists every revealed namespace id, sorted.

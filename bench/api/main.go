@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,16 @@ func main() {
 	perBlock := flag.Int("per-block", 10_000, "names written per block while building")
 	duration := flag.Duration("duration", 5*time.Second, "length of each measurement")
 	dir := flag.String("dir", "", "database folder (default: a temporary one, removed after)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		profile = f
+	}
 	if err := run(*names, *perBlock, *duration, *dir); err != nil {
 		log.Fatal(err)
 	}
@@ -96,6 +106,10 @@ func run(names, perBlock int, duration time.Duration, dir string) error {
 	}()
 	defer func() { stopIndexing(); indexed.Wait() }()
 
+	if profile != nil {
+		pprof.StartCPUProfile(profile)
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | vs ping |\n|---|---|---|---|---|---|\n")
 	for _, conns := range []int{1, 16, 64} {
 		ping := load(base, conns, duration, func(*rand.Rand) string { return "/v1/node/ping" })
@@ -112,6 +126,9 @@ func run(names, perBlock int, duration time.Duration, dir string) error {
 	}
 	return nil
 }
+
+// profile, when set, receives a CPU profile of the measurements.
+var profile *os.File
 
 func nameOf(i int) string { return fmt.Sprintf("n%07d.bench", i) }
 
