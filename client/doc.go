@@ -11,7 +11,9 @@
 //     zone file;
 //   - client/auth: app sign-in request and response tokens;
 //   - client/storage: the Gaia hub client (connect, put, get, list,
-//     delete) that stores files in those formats.
+//     delete) that stores files in those formats;
+//   - client/lookup: name → zone file → profile → app bucket, each link
+//     verified.
 //
 // This package holds no code: its test (interop_test.go) runs the pinned
 // JavaScript libraries of testdata/js against all of the above. The JS-made

@@ -1,0 +1,151 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg"
+
+	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/client/profile"
+	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/zonefile"
+)
+
+// zonefiles serves zone files by hash, as the node's store does.
+type zonefiles map[string][]byte
+
+func (z zonefiles) Get(_ context.Context, hash string) ([]byte, error) {
+	if zf, ok := z[hash]; ok {
+		return zf, nil
+	}
+	return nil, api.ErrZonefileNotFound
+}
+
+func (z zonefiles) Put(context.Context, []byte) (string, error) { return "", errors.New("read-only") }
+
+func address(t *testing.T, k *btcec.PrivateKey) string {
+	t.Helper()
+	a, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.EncodeAddress()
+}
+
+// TestResolve builds the whole chain — a name on a node, its zone file,
+// a profile on a storage server signed by the owner — then breaks each
+// link in turn.
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	owner, _ := btcec.NewPrivateKey()
+	stranger, _ := btcec.NewPrivateKey()
+	sign := func(k *btcec.PrivateKey) []byte {
+		p := profile.NewPerson()
+		p.SetApp("https://notes.example", "https://hub.example/read/1App/", "02aa")
+		tok, err := profile.Sign(p, k, time.Now(), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := profile.MakeFile(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	files := map[string][]byte{"/alice/profile.json": sign(owner), "/forged/profile.json": sign(stranger)}
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f, ok := files[r.URL.Path]; ok {
+			w.Write(f)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer storage.Close()
+
+	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	zfs := zonefiles{}
+	tx, err := db.Begin(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addName := func(name, profilePath string, tamper bool) {
+		zf, err := profile.ZoneFile(name, storage.URL+profilePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := zonefile.HashOf(zf).String()
+		if tamper {
+			zf = append(zf, "; changed\n"...)
+		}
+		zfs[h] = zf
+		if err := tx.PutName(&namedb.NameRecord{Name: name, NamespaceID: "test", Address: address(t, owner),
+			ValueHash: h, ExpireBlock: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addName("alice.test", "/alice/profile.json", false)
+	addName("forged.test", "/forged/profile.json", false)
+	addName("gone.test", "/gone/profile.json", false)
+	addName("tampered.test", "/alice/profile.json", true)
+	if err := tx.PutName(&namedb.NameRecord{Name: "bare.test", NamespaceID: "test", Address: address(t, owner), ExpireBlock: -1}); err != nil {
+		t.Fatal(err)
+	}
+	noURI := []byte("$ORIGIN nouri.test\n$TTL 3600\n@ IN A 127.0.0.1\n")
+	zfs[zonefile.HashOf(noURI).String()] = noURI
+	if err := tx.PutName(&namedb.NameRecord{Name: "nouri.test", NamespaceID: "test", Address: address(t, owner),
+		ValueHash: zonefile.HashOf(noURI).String(), ExpireBlock: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(namedb.Block{Height: 1, Hash: "01", ConsensusHash: "01", OpsHash: "00"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	nodeSrv := httptest.NewServer(api.New(api.Config{DB: db, Zonefiles: zfs, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1}))
+	defer nodeSrv.Close()
+	node, err := api.NewClient(nodeSrv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := Resolve(ctx, node, nil, "alice.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bucket, ok := res.AppBucket("https://notes.example"); !ok || bucket != "https://hub.example/read/1App/" {
+		t.Fatalf("app bucket %q %v", bucket, ok)
+	}
+	if res.Owner != address(t, owner) || res.ProfileURL != storage.URL+"/alice/profile.json" {
+		t.Fatalf("result %+v", res)
+	}
+
+	for _, tc := range []struct{ name, link string }{
+		{"nobody.test", LinkName},
+		{"bare.test", LinkZonefile},
+		{"tampered.test", LinkZonefile},
+		{"nouri.test", LinkProfileURL},
+		{"gone.test", LinkProfile},
+		{"forged.test", LinkProfile},
+	} {
+		_, err := Resolve(ctx, node, nil, tc.name)
+		var le *LinkError
+		if !errors.As(err, &le) || le.Link != tc.link {
+			t.Errorf("%s: got %v, want a broken %s link", tc.name, err, tc.link)
+		}
+	}
+	if _, err := Resolve(ctx, node, nil, "forged.test"); !errors.Is(err, profile.ErrWrongIssuer) {
+		t.Errorf("a profile signed by another key: %v, want ErrWrongIssuer", err)
+	}
+}
