@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/client/lookup"
 )
 
 // whois is what `whois` prints: the node's record of the name, and its
@@ -73,10 +74,18 @@ func newWhoisCmd() *cobra.Command {
 }
 
 func newLookupCmd() *cobra.Command {
-	return &cobra.Command{
+	var withProfile bool
+	var app string
+	cmd := &cobra.Command{
 		Use:   "lookup NAME",
-		Short: "Print a name's zone file (from the node)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Print a name's zone file (from the node); --profile follows it to the owner-signed profile",
+		Long: `lookup prints a name's zone file. With --profile (or --app) it follows the
+whole lookup path: the zone file checked against the hash on chain, the
+profile URL in its _http._tcp record, the profile token there checked
+against the name's owner, and prints the verified profile as JSON; --app
+ORIGIN prints the app bucket the profile lists for that app. A broken link
+is named in the error.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := bns.ValidName(name); err != nil {
@@ -85,6 +94,22 @@ func newLookupCmd() *cobra.Command {
 			node, err := openNode()
 			if err != nil {
 				return err
+			}
+			if withProfile || app != "" {
+				res, err := lookup.Resolve(cmd.Context(), node, nil, name)
+				if err != nil {
+					return err
+				}
+				if app != "" {
+					bucket, ok := res.AppBucket(app)
+					if !ok {
+						return fmt.Errorf("%s's profile lists no bucket for %s", name, app)
+					}
+					_, err = fmt.Fprintln(cmd.OutOrStdout(), bucket)
+					return err
+				}
+				return printJSON(cmd.OutOrStdout(), map[string]any{"name": name, "owner": res.Owner,
+					"profile_url": res.ProfileURL, "profile": res.Profile.Claim})
 			}
 			zf, err := node.NameZonefile(cmd.Context(), name)
 			if errors.Is(err, api.ErrNotFound) {
@@ -97,6 +122,9 @@ func newLookupCmd() *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&withProfile, "profile", false, "follow the zone file to the verified profile")
+	cmd.Flags().StringVar(&app, "app", "", "print the bucket the verified profile lists for this app origin")
+	return cmd
 }
 
 func newNamesCmd() *cobra.Command {
