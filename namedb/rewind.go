@@ -21,7 +21,7 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	db.st = nil // reloaded from the rewound tables at the next Begin
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)
 	}

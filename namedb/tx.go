@@ -48,11 +48,11 @@ func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 		return nil, fmt.Errorf("namedb: block %d does not follow the last block %d", height, last.Height)
 	}
 	if db.st == nil {
-		if db.st, err = loadState(ctx, db.sql); err != nil {
+		if db.st, err = loadState(ctx, db.w); err != nil {
 			return nil, err
 		}
 	}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("namedb: begin block %d: %w", height, err)
 	}
