@@ -10,8 +10,13 @@ import (
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
-// StoreZonefiles serves zone files from a zone file store.
-type StoreZonefiles struct{ Store *store.Store }
+// StoreZonefiles serves zone files from a zone file store. Added, if set,
+// is told of each zone file Put stores that the store did not hold (the
+// node passes them to Atlas, which gossips them to its peers).
+type StoreZonefiles struct {
+	Store *store.Store
+	Added func(zonefile.Hash)
+}
 
 // Get reads a verified zone file.
 func (z StoreZonefiles) Get(_ context.Context, hash string) ([]byte, error) {
@@ -28,7 +33,10 @@ func (z StoreZonefiles) Get(_ context.Context, hash string) ([]byte, error) {
 
 // Put stores a zone file the chain names.
 func (z StoreZonefiles) Put(ctx context.Context, data []byte) (string, error) {
-	h, _, err := z.Store.Put(ctx, data)
+	h, added, err := z.Store.Put(ctx, data)
+	if err == nil && added && z.Added != nil {
+		z.Added(h)
+	}
 	return h.String(), err
 }
 

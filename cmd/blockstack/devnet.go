@@ -19,6 +19,7 @@ type devnetFlags struct {
 	rpcAddr       string
 	apiAddr       string
 	hubAddr       string
+	atlas         atlasFlags
 }
 
 func newDevnetCmd() *cobra.Command {
@@ -43,6 +44,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.rpcAddr, "rpc-addr", defaultDevnetRPCAddr, "listen address of the chain's JSON-RPC")
 	fl.StringVar(&f.apiAddr, "api-addr", defaultAPIAddr, "listen address of the REST API")
 	fl.StringVar(&f.hubAddr, "hub-addr", defaultDevnetHubAddr, "listen address of the Gaia hub")
+	addAtlasFlags(fl, &f.atlas, defaultDevnetAtlasAddr)
 	return cmd
 }
 
@@ -89,7 +91,12 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	defer zfs.Close()
-	apiSrv, err := listen("API", f.apiAddr, newAPI(db, zfs, firstBlocks["devnet"], log), log)
+	at, err := startAtlas(ctx, f.atlas, db, zfs, log)
+	if err != nil {
+		return err
+	}
+	defer at.stop()
+	apiSrv, err := listen("API", f.apiAddr, newAPI(db, zfs, firstBlocks["devnet"], at.added(), log), log)
 	if err != nil {
 		return err
 	}
@@ -109,6 +116,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		rpcSrv.addr, backendOpts.rpcUser, backendOpts.rpcPass)
 	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiSrv.addr)
 	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hubSrv.addr, hubSrv.addr)
+	fmt.Fprintf(out, "  Atlas peer:     %s\n", at)
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
@@ -131,6 +139,8 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 			return fmt.Errorf("devnet: %w", apiSrv.err)
 		case <-hubSrv.done:
 			return fmt.Errorf("devnet: %w", hubSrv.err)
+		case <-at.done():
+			return fmt.Errorf("devnet: %w", at.err())
 		case <-tick:
 			hashes, err := c.Mine(ctx, 1)
 			if err != nil {

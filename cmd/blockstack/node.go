@@ -16,6 +16,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
@@ -27,6 +28,7 @@ func newNodeCmd() *cobra.Command {
 	var dataDir string
 	var first int64
 	var apiAddr string
+	var atlasF atlasFlags
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -55,13 +57,18 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer zfs.Close()
-			apiSrv, err := listen("API", apiAddr, newAPI(db, zfs, first, log), log)
+			at, err := startAtlas(cmd.Context(), atlasF, db, zfs, log)
+			if err != nil {
+				return err
+			}
+			defer at.stop()
+			apiSrv, err := listen("API", apiAddr, newAPI(db, zfs, first, at.added(), log), log)
 			if err != nil {
 				return err
 			}
 			defer apiSrv.stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\n",
-				backendOpts, first, db.Path(), apiSrv.addr)
+			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nAtlas at %s\n",
+				backendOpts, first, db.Path(), apiSrv.addr, at)
 			runIndexer(cmd.Context(), ix, log)
 			return nil
 		},
@@ -69,6 +76,7 @@ resumes where it stopped after a restart.`,
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
 	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
+	addAtlasFlags(cmd.Flags(), &atlasF, defaultAtlasAddr)
 	cmd.AddCommand(newNodeStatusCmd(&dataDir))
 	return cmd
 }
@@ -85,10 +93,11 @@ func nodeDataDir(flag string) string {
 const defaultAPIAddr = "127.0.0.1:16270"
 
 // newAPI is the REST API over db and the zone file store, with the rules
-// of the global --network.
-func newAPI(db *namedb.DB, zfs *store.Store, first int64, log *slog.Logger) http.Handler {
+// of the global --network; added (if not nil) hears of each zone file a
+// client publishes.
+func newAPI(db *namedb.DB, zfs *store.Store, first int64, added func(zonefile.Hash), log *slog.Logger) http.Handler {
 	net, _ := bns.NetworkByName(backendOpts.network)
-	return api.New(api.Config{DB: db, Zonefiles: api.StoreZonefiles{Store: zfs}, Network: net, Rules: networkRules(),
+	return api.New(api.Config{DB: db, Zonefiles: api.StoreZonefiles{Store: zfs, Added: added}, Network: net, Rules: networkRules(),
 		FirstBlock: first, Log: log})
 }
 

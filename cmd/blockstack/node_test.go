@@ -21,7 +21,7 @@ func TestNodeFollowsDevnetOverRPC(t *testing.T) {
 	devDir := t.TempDir()
 	rpc := startDevnetIn(t, bin, devDir)
 	nodeDir := t.TempDir()
-	node := exec.Command(bin, "--rpc", rpc, "node", "--data-dir", nodeDir)
+	node := exec.Command(bin, "--rpc", rpc, "node", "--data-dir", nodeDir, "--atlas-addr", "127.0.0.1:0")
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
