@@ -99,7 +99,7 @@ func estimateSize(nIn, inSize int, outs []*wire.TxOut) int64 {
 }
 
 // BuildTx selects coins of req.From (confirmed, mature, not spent by a
-// pending transaction, largest first), adds the change output and signs
+// pending transaction, largest first, then oldest), adds the change output and signs
 // every input. The fee is req.FeeRate times the signed size's upper bound.
 // It does not reserve the coins: Send does, and refuses a second
 // transaction built on the same coins.

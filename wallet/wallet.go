@@ -387,6 +387,12 @@ func (w *Wallet) coinsLocked(match func(script []byte) bool) ([]coin, Balance) {
 		if c := cmp.Compare(y.Value, x.Value); c != 0 {
 			return c
 		}
+		// Of equal values the oldest first: a shallow reorganisation
+		// can neither unconfirm it nor make it (a coinbase just past
+		// maturity) unspendable in the block that replaces the tip.
+		if c := cmp.Compare(x.Height, y.Height); c != 0 {
+			return c
+		}
 		return compareOutPoints(x.OutPoint, y.OutPoint)
 	})
 	return spendable, b

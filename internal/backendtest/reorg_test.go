@@ -64,6 +64,7 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 
 	// Two blocks with a name preorder each.
 	var opBlocks []int64
+	var txids []string
 	for _, name := range []string{"alice.test", "bob.test"} {
 		last, _, _ := dbA.LastBlock(ctx)
 		ch := mustHash128(t, last.ConsensusHash)
@@ -72,9 +73,11 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := &bns.NamePreorder{PreorderHash: ph, ConsensusHash: ch, BurnAddress: bns.RegTest.BurnAddress(), Fee: 100_000}
-		if _, err := nameop.Send(ctx, w, b, payer, op, &bns.RegTest, 10); err != nil {
+		txid, err := nameop.Send(ctx, w, b, payer, op, &bns.RegTest, 10)
+		if err != nil {
 			t.Fatal(err)
 		}
+		txids = append(txids, txid.String())
 		if _, err := b.Mine(ctx, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -104,15 +107,28 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 	if err := b.Call(ctx, "invalidateblock", nil, h.String()); err != nil {
 		t.Fatal(err)
 	}
-	// btcd disconnects asynchronously of the call's answer: mine only
-	// once the tip is the invalidated block's parent.
+	// btcd disconnects and returns the abandoned transactions to its
+	// mempool asynchronously of the call's answer: mine only once the tip
+	// is the invalidated block's parent and both preorders are back, so
+	// that the next block holds both. (Had they been mined one by one, the
+	// first could land where its consensus hash is recent again and the
+	// new branch would legitimately repeat the old one; the wallet spends
+	// its oldest coinbases for the same reason: one just past maturity
+	// could not be spent in the replacement block.)
 	for {
 		tip, err := b.Tip(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tip.Height == fork-1 {
+		var pool []string
+		if err := b.Call(ctx, "getrawmempool", &pool); err != nil {
+			t.Fatal(err)
+		}
+		if tip.Height == fork-1 && containsAll(pool, txids) {
 			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("btcd never returned to block %d with the preorders %v in its mempool (mempool %v)", fork-1, txids, pool)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -165,6 +181,19 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 			t.Fatalf("re-mined preorder in block %d: accepted %v (%s); want a stale consensus hash rejection", e.Block, e.Accepted, e.Reason)
 		}
 	}
+}
+
+func containsAll(set, want []string) bool {
+	have := make(map[string]bool, len(set))
+	for _, s := range set {
+		have[s] = true
+	}
+	for _, s := range want {
+		if !have[s] {
+			return false
+		}
+	}
+	return true
 }
 
 func mustHash128(t *testing.T, s string) bns.Hash128 {
