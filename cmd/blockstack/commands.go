@@ -18,5 +18,8 @@ func subcommands() []*cobra.Command {
 		newWhoisCmd(),
 		newLookupCmd(),
 		newNamesCmd(),
+		newKeysCmd(),
+		newGaiaCmd(),
+		newProfileCmd(),
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
-	"github.com/go-blockstack/go-blockstack/client/lookup"
 )
 
 // whois is what `whois` prints: the node's record of the name, and its
@@ -91,25 +90,20 @@ is named in the error.`,
 			if err := bns.ValidName(name); err != nil {
 				return err
 			}
-			node, err := openNode()
-			if err != nil {
-				return err
-			}
-			if withProfile || app != "" {
-				res, err := lookup.Resolve(cmd.Context(), node, nil, name)
+			if app != "" {
+				bucket, err := appBucketOf(cmd.Context(), name, app)
 				if err != nil {
 					return err
 				}
-				if app != "" {
-					bucket, ok := res.AppBucket(app)
-					if !ok {
-						return fmt.Errorf("%s's profile lists no bucket for %s", name, app)
-					}
-					_, err = fmt.Fprintln(cmd.OutOrStdout(), bucket)
-					return err
-				}
-				return printJSON(cmd.OutOrStdout(), map[string]any{"name": name, "owner": res.Owner,
-					"profile_url": res.ProfileURL, "profile": res.Profile.Claim})
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), bucket)
+				return err
+			}
+			if withProfile {
+				return printProfile(cmd, name)
+			}
+			node, err := openNode()
+			if err != nil {
+				return err
 			}
 			zf, err := node.NameZonefile(cmd.Context(), name)
 			if errors.Is(err, api.ErrNotFound) {

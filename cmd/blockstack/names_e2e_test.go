@@ -45,7 +45,7 @@ func (e *e2eNet) global() []string {
 }
 
 func (e *e2eNet) command(env []string, args ...string) *exec.Cmd {
-	if args[0] == "name" || args[0] == "namespace" {
+	if args[0] == "name" || args[0] == "namespace" || args[0] == "profile" && args[1] == "publish" {
 		args = append(args, "--poll-interval", "50ms", "--timeout", "60s")
 	}
 	cmd := exec.Command(e.bin, append(e.global(), args...)...)

@@ -34,11 +34,13 @@ func startDevnetIn(t *testing.T, bin, dir string) string {
 type devnetAddrs struct {
 	rpc string // host:port
 	api string // http://host:port
+	hub string // http://host:port
 }
 
 var (
 	devnetRPCRE = regexp.MustCompile(`chain RPC:\s+http://(\S+)`)
 	devnetAPIRE = regexp.MustCompile(`API:\s+(http://\S+)/v1/`)
+	devnetHubRE = regexp.MustCompile(`Gaia hub:\s+(http://\S+)`)
 )
 
 // startDevnetWith runs `blockstack devnet` with its state in dir, mining
@@ -69,7 +71,10 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 		if m := devnetAPIRE.FindStringSubmatch(sc.Text()); m != nil {
 			addrs.api = m[1]
 		}
-		if addrs.rpc != "" && addrs.api != "" {
+		if m := devnetHubRE.FindStringSubmatch(sc.Text()); m != nil {
+			addrs.hub = m[1]
+		}
+		if addrs.rpc != "" && addrs.api != "" && addrs.hub != "" {
 			go func() {
 				for sc.Scan() {
 				}
@@ -77,7 +82,7 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 			return addrs
 		}
 	}
-	t.Fatal("devnet exited before serving RPC and API")
+	t.Fatal("devnet exited before serving RPC, API and hub")
 	return addrs
 }
 
