@@ -24,15 +24,18 @@
 //     neighbours (the peers it refreshes, pulls from and pushes to) from
 //     the walk's positions;
 //   - pulls the zone files it lacks rarest first from its neighbours,
-//     checking each against its hash, and pushes the files it learns on
-//     to neighbours that lack them (v1's push never ran), so that a new
-//     file reaches the network in well under a second instead of at the
-//     next 10-minute inventory refresh;
+//     checking each against its hash, and gossips each new file to the
+//     neighbours that lack it (v1's push never ran): a few get its bytes,
+//     the rest an announcement of its bits, and each message says whom the
+//     wave already reached, so that a new file reaches the network in
+//     milliseconds instead of at the next 10-minute inventory refresh,
+//     with its bytes sent about once per node;
 //   - penalises peers that serve bytes that do not match their hash
-//     (banned), advertise files they do not send, answer slowly or not
-//     at all, or flood peer exchange with addresses that fail their
-//     checks; unhealthy peers are dropped and banned for a while, seeds
-//     only set aside.
+//     (banned at once), advertise files they do not send, answer slowly or
+//     not at all, or flood peer exchange with addresses that fail their
+//     checks: an unhealthy peer is dropped from the table, and banned for
+//     a while if it comes back unhealthy twice more; seeds are only set
+//     aside, and checked again.
 //
 // All loops run under Run's context and have stopped when it returns.
 //

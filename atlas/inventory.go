@@ -109,6 +109,7 @@ func (n *Node) syncChain(ctx context.Context) error {
 		}
 	}
 	n.synced = tip
+	n.ready.Store(true)
 	if len(fresh) > 0 {
 		n.resendPendingLocked()
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -173,6 +174,10 @@ type Node struct {
 
 	inflight chan struct{} // requests being served
 	limiter  *limiter
+	// ready is set once the chain view has been read: before that the
+	// inventory is empty, and a peer that read it would think we hold
+	// nothing.
+	ready atomic.Bool
 
 	wakeChain, wakeWalk, wakeRefresh, wakePull, wakeGossip chan struct{}
 	runOnce                                                sync.Once

@@ -68,7 +68,7 @@ type peer struct {
 	neighbour bool
 	inv       bitvec    // its inventory as far as we know, cut to our length
 	invAt     time.Time // last refresh (zero: refresh now)
-	pulling   bool      // a get_zonefiles to it is in flight
+	pulling   int       // get_zonefiles to it in flight
 	refresh   bool      // an inventory refresh is in flight
 	busyUntil time.Time // it answered "busy": leave it alone until then
 }

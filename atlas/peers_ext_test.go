@@ -45,13 +45,14 @@ func TestNewPeerChecks(t *testing.T) {
 		ahead
 		nodes
 	)
+	const network = "atlastest-checks"
 	chains := map[int]*atlastest.Chain{
 		forked: chainOf("a fork", hashes),
-		stale:  chainOf("atlastest", hashes[:10]), // 30 blocks behind; the limit is 24
-		ahead:  chainOf("atlastest", hashes),
+		stale:  chainOf(network, hashes[:10]), // 30 blocks behind; the limit is 24
+		ahead:  chainOf(network, hashes),
 	}
 	chains[ahead].Name(atlastest.Hashes(atlastest.Zonefiles(40, 5))...)
-	c := newCluster(t, atlastest.Options{Nodes: nodes, ChainOf: func(i int, _ *atlastest.Chain) atlas.Chain {
+	c := newCluster(t, atlastest.Options{Nodes: nodes, Network: network, ChainOf: func(i int, _ *atlastest.Chain) atlas.Chain {
 		if ch := chains[i]; ch != nil {
 			return ch
 		}

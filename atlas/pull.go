@@ -13,7 +13,8 @@ import (
 
 // Pulling (A.8): missing zone files are fetched rarest first, each from
 // the healthiest idle neighbour whose inventory has it, in batches of up
-// to MaxGetZonefiles, one batch in flight per neighbour. Every file is
+// to MaxGetZonefiles, up to pullsPerPeer batches in flight per neighbour
+// (so that its reads overlap our writes) and MaxPulls in all. Every file is
 // checked against its hash before the store sees it (the store checks
 // again, and refuses hashes the chain does not name).
 
@@ -23,6 +24,7 @@ const (
 	// not wait for it.
 	rankEvery    = 500 * time.Millisecond
 	maxAnnounced = 4096
+	pullsPerPeer = 2
 	// wrongBytesWeight is what a seed that serves bytes not matching
 	// their hash, or files not asked for, pays in failed requests (other
 	// peers are banned outright: no honest node serves them, since its
@@ -55,27 +57,39 @@ const announcedTTL = time.Minute
 func (n *Node) pullLoop(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for sleep(ctx, n.cfg.Timing.PullRetry, n.wakePull) {
-		for _, job := range n.planPulls() {
+	pause := n.cfg.Timing.PullRetry
+	for sleep(ctx, pause, n.wakePull) {
+		jobs, rankIn := n.planPulls()
+		for _, job := range jobs {
 			wg.Go(func() { n.pull(ctx, job) })
+		}
+		if len(jobs) > 0 {
+			wake(n.wakePull) // plan the next batches while these are in flight
+		}
+		// News that came too soon after the last ranking is acted on as
+		// soon as the order may be ranked again.
+		pause = n.cfg.Timing.PullRetry
+		if rankIn > 0 {
+			pause = min(pause, rankIn)
 		}
 	}
 }
 
 // planPulls assigns missing files to idle neighbours that have them and
-// marks them in flight.
-func (n *Node) planPulls() []pullJob {
+// marks them in flight. rankIn, if positive, is when the order, now out of
+// date, may be ranked again.
+func (n *Node) planPulls() (jobs []pullJob, rankIn time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := time.Now()
 	free := n.cfg.Limits.MaxPulls - n.pulls
 	if free <= 0 {
-		return nil
+		return nil, 0
 	}
 	var holders []*peer
 	score := map[*peer]float64{} // the idle peers we may ask
 	consider := func(p *peer) {
-		if _, ok := score[p]; !ok && !p.pulling && !now.Before(p.busyUntil) && n.usableLocked(p) {
+		if _, ok := score[p]; !ok && p.pulling < pullsPerPeer && !now.Before(p.busyUntil) && n.usableLocked(p) {
 			score[p], _ = p.health.score(now, n.cfg.Timing.HealthWindow)
 		}
 	}
@@ -91,12 +105,14 @@ func (n *Node) planPulls() []pullJob {
 		}
 	}
 	if len(score) == 0 {
-		return nil
+		return nil, 0
 	}
 	if n.order == nil || n.orderStale && now.Sub(n.orderAt) >= rankEvery {
 		n.rankLocked(holders)
+	} else if n.orderStale {
+		rankIn = rankEvery - now.Sub(n.orderAt)
 	}
-	jobs := map[*peer]*pullJob{}
+	byPeer := map[*peer]*pullJob{}
 	full := 0 // jobs with a whole batch
 	saturated := func() bool { return full == min(free, len(score)) }
 	// assign gives bit i to the healthiest idle peer that has it (or is
@@ -109,22 +125,22 @@ func (n *Node) planPulls() []pullJob {
 		}
 		var best *peer
 		for p, s := range score {
-			j := jobs[p]
+			j := byPeer[p]
 			has := p == from || p.neighbour && p.inv.Get(i)
-			if !has || j != nil && len(j.hashes) >= MaxGetZonefiles || j == nil && len(jobs) >= free {
+			if !has || j != nil && len(j.hashes) >= MaxGetZonefiles || j == nil && len(byPeer) >= free {
 				continue
 			}
-			if best == nil || s > score[best] || s == score[best] && jobLen(j) < jobLen(jobs[best]) {
+			if best == nil || s > score[best] || s == score[best] && jobLen(j) < jobLen(byPeer[best]) {
 				best = p
 			}
 		}
 		if best == nil {
 			return nil
 		}
-		j := jobs[best]
+		j := byPeer[best]
 		if j == nil {
 			j = &pullJob{addr: best.addr}
-			jobs[best] = j
+			byPeer[best] = j
 		}
 		j.hashes = append(j.hashes, h)
 		n.fetching[h] = true
@@ -166,13 +182,12 @@ func (n *Node) planPulls() []pullJob {
 		assign(i, nil)
 	}
 	n.order = keep
-	out := make([]pullJob, 0, len(jobs))
-	for p, j := range jobs {
-		p.pulling = true
+	for p, j := range byPeer {
+		p.pulling++
 		n.pulls++
-		out = append(out, *j)
+		jobs = append(jobs, *j)
 	}
-	return out
+	return jobs, rankIn
 }
 
 func jobLen(j *pullJob) int {
@@ -230,9 +245,10 @@ func mix64(x uint64) uint64 {
 // pull fetches one batch, stores what checks out and scores the peer:
 // bytes that do not match their hash (or files not asked for) get it
 // banned; files it advertised but did not send cost it two failed
-// requests and one more per ten files, and their bits are cleared so that
-// another holder is asked (v1 cleared them without penalty, which let a
-// peer waste everyone's pulls for free).
+// requests and one more per ten files (five at least if it sent none),
+// and their bits are cleared so that another holder is asked (v1 cleared
+// them without penalty, which let a peer waste everyone's pulls for
+// free).
 func (n *Node) pull(ctx context.Context, job pullJob) {
 	defer n.release(job)
 	var res getResult
@@ -306,8 +322,12 @@ func (n *Node) pull(ctx context.Context, job pullJob) {
 		n.log.Warn("atlas: seed served zone files that do not match their hashes", "peer", job.addr, "bad", wrong)
 		p.health.record(now, window, false, wrongBytesWeight)
 	case len(wanted) > 0:
+		weight := min(2+len(wanted)/10, 10)
+		if delivered == 0 {
+			weight = max(weight, 5) // it advertised a batch and had none of it
+		}
 		p.health.record(now, window, delivered > 0 && !slow, 1)
-		p.health.record(now, window, false, min(2+len(wanted)/10, 10))
+		p.health.record(now, window, false, weight)
 		n.orderStale = true
 	default:
 		p.health.record(now, window, !slow, 1)
@@ -322,8 +342,8 @@ func (n *Node) release(job pullJob) {
 	for _, h := range job.hashes {
 		delete(n.fetching, h)
 	}
-	if p := n.peers[job.addr]; p != nil {
-		p.pulling = false
+	if p := n.peers[job.addr]; p != nil && p.pulling > 0 {
+		p.pulling--
 	}
 	n.pulls--
 	wake(n.wakePull)

@@ -82,6 +82,10 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, http.StatusBadRequest, nil, err.Error())
 		return
 	}
+	if !n.ready.Load() && req.Method != methodPing && req.Method != methodGetInfo {
+		writeReply(w, http.StatusServiceUnavailable, nil, "starting: the chain view is not read yet")
+		return
+	}
 	c := identify(r.RemoteAddr, req.Peer)
 	if n.blacklisted(c.key) {
 		writeReply(w, http.StatusForbidden, nil, "blacklisted")
@@ -311,6 +315,9 @@ func (n *Node) serveAnnounce(c caller, ranges []fragment, covered []string) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.bannedLocked(c.addr) {
+		return
+	}
 	p := n.peers[c.addr]
 	if p == nil {
 		// It counts us as its neighbour: check it now, so that what it
@@ -340,7 +347,7 @@ func (n *Node) serveAnnounce(c caller, ranges []fragment, covered []string) {
 			}
 		}
 	}
-	if ahead && p != nil {
+	if ahead {
 		wake(n.wakeChain)
 	}
 	if lack {

@@ -125,6 +125,9 @@ func (n *Node) walkLoop(ctx context.Context) {
 			} else {
 				unchanged++
 			}
+			if len(n.cands.queue) > 0 {
+				wake(n.wakeWalk) // check what the step found without waiting for the next
+			}
 			n.mu.Unlock()
 			next = now.Add(n.cfg.Timing.Walk)
 			if unchanged >= idleAfter {

@@ -2,6 +2,8 @@ package atlastest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,8 +27,11 @@ type Options struct {
 	Nodes int
 	// Dir holds the nodes' state folders (Dir/<i>/zonefiles); "" is a
 	// temporary folder that Close removes.
-	Dir     string
-	Network string // "" is "atlastest"
+	Dir string
+	// Network names the cluster's network and tags its chain; "" is
+	// "atlastest-" and a random suffix, so that clusters of test processes
+	// running side by side never take each other's nodes as peers.
+	Network string
 	// Timing and Limits of every node; zero Timing is FastTiming.
 	Timing atlas.Timing
 	Limits atlas.Limits
@@ -85,7 +90,9 @@ func New(opts Options) (*Cluster, error) {
 		return nil, errors.New("atlastest: a cluster needs nodes")
 	}
 	if opts.Network == "" {
-		opts.Network = "atlastest"
+		var b [6]byte
+		rand.Read(b[:])
+		opts.Network = "atlastest-" + hex.EncodeToString(b[:])
 	}
 	if opts.Timing == (atlas.Timing{}) {
 		opts.Timing = FastTiming()

@@ -156,6 +156,7 @@ func perCopy(d time.Duration, copies int) string {
 // times their spread.
 func replicate(n, m, push int, limits atlas.Limits, dir string, timeout time.Duration, at func(i, n int) int) (result, error) {
 	var r result
+	defer os.RemoveAll(dir) // 100k files on 20 nodes are 2M files
 	c, err := atlastest.New(atlastest.Options{Nodes: n, Dir: dir, Timing: atlas.DefaultTiming(), Limits: limits})
 	if err != nil {
 		return r, err
@@ -201,6 +202,7 @@ func replicate(n, m, push int, limits atlas.Limits, dir string, timeout time.Dur
 // storeCopy times copying m zone files from one store to another, 8 at a
 // time: the disk's share of a copy, without the network.
 func storeCopy(m int, dir string) (time.Duration, error) {
+	defer os.RemoveAll(dir)
 	chain := atlastest.NewChain("floor")
 	files := atlastest.Zonefiles(0, m)
 	hashes := atlastest.Hashes(files)
