@@ -90,20 +90,13 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	status := "registered"
-	expired := rec.ExpireBlock >= 0 && height >= rec.ExpireBlock
-	switch {
-	case rec.Revoked:
-		status = "revoked"
-	case expired:
-		status = "expired"
-	}
+	status, inGrace := NameStatus(rec, height, s.cfg.Rules.GracePeriod)
 	out := map[string]any{
 		"address":          rec.Address,
 		"blockchain":       "bitcoin",
 		"expire_block":     rec.ExpireBlock,
-		"grace_period":     expired && height < rec.ExpireBlock+s.cfg.Rules.GracePeriod,
-		"renewal_deadline": renewalDeadline(rec, s.cfg.Rules.GracePeriod),
+		"grace_period":     inGrace,
+		"renewal_deadline": RenewalDeadline(rec, s.cfg.Rules.GracePeriod),
 		"last_txid":        rec.Txid,
 		"resolver":         nil,
 		"status":           status,
@@ -121,7 +114,24 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func renewalDeadline(rec *namedb.NameRecord, grace int64) int64 {
+// NameStatus is a name's status after block height, as /v1/names/{name}
+// reports it: "registered", "revoked" or "expired"; and whether an expired
+// name is still in its grace period (grace blocks), when only its owner
+// may renew it.
+func NameStatus(rec *namedb.NameRecord, height, grace int64) (status string, inGrace bool) {
+	expired := rec.ExpireBlock >= 0 && height >= rec.ExpireBlock
+	switch {
+	case rec.Revoked:
+		return "revoked", false
+	case expired:
+		return "expired", height < rec.ExpireBlock+grace
+	}
+	return "registered", false
+}
+
+// RenewalDeadline is the first block at which the owner can no longer
+// renew the name (-1: it never expires).
+func RenewalDeadline(rec *namedb.NameRecord, grace int64) int64 {
 	if rec.ExpireBlock < 0 {
 		return -1
 	}

@@ -194,6 +194,28 @@ func (db *DB) BlockAt(ctx context.Context, height int64) (Block, error) {
 	return b, nil
 }
 
+// RecentBlocks lists up to limit processed blocks below height before,
+// newest first. With withOps it keeps only the blocks that carried name
+// operations (accepted or rejected): on a live chain most blocks carry
+// none, and the explorer wants the ones that did.
+func (db *DB) RecentBlocks(ctx context.Context, before int64, limit int, withOps bool) ([]Block, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks
+		WHERE height < ? AND (? = 0 OR accepted + rejected > 0) ORDER BY height DESC LIMIT ?`, before, withOps, limit)
+	if err != nil {
+		return nil, fmt.Errorf("namedb: blocks before %d: %w", before, err)
+	}
+	defer rows.Close()
+	var out []Block
+	for rows.Next() {
+		var b Block
+		if err := rows.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected); err != nil {
+			return nil, fmt.Errorf("namedb: blocks before %d: %w", before, err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
 // Meta reads a setting stored with the database ("" if unset).
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string

@@ -61,6 +61,18 @@ func TestFormat(t *testing.T) {
 	}
 }
 
+// TestFormatData: each record's data is what Format prints after its
+// type on the record's line.
+func TestFormatData(t *testing.T) {
+	lines := strings.Split(strings.TrimSuffix(allTypesText, "\n"), "\n")[2:] // after $ORIGIN and $TTL
+	for i, r := range allTypes.Records {
+		_, want, _ := strings.Cut(lines[i], "\tIN\t"+r.Data.Type()+"\t")
+		if got := FormatData(r.Data); got != want {
+			t.Errorf("record %d: FormatData = %q, want %q", i, got, want)
+		}
+	}
+}
+
 func TestFormatErrors(t *testing.T) {
 	one := func(r Record) *File { return &File{Records: []Record{r}} }
 	tests := []struct {

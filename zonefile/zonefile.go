@@ -253,6 +253,10 @@ func appendQuoted(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// FormatData is a record's data as Format prints it, e.g. `10	1
+// "https://gaia.example/hub/1Abc/profile.json"` for a URI record.
+func FormatData(d RData) string { return string(d.appendText(nil)) }
+
 // Format prints f in the canonical form: $ORIGIN, then $TTL, then one line
 // per record in order, fields separated by tabs:
 //

@@ -63,9 +63,6 @@ func (r *Result) AppBucket(origin string) (string, bool) {
 // Resolve follows name from the node to its verified profile. hc fetches
 // the profile (nil: http.DefaultClient).
 func Resolve(ctx context.Context, node *api.Client, hc *http.Client, name string) (*Result, error) {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	broke := func(link string, err error) error { return &LinkError{Name: name, Link: link, Err: err} }
 	rec, err := node.Name(ctx, name)
 	if err != nil {
@@ -81,23 +78,40 @@ func Resolve(ctx context.Context, node *api.Client, hc *http.Client, name string
 	if got := zonefile.HashOf(zf).String(); got != rec.ZonefileHash {
 		return nil, broke(LinkZonefile, fmt.Errorf("the node's zone file hashes to %s; the chain names %s", got, rec.ZonefileHash))
 	}
+	url, claims, err := Profile(ctx, hc, name, rec.Address, zf)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Name: name, Owner: rec.Address, Zonefile: zf, ProfileURL: url, Profile: claims}, nil
+}
+
+// Profile follows a name's zone file, already checked against the hash the
+// chain holds, to the profile its owner signed: the URL of the first
+// _http._tcp URI record, the profile file there, its first token verified
+// against owner (the name's owner address). Errors are *LinkError. hc
+// fetches the profile (nil: http.DefaultClient).
+func Profile(ctx context.Context, hc *http.Client, name, owner string, zf []byte) (url string, claims *profile.Claims, err error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	broke := func(link string, err error) error { return &LinkError{Name: name, Link: link, Err: err} }
 	f, err := zonefile.Parse(zf)
 	if err != nil {
-		return nil, broke(LinkZonefile, err)
+		return "", nil, broke(LinkZonefile, err)
 	}
 	urls := f.ProfileURLs()
 	if len(urls) == 0 {
-		return nil, broke(LinkProfileURL, errors.New("the zone file has no _http._tcp URI record"))
+		return "", nil, broke(LinkProfileURL, errors.New("the zone file has no _http._tcp URI record"))
 	}
 	data, err := fetch(ctx, hc, urls[0])
 	if err != nil {
-		return nil, broke(LinkProfile, err)
+		return urls[0], nil, broke(LinkProfile, err)
 	}
-	claims, err := profile.ReadFile(data, rec.Address)
+	claims, err = profile.ReadFile(data, owner)
 	if err != nil {
-		return nil, broke(LinkProfile, err)
+		return urls[0], nil, broke(LinkProfile, err)
 	}
-	return &Result{Name: name, Owner: rec.Address, Zonefile: zf, ProfileURL: urls[0], Profile: claims}, nil
+	return urls[0], claims, nil
 }
 
 func fetch(ctx context.Context, hc *http.Client, url string) ([]byte, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/web"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
@@ -83,6 +84,15 @@ func (a *atlasService) added() func(zonefile.Hash) {
 		return nil
 	}
 	return a.node.Added
+}
+
+// status is what the explorer shows of the peer (nil when Atlas is off,
+// not a nil *atlas.Node in an interface).
+func (a *atlasService) status() web.Atlas {
+	if a == nil {
+		return nil
+	}
+	return a.node
 }
 
 // done is closed if the RPC server stops on its own, for the reason err.

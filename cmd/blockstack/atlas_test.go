@@ -88,7 +88,11 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	defer atA.stop()
 	waitFor(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.node.Status().Neighbours == 1 })
 
-	api := httptest.NewServer(newAPI(dbA, zfsA, 1, atA.added(), log))
+	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(handler)
 	defer api.Close()
 	body, _ := json.Marshal(map[string]string{"zonefile": string(zf)})
 	resp, err := http.Post(api.URL+"/v1/zonefile", "application/json", bytes.NewReader(body))
@@ -101,6 +105,16 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 		t.Fatalf("POST /v1/zonefile: HTTP %d %s", resp.StatusCode, out)
 	}
 	waitFor(t, 5*time.Second, "the zone file reaches B", func() bool { return zfsB.Has(h) })
+	// The explorer beside the API shows A's Atlas peer.
+	if resp, err := http.Get(api.URL + "/"); err != nil {
+		t.Fatal(err)
+	} else {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "<dt>zone files named</dt><dd>1</dd>") {
+			t.Fatalf("the explorer does not show the Atlas status:\n%s", page)
+		}
+	}
 	if got, err := zfsB.Get(h); err != nil || !bytes.Equal(got, zf) {
 		t.Fatalf("B's copy: %q, %v", got, err)
 	}

@@ -96,7 +96,11 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	defer at.stop()
-	apiSrv, err := listen("API", f.apiAddr, newAPI(db, zfs, firstBlocks["devnet"], at.added(), log), log)
+	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, c, log)
+	if err != nil {
+		return err
+	}
+	apiSrv, err := listen("API", f.apiAddr, h, log)
 	if err != nil {
 		return err
 	}
@@ -115,6 +119,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
 		rpcSrv.addr, backendOpts.rpcUser, backendOpts.rpcPass)
 	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiSrv.addr)
+	fmt.Fprintf(out, "  explorer:       http://%s/\n", apiSrv.addr)
 	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hubSrv.addr, hubSrv.addr)
 	fmt.Fprintf(out, "  Atlas peer:     %s\n", at)
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())

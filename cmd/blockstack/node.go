@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
-	"github.com/go-blockstack/go-blockstack/zonefile"
+	"github.com/go-blockstack/go-blockstack/web"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
@@ -62,13 +63,17 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer at.stop()
-			apiSrv, err := listen("API", apiAddr, newAPI(db, zfs, first, at.added(), log), log)
+			h, err := newHTTP(db, zfs, first, at, b, log)
+			if err != nil {
+				return err
+			}
+			apiSrv, err := listen("API", apiAddr, h, log)
 			if err != nil {
 				return err
 			}
 			defer apiSrv.stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nAtlas at %s\n",
-				backendOpts, first, db.Path(), apiSrv.addr, at)
+			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nexplorer at http://%s/\nAtlas at %s\n",
+				backendOpts, first, db.Path(), apiSrv.addr, apiSrv.addr, at)
 			runIndexer(cmd.Context(), ix, log)
 			return nil
 		},
@@ -92,13 +97,35 @@ func nodeDataDir(flag string) string {
 // port, 6270.
 const defaultAPIAddr = "127.0.0.1:16270"
 
-// newAPI is the REST API over db and the zone file store, with the rules
-// of the global --network; added (if not nil) hears of each zone file a
-// client publishes.
-func newAPI(db *namedb.DB, zfs *store.Store, first int64, added func(zonefile.Hash), log *slog.Logger) http.Handler {
-	net, _ := bns.NetworkByName(backendOpts.network)
-	return api.New(api.Config{DB: db, Zonefiles: api.StoreZonefiles{Store: zfs, Added: added}, Network: net, Rules: networkRules(),
-		FirstBlock: first, Log: log})
+// newHTTP is the node's HTTP handler: the REST API under /v1 and the
+// explorer's pages everywhere else, over db and the zone file store, with
+// the rules of the global --network. at (if running) hears of each zone
+// file a client publishes and shows its status; tip (if not nil) is the
+// chain the node follows. The split is by path prefix rather than a
+// ServeMux, which would answer unclean /v1 paths with redirects where the
+// API answers with its own JSON error.
+func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, tip web.Tipper, log *slog.Logger) (http.Handler, error) {
+	net, err := bns.NetworkByName(backendOpts.network)
+	if err != nil {
+		return nil, err
+	}
+	zf := api.StoreZonefiles{Store: zfs, Added: at.added()}
+	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Network: net, Rules: networkRules(), FirstBlock: first, Log: log})
+	// On a local chain the profiles are on this machine (a devnet's Gaia
+	// hub); elsewhere the explorer fetches only from public addresses.
+	local := backendOpts.network == "devnet" || backendOpts.network == "regtest"
+	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Network: net, Rules: networkRules(), Chain: tip,
+		Atlas: at.status(), ProfileClient: web.ProfileClient(local), Log: log})
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
+			v1.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	}), nil
 }
 
 // openZonefiles opens the node's zone file store (dataDir/zonefiles), which
