@@ -7,7 +7,9 @@
 // gaia.ValidatePath.
 //
 // Writes are atomic and durable: the object goes to a temporary file that
-// is fsynced and renamed over the old one, and the directory is fsynced, so
+// is flushed to disk and renamed over the old one, and the rename is
+// flushed before the answer (flush.go: on Linux, concurrent writes share
+// one syncfs), so
 // a reader or a crash sees the old object or the new one, never a mix, and
 // concurrent writers to one path never interleave (the last rename wins).
 //
@@ -51,7 +53,8 @@ const (
 
 // Driver stores objects under one directory.
 type Driver struct {
-	root *os.Root
+	root  *os.Root
+	flush flusher
 }
 
 var _ gaia.Driver = (*Driver)(nil)
@@ -74,11 +77,16 @@ func New(dir string) (*Driver, error) {
 		root.Close()
 		return nil, fmt.Errorf("disk driver: %w", err)
 	}
-	return &Driver{root: root}, nil
+	fl, err := newFlusher(dir)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("disk driver: %w", err)
+	}
+	return &Driver{root: root, flush: fl}, nil
 }
 
 // Close releases the root directory.
-func (d *Driver) Close() error { return d.root.Close() }
+func (d *Driver) Close() error { return errors.Join(d.flush.close(), d.root.Close()) }
 
 type meta struct {
 	ContentType string `json:"contentType"`
@@ -193,7 +201,7 @@ func (d *Driver) Put(ctx context.Context, bucket, p string, body io.Reader, opts
 	if _, err := f.WriteAt(hdr, 0); err != nil {
 		return gaia.ObjectInfo{}, fmt.Errorf("write %s: %w", target, err)
 	}
-	if err := f.Sync(); err != nil {
+	if err := d.flush.file(f); err != nil {
 		return gaia.ObjectInfo{}, fmt.Errorf("fsync %s: %w", target, err)
 	}
 	fi, err := f.Stat()
@@ -242,16 +250,7 @@ func (d *Driver) moveInto(src, dst string, syncSrc bool) error {
 			if syncSrc {
 				dirs = append(dirs, path.Dir(src))
 			}
-			synced := map[string]bool{}
-			for _, dd := range dirs {
-				if !synced[dd] {
-					synced[dd] = true
-					if err := d.syncDir(dd); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return d.flush.dirs(d, dirs...)
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			break
@@ -417,7 +416,7 @@ func (d *Driver) Delete(ctx context.Context, bucket, p string) error {
 		}
 		return fmt.Errorf("remove %s: %w", n, err)
 	}
-	if err := d.syncDir(path.Dir(n)); err != nil {
+	if err := d.flush.dirs(d, path.Dir(n)); err != nil {
 		return err
 	}
 	d.prune(bucket, path.Dir(n))
@@ -455,7 +454,7 @@ func (d *Driver) prune(bucket, dir string) {
 		if d.root.Remove(dir) != nil {
 			return
 		}
-		_ = d.syncDir(path.Dir(dir))
+		_ = d.flush.dirs(d, path.Dir(dir))
 		dir = path.Dir(dir)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package disk
+
+func newFlusher(string) (flusher, error) { return perFile{}, nil }
