@@ -27,6 +27,7 @@ var (
 // serialised, and readers see whole zone files only.
 type Indexer struct {
 	w, r    *sql.DB
+	st      *stmts     // prepared on w
 	mu      sync.Mutex // held by the one write transaction
 	workers int
 }
@@ -37,11 +38,20 @@ func Open(path string) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Indexer{w: w, r: r, workers: runtime.GOMAXPROCS(0)}, nil
+	st, err := prepare(w)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	return &Indexer{w: w, r: r, st: st, workers: runtime.GOMAXPROCS(0)}, nil
 }
 
 // Close closes the database.
-func (ix *Indexer) Close() error { return errors.Join(ix.r.Close(), ix.w.Close()) }
+func (ix *Indexer) Close() error {
+	ix.st.close()
+	return errors.Join(ix.r.Close(), ix.w.Close())
+}
 
 // AddZonefile indexes one zone file of the chain's inventory, in one
 // transaction: its subdomain records are stored, each with its verdict,
@@ -90,11 +100,7 @@ func (ix *Indexer) AddZonefile(ctx context.Context, ref ZonefileRef) error {
 		ref.Index, ref.Name, ref.Block, ref.Txid, ref.Hash.String(), len(recs), why); err != nil {
 		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
 	}
-	w, err := newWriter(ctx, tx)
-	if err != nil {
-		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
-	}
-	defer w.close()
+	w := newWriter(ctx, tx, ix.st)
 	for _, r := range recs {
 		if err := w.add(r); err != nil {
 			return fmt.Errorf("subdomains: zone file %d, record %d (%s): %w", ref.Index, r.Offset, r.Name, err)
@@ -167,11 +173,7 @@ func (ix *Indexer) Rewind(ctx context.Context, from int64) error {
 			return fmt.Errorf("subdomains: rewind to %d: %w", from, err)
 		}
 	}
-	w, err := newWriter(ctx, tx)
-	if err != nil {
-		return fmt.Errorf("subdomains: rewind to %d: %w", from, err)
-	}
-	defer w.close()
+	w := newWriter(ctx, tx, ix.st)
 	for _, n := range names {
 		// Nothing is left after from, so the last accepted record before
 		// it is the last accepted one.
@@ -189,46 +191,65 @@ func (ix *Indexer) Rewind(ctx context.Context, from int64) error {
 	return nil
 }
 
-// writer is one write transaction's prepared statements.
-type writer struct {
-	ctx                                  context.Context
+// stmts are the writer's statements. They are prepared once, on the
+// writer's one connection, and bound to each transaction (Tx.StmtContext
+// reuses a statement prepared on the transaction's connection): preparing
+// them per zone file cost more than running them.
+type stmts struct {
 	insert, update, tip, current, before *sql.Stmt
 	after, upsertCurrent, deleteCurrent  *sql.Stmt
 }
 
-func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{ctx: ctx}
-	for _, s := range []struct {
-		p     **sql.Stmt
-		query string
-	}{
-		{&w.insert, `INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.update, `UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`},
-		{&w.tip, `SELECT idx, off FROM records WHERE name = ? ORDER BY idx DESC, off DESC LIMIT 1`},
-		{&w.current, `SELECT ` + prefixed("r.", recordCols) + ` FROM subdomains s JOIN records r ON r.idx = s.idx AND r.off = s.off WHERE s.name = ?`},
-		{&w.before, `SELECT ` + recordCols + ` FROM records WHERE name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
-			ORDER BY idx DESC, off DESC LIMIT 1`},
-		{&w.after, `SELECT ` + recordCols + ` FROM records WHERE name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`},
-		{&w.upsertCurrent, `INSERT INTO subdomains(name, parent, owner, idx, off) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, idx = excluded.idx, off = excluded.off`},
-		{&w.deleteCurrent, `DELETE FROM subdomains WHERE name = ?`},
-	} {
-		st, err := tx.PrepareContext(ctx, s.query)
-		if err != nil {
-			w.close()
-			return nil, err
-		}
-		*s.p = st
-	}
-	return w, nil
+func (s *stmts) all() []**sql.Stmt {
+	return []**sql.Stmt{&s.insert, &s.update, &s.tip, &s.current, &s.before, &s.after, &s.upsertCurrent, &s.deleteCurrent}
 }
 
-func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.insert, w.update, w.tip, w.current, w.before, w.after, w.upsertCurrent, w.deleteCurrent} {
-		if s != nil {
-			s.Close()
+func prepare(db *sql.DB) (*stmts, error) {
+	s := &stmts{}
+	queries := []string{
+		`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
+		`SELECT idx, off FROM records WHERE name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
+		`SELECT ` + prefixed("r.", recordCols) + ` FROM subdomains s JOIN records r ON r.idx = s.idx AND r.off = s.off WHERE s.name = ?`,
+		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
+			ORDER BY idx DESC, off DESC LIMIT 1`,
+		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
+		`INSERT INTO subdomains(name, parent, owner, idx, off) VALUES(?, ?, ?, ?, ?)
+			ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, idx = excluded.idx, off = excluded.off`,
+		`DELETE FROM subdomains WHERE name = ?`,
+	}
+	for i, p := range s.all() {
+		st, err := db.Prepare(queries[i])
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("subdomains: prepare: %w", err)
+		}
+		*p = st
+	}
+	return s, nil
+}
+
+func (s *stmts) close() {
+	for _, p := range s.all() {
+		if *p != nil {
+			(*p).Close()
 		}
 	}
+}
+
+// writer is one write transaction with its statements.
+type writer struct {
+	ctx context.Context
+	stmts
+}
+
+func newWriter(ctx context.Context, tx *sql.Tx, prepared *stmts) *writer {
+	w := &writer{ctx: ctx}
+	bound, from := w.all(), prepared.all()
+	for i := range bound {
+		*bound[i] = tx.StmtContext(ctx, *from[i])
+	}
+	return w
 }
 
 // add stores a new record and brings its subdomain up to date.
