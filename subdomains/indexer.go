@@ -92,6 +92,12 @@ func (ix *Indexer) AddZonefile(ctx context.Context, ref ZonefileRef) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
 	}
+	// In chain order, the usual case, the zone file comes after every one
+	// indexed, and so do its records after all of their subdomains'.
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx), 0) FROM zonefiles`).Scan(&last); err != nil {
+		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
+	}
 	why := ""
 	if decodeErr != nil {
 		why = decodeErr.Error()
@@ -102,7 +108,7 @@ func (ix *Indexer) AddZonefile(ctx context.Context, ref ZonefileRef) error {
 	}
 	w := newWriter(ctx, tx, ix.st)
 	for _, r := range recs {
-		if err := w.add(r); err != nil {
+		if err := w.add(r, ref.Index > last); err != nil {
 			return fmt.Errorf("subdomains: zone file %d, record %d (%s): %w", ref.Index, r.Offset, r.Name, err)
 		}
 	}
@@ -210,12 +216,12 @@ func prepare(db *sql.DB) (*stmts, error) {
 		`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
 		`SELECT idx, off FROM records WHERE name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
-		`SELECT ` + prefixed("r.", recordCols) + ` FROM subdomains s JOIN records r ON r.idx = s.idx AND r.off = s.off WHERE s.name = ?`,
+		`SELECT owner, seqn FROM subdomains WHERE name = ?`,
 		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
 			ORDER BY idx DESC, off DESC LIMIT 1`,
 		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
-		`INSERT INTO subdomains(name, parent, owner, idx, off) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, idx = excluded.idx, off = excluded.off`,
+		`INSERT INTO subdomains(name, parent, owner, seqn, idx, off) VALUES(?, ?, ?, ?, ?, ?)
+			ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, seqn = excluded.seqn, idx = excluded.idx, off = excluded.off`,
 		`DELETE FROM subdomains WHERE name = ?`,
 	}
 	for i, p := range s.all() {
@@ -252,27 +258,35 @@ func newWriter(ctx context.Context, tx *sql.Tx, prepared *stmts) *writer {
 	return w
 }
 
-// add stores a new record and brings its subdomain up to date.
-func (w *writer) add(r *Record) error {
+// add stores a new record and brings its subdomain up to date. last says
+// that the record's zone file comes after every other indexed.
+func (w *writer) add(r *Record, last bool) error {
 	if r.Reason == ReasonDuplicate {
 		// Decided by its zone file; it takes no part in the history.
 		_, err := w.insert.ExecContext(w.ctx, recordArgs(r)...)
 		return err
 	}
-	var idx int64
-	var off int
-	err := w.tip.QueryRowContext(w.ctx, r.Name).Scan(&idx, &off)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) || idx < r.Index || idx == r.Index && off < r.Offset {
-		// The usual case: the record comes after everything known of its
-		// subdomain, so only it needs judging, against the current state.
-		cur, err := scanRecord(w.current.QueryRowContext(w.ctx, r.Name))
-		if errors.Is(err, sql.ErrNoRows) {
-			cur, err = nil, nil
+	atTip := last
+	if !last {
+		var idx int64
+		var off int
+		err := w.tip.QueryRowContext(w.ctx, r.Name).Scan(&idx, &off)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		if err != nil {
+		atTip = errors.Is(err, sql.ErrNoRows) || idx < r.Index || idx == r.Index && off < r.Offset
+	}
+	if atTip {
+		// The record comes after everything known of its subdomain, so
+		// only it needs judging, against the current state.
+		var cur *Record
+		var owner string
+		var seq int64
+		err := w.current.QueryRowContext(w.ctx, r.Name).Scan(&owner, &seq)
+		switch {
+		case err == nil:
+			cur = &Record{Name: r.Name, Owner: owner, Seq: uint64(seq)}
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 		r.Reason, r.Why = judge(cur, r)
@@ -335,7 +349,7 @@ func (w *writer) setCurrent(name string, cur *Record) error {
 	if cur == nil {
 		_, err = w.deleteCurrent.ExecContext(w.ctx, name)
 	} else {
-		_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, cur.Index, cur.Offset)
+		_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, int64(cur.Seq), cur.Index, cur.Offset)
 	}
 	return err
 }
