@@ -159,22 +159,13 @@ func decode(ref ZonefileRef) ([]*Record, error) {
 			Block: ref.Block, Index: ref.Index, Offset: len(out), Txid: ref.Txid, ParentZonefileHash: ref.Hash,
 		}
 		out = append(out, r)
-		if w, ok := first[fqn]; !ok {
+		if w, ok := first[fqn]; !ok || r.Seq < w.Seq {
 			first[fqn] = r
-		} else if r.Seq < w.Seq {
-			w.Reason = ReasonDuplicate
-			w.Why = fmt.Sprintf("record %d of this zone file for %s has the lower seqn %d", r.Offset, fqn, r.Seq)
-			first[fqn] = r
-		} else {
-			r.Reason = ReasonDuplicate
-			r.Why = fmt.Sprintf("record %d of this zone file for %s comes first with seqn %d", w.Offset, fqn, w.Seq)
 		}
 	}
-	// A loser may have lost to a record that later lost in turn: say who
-	// finally won.
 	for _, r := range out {
-		if r.Reason == ReasonDuplicate {
-			w := first[r.Name]
+		if w := first[r.Name]; w != r {
+			r.Reason = ReasonDuplicate
 			r.Why = fmt.Sprintf("record %d of this zone file for %s wins with seqn %d (the lowest, the first on a tie)", w.Offset, r.Name, w.Seq)
 		}
 	}

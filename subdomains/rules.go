@@ -32,8 +32,13 @@ func judge(cur, r *Record) (Reason, string) {
 		return ReasonSeqnGap, fmt.Sprintf("seqn %d, but %s is at %d (want %d)", r.Seq, r.Name, cur.Seq, cur.Seq+1)
 	}
 	want, err := ownerKey(cur.Owner)
-	if err != nil || r.signer != want {
-		return ReasonBadSignature, fmt.Sprintf("not signed by the owner %s", cur.Owner)
+	switch {
+	case err != nil:
+		return ReasonBadSignature, fmt.Sprintf("the owner %q is not a P2PKH or P2SH address: nobody can sign for it", cur.Owner)
+	case r.signer == "":
+		return ReasonBadSignature, fmt.Sprintf("no valid signature (the owner is %s)", cur.Owner)
+	case r.signer != want:
+		return ReasonBadSignature, fmt.Sprintf("signed by another key than the owner %s's", cur.Owner)
 	}
 	if r.Independent() {
 		if k, err := ownerKey(r.Owner); err != nil || k != want {

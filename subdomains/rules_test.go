@@ -173,3 +173,68 @@ func TestAddZonefileTwice(t *testing.T) {
 		t.Errorf("bytes not matching the hash: %v, want ErrHashMismatch", err)
 	}
 }
+
+// TestLateZonefile: a zone file that arrives after later ones changes the
+// verdicts of the records after it, both ways (spec §4), and IndexedOf
+// shows the gap while it lasts.
+func TestLateZonefile(t *testing.T) {
+	ctx := context.Background()
+	k := newKeys(t, 2)
+	a, b := k.single[0], k.single[1]
+	A, B := addr(t, a), addr(t, b)
+	ch := &chain{t: t}
+	z1 := ch.add("foo.id", rec(t, "alice", true, A, 0, nil), rec(t, "bob", true, A, 0, nil))
+	z2 := ch.add("foo.id", rec(t, "alice", true, B, 1, a), rec(t, "bob", true, B, 1, a)) // transfers
+	z3 := ch.add("foo.id", rec(t, "alice", true, B, 2, b), rec(t, "bob", true, A, 1, a))
+	z4 := ch.add("bar.id", rec(t, "alice.foo.id", false, B, 3, b))
+
+	ix := openTest(t)
+	feed(t, ix, z1, z3, z4)
+	verdicts := func(fqn string) []Reason {
+		hist, err := ix.History(ctx, fqn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []Reason
+		for _, r := range hist {
+			out = append(out, r.Reason)
+		}
+		return out
+	}
+	if got, want := verdicts("alice.foo.id"), []Reason{Accepted, ReasonSeqnGap, ReasonSeqnGap}; !slices.Equal(got, want) {
+		t.Errorf("alice before the gap is filled: %q, want %q", got, want)
+	}
+	if got, want := verdicts("bob.foo.id"), []Reason{Accepted, Accepted}; !slices.Equal(got, want) {
+		t.Errorf("bob before the gap is filled: %q, want %q", got, want)
+	}
+	if got, _ := ix.IndexedOf(ctx, "foo.id"); !slices.Equal(got, []int64{1, 3}) {
+		t.Errorf("IndexedOf(foo.id) = %v, want [1 3]", got)
+	}
+
+	feed(t, ix, z2)
+	if got, want := verdicts("alice.foo.id"), []Reason{Accepted, Accepted, Accepted, Accepted}; !slices.Equal(got, want) {
+		t.Errorf("alice after: %q, want %q", got, want)
+	}
+	if got, want := verdicts("bob.foo.id"), []Reason{Accepted, Accepted, ReasonSeqnReplay}; !slices.Equal(got, want) {
+		t.Errorf("bob after: %q, want %q", got, want)
+	}
+	for fqn, want := range map[string]string{"alice.foo.id": B, "bob.foo.id": B} {
+		if r, err := ix.Get(ctx, fqn); err != nil || r.Owner != want {
+			t.Errorf("%s: owner %s (%v), want %s", fqn, r.Owner, err, want)
+		}
+	}
+	if got, _ := ix.OwnedBy(ctx, B); !slices.Equal(got, []string{"alice.foo.id", "bob.foo.id"}) {
+		t.Errorf("OwnedBy(B) = %v", got)
+	}
+	if got, _ := ix.Of(ctx, "foo.id", "", 10); !slices.Equal(got, []string{"alice.foo.id", "bob.foo.id"}) {
+		t.Errorf("Of(foo.id) = %v", got)
+	}
+	if got, _ := ix.Of(ctx, "foo.id", "alice.foo.id", 10); !slices.Equal(got, []string{"bob.foo.id"}) {
+		t.Errorf("Of(foo.id) after alice = %v", got)
+	}
+	r, _ := ix.Get(ctx, "alice.foo.id")
+	if r.Seq != 3 || r.Domain != "bar.id" || r.Index != 4 || r.Block != z4.Block || r.Txid != z4.Txid || r.ParentZonefileHash != z4.Hash ||
+		r.ZoneFileHash != zonefile.HashOf(r.ZoneFile) || !r.Independent() {
+		t.Errorf("current record of alice: %+v", r)
+	}
+}
