@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -352,13 +351,4 @@ func (w *writer) setCurrent(name string, cur *Record) error {
 		_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, int64(cur.Seq), cur.Index, cur.Offset)
 	}
 	return err
-}
-
-// prefixed qualifies each column of a list with a table alias.
-func prefixed(alias, cols string) string {
-	fields := strings.Split(cols, ",")
-	for i, f := range fields {
-		fields[i] = alias + strings.TrimSpace(f)
-	}
-	return strings.Join(fields, ", ")
 }

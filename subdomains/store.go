@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-blockstack/go-blockstack/zonefile"
 
@@ -272,4 +273,13 @@ func (ix *Indexer) names(ctx context.Context, query string, args ...any) ([]stri
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// prefixed qualifies each column of a list with a table alias.
+func prefixed(alias, cols string) string {
+	fields := strings.Split(cols, ",")
+	for i, f := range fields {
+		fields[i] = alias + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
 }
