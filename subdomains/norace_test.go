@@ -1,0 +1,5 @@
+//go:build !race
+
+package subdomains
+
+const raceEnabled = false

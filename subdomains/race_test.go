@@ -1,0 +1,6 @@
+//go:build race
+
+package subdomains
+
+// raceEnabled: the race detector slows SQLite and ECDSA about tenfold.
+const raceEnabled = true
