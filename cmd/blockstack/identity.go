@@ -376,7 +376,7 @@ func appBucketOf(ctx context.Context, name, app string) (string, error) {
 	if app == "" {
 		return "", errors.New("--from NAME needs --app ORIGIN: a profile lists buckets per app")
 	}
-	if err := bns.ValidName(name); err != nil {
+	if err := validLookupName(name); err != nil {
 		return "", err
 	}
 	node, err := openNode()
@@ -542,7 +542,7 @@ func newProfileShowCmd() *cobra.Command {
 
 // printProfile follows name's lookup path and prints the verified profile.
 func printProfile(cmd *cobra.Command, name string) error {
-	if err := bns.ValidName(name); err != nil {
+	if err := validLookupName(name); err != nil {
 		return err
 	}
 	node, err := openNode()

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg"
+
+	"github.com/go-blockstack/go-blockstack/subdomains"
+	"github.com/go-blockstack/go-blockstack/zonefile"
+)
+
+// TestSubdomainsEndToEnd: foo.test's zone file creates two subdomains and
+// a later one transfers one of them with its owner's signature; the devnet
+// and a second node, which gets the zone files only through Atlas, answer
+// both as the rules say, and the CLI looks them up.
+func TestSubdomainsEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	devAtlas := freeAddr(t)
+	addrs := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", "127.0.0.1:0", "--atlas-addr", devAtlas)
+	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
+		node: addrs.api, dir: t.TempDir()}
+	e.mineEvery(t, 200*time.Millisecond)
+	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
+		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)
+
+	key := func() (subdomains.SingleKey, string) {
+		priv, err := btcec.NewPrivateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := subdomains.SingleKey{Priv: priv, Compressed: true}
+		addr, err := k.Address(&chaincfg.RegressionNetParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k, addr
+	}
+	_, alice := key()
+	bobKey, bob := key()
+	_, carol := key()
+	record := func(label, owner string, seq uint64, signer subdomains.Key) zonefile.Record {
+		sd := zonefile.Subdomain{Name: label, Owner: owner, Seq: seq,
+			ZoneFile: fmt.Appendf(nil, "$ORIGIN %s.foo.test\n$TTL 3600\n_http._tcp URI 10 1 \"https://hub.example/%s/%d\"\n", label, owner, seq)}
+		if signer != nil {
+			var err error
+			if sd, err = subdomains.Sign(sd, signer); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := sd.Record()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	zoneFile := func(name string, recs ...zonefile.Record) string {
+		f := &zonefile.File{Origin: "foo.test", TTL: 3600, HasTTL: true, Records: append([]zonefile.Record{
+			{Name: "_http._tcp", Data: zonefile.URI{Priority: 10, Weight: 1, Target: "https://hub.example/foo/profile.json"}}}, recs...)}
+		data, err := f.Format()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(e.dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+
+	w, _, _ := e.newWallet(t, "w")
+	e.ok(t, "wallet", "faucet", "--wallet", w, "100000000")
+	e.waitSpendable(t, w, 100_000_000)
+	e.ok(t, "namespace", "create", "test", "--wallet", w, "--lifetime", "1000", "--coeff", "250", "--base", "4",
+		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	// Creations need no signature; an update signed by nobody is refused.
+	e.ok(t, "name", "register", "foo.test", "--wallet", w, "--zonefile",
+		zoneFile("1.zone", record("alice", alice, 0, nil), record("bob", bob, 0, nil)))
+
+	owner := func(api, fqn string) string {
+		resp, err := http.Get(api + "/v1/names/" + fqn)
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		if m["status"] != "registered_subdomain" || m["domain"] != "foo.test" {
+			return fmt.Sprint(resp.StatusCode, m)
+		}
+		return m["address"].(string)
+	}
+	expect := func(want map[string]string) {
+		t.Helper()
+		for _, api := range []string{addrs.api, second} {
+			for fqn, who := range want {
+				var got string
+				waitFor(t, 60*time.Second, fmt.Sprintf("%s owns %s at %s", who, fqn, api), func() bool {
+					got = owner(api, fqn)
+					return got == who
+				})
+			}
+		}
+	}
+	expect(map[string]string{"alice.foo.test": alice, "bob.foo.test": bob})
+
+	// Bob gives his subdomain to carol; a forged transfer of alice's is
+	// recorded and refused.
+	e.ok(t, "name", "update", "foo.test", "--wallet", w, "--zonefile",
+		zoneFile("2.zone", record("bob", carol, 1, bobKey), record("alice", carol, 1, bobKey)))
+	expect(map[string]string{"alice.foo.test": alice, "bob.foo.test": carol})
+	var hist map[string][]map[string]any
+	resp, err := http.Get(second + "/v1/names/alice.foo.test/history?rejected=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&hist)
+	resp.Body.Close()
+	rejected := 0
+	for _, entries := range hist {
+		for _, h := range entries {
+			if h["accepted"] == false && strings.Contains(fmt.Sprint(h["reason"]), "signature") {
+				rejected++
+			}
+		}
+	}
+	if rejected != 1 {
+		t.Fatalf("alice.foo.test's history on the second node: %v", hist)
+	}
+
+	// The CLI: the subdomain's zone file, and the names carol owns.
+	if out := e.ok(t, "lookup", "bob.foo.test"); !strings.Contains(out, "$ORIGIN bob.foo.test") || !strings.Contains(out, carol) {
+		t.Fatalf("lookup bob.foo.test:\n%s", out)
+	}
+	if out := e.ok(t, "names", carol); out != "bob.foo.test\n" {
+		t.Fatalf("names %s: %q", carol, out)
+	}
+}
