@@ -44,8 +44,10 @@ type Zonefiles interface {
 
 // Config is what the API serves.
 type Config struct {
-	DB         *namedb.DB
-	Zonefiles  Zonefiles // nil: zone files are not served
+	DB        *namedb.DB
+	Zonefiles Zonefiles // nil: zone files are not served
+	// Subdomains answers subdomain names; nil: the node keeps none.
+	Subdomains Subdomains
 	Network    *bns.Network
 	Rules      virtualchain.Rules
 	FirstBlock int64

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/subdomains"
 )
 
 var (
@@ -81,6 +82,10 @@ func (s *Server) lookupName(w http.ResponseWriter, r *http.Request) *namedb.Name
 }
 
 func (s *Server) name(w http.ResponseWriter, r *http.Request) {
+	if fqn := r.PathValue("name"); subdomains.IsFQN(fqn) {
+		s.subdomain(w, r, fqn)
+		return
+	}
 	rec := s.lookupName(w, r)
 	if rec == nil {
 		return
@@ -146,6 +151,10 @@ func nullable(s string) any {
 }
 
 func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
+	if fqn := r.PathValue("name"); subdomains.IsFQN(fqn) {
+		s.subdomainHistory(w, r, fqn)
+		return
+	}
 	rec := s.lookupName(w, r)
 	if rec == nil {
 		return
@@ -181,6 +190,10 @@ func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) nameZonefile(w http.ResponseWriter, r *http.Request) {
+	if fqn := r.PathValue("name"); subdomains.IsFQN(fqn) {
+		s.subdomainZonefile(w, r, fqn, "")
+		return
+	}
 	rec := s.lookupName(w, r)
 	if rec == nil {
 		return
@@ -193,13 +206,17 @@ func (s *Server) nameZonefile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) nameZonefileByHash(w http.ResponseWriter, r *http.Request) {
-	rec := s.lookupName(w, r)
-	if rec == nil {
-		return
-	}
 	hash := r.PathValue("hash")
 	if !hashRE.MatchString(hash) {
 		writeError(w, http.StatusBadRequest, "Invalid zone file hash: want 40 lowercase hex digits")
+		return
+	}
+	if fqn := r.PathValue("name"); subdomains.IsFQN(fqn) {
+		s.subdomainZonefile(w, r, fqn, hash)
+		return
+	}
+	rec := s.lookupName(w, r)
+	if rec == nil {
 		return
 	}
 	// Only hashes the name has had on chain.
@@ -382,6 +399,14 @@ func (s *Server) addressNames(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internalError(w, r, err)
 		return
+	}
+	if s.cfg.Subdomains != nil {
+		subs, err := s.cfg.Subdomains.OwnedBy(r.Context(), addr)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		names = append(names, subs...)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"names": names})
 }

@@ -113,6 +113,12 @@ func (n APINode) Zonefile(ctx context.Context, name string) ([]byte, error) {
 
 // Subdomain implements Node.
 func (n APINode) Subdomain(ctx context.Context, fqn string) (Current, error) {
-	// TODO(merge): the node's subdomain answers land on main.
-	return Current{}, fmt.Errorf("%s: %w", fqn, ErrUnknown)
+	s, err := n.Client.Subdomain(ctx, fqn)
+	if errors.Is(err, api.ErrNotFound) {
+		return Current{}, fmt.Errorf("%s: %w", fqn, ErrUnknown)
+	}
+	if err != nil {
+		return Current{}, err
+	}
+	return Current{Owner: s.Address, Seq: s.Seq, ZoneFile: []byte(s.Zonefile)}, nil
 }

@@ -30,8 +30,8 @@ const (
 
 // NameRecord is GET /v1/names/{fqn} on the registrar: what v1's
 // registrar answered for the names it holds (getSubdomainInfo), the
-// shape of a node's name record, plus sequence, which a client needs to
-// sign the next record. Status is pending_subdomain (queued, no
+// shape of a node's subdomain record (seqn, which a client needs to sign
+// the next record, and domain included). Status is pending_subdomain (queued, no
 // transaction yet), submitted_subdomain (its NAME_UPDATE is broadcast,
 // last_txid) or registered_subdomain (the node has indexed it). It
 // describes the newest request for the name, confirmed or not.
@@ -39,7 +39,8 @@ type NameRecord struct {
 	Blockchain   string `json:"blockchain"`
 	Status       string `json:"status"`
 	Address      string `json:"address"`
-	Sequence     uint64 `json:"sequence"`
+	Sequence     uint64 `json:"seqn"`
+	Domain       string `json:"domain"`
 	LastTxid     string `json:"last_txid"`
 	Zonefile     string `json:"zonefile"`
 	ZonefileHash string `json:"zonefile_hash"`
@@ -52,7 +53,7 @@ type StatusReply struct {
 	Name     string `json:"name,omitempty"`
 	Kind     Kind   `json:"kind,omitempty"`
 	State    State  `json:"state,omitempty"`
-	Sequence uint64 `json:"sequence"`
+	Sequence uint64 `json:"seqn"`
 	Txid     string `json:"txid,omitempty"`
 	Block    int64  `json:"block,omitempty"`
 	Why      string `json:"why,omitempty"`
@@ -151,7 +152,7 @@ func (r *Registrar) Handler(l Limits) http.Handler {
 			writeError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, nameRecord(e))
+		writeJSON(w, http.StatusOK, nameRecord(e, r.cfg.Domain))
 	})
 	mux.HandleFunc("GET /status/{name}", func(w http.ResponseWriter, req *http.Request) {
 		_, fqn, err := SplitName(req.PathValue("name"), r.cfg.Domain)
@@ -173,7 +174,7 @@ func (r *Registrar) Handler(l Limits) http.Handler {
 	return mux
 }
 
-func nameRecord(e Entry) NameRecord {
+func nameRecord(e Entry, domain string) NameRecord {
 	status := "pending_subdomain"
 	switch e.State {
 	case StateSubmitted:
@@ -181,7 +182,7 @@ func nameRecord(e Entry) NameRecord {
 	case StateConfirmed:
 		status = "registered_subdomain"
 	}
-	return NameRecord{Blockchain: "bitcoin", Status: status, Address: e.Owner, Sequence: e.Seq, LastTxid: e.Txid,
+	return NameRecord{Blockchain: "bitcoin", Status: status, Address: e.Owner, Sequence: e.Seq, Domain: domain, LastTxid: e.Txid,
 		Zonefile: string(e.ZoneFile), ZonefileHash: zonefile.HashOf(e.ZoneFile).String()}
 }
 

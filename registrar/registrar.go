@@ -58,9 +58,13 @@ type Config struct {
 	// ResolverURL is the target of the _resolver URI record in each zone
 	// file: where clients look up names still pending ("" for none).
 	ResolverURL string
-	// BatchDelay is how long the oldest pending request may wait for
-	// others to fill the zone file; a full zone file goes at once.
-	BatchDelay time.Duration
+	// A full zone file goes out at once. One that is not full goes out
+	// once no request has come for BatchDelay, or once its oldest request
+	// has waited MaxBatchDelay (default 10 × BatchDelay): requests that
+	// keep coming fill zone files, and a steady trickle cannot hold one
+	// back for ever.
+	BatchDelay    time.Duration
+	MaxBatchDelay time.Duration
 	// RetryAfter is the pause after a failed attempt to build or send a
 	// batch.
 	RetryAfter time.Duration
@@ -96,6 +100,9 @@ func New(cfg Config, store *Store, node Node, anchor Anchor) (*Registrar, error)
 	}
 	if cfg.Params == nil {
 		return nil, errors.New("registrar: no network parameters")
+	}
+	if cfg.MaxBatchDelay <= 0 {
+		cfg.MaxBatchDelay = 10 * cfg.BatchDelay
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 10_000
@@ -308,9 +315,9 @@ func (r *Registrar) step(ctx context.Context) (time.Duration, error) {
 // build makes the next batch from the pending requests, oldest first:
 // as many as fit in the zone file, at most one per subdomain (v1 kept
 // only the lowest seqn of a subdomain in one zone file, so a later
-// record of the same name waits for the next batch). It builds nothing
-// while the requests would not fill a zone file and the oldest has waited
-// less than BatchDelay, and returns how long is left.
+// record of the same name waits for the next batch). While the requests
+// would not fill a zone file it builds nothing until BatchDelay after the
+// newest or MaxBatchDelay after the oldest, and returns how long is left.
 func (r *Registrar) build(ctx context.Context) (*Batch, time.Duration, error) {
 	pend, err := r.store.pending(ctx)
 	if err != nil || len(pend) == 0 {
@@ -350,7 +357,8 @@ func (r *Registrar) build(ctx context.Context) (*Batch, time.Duration, error) {
 		failed[cands[0].ID] = fmt.Sprintf("the record does not fit in a zone file beside the domain's %d other records", len(base.Records))
 	}
 	full := n < len(recs)
-	if left := time.Until(pend[0].Received.Add(r.cfg.BatchDelay)); !full && left > 0 && len(failed) == 0 {
+	left := min(time.Until(pend[len(pend)-1].Received.Add(r.cfg.BatchDelay)), time.Until(pend[0].Received.Add(r.cfg.MaxBatchDelay)))
+	if !full && left > 0 && len(failed) == 0 {
 		return nil, left, nil
 	}
 	ids := make([]int64, n)

@@ -57,7 +57,7 @@ type Entry struct {
 	// puts in the domain's zone file (Sig "" for a creation, which needs
 	// none).
 	Owner    string `json:"owner"`
-	Seq      uint64 `json:"sequence"`
+	Seq      uint64 `json:"seqn"`
 	ZoneFile []byte `json:"-"`
 	Sig      string `json:"-"`
 	// RequestSig is a registration's signature by the owner (see

@@ -172,6 +172,27 @@ func decode(ref ZonefileRef) ([]*Record, error) {
 	return out, nil
 }
 
+// ErrBadName is wrapped by SplitFQN's error.
+var ErrBadName = errors.New("not a subdomain name")
+
+// IsFQN reports whether s has a subdomain's shape, three dot-separated
+// parts ("alice.foo.id"), as opposed to an on-chain name's two: callers
+// route by it, then SplitFQN checks the parts.
+func IsFQN(s string) bool { return strings.Count(s, ".") == 2 }
+
+// SplitFQN checks a subdomain's fully-qualified name, "label.name.namespace",
+// and returns its label and parent domain.
+func SplitFQN(fqn string) (label, parent string, err error) {
+	if !IsFQN(fqn) {
+		return "", "", fmt.Errorf("%w: %q (want label.name.namespace)", ErrBadName, fqn)
+	}
+	if _, parent, ok := qualify(fqn, ""); ok {
+		label, _, _ = strings.Cut(fqn, ".")
+		return label, parent, nil
+	}
+	return "", "", fmt.Errorf("%w: %q (the label is one or more of a-z 0-9 - _ +, the parent a valid name)", ErrBadName, fqn)
+}
+
 // qualify turns a record name into the subdomain's fully-qualified name
 // and parent (v1 parse_subdomain_record and is_address_subdomain): a name
 // with exactly two dots is already fully qualified, one without dots is a

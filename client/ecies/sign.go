@@ -29,8 +29,14 @@ type Signature struct {
 // the compressed public key.
 func Sign(priv *btcec.PrivateKey, content []byte) Signature {
 	h := sha256.Sum256(content)
+	return SignDigest(priv, h[:])
+}
+
+// SignDigest is Sign of content whose SHA-256 is digest, for content
+// hashed as it streams.
+func SignDigest(priv *btcec.PrivateKey, digest []byte) Signature {
 	return Signature{
-		Signature: hexString(ecdsa.Sign(priv, h[:]).Serialize()),
+		Signature: hexString(ecdsa.Sign(priv, digest).Serialize()),
 		PublicKey: PublicKeyHex(priv),
 	}
 }
@@ -50,10 +56,11 @@ func (s Signature) Signer() (string, error) {
 // 64-byte compact r‖s where DER does not parse.
 func (s Signature) Verify(content []byte, wantAddress string) error {
 	h := sha256.Sum256(content)
-	return s.verifyDigest(h[:], wantAddress)
+	return s.VerifyDigest(h[:], wantAddress)
 }
 
-func (s Signature) verifyDigest(digest []byte, wantAddress string) error {
+// VerifyDigest is Verify of content whose SHA-256 is digest.
+func (s Signature) VerifyDigest(digest []byte, wantAddress string) error {
 	pub, _, err := ParsePublicKey(s.PublicKey)
 	if err != nil {
 		return fmt.Errorf("signature object: %w", err)
@@ -234,7 +241,7 @@ func verifyEnvelope(data []byte, wantAddress string) (*CipherObject, source, err
 	}
 	h := sha256.New()
 	ct.writeText(h)
-	if err := s.verifyDigest(h.Sum(nil), wantAddress); err != nil {
+	if err := s.VerifyDigest(h.Sum(nil), wantAddress); err != nil {
 		return nil, source{}, err
 	}
 	inner, ok := parseObjectFast(ct.str, fast, fast && ct.esc)

@@ -68,7 +68,9 @@ func Resolve(ctx context.Context, node *api.Client, hc *http.Client, name string
 	if err != nil {
 		return nil, broke(LinkName, err)
 	}
-	if rec.Status != "registered" {
+	// A subdomain's record comes from the node's subdomain index, which
+	// checked its signatures: the node is trusted for it as for a name's.
+	if rec.Status != "registered" && rec.Status != "registered_subdomain" {
 		return nil, broke(LinkName, fmt.Errorf("the name is %s", rec.Status))
 	}
 	if rec.ZonefileHash == "" || rec.Zonefile == nil {

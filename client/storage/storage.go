@@ -51,6 +51,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -262,14 +263,22 @@ func (h *Hub) auth() string {
 	return "bearer " + h.token
 }
 
-// upload is one POST /store. cond says whether to send ETag
-// preconditions, track whether to remember the returned ETag (not for
-// .sig files, which are written unconditionally).
-func (h *Hub) upload(ctx context.Context, path string, data []byte, contentType string, cond, track bool) (publicURL string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.cfg.HubURL+"/store/"+h.address+"/"+escapePath(path), bytes.NewReader(data))
+// upload is one POST /store of size bytes from body. cond says whether
+// to send ETag preconditions, track whether to remember the returned ETag
+// (not for .sig files, which are written unconditionally); progress, if
+// not nil, hears of the bytes sent.
+func (h *Hub) upload(ctx context.Context, path string, body io.Reader, size int64, contentType string, cond, track bool, progress func(sent, total int64)) (publicURL string, err error) {
+	switch {
+	case size == 0:
+		body = http.NoBody // a 0 ContentLength with a body would mean "unknown"
+	case progress != nil:
+		body = &progressReader{r: body, total: size, report: progress}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.cfg.HubURL+"/store/"+h.address+"/"+escapePath(path), body)
 	if err != nil {
 		return "", fmt.Errorf("storage: store %s: %w", path, err)
 	}
+	req.ContentLength = size
 	req.Header.Set("Authorization", h.auth())
 	req.Header.Set("Content-Type", contentType)
 	if cond {
@@ -315,6 +324,24 @@ type PutOptions struct {
 	ContentType string
 	// IgnoreETag writes without preconditions (dangerouslyIgnoreEtag).
 	IgnoreETag bool
+	// Progress, if set, hears of the bytes of the file sent so far.
+	Progress func(sent, total int64)
+}
+
+// progressReader reports the bytes read through it.
+type progressReader struct {
+	r           io.Reader
+	sent, total int64
+	report      func(sent, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.sent += int64(n)
+		p.report(p.sent, p.total)
+	}
+	return n, err
 }
 
 // PutFile stores data at path and returns its public URL.
@@ -349,35 +376,72 @@ func (h *Hub) PutFile(ctx context.Context, path string, data []byte, opts PutOpt
 		}
 		contentType = "application/json"
 	}
-	var publicURL string
-	err := h.retry(ctx, func() error {
-		if !encrypt && opts.Sign {
-			return h.putSigned(ctx, path, body, contentType, !opts.IgnoreETag, &publicURL)
-		}
-		var err error
-		publicURL, err = h.upload(ctx, path, body, contentType, !opts.IgnoreETag, true)
-		return err
-	})
-	return publicURL, err
+	var sig []byte
+	if !encrypt && opts.Sign {
+		sig = ecies.SignFile(h.cfg.AppKey, data)
+	}
+	return h.put(ctx, path, func() (io.Reader, error) { return bytes.NewReader(body), nil }, int64(len(body)), contentType, sig, opts)
 }
 
-// putSigned uploads the content and its .sig concurrently.
-func (h *Hub) putSigned(ctx context.Context, path string, data []byte, contentType string, cond bool, publicURL *string) error {
-	sig := ecies.SignFile(h.cfg.AppKey, data)
-	var wg sync.WaitGroup
-	var sigErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_, sigErr = h.upload(ctx, path+ecies.SigSuffix, sig, "application/json", false, false)
-	}()
-	u, err := h.upload(ctx, path, data, contentType, cond, true)
-	wg.Wait()
-	if err != nil {
-		return err
+// PutFileFrom stores the size bytes of src at path without holding them
+// in memory, for large plain files: src is read once more to sign it
+// first, and again for the retry on a fresh connection. Encrypted files
+// cannot stream (the ECIES cipher object is one JSON document whose MAC
+// covers all of it): PutFile them.
+func (h *Hub) PutFileFrom(ctx context.Context, path string, src io.ReadSeeker, size int64, opts PutOptions) (string, error) {
+	if opts.Encrypt || opts.EncryptTo != nil {
+		return "", fmt.Errorf("storage: put %s: encrypted files do not stream; use PutFile", path)
 	}
-	*publicURL = u
-	return sigErr
+	if max := h.Info().MaxUploadMB; max > 0 && float64(size) > max*(1<<20) {
+		return "", fmt.Errorf("%w: %s is %d bytes, the hub takes %g MiB", ErrTooLarge, path, size, max)
+	}
+	rewind := func() (io.Reader, error) {
+		if _, err := src.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("storage: put %s: %w", path, err)
+		}
+		return io.LimitReader(src, size), nil
+	}
+	var sig []byte
+	if opts.Sign {
+		r, err := rewind()
+		if err != nil {
+			return "", err
+		}
+		d := sha256.New()
+		if n, err := io.Copy(d, r); err != nil || n != size {
+			return "", fmt.Errorf("storage: put %s: read %d of %d bytes: %v", path, n, size, err)
+		}
+		sig = ecies.SignDigest(h.cfg.AppKey, d.Sum(nil)).AppendJSON(nil)
+	}
+	contentType := opts.ContentType
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	return h.put(ctx, path, rewind, size, contentType, sig, opts)
+}
+
+// put uploads the body that open gives (each try opens it again) and, if
+// sig is not nil, its .sig file beside it, retrying once on a fresh
+// connection.
+func (h *Hub) put(ctx context.Context, path string, open func() (io.Reader, error), size int64, contentType string, sig []byte, opts PutOptions) (string, error) {
+	var publicURL string
+	err := h.retry(ctx, func() error {
+		body, err := open()
+		if err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		var sigErr error
+		if sig != nil {
+			wg.Go(func() {
+				_, sigErr = h.upload(ctx, path+ecies.SigSuffix, bytes.NewReader(sig), int64(len(sig)), "application/json", false, false, nil)
+			})
+		}
+		publicURL, err = h.upload(ctx, path, body, size, contentType, !opts.IgnoreETag, true, opts.Progress)
+		wg.Wait()
+		return errors.Join(err, sigErr)
+	})
+	return publicURL, err
 }
 
 // GetOptions say how GetFile reads a file.
@@ -457,8 +521,71 @@ func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetO
 	return data, false, nil
 }
 
+// GetFileTo streams a plain (unencrypted) file into w without holding it
+// in memory: from this bucket if bucketURL is "", else from that bucket.
+// With verify it checks the file's .sig against the bucket's address once
+// the content has passed, so on an error w has had bytes that must be
+// thrown away.
+func (h *Hub) GetFileTo(ctx context.Context, bucketURL, path string, w io.Writer, verify bool) (int64, error) {
+	own, signer := bucketURL == "", h.address
+	if own {
+		bucketURL = h.BucketURL()
+	} else {
+		var err error
+		if signer, err = BucketAddress(bucketURL); err != nil {
+			return 0, err
+		}
+		if !strings.HasSuffix(bucketURL, "/") {
+			bucketURL += "/"
+		}
+	}
+	body, err := h.open(ctx, bucketURL, path, own)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	d := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, d), body)
+	if err != nil {
+		return n, fmt.Errorf("storage: read %s: %w", path, err)
+	}
+	if !verify {
+		return n, nil
+	}
+	sigFile, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
+	if errors.Is(err, ErrNotFound) {
+		return n, fmt.Errorf("storage: %s: no %s file: %w", path, ecies.SigSuffix, ecies.ErrSignature)
+	}
+	if err != nil {
+		return n, err
+	}
+	sig, err := ecies.ParseSignature(sigFile)
+	if err == nil {
+		err = sig.VerifyDigest(d.Sum(nil), signer)
+	}
+	if err != nil {
+		return n, fmt.Errorf("storage: %s: %w", path, err)
+	}
+	return n, nil
+}
+
 // read GETs bucketURL+path, keeping the ETag for own files.
 func (h *Hub) read(ctx context.Context, bucketURL, path string, own bool) ([]byte, error) {
+	body, err := h.open(ctx, bucketURL, path, own)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// open GETs bucketURL+path and returns the body, keeping the ETag for own
+// files.
+func (h *Hub) open(ctx context.Context, bucketURL, path string, own bool) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, bucketURL+escapePath(path), nil)
 	if err != nil {
 		return nil, fmt.Errorf("storage: read %s: %w", path, err)
@@ -467,21 +594,17 @@ func (h *Hub) read(ctx context.Context, bucketURL, path string, own bool) ([]byt
 	if err != nil {
 		return nil, fmt.Errorf("storage: read %s: %w", path, err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return nil, &HubError{Op: "read", Path: path, Status: resp.StatusCode, Body: string(body)}
-	}
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("storage: read %s: %w", path, err)
 	}
 	if etag := resp.Header.Get("ETag"); own && etag != "" {
 		h.mu.Lock()
 		h.etags[path] = etag
 		h.mu.Unlock()
 	}
-	return data, nil
+	return resp.Body, nil
 }
 
 // DeleteFile deletes path and, if wasSigned, its .sig file, and forgets

@@ -88,7 +88,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	defer atA.stop()
 	waitFor(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.node.Status().Neighbours == 1 })
 
-	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, log)
+	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,12 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	defer at.stop()
-	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, c, log)
+	sub, err := startSubdomains(ctx, filepath.Join(f.dataDir, "node"), db, zfs, log)
+	if err != nil {
+		return err
+	}
+	defer sub.close()
+	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, sub, c, log)
 	if err != nil {
 		return err
 	}

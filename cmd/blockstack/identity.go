@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -276,7 +277,7 @@ func newGaiaCmd() *cobra.Command {
 }
 
 func newGaiaPutCmd(f *hubFlags) *cobra.Command {
-	var encrypt, sign bool
+	var encrypt, sign, progress bool
 	var encryptTo string
 	cmd := &cobra.Command{
 		Use:   "put LOCAL_FILE PATH",
@@ -288,21 +289,40 @@ bucket's key (inside the envelope when encrypting, else in PATH.sig). It
 prints the file's read URL.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readInput(cmd, args[0])
-			if err != nil {
-				return err
-			}
 			opts := storage.PutOptions{Encrypt: encrypt || encryptTo != "", Sign: sign}
 			if encryptTo != "" {
+				var err error
 				if opts.EncryptTo, _, err = ecies.ParsePublicKey(encryptTo); err != nil {
 					return fmt.Errorf("--encrypt-to: %w", err)
 				}
+			}
+			if progress {
+				opts.Progress = progressTo(cmd.ErrOrStderr())
 			}
 			h, _, err := f.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
-			url, err := h.PutFile(cmd.Context(), args[1], data, opts)
+			var url string
+			if args[0] != "-" && !opts.Encrypt {
+				// A plain file streams from the disk.
+				file, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				fi, err := file.Stat()
+				if err != nil {
+					return err
+				}
+				url, err = h.PutFileFrom(cmd.Context(), args[1], file, fi.Size(), opts)
+			} else {
+				data, err := readInput(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				url, err = h.PutFile(cmd.Context(), args[1], data, opts)
+			}
 			if err != nil {
 				return err
 			}
@@ -313,7 +333,28 @@ prints the file's read URL.`,
 	cmd.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt to the bucket's key")
 	cmd.Flags().StringVar(&encryptTo, "encrypt-to", "", "encrypt to this public key (hex) instead")
 	cmd.Flags().BoolVar(&sign, "sign", false, "sign with the bucket's key")
+	cmd.Flags().BoolVar(&progress, "progress", false, "show the upload's progress on stderr")
 	return cmd
+}
+
+// progressTo reports an upload's progress on w, one line rewritten in
+// place, at most at every whole percent.
+func progressTo(w io.Writer) func(sent, total int64) {
+	last := int64(-1)
+	return func(sent, total int64) {
+		pct := int64(100)
+		if total > 0 {
+			pct = sent * 100 / total
+		}
+		if pct == last {
+			return
+		}
+		last = pct
+		fmt.Fprintf(w, "\rsent %d of %d bytes (%d%%)", sent, total, pct)
+		if sent == total {
+			fmt.Fprintln(w)
+		}
+	}
 }
 
 func readInput(cmd *cobra.Command, path string) ([]byte, error) {
@@ -342,13 +383,21 @@ encrypted to it, with put --encrypt-to).`,
 			if err != nil {
 				return err
 			}
-			opts := storage.GetOptions{Decrypt: decrypt, Verify: verify}
-			var data []byte
+			bucket := ""
 			if from != "" {
-				bucket, err := appBucketOf(ctx, from, f.app)
-				if err != nil {
+				if bucket, err = appBucketOf(ctx, from, f.app); err != nil {
 					return err
 				}
+			}
+			if out != "" && !decrypt {
+				return streamTo(out, func(w io.Writer) error {
+					_, err := h.GetFileTo(ctx, bucket, args[0], w, verify)
+					return err
+				})
+			}
+			opts := storage.GetOptions{Decrypt: decrypt, Verify: verify}
+			var data []byte
+			if bucket != "" {
 				data, _, err = h.GetFileFrom(ctx, bucket, args[0], opts)
 			} else {
 				data, _, err = h.GetFile(ctx, args[0], opts)
@@ -370,13 +419,32 @@ encrypted to it, with put --encrypt-to).`,
 	return cmd
 }
 
+// streamTo writes path through fill, into a temporary file renamed into
+// place only if fill succeeds (a file whose signature fails is not left
+// behind).
+func streamTo(path string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := fill(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
 // appBucketOf resolves name to the bucket its verified profile lists for
 // app.
 func appBucketOf(ctx context.Context, name, app string) (string, error) {
 	if app == "" {
 		return "", errors.New("--from NAME needs --app ORIGIN: a profile lists buckets per app")
 	}
-	if err := bns.ValidName(name); err != nil {
+	if err := validLookupName(name); err != nil {
 		return "", err
 	}
 	node, err := openNode()
@@ -542,7 +610,7 @@ func newProfileShowCmd() *cobra.Command {
 
 // printProfile follows name's lookup path and prints the verified profile.
 func printProfile(cmd *cobra.Command, name string) error {
-	if err := bns.ValidName(name); err != nil {
+	if err := validLookupName(name); err != nil {
 		return err
 	}
 	node, err := openNode()

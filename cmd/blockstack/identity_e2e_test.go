@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -98,6 +99,23 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	if got := e.ok(t, append([]string{"gaia", "get", "public.txt", "--verify"}, readerApp2...)...); got != secret {
 		t.Fatalf("reader got %q", got)
 	}
+	// A large plain file streams up and down (-o), its signature checked.
+	big := filepath.Join(e.dir, "big.bin")
+	content := bytes.Repeat([]byte("alice in wonderland "), 200_000) // 4 MB
+	if err := os.WriteFile(big, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := e.cli(t, nil, append([]string{"gaia", "put", big, "big.bin", "--sign", "--progress"}, aliceApp...)...); err != nil ||
+		!strings.Contains(stderr, "of 4000000 bytes (100%)") {
+		t.Fatalf("gaia put --progress: %v\n%s", err, stderr)
+	}
+	copyPath := filepath.Join(e.dir, "copy.bin")
+	e.ok(t, append([]string{"gaia", "get", "big.bin", "--verify", "-o", copyPath}, readerApp2...)...)
+	if got, err := os.ReadFile(copyPath); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("streamed copy: %d bytes, %v", len(got), err)
+	}
+	e.ok(t, append([]string{"gaia", "rm", "big.bin", "--sign"}, aliceApp...)...)
+
 	// Alice cannot decrypt what she encrypted to the reader.
 	if _, stderr, err := e.cli(t, nil, append([]string{"gaia", "get", "notes/1.json", "--decrypt"}, aliceApp...)...); err == nil ||
 		!strings.Contains(stderr, "ecies") {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/subdomains"
 )
 
 // whois is what `whois` prints: the node's record of the name, and its
@@ -41,7 +42,7 @@ func newWhoisCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if err := bns.ValidName(name); err != nil {
+			if err := validLookupName(name); err != nil {
 				return err
 			}
 			node, err := openNode()
@@ -87,7 +88,7 @@ is named in the error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if err := bns.ValidName(name); err != nil {
+			if err := validLookupName(name); err != nil {
 				return err
 			}
 			if app != "" {
@@ -170,6 +171,16 @@ func newNamespaceShowCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), ns)
 		},
 	}
+}
+
+// validLookupName checks a name the node can look up: an on-chain name
+// ("alice.id") or a subdomain ("alice.foo.id").
+func validLookupName(name string) error {
+	if subdomains.IsFQN(name) {
+		_, _, err := subdomains.SplitFQN(name)
+		return err
+	}
+	return bns.ValidName(name)
 }
 
 func printJSON(w io.Writer, v any) error {

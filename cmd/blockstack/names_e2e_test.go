@@ -501,6 +501,36 @@ func TestNamesEndToEndDevnet(t *testing.T) {
 
 var nodeAPIRE = regexp.MustCompile(`API at (http://\S+)/v1/`)
 
+// startNode runs `blockstack ARGS` (a node) until the test ends and
+// returns its API's URL.
+func startNode(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	node := exec.Command(bin, args...)
+	stdout, err := node.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		node.Process.Signal(syscall.SIGINT)
+		node.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if m := nodeAPIRE.FindStringSubmatch(sc.Text()); m != nil {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return m[1]
+		}
+	}
+	t.Fatal("blockstack node exited before serving its API")
+	return ""
+}
+
 // TestNamesEndToEndBtcd runs the same body against a real btcd in
 // regtest, indexed by `blockstack node`.
 func TestNamesEndToEndBtcd(t *testing.T) {
@@ -529,33 +559,8 @@ func TestNamesEndToEndBtcd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	node := exec.Command(bin, "--network", "regtest", "--rpc", e.rpc, "--rpc-user", e.user, "--rpc-pass", e.pass,
+	e.node = startNode(t, bin, "--network", "regtest", "--rpc", e.rpc, "--rpc-user", e.user, "--rpc-pass", e.pass,
 		"node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0")
-	stdout, err := node.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := node.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		node.Process.Signal(syscall.SIGINT)
-		node.Wait()
-	})
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if m := nodeAPIRE.FindStringSubmatch(sc.Text()); m != nil {
-			e.node = m[1]
-			break
-		}
-	}
-	if e.node == "" {
-		t.Fatal("blockstack node exited before serving its API")
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
 	e.fund = func(t *testing.T, walletPath string, sats int64) {
 		pay := paymentRE.FindStringSubmatch(e.ok(t, "wallet", "show", "--wallet", walletPath))
 		// The miner's coins are locked until its last payment confirms:

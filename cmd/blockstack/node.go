@@ -63,7 +63,12 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer at.stop()
-			h, err := newHTTP(db, zfs, first, at, b, log)
+			sub, err := startSubdomains(cmd.Context(), dataDir, db, zfs, log)
+			if err != nil {
+				return err
+			}
+			defer sub.close()
+			h, err := newHTTP(db, zfs, first, at, sub, b, log)
 			if err != nil {
 				return err
 			}
@@ -98,19 +103,20 @@ func nodeDataDir(flag string) string {
 const defaultAPIAddr = "127.0.0.1:16270"
 
 // newHTTP is the node's HTTP handler: the REST API under /v1 and the
-// explorer's pages everywhere else, over db and the zone file store, with
+// explorer's pages everywhere else, over db, the zone file store and the
+// subdomain index, with
 // the rules of the global --network. at (if running) hears of each zone
 // file a client publishes and shows its status; tip (if not nil) is the
 // chain the node follows. The split is by path prefix rather than a
 // ServeMux, which would answer unclean /v1 paths with redirects where the
 // API answers with its own JSON error.
-func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, tip web.Tipper, log *slog.Logger) (http.Handler, error) {
+func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, sub *subdomainService, tip web.Tipper, log *slog.Logger) (http.Handler, error) {
 	net, err := bns.NetworkByName(backendOpts.network)
 	if err != nil {
 		return nil, err
 	}
-	zf := api.StoreZonefiles{Store: zfs, Added: at.added()}
-	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Network: net, Rules: networkRules(), FirstBlock: first, Log: log})
+	zf := api.StoreZonefiles{Store: zfs, Added: sub.arrived(at.added())}
+	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), FirstBlock: first, Log: log})
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.
 	local := backendOpts.network == "devnet" || backendOpts.network == "regtest"

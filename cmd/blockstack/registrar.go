@@ -26,6 +26,7 @@ type registrarFlags struct {
 	dataDir     string
 	resolverURL string
 	batchDelay  time.Duration
+	maxDelay    time.Duration
 	rate        float64
 	burst       int
 	maxPending  int
@@ -65,7 +66,8 @@ Beside a devnet:
 	fl.StringVar(&f.listen, "listen", defaultRegistrarAddr, "listen address of the registrar's HTTP API")
 	fl.StringVar(&f.dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/registrar/<domain>)")
 	fl.StringVar(&f.resolverURL, "resolver-url", "", "URL the zone files' _resolver record points at (default http://<listen address>)")
-	fl.DurationVar(&f.batchDelay, "batch-delay", 30*time.Second, "how long the oldest request waits for others before a zone file that is not full goes out")
+	fl.DurationVar(&f.batchDelay, "batch-delay", 30*time.Second, "a zone file that is not full goes out once no request has come for this long")
+	fl.DurationVar(&f.maxDelay, "max-batch-delay", 0, "... or once its oldest request has waited this long (default 10 × --batch-delay)")
 	fl.Float64Var(&f.rate, "rate", 1, "write requests per second allowed per client IP, on average (0: no limit)")
 	fl.IntVar(&f.burst, "burst", 10, "write requests one client IP may make at once")
 	fl.IntVar(&f.maxPending, "max-pending", 10_000, "most requests waiting for a batch; more are refused with 503")
@@ -110,13 +112,14 @@ func runRegistrar(cmd *cobra.Command, f registrarFlags) error {
 		f.resolverURL = "http://" + ln.Addr().String()
 	}
 	reg, err := registrar.New(registrar.Config{
-		Domain:      f.domain,
-		Params:      runner.Net.Params,
-		ResolverURL: f.resolverURL,
-		BatchDelay:  f.batchDelay,
-		MaxPending:  f.maxPending,
-		Log:         log,
-		Hook:        testExitHook(cmd),
+		Domain:        f.domain,
+		Params:        runner.Net.Params,
+		ResolverURL:   f.resolverURL,
+		BatchDelay:    f.batchDelay,
+		MaxBatchDelay: f.maxDelay,
+		MaxPending:    f.maxPending,
+		Log:           log,
+		Hook:          testExitHook(cmd),
 	}, st, registrar.APINode{Client: runner.Node}, &registrar.UpdateAnchor{Runner: runner, Domain: f.domain})
 	if err != nil {
 		ln.Close()

@@ -110,15 +110,16 @@ func newSubdomainUpdateCmd(regURL *string) *cobra.Command {
 	return cmd
 }
 
-// submitRecord signs and sends the record after fqn's newest one (as the
-// registrar knows it, pending requests included): seqn + 1, the owner and
-// zone file next gives, signed by the current owner's key.
+// submitRecord signs and sends the record after fqn's newest one: seqn +
+// 1, the owner and zone file next gives, signed by the current owner's
+// key. The newest record is the registrar's (pending requests included),
+// or the node's for a subdomain the registrar never handled.
 func submitRecord(cmd *cobra.Command, regURL string, kind registrar.Kind, fqn string,
 	next func(cur *registrar.NameRecord) (owner string, zf []byte)) error {
 	return withSubdomain(cmd, regURL, fqn, func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
-		cur, err := c.Name(ctx, fqn)
+		cur, err := currentRecord(ctx, c, fqn)
 		if err != nil {
-			return fmt.Errorf("the current record of %s: %w", fqn, err)
+			return err
 		}
 		k, err := walletOwnerKey(w, cur.Address)
 		if err != nil {
@@ -158,6 +159,16 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 			if rec, err := c.Name(ctx, args[0]); err == nil {
 				out["record"] = rec
 			}
+			// What the node resolves: the record once confirmed and indexed.
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			if rec, err := node.Subdomain(ctx, args[0]); err == nil {
+				out["node"] = rec
+			} else if !errors.Is(err, api.ErrNotFound) {
+				return err
+			}
 			b, err := json.MarshalIndent(out, "", "  ")
 			if err != nil {
 				return err
@@ -166,6 +177,30 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// currentRecord is fqn's newest record: the registrar's, or the node's.
+func currentRecord(ctx context.Context, c *registrar.Client, fqn string) (*registrar.NameRecord, error) {
+	cur, err := c.Name(ctx, fqn)
+	if err == nil {
+		return cur, nil
+	}
+	if !errors.Is(err, registrar.ErrUnknown) {
+		return nil, fmt.Errorf("the current record of %s at the registrar: %w", fqn, err)
+	}
+	node, err := openNode()
+	if err != nil {
+		return nil, err
+	}
+	s, err := node.Subdomain(ctx, fqn)
+	if errors.Is(err, api.ErrNotFound) {
+		return nil, fmt.Errorf("%s is neither registered nor queued at %s", fqn, c.URL())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the current record of %s at the node: %w", fqn, err)
+	}
+	return &registrar.NameRecord{Status: s.Status, Address: s.Address, Sequence: s.Seq, Domain: s.Domain,
+		LastTxid: s.LastTxid, Zonefile: s.Zonefile, ZonefileHash: s.ZonefileHash}, nil
 }
 
 // withSubdomain opens the wallet and fqn's registrar and runs fn within
