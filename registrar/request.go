@@ -98,7 +98,7 @@ func SplitName(name, domain string) (label, fqn string, err error) {
 	return label, fqn, nil
 }
 
-// registrationText is the record a registration signs (see
+// registrationRecord is the record a registration signs (see
 // RegisterRequest).
 func registrationRecord(fqn, owner string, zf []byte) zonefile.Subdomain {
 	return zonefile.Subdomain{Name: fqn, Owner: owner, Seq: 0, ZoneFile: zf}
