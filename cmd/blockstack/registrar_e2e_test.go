@@ -300,42 +300,54 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	// the zone files' _resolver record names it.
 	listen := freeAddr(t)
 
-	// 1. Crash between broadcast and confirmation.
-	p := e.startRegistrar(t, []string{exitAfterEnv + "=update:broadcast"}, owner, "foo.test", regDir, listen)
-	c, err := registrar.NewClient(p.url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crashNames := []string{"c0.foo.test", "c1.foo.test", "c2.foo.test"}
-	registerAll(t, c, crashNames)
-	select {
-	case <-p.done:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the registrar did not stop after broadcasting:\n%s", p.stderr)
-	}
-	var exit *exec.ExitError
-	if !errors.As(p.err, &exit) || exit.ExitCode() != 3 || !strings.Contains(p.stderr.String(), "exiting after update:broadcast") {
-		t.Fatalf("registrar stopped with %v:\n%s", p.err, p.stderr)
-	}
-	journaled := journalTxid(t, filepath.Join(regDir, "update.json"), "update foo.test", "update")
-	start := time.Now()
-	p = e.startRegistrar(t, nil, owner, "foo.test", regDir, listen)
-	c, _ = registrar.NewClient(p.url, nil)
-	waitConfirmed(t, p, len(crashNames), 60*time.Second)
-	t.Logf("restarted registrar confirmed the crashed batch in %s", time.Since(start).Round(time.Millisecond))
-	ups := e.domainUpdates(t, "foo.test")
-	if len(ups) != 1 || ups[0]["txid"] != journaled || ups[0]["accepted"] == false {
-		t.Fatalf("after the crash and restart: updates %v, want exactly the journaled %s", ups, journaled)
-	}
-	if strings.Contains(p.stderr.String(), "update: broadcast") {
-		t.Fatalf("the restarted registrar broadcast a new update:\n%s", p.stderr)
-	}
-	for _, n := range crashNames {
-		if rec, err := c.Name(context.Background(), n); err != nil || rec.Status != "registered_subdomain" || rec.LastTxid != journaled {
-			t.Fatalf("%s after the restart: %+v %v", n, rec, err)
+	// 1. Crashes: after the batch's transaction is journaled but not
+	// broadcast, right after the broadcast (before the queue records it),
+	// and after the queue records it as submitted. Each time a new
+	// registrar on the same state confirms the batch with the journaled
+	// transaction: one NAME_UPDATE per batch.
+	var (
+		p          *registrarProc
+		c          *registrar.Client
+		crashNames []string
+	)
+	for i, at := range []string{"update:journaled", "update:broadcast", "batch:submitted"} {
+		p = e.startRegistrar(t, []string{exitAfterEnv + "=" + at}, owner, "foo.test", regDir, listen)
+		c, _ = registrar.NewClient(p.url, nil)
+		names := []string{fmt.Sprintf("c%d-0.foo.test", i), fmt.Sprintf("c%d-1.foo.test", i), fmt.Sprintf("c%d-2.foo.test", i)}
+		registerAll(t, c, names)
+		select {
+		case <-p.done:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("the registrar did not stop after %s:\n%s", at, p.stderr)
 		}
-		if m := nodeSubdomain(t, e.node, n); m["status"] != "registered_subdomain" || m["last_txid"] != journaled {
-			t.Fatalf("%s at the node after the restart: %v", n, m)
+		var exit *exec.ExitError
+		if !errors.As(p.err, &exit) || exit.ExitCode() != 3 || !strings.Contains(p.stderr.String(), "exiting after "+at) {
+			t.Fatalf("registrar stopped with %v:\n%s", p.err, p.stderr)
+		}
+		journaled := journalTxid(t, filepath.Join(regDir, "update.json"), "update foo.test", "update")
+		start := time.Now()
+		p = e.startRegistrar(t, nil, owner, "foo.test", regDir, listen)
+		c, _ = registrar.NewClient(p.url, nil)
+		crashNames = append(crashNames, names...)
+		waitConfirmed(t, p, len(crashNames), 60*time.Second)
+		t.Logf("stopped after %s: the restarted registrar confirmed the batch in %s", at, time.Since(start).Round(time.Millisecond))
+		ups := e.domainUpdates(t, "foo.test")
+		if len(ups) != i+1 || ups[i]["txid"] != journaled || ups[i]["accepted"] == false {
+			t.Fatalf("after stopping at %s and restarting: updates %v, want %d, the last the journaled %s", at, ups, i+1, journaled)
+		}
+		if strings.Contains(p.stderr.String(), "update: broadcast") {
+			t.Fatalf("the registrar restarted after %s broadcast a new update:\n%s", at, p.stderr)
+		}
+		for _, n := range names {
+			if rec, err := c.Name(context.Background(), n); err != nil || rec.Status != "registered_subdomain" || rec.LastTxid != journaled {
+				t.Fatalf("%s after the restart: %+v %v", n, rec, err)
+			}
+			if m := nodeSubdomain(t, e.node, n); m["status"] != "registered_subdomain" || m["last_txid"] != journaled {
+				t.Fatalf("%s at the node after the restart: %v", n, m)
+			}
+		}
+		if i < 2 {
+			p.stop()
 		}
 	}
 
@@ -381,7 +393,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 		names[i] = fmt.Sprintf("user%04d.foo.test", i)
 	}
 	before := len(e.domainUpdates(t, "foo.test"))
-	start = time.Now()
+	start := time.Now()
 	owners := registerAll(t, c, names)
 	queued := time.Since(start)
 	// Pending names resolve at once, through the registrar the domain's
@@ -393,7 +405,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	}
 	waitConfirmed(t, p, len(crashNames)+3+n, 5*time.Minute)
 	took := time.Since(start)
-	ups = e.domainUpdates(t, "foo.test")
+	ups := e.domainUpdates(t, "foo.test")
 	batchUps := ups[before:]
 	// As few as the size limit allows: every zone file but the last is
 	// full (the next record would not have fitted), so the count is the
