@@ -17,6 +17,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
@@ -147,6 +148,14 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			found(fmt.Sprintf("/block/%d#tx-%s", h.Block, h.Txid))
 			return
 		}
+	case subdomains.IsFQN(lower) && s.cfg.Subdomains != nil:
+		if _, err := s.cfg.Subdomains.Get(ctx, lower); err == nil {
+			found("/name/" + lower)
+			return
+		} else if !errors.Is(err, subdomains.ErrNotFound) && !errors.Is(err, subdomains.ErrBadName) {
+			s.internalError(w, r, err)
+			return
+		}
 	case bns.ValidName(lower) == nil:
 		if _, err := s.cfg.DB.Name(ctx, lower); err == nil {
 			found("/name/" + lower)
@@ -229,11 +238,16 @@ type nameData struct {
 	Zonefile   zonefileView
 	Profile    profileView
 	History    []historyItem
+	Subdomains []string // the first of them
 }
 
 func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("name")
+	if subdomains.IsFQN(name) {
+		s.subdomain(w, r, name)
+		return
+	}
 	if err := bns.ValidName(name); err != nil {
 		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("%q is not a valid name: %v.", name, err))
 		return
@@ -264,7 +278,11 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	d.Profile = s.profileOf(ctx, rec, d.Status, d.Zonefile)
+	d.Profile = s.profileOf(ctx, name, rec.Address, d.Status, d.Zonefile)
+	if d.Subdomains, err = s.subdomainsOf(r, name); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "name", name, d)
 }
 
@@ -395,6 +413,16 @@ func (s *Server) address(w http.ResponseWriter, r *http.Request) {
 		}
 		status, _ := api.NameStatus(rec, height, s.cfg.Rules.GracePeriod)
 		d.Names = append(d.Names, addressName{Name: n, Status: status, ExpireBlock: rec.ExpireBlock})
+	}
+	if s.cfg.Subdomains != nil {
+		subs, err := s.cfg.Subdomains.OwnedBy(ctx, addr)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		for _, n := range subs {
+			d.Names = append(d.Names, addressName{Name: n, Status: "subdomain", ExpireBlock: -1})
+		}
 	}
 	s.render(w, r, http.StatusOK, "address", addr, d)
 }

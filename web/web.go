@@ -61,6 +61,8 @@ type Config struct {
 	Rules     virtualchain.Rules
 	Chain     Tipper // nil: the chain's tip is not shown
 	Atlas     Atlas  // nil: the node runs no Atlas peer
+	// Subdomains answers subdomain names; nil: the node keeps none.
+	Subdomains Subdomains
 	// ProfileClient fetches the profiles that names' zone files point to
 	// (nil: profiles are not fetched). ProfileClient makes one.
 	ProfileClient *http.Client
@@ -68,6 +70,12 @@ type Config struct {
 	// waits for it.
 	ProfileTimeout time.Duration
 	Log            *slog.Logger
+}
+
+// Subdomains is the node's subdomain index (*subdomains.Indexer).
+type Subdomains interface {
+	api.Subdomains
+	Of(ctx context.Context, domain, after string, limit int) ([]string, error)
 }
 
 // Server is the pages' handler.

@@ -351,7 +351,7 @@ func TestPages(t *testing.T) {
 		{"/no/such/page", 404, []string{"There is no page"}, nil},
 		// Malformed.
 		{"/name/Alice.test", 400, []string{"not a valid name"}, nil},
-		{"/name/a.b.c", 400, []string{"not a valid name"}, nil},
+		{"/name/a.b.c.d", 400, []string{"not a valid name"}, nil},
 		{"/name/x%2Fy.test", 400, []string{"not a valid name"}, nil},
 		{"/namespace/Te_st!", 400, []string{"not a valid namespace id"}, nil},
 		{"/namespace/test?page=-1", 400, []string{"page must be"}, nil},

@@ -25,6 +25,7 @@ import (
 // is none to show.
 type zonefileView struct {
 	Hash     string
+	Download string // where the API serves it
 	Note     string
 	Raw      string
 	ParseErr string
@@ -61,13 +62,19 @@ func (s *Server) zonefileOf(ctx context.Context, rec *namedb.NameRecord) (zonefi
 	if err != nil {
 		return v, fmt.Errorf("zone file of %s: %w", rec.Name, err)
 	}
+	return viewZonefile(rec.ValueHash, "/v1/zonefiles/"+rec.ValueHash, data), nil
+}
+
+// viewZonefile shows a zone file's bytes, raw and parsed.
+func viewZonefile(hash, download string, data []byte) zonefileView {
+	v := zonefileView{Hash: hash, Download: download}
 	// The hash covers bytes, not text: show any that are not UTF-8 as
 	// replacement characters rather than pass them to the browser.
 	v.data, v.Raw = data, strings.ToValidUTF8(string(data), "\uFFFD")
 	f, err := zonefile.Parse(data)
 	if err != nil {
 		v.ParseErr = err.Error()
-		return v, nil
+		return v
 	}
 	v.Origin = f.Origin
 	if f.HasTTL {
@@ -80,7 +87,7 @@ func (s *Server) zonefileOf(ctx context.Context, rec *namedb.NameRecord) (zonefi
 		}
 		v.Records = append(v.Records, rv)
 	}
-	return v, nil
+	return v
 }
 
 // profileView is a name's verified profile, or why there is none.
@@ -101,10 +108,10 @@ type profileApp struct {
 }
 
 // profileOf follows the zone file's _http._tcp URI record to the profile
-// and verifies it against the owner, within the profile timeout.
-func (s *Server) profileOf(ctx context.Context, rec *namedb.NameRecord, status string, zf zonefileView) profileView {
+// and verifies it against owner, within the profile timeout.
+func (s *Server) profileOf(ctx context.Context, name, owner, status string, zf zonefileView) profileView {
 	switch {
-	case status != "registered":
+	case status != "registered" && status != "registered_subdomain":
 		return profileView{Note: "The name is " + status + ": it resolves to no profile."}
 	case zf.data == nil:
 		return profileView{Note: "Without its zone file, the profile cannot be found."}
@@ -113,7 +120,7 @@ func (s *Server) profileOf(ctx context.Context, rec *namedb.NameRecord, status s
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ProfileTimeout)
 	defer cancel()
-	url, claims, err := lookup.Profile(ctx, s.cfg.ProfileClient, rec.Name, rec.Address, zf.data)
+	url, claims, err := lookup.Profile(ctx, s.cfg.ProfileClient, name, owner, zf.data)
 	v := profileView{URL: url}
 	var le *lookup.LinkError
 	switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -137,6 +138,17 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 	}
 	if rejected != 1 {
 		t.Fatalf("alice.foo.test's history on the second node: %v", hist)
+	}
+
+	// The explorer's page, on the second node.
+	page, err := http.Get(second + "/name/bob.foo.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != 200 || !strings.Contains(string(html), carol) || !strings.Contains(string(html), `href="/name/foo.test"`) {
+		t.Fatalf("explorer page of bob.foo.test: %d\n%s", page.StatusCode, html)
 	}
 
 	// The CLI: the subdomain's zone file, and the names carol owns.
