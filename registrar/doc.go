@@ -56,7 +56,9 @@
 // and a record that fits in a zone file beside the registrar's own
 // records. Write requests are rate-limited per client IP (a token bucket;
 // the table of clients is bounded), and at most Config.MaxPending wait
-// for a batch.
+// for a batch. The IP is the connection's: forwarding headers are not
+// trusted (v1's X-Real-IP was only safe behind its own proxy), so behind a
+// proxy all clients share one bucket.
 //
 // GET /v1/names/{fqn} answers, for names in the queue, what v1's
 // registrar did (getSubdomainInfo): the node's record shape with status
