@@ -17,6 +17,7 @@ require (
 	github.com/tyler-smith/go-bip39 v1.1.0
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/crypto v0.55.0
+	golang.org/x/time v0.15.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -381,3 +381,27 @@ func (c *Client) PutZonefile(ctx context.Context, data []byte) (string, error) {
 	}
 	return out.Hash, nil
 }
+
+// Subdomain is /v1/names/{fqn} for a subdomain ("label.name.namespace"):
+// its current record as the node's subdomain index has it.
+type Subdomain struct {
+	// Status is "registered_subdomain".
+	Status       string `json:"status"`
+	Address      string `json:"address"`
+	Seq          uint64 `json:"seqn"`
+	Domain       string `json:"domain"`
+	LastTxid     string `json:"last_txid"`
+	Block        int64  `json:"block_height"`
+	Zonefile     string `json:"zonefile"`
+	ZonefileHash string `json:"zonefile_hash"`
+}
+
+// Subdomain reads a subdomain's record; ErrNotFound if it has none (or
+// the node keeps no subdomains).
+func (c *Client) Subdomain(ctx context.Context, fqn string) (*Subdomain, error) {
+	var s Subdomain
+	if err := c.get(ctx, &s, "v1", "names", fqn); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -74,45 +74,11 @@ const exitAfterEnv = "BLOCKSTACK_TEST_EXIT_AFTER"
 // withRunner opens the wallet, the chain backend, the node and the journal
 // and runs fn with a Runner over them, within the --timeout.
 func withRunner(cmd *cobra.Command, o *opFlags, fn func(ctx context.Context, r *nameop.Runner) error) error {
-	if o.feeRate <= 0 {
-		return fmt.Errorf("--fee-rate %d: want a positive number of sat/vB", o.feeRate)
-	}
-	net, err := bns.NetworkByName(backendOpts.network)
+	r, closeRunner, err := openRunner(cmd, o, "")
 	if err != nil {
 		return err
 	}
-	w, err := openWallet()
-	if err != nil {
-		return err
-	}
-	if w.Network() != net.Name {
-		return fmt.Errorf("wallet %s is for %s, not %s", w.Path(), w.Network(), net.Name)
-	}
-	node, err := openNode()
-	if err != nil {
-		return err
-	}
-	journal, err := nameop.OpenJournal(nameop.JournalPath(w.Path()))
-	if err != nil {
-		return err
-	}
-	b, err := openBackend(cmd)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	r := &nameop.Runner{
-		Wallet: w, Chain: b, Node: node, Net: net, Journal: journal,
-		FeeRate: o.feeRate, Poll: o.poll, Log: cmd.ErrOrStderr(),
-	}
-	if at := os.Getenv(exitAfterEnv); at != "" {
-		r.Hook = func(event string) {
-			if event == at {
-				fmt.Fprintf(cmd.ErrOrStderr(), "exiting after %s (%s)\n", event, exitAfterEnv)
-				os.Exit(3)
-			}
-		}
-	}
+	defer closeRunner()
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 	defer cancel()
 	err = fn(ctx, r)
@@ -120,6 +86,62 @@ func withRunner(cmd *cobra.Command, o *opFlags, fn func(ctx context.Context, r *
 		return fmt.Errorf("%w (--timeout %s)", err, o.timeout)
 	}
 	return err
+}
+
+// openRunner opens the wallet, the chain backend, the node and the
+// journal at journalPath ("": the wallet's own, next to it) and returns a
+// Runner over them, and what closes them.
+func openRunner(cmd *cobra.Command, o *opFlags, journalPath string) (*nameop.Runner, func(), error) {
+	if o.feeRate <= 0 {
+		return nil, nil, fmt.Errorf("--fee-rate %d: want a positive number of sat/vB", o.feeRate)
+	}
+	net, err := bns.NetworkByName(backendOpts.network)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := openWallet()
+	if err != nil {
+		return nil, nil, err
+	}
+	if w.Network() != net.Name {
+		return nil, nil, fmt.Errorf("wallet %s is for %s, not %s", w.Path(), w.Network(), net.Name)
+	}
+	node, err := openNode()
+	if err != nil {
+		return nil, nil, err
+	}
+	if journalPath == "" {
+		journalPath = nameop.JournalPath(w.Path())
+	}
+	journal, err := nameop.OpenJournal(journalPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := openBackend(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &nameop.Runner{
+		Wallet: w, Chain: b, Node: node, Net: net, Journal: journal,
+		FeeRate: o.feeRate, Poll: o.poll, Log: cmd.ErrOrStderr(),
+	}
+	r.Hook = testExitHook(cmd)
+	return r, func() { b.Close() }, nil
+}
+
+// testExitHook is the hook that exits the process after the event
+// $BLOCKSTACK_TEST_EXIT_AFTER names, nil when it is not set.
+func testExitHook(cmd *cobra.Command) func(string) {
+	at := os.Getenv(exitAfterEnv)
+	if at == "" {
+		return nil
+	}
+	return func(event string) {
+		if event == at {
+			fmt.Fprintf(cmd.ErrOrStderr(), "exiting after %s (%s)\n", event, exitAfterEnv)
+			os.Exit(3)
+		}
+	}
 }
 
 // parseAddress reads an address of the --network.

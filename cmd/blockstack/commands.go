@@ -21,5 +21,7 @@ func subcommands() []*cobra.Command {
 		newKeysCmd(),
 		newGaiaCmd(),
 		newProfileCmd(),
+		newRegistrarCmd(),
+		newSubdomainCmd(),
 	}
 }
