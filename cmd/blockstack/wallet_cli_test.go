@@ -49,8 +49,10 @@ var (
 // (which win over these), until the test ends.
 func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs {
 	t.Helper()
+	// Free ports only, unless args say otherwise (the last flag wins):
+	// devnets of tests running in parallel must not share one.
 	cmd := exec.Command(bin, append([]string{"devnet", "--data-dir", dir, "--block-interval", "0",
-		"--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0"}, args...)...)
+		"--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
