@@ -25,10 +25,15 @@ import (
 // it got it. Each message names the peers this wave already reached or is
 // reaching ("covered"), which the receiver then skips: in a full mesh the
 // first node tells everyone and no one repeats it, while in a sparse one
-// the wave still floods every path. A send that fails is tried once more,
-// and a node that still misses the file finds it at its next inventory
-// refresh. Files pulled otherwise (catching up from inventories) are not
-// gossiped: the wave has passed them.
+// the wave still floods every path. Since a covered peer hears of the file
+// from no one else, one that will not pull it from the announcer (a node
+// pulls only from usable peers in its table, and one that counts it as a
+// neighbour may not be in its table: not checked yet, or its slot held by
+// a live peer) answers the announcement by asking for the bytes, which the
+// announcer then pushes. A send that fails is tried once more, and a node
+// that still misses the file finds it at its next inventory refresh. Files
+// pulled otherwise (catching up from inventories) are not gossiped: the
+// wave has passed them.
 //
 // What a neighbour has is also learned from put results, announcements and
 // refreshes, so a file is not sent back where it came from.
@@ -308,9 +313,22 @@ func (n *Node) flush(ctx context.Context, job flushJob) {
 	n.mu.Unlock()
 	covered := commonCovered(job.announce)
 	for _, ranges := range announcements(bits) {
-		if err := n.ask(ctx, job.addr, methodAnnounce, announceParams{Ranges: ranges, Covered: covered}, nil,
+		var res announceResult
+		if err := n.ask(ctx, job.addr, methodAnnounce, announceParams{Ranges: ranges, Covered: covered}, &res,
 			n.cfg.Timing.InventoryTimeout, maxSmallReply, nil); err != nil {
 			n.requeue(ctx, job.addr, nil, job.announce)
+			return
+		}
+		if res.Push {
+			// It will not pull from us, and the rest of the wave skips it:
+			// the bytes go instead, in the next send.
+			n.mu.Lock()
+			if ob := n.outboxes[job.addr]; ob != nil {
+				for _, a := range job.announce {
+					ob.push = appendBounded(ob.push, news{h: a.h, covered: a.covered})
+				}
+			}
+			n.mu.Unlock()
 			return
 		}
 	}
