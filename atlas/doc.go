@@ -29,7 +29,9 @@
 //     the rest an announcement of its bits, and each message says whom the
 //     wave already reached, so that a new file reaches the network in
 //     milliseconds instead of at the next 10-minute inventory refresh,
-//     with its bytes sent about once per node;
+//     with its bytes sent about once per node (a neighbour that will not
+//     pull from the announcer, not having it in its peer table, asks for
+//     the bytes instead, since the rest of the wave skips it);
 //   - penalises peers that serve bytes that do not match their hash
 //     (banned at once), advertise files they do not send, answer slowly or
 //     not at all, or flood peer exchange with addresses that fail their

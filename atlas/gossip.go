@@ -25,10 +25,15 @@ import (
 // it got it. Each message names the peers this wave already reached or is
 // reaching ("covered"), which the receiver then skips: in a full mesh the
 // first node tells everyone and no one repeats it, while in a sparse one
-// the wave still floods every path. A send that fails is tried once more,
-// and a node that still misses the file finds it at its next inventory
-// refresh. Files pulled otherwise (catching up from inventories) are not
-// gossiped: the wave has passed them.
+// the wave still floods every path. Since a covered peer hears of the file
+// from no one else, one that will not pull it from the announcer (a node
+// pulls only from usable peers in its table, and one that counts it as a
+// neighbour may not be in its table: not checked yet, or its slot held by
+// a live peer) answers the announcement by asking for the bytes, which the
+// announcer then pushes. A send that fails is tried twice more, a quarter
+// and then half a second later, and a node that still misses the file
+// finds it at its next inventory refresh. Files pulled otherwise (catching
+// up from inventories) are not gossiped: the wave has passed them.
 //
 // What a neighbour has is also learned from put results, announcements and
 // refreshes, so a file is not sent back where it came from.
@@ -40,7 +45,11 @@ const (
 	// maxCovered bounds a message's covered list; a longer one is cut,
 	// which only means some peers may hear of the file twice.
 	maxCovered = 128
-	maxTries   = 2
+	maxTries   = 3
+	// retryPause is the pause before a failed send is tried again, doubled
+	// at each try: a neighbour that is briefly overloaded or unreachable
+	// (an immediate retry fails the same way) still hears within a second.
+	retryPause = 250 * time.Millisecond
 	// rangeGap: announced bits further apart than this start a new range
 	// (an empty range costs about as much JSON as these bits of base64).
 	rangeGap = 256
@@ -58,6 +67,7 @@ type news struct {
 type outbox struct {
 	push, announce []news
 	sending        bool
+	retryAt        time.Time // after a failed send, nothing goes before this
 }
 
 type pendingGossip struct {
@@ -220,8 +230,11 @@ type flushJob struct {
 func (n *Node) gossipLoop(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for sleep(ctx, time.Second, n.wakeGossip) {
-		for _, job := range n.takeOutboxes() {
+	pause := time.Second
+	for sleep(ctx, pause, n.wakeGossip) {
+		var jobs []flushJob
+		jobs, pause = n.takeOutboxes()
+		for _, job := range jobs {
 			wg.Go(func() {
 				n.flush(ctx, job)
 				n.mu.Lock()
@@ -235,19 +248,24 @@ func (n *Node) gossipLoop(ctx context.Context) {
 	}
 }
 
-// takeOutboxes empties the outboxes that are not being sent.
-func (n *Node) takeOutboxes() []flushJob {
+// takeOutboxes empties the outboxes that are not being sent or waiting to
+// retry; next is when the first of those waiting may go (at most a second).
+func (n *Node) takeOutboxes() (jobs []flushJob, next time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var jobs []flushJob
+	next = time.Second
 	for addr, ob := range n.outboxes {
 		if ob.sending || len(ob.push)+len(ob.announce) == 0 {
+			continue
+		}
+		if wait := time.Until(ob.retryAt); wait > 0 {
+			next = min(next, wait)
 			continue
 		}
 		jobs = append(jobs, flushJob{addr, ob.push, ob.announce})
 		*ob = outbox{sending: true}
 	}
-	return jobs
+	return jobs, next
 }
 
 // flush sends a neighbour its pushes, then its announcements. What fails
@@ -308,34 +326,51 @@ func (n *Node) flush(ctx context.Context, job flushJob) {
 	n.mu.Unlock()
 	covered := commonCovered(job.announce)
 	for _, ranges := range announcements(bits) {
-		if err := n.ask(ctx, job.addr, methodAnnounce, announceParams{Ranges: ranges, Covered: covered}, nil,
+		var res announceResult
+		if err := n.ask(ctx, job.addr, methodAnnounce, announceParams{Ranges: ranges, Covered: covered}, &res,
 			n.cfg.Timing.InventoryTimeout, maxSmallReply, nil); err != nil {
 			n.requeue(ctx, job.addr, nil, job.announce)
+			return
+		}
+		if res.Push {
+			// It will not pull from us, and the rest of the wave skips it:
+			// the bytes go instead, in the next send.
+			n.mu.Lock()
+			if ob := n.outboxes[job.addr]; ob != nil {
+				for _, a := range job.announce {
+					ob.push = appendBounded(ob.push, news{h: a.h, covered: a.covered})
+				}
+			}
+			n.mu.Unlock()
 			return
 		}
 	}
 }
 
 // requeue puts back news that failed to go, unless it has had its tries
-// or the neighbour is gone.
+// or the neighbour is gone, to be tried again after a pause.
 func (n *Node) requeue(ctx context.Context, addr string, push, announce []news) {
 	if ctx.Err() != nil {
 		return
 	}
+	tries := 0
 	again := func(q []news) []news {
 		var out []news
 		for _, x := range q {
 			if x.tries++; x.tries < maxTries {
 				out = append(out, x)
+				tries = max(tries, x.tries)
 			}
 		}
 		return out
 	}
+	push, announce = again(push), again(announce)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if ob := n.outboxes[addr]; ob != nil {
-		ob.push = appendBounded(ob.push, again(push)...)
-		ob.announce = appendBounded(ob.announce, again(announce)...)
+	if ob := n.outboxes[addr]; ob != nil && tries > 0 {
+		ob.push = appendBounded(ob.push, push...)
+		ob.announce = appendBounded(ob.announce, announce...)
+		ob.retryAt = time.Now().Add(retryPause << (tries - 1))
 	}
 }
 

@@ -140,7 +140,7 @@ func TestPushPropagation(t *testing.T) {
 	if err := c.StartAll(); err != nil {
 		t.Fatal(err)
 	}
-	waitNeighbours(t, c, min(5, nodes-1))
+	waitNeighbours(t, c.Members, min(5, nodes-1))
 	p := propagate(t, c, rand.New(rand.NewPCG(2, 2)), atlastest.Zonefiles(0, count), 10*time.Second)
 	p50, p99 := atlastest.Percentile(p.Arrivals, 0.5), atlastest.Percentile(p.Arrivals, 0.99)
 	t.Logf("%d zone files pushed to one of %d nodes (5 neighbours each): arrival at a node p50 %s p99 %s; at all nodes p50 %s p99 %s",
@@ -169,7 +169,7 @@ func TestChainLag(t *testing.T) {
 	if err := c.StartAll(); err != nil {
 		t.Fatal(err)
 	}
-	waitNeighbours(t, c, nodes-1)
+	waitNeighbours(t, c.Members, nodes-1)
 	rng := rand.New(rand.NewPCG(6, 6))
 	p, err := c.Propagate(context.Background(), atlastest.Zonefiles(0, 10), func(live []*atlastest.Member) *atlastest.Member {
 		return live[rng.IntN(nodes-lagging)]
@@ -221,13 +221,13 @@ func TestReorg(t *testing.T) {
 	}
 }
 
-// waitNeighbours waits until every node has k neighbours.
-func waitNeighbours(t *testing.T, c *atlastest.Cluster, k int) {
+// waitNeighbours waits until every member given has k neighbours.
+func waitNeighbours(t *testing.T, members []*atlastest.Member, k int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := atlastest.Wait(ctx, 20*time.Millisecond, func() bool {
-		for _, m := range c.Members {
+		for _, m := range members {
 			if n := m.Node(); n != nil && n.Status().Neighbours < k {
 				return false
 			}
@@ -235,7 +235,7 @@ func waitNeighbours(t *testing.T, c *atlastest.Cluster, k int) {
 		return true
 	})
 	if err != nil {
-		for _, m := range c.Members {
+		for _, m := range members {
 			t.Logf("node %d: %+v", m.Index, m.Node().Status())
 		}
 		t.Fatalf("nodes did not find %d neighbours each", k)

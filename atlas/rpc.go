@@ -157,6 +157,14 @@ type announceParams struct {
 	Covered []string   `json:"covered,omitempty"` // as for put_zonefiles
 }
 
+// announceResult is the reply to announce. Push asks the announcer for
+// the bytes of what it announced: the receiver pulls only from peers in its
+// table that are in good health, the announcer is not one of them, and the
+// wave counts the receiver as told, so no one else would tell it.
+type announceResult struct {
+	Push bool `json:"push,omitempty"`
+}
+
 type exchangeResult struct {
 	Peers []string `json:"peers"`
 }

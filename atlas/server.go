@@ -202,8 +202,7 @@ func (n *Node) dispatch(ctx context.Context, c caller, req request) (any, error)
 		if err != nil {
 			return nil, badRequest{err}
 		}
-		n.serveAnnounce(c, p.Ranges, covered)
-		return struct{}{}, nil
+		return announceResult{Push: n.serveAnnounce(c, p.Ranges, covered)}, nil
 	case methodExchange:
 		if err := params(&struct{}{}); err != nil {
 			return nil, err
@@ -307,25 +306,37 @@ func (n *Node) servePut(ctx context.Context, c caller, files [][]byte, covered [
 // serveAnnounce takes note of the bits a peer announces: the files it
 // just learned. Those we lack are pulled first, from it or from any
 // neighbour that has them; a neighbour's announced bits also go into our
-// view of its inventory. Files are pulled only from peers in our table, so
-// an unknown announcer is checked as a new peer at once.
-func (n *Node) serveAnnounce(c caller, ranges []fragment, covered []string) {
-	if c.addr == "" {
-		return
-	}
+// view of its inventory. Files are pulled only from usable peers in our
+// table, so an unknown announcer is checked as a new peer at once, and
+// meanwhile (or for good, if its slot is held by a live peer) it is asked
+// to push the bytes instead: push reports that.
+func (n *Node) serveAnnounce(c caller, ranges []fragment, covered []string) (push bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if c.addr == "" {
+		// We cannot call it back, but it can push to us.
+		return n.lackAnyLocked(ranges)
+	}
 	if n.bannedLocked(c.addr) {
-		return
+		return false
 	}
 	p := n.peers[c.addr]
 	if p == nil {
 		// It counts us as its neighbour: check it now, so that what it
-		// announced (kept below) can be pulled from it.
+		// announces next can be pulled from it.
 		n.cands.add(c.addr, c.addr, n.seeds[c.addr])
 		wake(n.wakeWalk)
 	} else {
 		n.promoteLocked(p)
+	}
+	if p == nil || !n.usableLocked(p) {
+		// Either it pushes or we pull, not both: the bytes are not kept
+		// waiting for a check that may never pass.
+		if n.lackAnyLocked(ranges) {
+			wake(n.wakeChain) // its chain view may be ahead of ours
+			return true
+		}
+		return false
 	}
 	now := time.Now()
 	lack, ahead := false, false
@@ -353,6 +364,20 @@ func (n *Node) serveAnnounce(c caller, ranges []fragment, covered []string) {
 	if lack {
 		wake(n.wakePull)
 	}
+	return false
+}
+
+// lackAnyLocked reports whether ranges set a bit we lack (or one past our
+// inventory, which our chain view has not read yet).
+func (n *Node) lackAnyLocked(ranges []fragment) bool {
+	for _, f := range ranges {
+		for i := range f.Count {
+			if f.Inv[i/8]&(0x80>>(i%8)) != 0 && !n.have.Get(f.Offset+i) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // serveExchange lists up to MaxPeersReply healthy peers that have
