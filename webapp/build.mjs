@@ -1,6 +1,7 @@
 // Builds dist/ (committed, embedded by webapp.go) from src/: one bundle per
 // page plus its static files. The output depends only on src/ and the
-// locked packages, so .ci/run can rebuild it and compare.
+// locked packages, so .ci/run can rebuild it elsewhere (node build.mjs
+// OUTDIR) and compare it with dist/.
 import * as esbuild from 'esbuild';
 import { cpSync, rmSync } from 'node:fs';
 
@@ -9,11 +10,12 @@ const pages = {
   notes: ['index.html', 'manifest.json', 'icon.svg'],
 };
 
-rmSync('dist', { recursive: true, force: true });
+const out = process.argv[2] || 'dist';
+rmSync(out, { recursive: true, force: true });
 for (const [page, files] of Object.entries(pages)) {
   await esbuild.build({
     entryPoints: [`src/${page}/main.js`],
-    outfile: `dist/${page}/app.js`,
+    outfile: `${out}/${page}/app.js`,
     bundle: true,
     minify: true,
     format: 'esm',
@@ -25,7 +27,7 @@ for (const [page, files] of Object.entries(pages)) {
     logLevel: 'warning',
   });
   for (const f of files) {
-    cpSync(`src/${page}/${f}`, `dist/${page}/${f}`);
+    cpSync(`src/${page}/${f}`, `${out}/${page}/${f}`);
   }
-  cpSync('src/shared/style.css', `dist/${page}/style.css`);
+  cpSync('src/shared/style.css', `${out}/${page}/style.css`);
 }

@@ -2,8 +2,9 @@
 // chromium, driven by playwright-core, goes through the sign-in page and
 // the notes app on a devnet. Alice restores the identity that owns her
 // name (desktop width), writes a note, sees it after a reload, publishes
-// it, and signs in again with her stored identity; Bob creates a new
-// identity (phone width) and reads Alice's public note by her name.
+// it, deletes another, and signs in again with her stored identity; Bob
+// creates a new identity (phone width) and reads Alice's public note by
+// her name.
 // Every page is photographed at both widths and must not scroll sideways.
 // Any console error or uncaught exception fails the run.
 //
@@ -131,6 +132,17 @@ async function run(browser) {
   await item.locator('.badge', { hasText: 'public' }).waitFor();
   await shot(page, '05-notes-published', 'desktop');
   const publicPath = notePath.replace(/^notes\//, 'public/');
+
+  // A second note, deleted again: gone from the list, also after a reload.
+  const scratch = `scratch ${Date.now()}`;
+  await page.fill('#note-text', scratch);
+  await page.click('#save');
+  const scratchItem = page.locator('#note-list li', { hasText: scratch });
+  await scratchItem.getByRole('button', { name: 'Delete' }).click();
+  await scratchItem.waitFor({ state: 'detached' });
+  await page.reload();
+  await item.waitFor();
+  check(await scratchItem.count() === 0, 'a deleted note stays deleted');
 
   // Signing in again unlocks the identity this browser keeps encrypted.
   await page.click('#sign-out');
