@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/webapp"
 )
@@ -54,26 +50,6 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.appAddr, "app-addr", defaultDevnetAppAddr, "listen address of the sample notes app (its own origin: an app's origin names its keys)")
 	addAtlasFlags(fl, &f.atlas, defaultDevnetAtlasAddr)
 	return cmd
-}
-
-// withSignIn serves the sign-in page at /auth/ beside the API: it shares
-// the API's origin, reading names same-origin, and apps know it by the
-// node they trust. Every other path is the API's, which answers unclean
-// paths itself (a ServeMux would redirect them).
-func withSignIn(api, signIn http.Handler) http.Handler {
-	signIn = http.StripPrefix("/auth", signIn)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/auth":
-			u := *r.URL
-			u.Path = "/auth/"
-			http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
-		case strings.HasPrefix(r.URL.Path, "/auth/"):
-			signIn.ServeHTTP(w, r)
-		default:
-			api.ServeHTTP(w, r)
-		}
-	})
 }
 
 // defaultDataDir is ~/.blockstack/<name>.
@@ -124,26 +100,25 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	defer at.stop()
+	// The hub starts first: the sign-in page gives apps its URL.
 	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubConfig{Driver: "disk", Bucket: "hub",
 		DiskSettings: diskSettings{StorageRootDirectory: filepath.Join(f.dataDir, "gaia")}}, log)
 	if err != nil {
 		return err
 	}
 	defer stopHub()
-	params, err := chain.NetworkParams("devnet")
+	apiHandler, addrVersion, err := withSignIn(newAPI(db, zfs, firstBlocks["devnet"], at.added(), log), localURL(hubSrv.addr), "devnet")
 	if err != nil {
 		return err
 	}
-	apiLn, err := net.Listen("tcp", f.apiAddr)
+	apiSrv, err := listen("API", f.apiAddr, apiHandler, log)
 	if err != nil {
-		return fmt.Errorf("API: %w", err)
+		return err
 	}
-	apiURL := localURL(apiLn.Addr())
-	apiSrv := serveOn("API", apiLn, withSignIn(newAPI(db, zfs, firstBlocks["devnet"], at.added(), log),
-		webapp.SignIn(webapp.SignInConfig{HubURL: localURL(hubSrv.addr), AddressVersion: params.PubKeyHashAddrID})), log)
 	defer apiSrv.stop()
+	apiURL := localURL(apiSrv.addr)
 	appSrv, err := listen("notes app", f.appAddr, webapp.Notes(webapp.NotesConfig{
-		AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: params.PubKeyHashAddrID}), log)
+		AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: addrVersion}), log)
 	if err != nil {
 		return err
 	}

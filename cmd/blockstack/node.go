@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/webapp"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
@@ -29,6 +31,7 @@ func newNodeCmd() *cobra.Command {
 	var first int64
 	var apiAddr string
 	var atlasF atlasFlags
+	var signInHub string
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -62,13 +65,20 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer at.stop()
-			apiSrv, err := listen("API", apiAddr, newAPI(db, zfs, first, at.added(), log), log)
+			apiHandler, _, err := withSignIn(newAPI(db, zfs, first, at.added(), log), signInHub, backendOpts.network)
+			if err != nil {
+				return err
+			}
+			apiSrv, err := listen("API", apiAddr, apiHandler, log)
 			if err != nil {
 				return err
 			}
 			defer apiSrv.stop()
 			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nAtlas at %s\n",
 				backendOpts, first, db.Path(), apiSrv.addr, at)
+			if signInHub != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "sign-in page at %s/auth/ (Gaia hub %s)\n", localURL(apiSrv.addr), signInHub)
+			}
 			runIndexer(cmd.Context(), ix, log)
 			return nil
 		},
@@ -76,6 +86,7 @@ resumes where it stopped after a restart.`,
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
 	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
+	cmd.Flags().StringVar(&signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
 	addAtlasFlags(cmd.Flags(), &atlasF, defaultAtlasAddr)
 	cmd.AddCommand(newNodeStatusCmd(&dataDir))
 	return cmd
@@ -99,6 +110,35 @@ func newAPI(db *namedb.DB, zfs *store.Store, first int64, added func(zonefile.Ha
 	net, _ := bns.NetworkByName(backendOpts.network)
 	return api.New(api.Config{DB: db, Zonefiles: api.StoreZonefiles{Store: zfs, Added: added}, Network: net, Rules: networkRules(),
 		FirstBlock: first, Log: log})
+}
+
+// withSignIn serves the sign-in page at /auth/ beside the API, for users
+// whose Gaia hub is hubURL (empty: the API alone). The page shares the
+// API's origin: it reads names same-origin, and apps know it by the node
+// they trust. Every other path is the API's, which answers unclean paths
+// itself (a ServeMux would redirect them). It also returns the P2PKH
+// version byte of network's addresses, which own its names.
+func withSignIn(apiHandler http.Handler, hubURL, network string) (http.Handler, byte, error) {
+	params, err := chain.NetworkParams(network)
+	if err != nil {
+		return nil, 0, err
+	}
+	if hubURL == "" {
+		return apiHandler, params.PubKeyHashAddrID, nil
+	}
+	signIn := http.StripPrefix("/auth", webapp.SignIn(webapp.SignInConfig{HubURL: hubURL, AddressVersion: params.PubKeyHashAddrID}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/auth":
+			u := *r.URL
+			u.Path = "/auth/"
+			http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, "/auth/"):
+			signIn.ServeHTTP(w, r)
+		default:
+			apiHandler.ServeHTTP(w, r)
+		}
+	}), params.PubKeyHashAddrID, nil
 }
 
 // openZonefiles opens the node's zone file store (dataDir/zonefiles), which

@@ -46,13 +46,14 @@ var (
 )
 
 // startDevnetWith runs `blockstack devnet` with its state in dir, mining
-// on demand only, its API, hub and notes app on free ports (so that tests and a
-// developer's own devnet run side by side), with the extra flags args
-// (which win over these), until the test ends.
+// on demand only, its API, hub, notes app and Atlas peer on free ports (so
+// that tests and a developer's own devnet run side by side), with the
+// extra flags args (which win over these), until the test ends.
 func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"devnet", "--data-dir", dir, "--block-interval", "0",
-		"--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--app-addr", "127.0.0.1:0"}, args...)...)
+		"--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--app-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0"},
+		args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -124,7 +124,10 @@ async function writePublicIndex(ids) {
 
 async function listNotes() {
   const files = [];
-  await storage.listFiles(name => files.push(name) > 0);
+  await storage.listFiles(name => {
+    files.push(name);
+    return true; // go on listing
+  });
   const published = await publicIndex(files);
   const notes = await Promise.all(files.filter(f => /^notes\/[\w-]+\.json$/.test(f)).map(async path => {
     const note = JSON.parse(await storage.getFile(path));
