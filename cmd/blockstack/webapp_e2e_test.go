@@ -55,9 +55,10 @@ func artifactsDir(t *testing.T) string {
 // Chromium against a devnet (testdata/browser/run.mjs does the clicking):
 // Alice's name is registered from the CLI with the recovery phrase she then
 // restores in the browser; she signs in to the notes app with her name,
-// writes a note, sees it again after a reload, publishes it, and signs in
-// again with the identity her browser keeps encrypted; Bob creates a new
-// identity and reads her public note by her name. Then the hub is checked:
+// writes a note, sees it again after a reload, publishes it, deletes
+// another, and signs in again with the identity her browser keeps
+// encrypted; a forged request and a replayed response are refused; Bob
+// creates a new identity and reads her public note by her name. Then the hub is checked:
 // the note is stored as ciphertext, the public copy in clear and signed.
 func TestWebappBrowser(t *testing.T) {
 	if testing.Short() {

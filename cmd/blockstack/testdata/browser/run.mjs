@@ -2,9 +2,10 @@
 // chromium, driven by playwright-core, goes through the sign-in page and
 // the notes app on a devnet. Alice restores the identity that owns her
 // name (desktop width), writes a note, sees it after a reload, publishes
-// it, deletes another, and signs in again with her stored identity; Bob
-// creates a new identity (phone width) and reads Alice's public note by
-// her name.
+// it, deletes another, and signs in again with her stored identity; a
+// request whose redirect was changed and a replayed response are refused;
+// Bob creates a new identity (phone width) and reads Alice's public note
+// by her name.
 // Every page is photographed at both widths and must not scroll sideways.
 // Any console error or uncaught exception fails the run.
 //
@@ -62,23 +63,37 @@ async function newUser(browser, who, vp) {
   return { context, page };
 }
 
-// signIn goes from the app to the sign-in page and checks the request.
+// toSignIn goes from the app to the sign-in page and returns the app's
+// auth request.
 async function toSignIn(page) {
   await page.click('#sign-in');
   await page.waitForURL(u => u.href.startsWith(cfg.signInUrl) && u.searchParams.has('authRequest'));
   await waitFor(page, '#setup, #unlock');
+  return new URL(page.url()).searchParams.get('authRequest');
 }
 
+// approve checks what the sign-in page shows of the request, approves it
+// and returns the URL that brought the response back to the app.
 async function approve(page, name, vp) {
   await waitFor(page, '#request');
   check(await page.textContent('#app-name') === 'Blockstack Notes', 'the manifest\'s name is shown');
   check(await page.textContent('#app-origin') === new URL(cfg.appUrl).origin, 'the app\'s origin is shown');
   check((await page.locator('#app-scopes li').count()) === 2, 'both scopes are listed');
   await shot(page, name, vp);
+  const back = page.waitForRequest(r => r.isNavigationRequest() && new URL(r.url()).searchParams.has('authResponse'));
   await page.click('#approve');
+  const responseURL = (await back).url();
   await page.waitForURL(u => u.origin === new URL(cfg.appUrl).origin);
   await waitFor(page, '#account');
   check(!page.url().includes('authResponse'), 'the app drops the response from its URL');
+  return responseURL;
+}
+
+// forged returns token with its payload changed and its signature kept.
+function forged(token, change) {
+  const [header, payload, signature] = token.split('.');
+  const claims = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), ...change };
+  return [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
 }
 
 async function main() {
@@ -103,7 +118,7 @@ async function run(browser) {
   await page.goto(cfg.appUrl);
   await waitFor(page, '#signed-out');
   await shot(page, '01-notes-signed-out', 'desktop');
-  await toSignIn(page);
+  const authRequest = await toSignIn(page);
   await shot(page, '02-signin-setup', 'desktop');
   await page.fill('#restore-mnemonic', cfg.mnemonic);
   await page.fill('#restore-password', cfg.password);
@@ -111,7 +126,7 @@ async function run(browser) {
   await waitFor(page, '#identity');
   check(await page.textContent('#owner-address') === cfg.ownerAddress, 'the restored identity owns the name');
   check(await page.locator(`input[name=username][value="${cfg.name}"]`).isChecked(), `${cfg.name} is offered and chosen`);
-  await approve(page, '03-signin-review', 'desktop');
+  const firstResponse = await approve(page, '03-signin-review', 'desktop');
   const aliceIs = await page.textContent('#username');
   check(aliceIs === cfg.name, `signed in as ${cfg.name}, not ${aliceIs}`);
   const bucket = await page.textContent('#bucket');
@@ -159,6 +174,18 @@ async function run(browser) {
   await approve(page, '07-signin-review-again', 'desktop');
   await page.locator('#note-list .note-text', { hasText: text }).waitFor();
   check(!(await page.locator('#error').isVisible()), 'no error after the second sign-in');
+
+  // A request whose redirect was changed in transit is refused, and a
+  // response the app already accepted is not accepted again.
+  await page.goto(`${cfg.signInUrl}?authRequest=${forged(authRequest, { redirect_uri: 'https://evil.example/' })}`);
+  await page.locator('#error', { hasText: 'request is invalid' }).waitFor();
+  check(await page.locator('#approve').isHidden(), 'nothing to approve in a forged request');
+  await page.goto(cfg.appUrl);
+  await page.click('#sign-out');
+  await waitFor(page, '#signed-out');
+  await page.goto(firstResponse);
+  await page.locator('#error', { hasText: 'already used' }).waitFor();
+  check(await page.locator('#account').isHidden(), 'a replayed response signs nobody in');
 
   // Bob, at phone width, creates a new identity: it owns no name.
   const bob = await newUser(browser, 'bob', 'phone');
