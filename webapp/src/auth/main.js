@@ -81,9 +81,9 @@ async function create() {
     throw new Error('The two passwords differ.');
   }
   const mnemonic = generateSecretKey(256);
-  $('backup-words').replaceChildren(...mnemonic.split(' ').map(w => {
+  $('backup-words').replaceChildren(...mnemonic.split(' ').map((w, i) => {
     const li = document.createElement('li');
-    li.textContent = w;
+    li.textContent = `${i + 1}. ${w}`; // numbered: the grid fills row by row
     return li;
   }));
   show('backup');
