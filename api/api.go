@@ -120,6 +120,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+		// Reads are public: apps on other origins (a sign-in page, the
+		// notes app) look names and zone files up from the browser.
+		// Publishing a zone file stays same-origin.
+		rec.Header().Set("Access-Control-Allow-Origin", "*")
+	}
+	if r.Method == http.MethodOptions {
+		s.preflight(rec, r)
+		return
+	}
 	var out http.ResponseWriter = rec
 	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 		gz := gzipWriters.Get().(*gzip.Writer)
@@ -139,6 +149,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(out, r)
 	}
 	s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
+}
+
+// preflight answers a CORS preflight: reads of any endpoint are allowed
+// from any origin, nothing else is.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
+	switch r.Header.Get("Access-Control-Request-Method") {
+	case http.MethodGet, http.MethodHead:
+		w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD")
+		w.Header().Set("Access-Control-Allow-Headers", "Accept, Content-Type, If-None-Match")
+		w.Header().Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "only GET and HEAD are allowed from other origins")
+	}
 }
 
 // gzipWriters are reused: a new gzip.Writer allocates about a megabyte of

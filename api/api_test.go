@@ -204,6 +204,46 @@ func TestGzip(t *testing.T) {
 	}
 }
 
+// TestCORS: a page on another origin may read (GET, HEAD, their
+// preflight) but not publish zone files.
+func TestCORS(t *testing.T) {
+	s, _ := fixture(t)
+	serve := func(method, path string, header map[string]string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Origin", "http://127.0.0.1:16280")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, c := range []struct {
+		method, path string
+		header       map[string]string
+		status       int
+		allowOrigin  string
+	}{
+		{"GET", "/v1/names/alice.test", nil, 200, "*"},
+		{"GET", "/v1/addresses/bitcoin/mkAlice1111111111111111111111111111", map[string]string{"Accept-Encoding": "gzip"}, 200, "*"},
+		{"HEAD", "/v1/namespaces/test", nil, 200, "*"},
+		{"GET", "/v1/names/nobody.test", nil, 404, "*"},
+		{"OPTIONS", "/v1/names/alice.test", map[string]string{"Access-Control-Request-Method": "GET"}, 204, "*"},
+		{"OPTIONS", "/v1/zonefile", map[string]string{"Access-Control-Request-Method": "POST"}, 405, "*"},
+		{"POST", "/v1/zonefile", nil, 400, ""},
+	} {
+		rec := serve(c.method, c.path, c.header)
+		if rec.Code != c.status || rec.Header().Get("Access-Control-Allow-Origin") != c.allowOrigin {
+			t.Errorf("%s %s: %d, Access-Control-Allow-Origin %q; want %d, %q", c.method, c.path, rec.Code,
+				rec.Header().Get("Access-Control-Allow-Origin"), c.status, c.allowOrigin)
+		}
+	}
+	pre := serve("OPTIONS", "/v1/names/alice.test", map[string]string{"Access-Control-Request-Method": "GET"})
+	if got := pre.Header().Get("Access-Control-Allow-Methods"); got != "GET, HEAD" || pre.Header().Get("Content-Encoding") != "" {
+		t.Errorf("preflight: Allow-Methods %q, headers %v", got, pre.Header())
+	}
+}
+
 // TestOpenAPIMatchesHandlers: every path the document lists reaches its
 // handler (not the catch-all), and every route is in the document.
 func TestOpenAPIMatchesHandlers(t *testing.T) {

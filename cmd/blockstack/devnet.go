@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
+	"github.com/go-blockstack/go-blockstack/webapp"
 )
 
 type devnetFlags struct {
@@ -19,6 +20,7 @@ type devnetFlags struct {
 	rpcAddr       string
 	apiAddr       string
 	hubAddr       string
+	appAddr       string
 	atlas         atlasFlags
 }
 
@@ -31,7 +33,8 @@ func newDevnetCmd() *cobra.Command {
 funded faucet), mines a block every --block-interval, serves its JSON-RPC
 (btcd's dialect) at --rpc-addr for other blockstack processes, and runs the
 BNS node on it in-process (name database in --data-dir/node) with its REST
-API, and a Gaia hub on the disk driver (--data-dir/gaia).
+API and the sign-in page (/auth/), a Gaia hub on the disk driver
+(--data-dir/gaia), and the sample notes app on its own origin (--app-addr).
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,6 +47,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.rpcAddr, "rpc-addr", defaultDevnetRPCAddr, "listen address of the chain's JSON-RPC")
 	fl.StringVar(&f.apiAddr, "api-addr", defaultAPIAddr, "listen address of the REST API")
 	fl.StringVar(&f.hubAddr, "hub-addr", defaultDevnetHubAddr, "listen address of the Gaia hub")
+	fl.StringVar(&f.appAddr, "app-addr", defaultDevnetAppAddr, "listen address of the sample notes app (its own origin: an app's origin names its keys)")
 	addAtlasFlags(fl, &f.atlas, defaultDevnetAtlasAddr)
 	return cmd
 }
@@ -101,21 +105,33 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	defer sub.close()
-	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, sub, c, log)
-	if err != nil {
-		return err
-	}
-	apiSrv, err := listen("API", f.apiAddr, h, log)
-	if err != nil {
-		return err
-	}
-	defer apiSrv.stop()
+	// The hub starts first: the sign-in page gives apps its URL.
 	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubConfig{Driver: "disk", Bucket: "hub",
 		DiskSettings: diskSettings{StorageRootDirectory: filepath.Join(f.dataDir, "gaia")}}, log)
 	if err != nil {
 		return err
 	}
 	defer stopHub()
+	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, sub, c, log)
+	if err != nil {
+		return err
+	}
+	apiHandler, addrVersion, err := withSignIn(h, localURL(hubSrv.addr), "devnet")
+	if err != nil {
+		return err
+	}
+	apiSrv, err := listen("API", f.apiAddr, apiHandler, log)
+	if err != nil {
+		return err
+	}
+	defer apiSrv.stop()
+	apiURL := localURL(apiSrv.addr)
+	appSrv, err := listen("notes app", f.appAddr, webapp.Notes(webapp.NotesConfig{
+		AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: addrVersion}), log)
+	if err != nil {
+		return err
+	}
+	defer appSrv.stop()
 
 	tip, _ := c.Tip(ctx)
 	out := cmd.OutOrStdout()
@@ -124,8 +140,10 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
 		rpcSrv.addr, backendOpts.rpcUser, backendOpts.rpcPass)
 	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiSrv.addr)
-	fmt.Fprintf(out, "  explorer:       http://%s/\n", apiSrv.addr)
+	fmt.Fprintf(out, "  explorer:       %s/\n", apiURL)
+	fmt.Fprintf(out, "  sign-in page:   %s/auth/\n", apiURL)
 	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hubSrv.addr, hubSrv.addr)
+	fmt.Fprintf(out, "  notes app:      %s/ (sample app)\n", localURL(appSrv.addr))
 	fmt.Fprintf(out, "  Atlas peer:     %s\n", at)
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
@@ -149,6 +167,8 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 			return fmt.Errorf("devnet: %w", apiSrv.err)
 		case <-hubSrv.done:
 			return fmt.Errorf("devnet: %w", hubSrv.err)
+		case <-appSrv.done:
+			return fmt.Errorf("devnet: %w", appSrv.err)
 		case <-at.done():
 			return fmt.Errorf("devnet: %w", at.err())
 		case <-tick:

@@ -33,7 +33,7 @@ func runDevnetUntilMined(t *testing.T, bin, dataDir string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "devnet", "--data-dir", dataDir,
-		"--block-interval", "200ms", "--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0")
+		"--block-interval", "200ms", "--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--app-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0")
 	cmd.Stdout = os.Stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

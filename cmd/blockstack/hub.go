@@ -23,6 +23,8 @@ import (
 const (
 	defaultHubListen     = "127.0.0.1:4000"
 	defaultDevnetHubAddr = "127.0.0.1:14000"
+	// defaultDevnetAppAddr serves the sample notes app.
+	defaultDevnetAppAddr = "127.0.0.1:16280"
 )
 
 func newHubCmd() *cobra.Command {
@@ -223,12 +225,9 @@ func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger
 	if err != nil {
 		return nil, nil, fmt.Errorf("hub: %w", err)
 	}
-	base := "http://" + addr.String()
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		base = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
-		if cfg.ReadURL == "" {
-			log.Warn("hub listens on every interface but readURL is not set: clients elsewhere cannot read", "read_url_prefix", base+"/read/")
-		}
+	base := localURL(addr)
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() && cfg.ReadURL == "" {
+		log.Warn("hub listens on every interface but readURL is not set: clients elsewhere cannot read", "read_url_prefix", base+"/read/")
 	}
 	readURL := cfg.ReadURL
 	if readURL == "" {

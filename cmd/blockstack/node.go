@@ -18,6 +18,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/web"
+	"github.com/go-blockstack/go-blockstack/webapp"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
@@ -30,6 +31,7 @@ func newNodeCmd() *cobra.Command {
 	var first int64
 	var apiAddr string
 	var atlasF atlasFlags
+	var signInHub string
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -72,13 +74,20 @@ resumes where it stopped after a restart.`,
 			if err != nil {
 				return err
 			}
-			apiSrv, err := listen("API", apiAddr, h, log)
+			apiHandler, _, err := withSignIn(h, signInHub, backendOpts.network)
+			if err != nil {
+				return err
+			}
+			apiSrv, err := listen("API", apiAddr, apiHandler, log)
 			if err != nil {
 				return err
 			}
 			defer apiSrv.stop()
 			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nexplorer at http://%s/\nAtlas at %s\n",
 				backendOpts, first, db.Path(), apiSrv.addr, apiSrv.addr, at)
+			if signInHub != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "sign-in page at %s/auth/ (Gaia hub %s)\n", localURL(apiSrv.addr), signInHub)
+			}
 			runIndexer(cmd.Context(), ix, log)
 			return nil
 		},
@@ -86,6 +95,7 @@ resumes where it stopped after a restart.`,
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
 	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
+	cmd.Flags().StringVar(&signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
 	addAtlasFlags(cmd.Flags(), &atlasF, defaultAtlasAddr)
 	cmd.AddCommand(newNodeStatusCmd(&dataDir))
 	return cmd
@@ -136,6 +146,35 @@ func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, sub
 		}
 		pages.ServeHTTP(w, r)
 	}), nil
+}
+
+// withSignIn serves the sign-in page at /auth/ beside the API, for users
+// whose Gaia hub is hubURL (empty: the API alone). The page shares the
+// API's origin: it reads names same-origin, and apps know it by the node
+// they trust. Every other path is the API's, which answers unclean paths
+// itself (a ServeMux would redirect them). It also returns the P2PKH
+// version byte of network's addresses, which own its names.
+func withSignIn(apiHandler http.Handler, hubURL, network string) (http.Handler, byte, error) {
+	params, err := chain.NetworkParams(network)
+	if err != nil {
+		return nil, 0, err
+	}
+	if hubURL == "" {
+		return apiHandler, params.PubKeyHashAddrID, nil
+	}
+	signIn := http.StripPrefix("/auth", webapp.SignIn(webapp.SignInConfig{HubURL: hubURL, AddressVersion: params.PubKeyHashAddrID}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/auth":
+			u := *r.URL
+			u.Path = "/auth/"
+			http.Redirect(w, r, u.RequestURI(), http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, "/auth/"):
+			signIn.ServeHTTP(w, r)
+		default:
+			apiHandler.ServeHTTP(w, r)
+		}
+	}), params.PubKeyHashAddrID, nil
 }
 
 // openZonefiles opens the node's zone file store (dataDir/zonefiles), which

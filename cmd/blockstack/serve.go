@@ -7,8 +7,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
+
+// localURL is the http URL of a listener for clients on this machine:
+// loopback when it listens on every interface.
+func localURL(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + addr.String()
+}
 
 // server is an HTTP server the command runs until its context ends.
 type server struct {

@@ -35,24 +35,27 @@ type devnetAddrs struct {
 	rpc string // host:port
 	api string // http://host:port
 	hub string // http://host:port
+	app string // http://host:port, the notes app
 }
 
 var (
 	devnetRPCRE = regexp.MustCompile(`chain RPC:\s+http://(\S+)`)
 	devnetAPIRE = regexp.MustCompile(`API:\s+(http://\S+)/v1/`)
 	devnetHubRE = regexp.MustCompile(`Gaia hub:\s+(http://\S+)`)
+	devnetAppRE = regexp.MustCompile(`notes app:\s+(http://\S+)/`)
 )
 
 // startDevnetWith runs `blockstack devnet` with its state in dir, mining
-// on demand only, its API and hub on free ports (so that tests and a
-// developer's own devnet run side by side), with the extra flags args
-// (which win over these), until the test ends.
+// on demand only, its API, hub, notes app and Atlas peer on free ports (so
+// that tests and a developer's own devnet run side by side), with the
+// extra flags args (which win over these), until the test ends.
 func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs {
 	t.Helper()
 	// Free ports only, unless args say otherwise (the last flag wins):
 	// devnets of tests running in parallel must not share one.
 	cmd := exec.Command(bin, append([]string{"devnet", "--data-dir", dir, "--block-interval", "0",
-		"--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0"}, args...)...)
+		"--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--app-addr", "127.0.0.1:0",
+		"--atlas-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +79,10 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 		if m := devnetHubRE.FindStringSubmatch(sc.Text()); m != nil {
 			addrs.hub = m[1]
 		}
-		if addrs.rpc != "" && addrs.api != "" && addrs.hub != "" {
+		if m := devnetAppRE.FindStringSubmatch(sc.Text()); m != nil {
+			addrs.app = m[1]
+		}
+		if addrs.rpc != "" && addrs.api != "" && addrs.hub != "" && addrs.app != "" {
 			go func() {
 				for sc.Scan() {
 				}
@@ -84,7 +90,7 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 			return addrs
 		}
 	}
-	t.Fatal("devnet exited before serving RPC, API and hub")
+	t.Fatal("devnet exited before serving RPC, API, hub and notes app")
 	return addrs
 }
 

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestWithSignIn: /auth/ is the sign-in page, /auth keeps the app's
+// request on its way there, and every other path is still the API's own,
+// unclean paths included (a ServeMux in front would redirect them).
+func TestWithSignIn(t *testing.T) {
+	apiHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Test", "api")
+		w.WriteHeader(http.StatusTeapot)
+	})
+	h, version, err := withSignIn(apiHandler, "http://127.0.0.1:14000", "devnet")
+	if err != nil || version != 111 { // devnet names are owned by regtest addresses
+		t.Fatalf("withSignIn: version %d, %v", version, err)
+	}
+	do := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	if rec := do("/auth/"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Sign in with Blockstack") {
+		t.Fatalf("/auth/: %d %.200s", rec.Code, rec.Body)
+	}
+	if rec := do("/auth/config.json"); !strings.Contains(rec.Body.String(), `"hubUrl":"http://127.0.0.1:14000"`) {
+		t.Fatalf("/auth/config.json: %s", rec.Body)
+	}
+	if rec := do("/auth?authRequest=tok"); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/auth/?authRequest=tok" {
+		t.Fatalf("/auth: %d %v", rec.Code, rec.Header())
+	}
+	for _, p := range []string{"/v1/names/alice.test", "/v1/names/../x", "/authx", "/"} {
+		if rec := do(p); rec.Header().Get("X-Test") != "api" {
+			t.Errorf("%s: not the API's: %d %v", p, rec.Code, rec.Header())
+		}
+	}
+	plain, _, err := withSignIn(apiHandler, "", "mainnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	plain.ServeHTTP(rec, httptest.NewRequest("GET", "/auth/", nil))
+	if rec.Header().Get("X-Test") != "api" {
+		t.Fatal("without a hub there is no sign-in page")
+	}
+}
