@@ -3,14 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
+	"github.com/go-blockstack/go-blockstack/nameop"
+	"github.com/go-blockstack/go-blockstack/wallet"
 	"github.com/go-blockstack/go-blockstack/webapp"
 )
 
@@ -22,6 +29,10 @@ type devnetFlags struct {
 	hubAddr       string
 	appAddr       string
 	atlas         atlasFlags
+	// registrarDomain, if set, runs a subdomain registrar for it at
+	// registrarAddr once the wallet owns it.
+	registrarDomain string
+	registrarAddr   string
 }
 
 func newDevnetCmd() *cobra.Command {
@@ -35,6 +46,8 @@ funded faucet), mines a block every --block-interval, serves its JSON-RPC
 BNS node on it in-process (name database in --data-dir/node) with its REST
 API and the sign-in page (/auth/), a Gaia hub on the disk driver
 (--data-dir/gaia), and the sample notes app on its own origin (--app-addr).
+With --registrar-domain NAME it also runs a subdomain registrar for NAME
+(at --registrar-addr) as soon as the wallet (--wallet) owns NAME.
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,6 +62,8 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.hubAddr, "hub-addr", defaultDevnetHubAddr, "listen address of the Gaia hub")
 	fl.StringVar(&f.appAddr, "app-addr", defaultDevnetAppAddr, "listen address of the sample notes app (its own origin: an app's origin names its keys)")
 	addAtlasFlags(fl, &f.atlas, defaultDevnetAtlasAddr)
+	fl.StringVar(&f.registrarDomain, "registrar-domain", "", "run a subdomain registrar for this name once the wallet owns it")
+	fl.StringVar(&f.registrarAddr, "registrar-addr", defaultRegistrarAddr, "listen address of that registrar")
 	return cmd
 }
 
@@ -149,6 +164,19 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
 	fmt.Fprintf(out, "  block interval: %s\n", f.blockInterval)
+	if f.registrarDomain != "" {
+		fmt.Fprintf(out, "  registrar:      http://%s for %s, once the wallet %s owns it\n", f.registrarAddr, f.registrarDomain, walletPath())
+		regCtx, stopReg := context.WithCancel(ctx)
+		regDone := make(chan struct{})
+		go func() {
+			defer close(regDone)
+			runDevnetRegistrar(regCtx, f, c, apiURL, cmd.ErrOrStderr(), log)
+		}()
+		defer func() {
+			stopReg()
+			<-regDone
+		}()
+	}
 
 	var tick <-chan time.Time
 	if f.blockInterval > 0 {
@@ -183,5 +211,66 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 			tip, _ := c.Tip(ctx)
 			log.Info("mined block", "height", tip.Height, "hash", hashes[0])
 		}
+	}
+}
+
+// runDevnetRegistrar waits until the wallet owns f.registrarDomain, then
+// runs its registrar on the devnet's chain and API until ctx ends.
+func runDevnetRegistrar(ctx context.Context, f devnetFlags, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) {
+	node, err := api.NewClient(apiURL, nil)
+	if err != nil {
+		log.Error("registrar", "err", err)
+		return
+	}
+	var w *wallet.Wallet
+	for waiting := ""; ; {
+		if w, err = openWallet(); err == nil {
+			err = checkOwnsDomain(ctx, node, w.OwnerKeys(), f.registrarDomain)
+		}
+		if err == nil {
+			break
+		}
+		if err.Error() != waiting {
+			waiting = err.Error()
+			log.Info("registrar waiting", "domain", f.registrarDomain, "why", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+	rf := registrarFlags{domain: f.registrarDomain, listen: f.registrarAddr,
+		dataDir:    filepath.Join(f.dataDir, "registrar", f.registrarDomain),
+		batchDelay: 2 * time.Second, rate: 10, burst: 100, maxPending: 10_000}
+	err = os.MkdirAll(rf.dataDir, 0o700)
+	var journal *nameop.Journal
+	if err == nil {
+		journal, err = nameop.OpenJournal(filepath.Join(rf.dataDir, "update.journal.json"))
+	}
+	if err != nil {
+		log.Error("registrar", "err", err)
+		return
+	}
+	runner := &nameop.Runner{Wallet: w, Chain: c, Node: node, Net: &bns.DevNet, Journal: journal,
+		FeeRate: defaultFeeRate, Poll: 200 * time.Millisecond, Log: progress}
+	ln, err := net.Listen("tcp", rf.listen)
+	if err != nil {
+		log.Error("registrar", "err", err)
+		return
+	}
+	rs, err := startRegistrar(ctx, rf, ln, runner, log, nil)
+	if err != nil {
+		log.Error("registrar", "err", err)
+		return
+	}
+	defer rs.stop()
+	log.Info("registrar running", "domain", f.registrarDomain, "url", localURL(rs.srv.addr))
+	select {
+	case <-ctx.Done():
+	case <-rs.srv.done:
+		log.Error("registrar", "err", rs.srv.err)
+	case <-rs.done:
+		log.Error("registrar stopped", "err", rs.err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/registrar"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
@@ -97,64 +98,90 @@ func runRegistrar(cmd *cobra.Command, f registrarFlags) error {
 	if err := checkOwnsDomain(ctx, runner.Node, runner.Wallet.OwnerKeys(), f.domain); err != nil {
 		return err
 	}
-	st, err := registrar.OpenStore(filepath.Join(f.dataDir, "queue.db"))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
 	// Listen first: the resolver URL defaults to the address bound.
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("registrar: %w", err)
 	}
-	if f.resolverURL == "" {
-		f.resolverURL = "http://" + ln.Addr().String()
-	}
-	reg, err := registrar.New(registrar.Config{
-		Domain:        f.domain,
-		Params:        runner.Net.Params,
-		ResolverURL:   f.resolverURL,
-		BatchDelay:    f.batchDelay,
-		MaxBatchDelay: f.maxDelay,
-		MaxPending:    f.maxPending,
-		Log:           log,
-		Hook:          testExitHook(cmd),
-	}, st, registrar.APINode{Client: runner.Node}, &registrar.UpdateAnchor{Runner: runner, Domain: f.domain})
+	rs, err := startRegistrar(ctx, f, ln, runner, log, testExitHook(cmd))
 	if err != nil {
-		ln.Close()
 		return err
 	}
-	srv := serveOn("registrar", ln, reg.Handler(registrar.Limits{Rate: rate.Limit(f.rate), Burst: f.burst}), log)
-	defer srv.stop()
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	runDone := make(chan error, 1)
-	go func() { runDone <- reg.Run(runCtx) }()
-	defer func() {
-		stopRun()
-		<-runDone
-	}()
-
+	defer rs.stop()
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "registrar for %s at http://%s (Ctrl-C stops it)\n", f.domain, srv.addr)
-	fmt.Fprintf(out, "  resolver URL: %s\n", f.resolverURL)
+	fmt.Fprintf(out, "registrar for %s at http://%s (Ctrl-C stops it)\n", f.domain, rs.srv.addr)
+	fmt.Fprintf(out, "  resolver URL: %s\n", rs.resolverURL)
 	fmt.Fprintf(out, "  data dir:     %s\n", f.dataDir)
 	fmt.Fprintf(out, "  node:         %s\n", runner.Node.URL())
 	select {
 	case <-ctx.Done():
 		log.Info("registrar stopping")
 		return nil
-	case <-srv.done:
-		return srv.err
-	case err := <-runDone:
-		if errors.Is(err, context.Canceled) {
+	case <-rs.srv.done:
+		return rs.srv.err
+	case <-rs.done:
+		if errors.Is(rs.err, context.Canceled) {
 			return nil
 		}
-		return err
+		return rs.err
 	}
 }
 
+// registrarService is a registrar serving on its listener and batching
+// until stop.
+type registrarService struct {
+	srv         *server
+	resolverURL string
+	done        chan struct{} // closed when the batching loop ends
+	err         error         // why, once done is closed
+	stopRun     context.CancelFunc
+	st          *registrar.Store
+}
+
+// startRegistrar runs a registrar for f.domain on ln, with its queue in
+// f.dataDir, sending updates through runner.
+func startRegistrar(ctx context.Context, f registrarFlags, ln net.Listener, runner *nameop.Runner, log *slog.Logger, hook func(string)) (*registrarService, error) {
+	st, err := registrar.OpenStore(filepath.Join(f.dataDir, "queue.db"))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	resolverURL := f.resolverURL
+	if resolverURL == "" {
+		resolverURL = "http://" + ln.Addr().String()
+	}
+	reg, err := registrar.New(registrar.Config{
+		Domain:        f.domain,
+		Params:        runner.Net.Params,
+		ResolverURL:   resolverURL,
+		BatchDelay:    f.batchDelay,
+		MaxBatchDelay: f.maxDelay,
+		MaxPending:    f.maxPending,
+		Log:           log,
+		Hook:          hook,
+	}, st, registrar.APINode{Client: runner.Node}, &registrar.UpdateAnchor{Runner: runner, Domain: f.domain})
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	runCtx, stopRun := context.WithCancel(ctx)
+	rs := &registrarService{srv: serveOn("registrar", ln, reg.Handler(registrar.Limits{Rate: rate.Limit(f.rate), Burst: f.burst}), log),
+		resolverURL: resolverURL, done: make(chan struct{}), stopRun: stopRun, st: st}
+	go func() {
+		defer close(rs.done)
+		rs.err = reg.Run(runCtx)
+	}()
+	return rs, nil
+}
+
+// stop ends the batching loop, then the server, then the queue.
+func (rs *registrarService) stop() {
+	rs.stopRun()
+	<-rs.done
+	rs.srv.stop()
+	rs.st.Close()
+}
 // checkOwnsDomain refuses a domain the wallet's owner keys do not own.
 func checkOwnsDomain(ctx context.Context, node *api.Client, owners []*wallet.Key, domain string) error {
 	rec, err := node.Name(ctx, domain)

@@ -159,3 +159,49 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 		t.Fatalf("names %s: %q", carol, out)
 	}
 }
+
+// TestDevnetRegistrar: `devnet --registrar-domain` starts the registrar
+// once the wallet owns the domain; a subdomain registered through it
+// resolves on the devnet's node.
+func TestDevnetRegistrar(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	walletPath := filepath.Join(dir, "w.json")
+	regURL := "http://" + freeAddr(t)
+	addrs := startDevnetWith(t, bin, t.TempDir(), "--wallet", walletPath, "--registrar-domain", "foo.test",
+		"--registrar-addr", strings.TrimPrefix(regURL, "http://"))
+	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
+		node: addrs.api, dir: dir}
+	e.mineEvery(t, 200*time.Millisecond)
+	if w, _, _ := e.newWallet(t, "w"); w != walletPath {
+		t.Fatalf("wallet at %s, want %s", w, walletPath)
+	}
+	e.ok(t, "wallet", "faucet", "--wallet", walletPath, "100000000")
+	e.waitSpendable(t, walletPath, 100_000_000)
+	e.ok(t, "namespace", "create", "test", "--wallet", walletPath, "--lifetime", "1000", "--coeff", "250", "--base", "4",
+		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	e.ok(t, "name", "register", "foo.test", "--wallet", walletPath)
+	waitFor(t, 30*time.Second, "the devnet's registrar answers", func() bool {
+		resp, err := http.Get(regURL + "/index")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	e.ok(t, "subdomain", "register", "alice.foo.test", "--registrar", regURL, "--wallet", walletPath)
+	waitFor(t, 60*time.Second, "alice.foo.test resolves on the node", func() bool {
+		resp, err := http.Get(addrs.api + "/v1/names/alice.foo.test")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return m["status"] == "registered_subdomain"
+	})
+}
