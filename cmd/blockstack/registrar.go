@@ -182,6 +182,7 @@ func (rs *registrarService) stop() {
 	rs.srv.stop()
 	rs.st.Close()
 }
+
 // checkOwnsDomain refuses a domain the wallet's owner keys do not own.
 func checkOwnsDomain(ctx context.Context, node *api.Client, owners []*wallet.Key, domain string) error {
 	rec, err := node.Name(ctx, domain)
