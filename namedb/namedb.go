@@ -49,8 +49,6 @@ CREATE TABLE IF NOT EXISTS names (
 	expire_block INTEGER NOT NULL,
 	record TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS names_by_address ON names(address, name);
-CREATE INDEX IF NOT EXISTS names_by_namespace ON names(namespace_id, name);
 CREATE TABLE IF NOT EXISTS namespaces (namespace_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS preorders (preorder_hash TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history (
@@ -64,8 +62,6 @@ CREATE TABLE IF NOT EXISTS history (
 	record TEXT NOT NULL,
 	PRIMARY KEY (block, vtxindex)
 );
-CREATE INDEX IF NOT EXISTS history_by_subject ON history(subject, block, vtxindex);
-CREATE INDEX IF NOT EXISTS history_by_txid ON history(txid);
 CREATE TABLE IF NOT EXISTS zonefile_hashes (
 	seq INTEGER PRIMARY KEY,
 	block INTEGER NOT NULL,
@@ -75,7 +71,6 @@ CREATE TABLE IF NOT EXISTS zonefile_hashes (
 	hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS zonefile_hashes_by_block ON zonefile_hashes(block);
-CREATE INDEX IF NOT EXISTS zonefile_hashes_by_hash ON zonefile_hashes(hash);
 CREATE TABLE IF NOT EXISTS undo (
 	block INTEGER NOT NULL,
 	seq INTEGER NOT NULL,
@@ -85,6 +80,21 @@ CREATE TABLE IF NOT EXISTS undo (
 	PRIMARY KEY (block, seq)
 );
 `
+
+// queryIndexes serve the readers' queries only: the indexer reads its
+// state from memory and rewinds through primary keys and
+// zonefile_hashes_by_block. While it catches up from far behind it drops
+// them and builds them again at the end (DeferQueryIndexes,
+// BuildQueryIndexes): one sort per index instead of an insert at a random
+// place of a tree that has outgrown the cache for every operation. Open
+// builds any that are missing (after a crash in the middle of a catch-up).
+var queryIndexes = []struct{ name, def string }{
+	{"names_by_address", "names(address, name)"},
+	{"names_by_namespace", "names(namespace_id, name)"},
+	{"history_by_subject", "history(subject, block, vtxindex)"},
+	{"history_by_txid", "history(txid)"},
+	{"zonefile_hashes_by_hash", "zonefile_hashes(hash)"},
+}
 
 // schemaVersion changes whenever the schema does; a database of another
 // version is refused, not misread.
@@ -127,6 +137,10 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
 	}
+	if err := buildQueryIndexes(context.Background(), w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("namedb: %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", "file:"+path+pragmas)
 	if err != nil {
 		w.Close()
@@ -145,6 +159,40 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
 	}
 	return d, nil
+}
+
+func buildQueryIndexes(ctx context.Context, w *sql.DB) error {
+	for _, ix := range queryIndexes {
+		if _, err := w.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+ix.name+` ON `+ix.def); err != nil {
+			return fmt.Errorf("index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
+// DeferQueryIndexes drops the indexes that serve only the readers'
+// queries (see queryIndexes), before a long catch-up; BuildQueryIndexes
+// makes them again. Meanwhile the queries stay correct but scan their
+// tables. It waits for the open write transaction, if any, to end.
+func (db *DB) DeferQueryIndexes(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	for _, ix := range queryIndexes {
+		if _, err := db.w.ExecContext(ctx, `DROP INDEX IF EXISTS `+ix.name); err != nil {
+			return fmt.Errorf("namedb: drop index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
+// BuildQueryIndexes makes the query indexes that are missing.
+func (db *DB) BuildQueryIndexes(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := buildQueryIndexes(ctx, db.w); err != nil {
+		return fmt.Errorf("namedb: %w", err)
+	}
+	return nil
 }
 
 // Close closes the database.

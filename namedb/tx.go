@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +26,125 @@ type Tx struct {
 	seq    int
 	last   *Block // the last block ended in this transaction
 	done   bool
+	// dirty are the state rows changed in this transaction, written from
+	// the in-memory state at Finish: once each, in key order, however
+	// often the batch changed them (a preorder made and consumed in one
+	// batch never reaches the table).
+	dirty dirtyRows
+	// Blocks below undoFrom log no undo, when horizon is set
+	// (KeepUndoFrom).
+	undoFrom int64
+	horizon  bool
+}
+
+// metaUndoFrom is the lowest block from which on every block has its
+// undo log: Rewind cannot go below the block before it. Absent, every
+// block has one.
+const metaUndoFrom = "undo_from"
+
+// ErrBeyondUndo is returned (wrapped) by Rewind when the fork is below the
+// blocks that kept an undo log.
+var ErrBeyondUndo = errors.New("the undo log does not reach that deep")
+
+// KeepUndoFrom sets the reorganisation horizon for the rest of the
+// transaction: blocks below height log no undo (the indexer catching up
+// far below the chain's tip, where no reorganisation reaches), and Finish
+// prunes the undo of blocks below it. Rewind refuses to go below the
+// lowest block that kept its undo (ErrBeyondUndo), except all the way back
+// to an empty database.
+func (t *Tx) KeepUndoFrom(height int64) { t.undoFrom, t.horizon = height, true }
+
+// settleUndo records, at Finish, how deep the undo log now reaches, and
+// prunes what lies below.
+func (t *Tx) settleUndo() error {
+	if !t.horizon {
+		return nil
+	}
+	from := min(t.undoFrom, t.height) // t.height: the block after the last ended
+	var cur sql.NullString
+	err := t.tx.QueryRowContext(t.ctx, `SELECT value FROM meta WHERE key = ?`, metaUndoFrom).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("namedb: undo horizon: %w", err)
+	}
+	if cur.Valid {
+		old, err := strconv.ParseInt(cur.String, 10, 64)
+		if err != nil {
+			return fmt.Errorf("namedb: undo horizon %q: %w", cur.String, err)
+		}
+		if old >= from {
+			return nil
+		}
+	}
+	if err := t.exec(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		metaUndoFrom, strconv.FormatInt(from, 10)); err != nil {
+		return fmt.Errorf("namedb: undo horizon: %w", err)
+	}
+	if err := t.exec(`DELETE FROM undo WHERE block < ?`, from); err != nil {
+		return fmt.Errorf("namedb: prune undo: %w", err)
+	}
+	return nil
+}
+
+// dirtyRows are state keys changed in a transaction, by table.
+type dirtyRows struct {
+	names, namespaces, preorders map[string]struct{}
+}
+
+func mark(m *map[string]struct{}, key string) {
+	if *m == nil {
+		*m = map[string]struct{}{}
+	}
+	(*m)[key] = struct{}{}
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// flushState writes the changed state rows as the in-memory state has
+// them now.
+func (t *Tx) flushState() error {
+	for _, name := range sortedKeys(t.dirty.names) {
+		if r := t.st.names[name]; r != nil {
+			if err := t.writeName(r); err != nil {
+				return err
+			}
+		} else if err := t.exec(`DELETE FROM names WHERE name = ?`, name); err != nil {
+			return fmt.Errorf("namedb: delete name %s: %w", name, err)
+		}
+	}
+	for _, id := range sortedKeys(t.dirty.namespaces) {
+		r := t.st.namespaces[id]
+		raw, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := t.exec(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
+			ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, id, raw); err != nil {
+			return fmt.Errorf("namedb: put namespace %s: %w", id, err)
+		}
+	}
+	for _, hash := range sortedKeys(t.dirty.preorders) {
+		if p := t.st.preorders[hash]; p != nil {
+			raw, err := json.Marshal(p)
+			if err != nil {
+				return err
+			}
+			if err := t.exec(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
+				ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, hash, raw); err != nil {
+				return fmt.Errorf("namedb: put preorder %s: %w", hash, err)
+			}
+		} else if err := t.exec(`DELETE FROM preorders WHERE preorder_hash = ?`, hash); err != nil {
+			return fmt.Errorf("namedb: delete preorder %s: %w", hash, err)
+		}
+	}
+	t.dirty = dirtyRows{}
+	return nil
 }
 
 // Begin starts the transaction that applies the block at height. Blocks
@@ -102,8 +222,17 @@ func (t *Tx) Finish() error {
 	}
 	t.done = true
 	defer t.db.wmu.Unlock()
+	err := t.flushState()
+	if err == nil {
+		err = t.settleUndo()
+	}
 	for _, st := range t.stmts {
 		st.Close()
+	}
+	if err != nil {
+		t.tx.Rollback()
+		t.db.st = nil
+		return err
 	}
 	if err := t.tx.Commit(); err != nil {
 		t.db.st = nil
@@ -142,6 +271,9 @@ func (t *Tx) exec(query string, args ...any) error {
 // logUndo records the row of key in tbl before a change: prior, or its
 // absence when prior is nil.
 func (t *Tx) logUndo(tbl, key string, prior any) error {
+	if t.horizon && t.height < t.undoFrom {
+		return nil
+	}
 	var raw sql.NullString
 	if prior != nil {
 		b, err := json.Marshal(prior)
@@ -173,9 +305,7 @@ func (t *Tx) PutName(r *NameRecord) error {
 	if err := t.logUndo("names", r.Name, nilIfNone(t.st.names[r.Name])); err != nil {
 		return err
 	}
-	if err := t.writeName(r); err != nil {
-		return err
-	}
+	mark(&t.dirty.names, r.Name)
 	c := *r
 	t.st.setName(r.Name, &c)
 	return nil
@@ -202,9 +332,7 @@ func (t *Tx) DeleteName(name string) error {
 	if err := t.logUndo("names", name, nilIfNone(t.st.names[name])); err != nil {
 		return err
 	}
-	if err := t.exec(`DELETE FROM names WHERE name = ?`, name); err != nil {
-		return fmt.Errorf("namedb: delete name %s: %w", name, err)
-	}
+	mark(&t.dirty.names, name)
 	t.st.setName(name, nil)
 	return nil
 }
@@ -232,14 +360,7 @@ func (t *Tx) PutNamespace(r *NamespaceRecord) error {
 	if err := t.logUndo("namespaces", r.NamespaceID, nilIfNone(t.st.namespaces[r.NamespaceID])); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if err := t.exec(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
-		ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, r.NamespaceID, raw); err != nil {
-		return fmt.Errorf("namedb: put namespace %s: %w", r.NamespaceID, err)
-	}
+	mark(&t.dirty.namespaces, r.NamespaceID)
 	c := *r
 	t.st.namespaces[r.NamespaceID] = &c
 	return nil
@@ -260,14 +381,7 @@ func (t *Tx) PutPreorder(p *Preorder) error {
 	if err := t.logUndo("preorders", p.PreorderHash, nilIfNone(t.st.preorders[p.PreorderHash])); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	if err := t.exec(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
-		ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, p.PreorderHash, raw); err != nil {
-		return fmt.Errorf("namedb: put preorder %s: %w", p.PreorderHash, err)
-	}
+	mark(&t.dirty.preorders, p.PreorderHash)
 	c := *p
 	t.st.preorders[p.PreorderHash] = &c
 	return nil
@@ -279,9 +393,7 @@ func (t *Tx) DeletePreorder(hash string) error {
 	if err := t.logUndo("preorders", hash, nilIfNone(t.st.preorders[hash])); err != nil {
 		return err
 	}
-	if err := t.exec(`DELETE FROM preorders WHERE preorder_hash = ?`, hash); err != nil {
-		return fmt.Errorf("namedb: delete preorder %s: %w", hash, err)
-	}
+	mark(&t.dirty.preorders, hash)
 	delete(t.st.preorders, hash)
 	return nil
 }

@@ -32,7 +32,18 @@ type Config struct {
 	// BatchTime bounds how long applied blocks wait for their commit while
 	// the indexer catches up; 0 means 2 s.
 	BatchTime time.Duration
+	// UndoDepth is the reorganisation horizon: only the blocks less than
+	// this many below the backend's tip keep the undo log that rewinds
+	// them (0 means DefaultUndoDepth). Blocks indexed deeper while
+	// catching up keep none, and the undo of blocks that fall below it
+	// is pruned: a reorganisation deeper than that fails (the database
+	// must then be rebuilt) instead of rewinding.
+	UndoDepth int64
 }
+
+// DefaultUndoDepth is two days of blocks, as the wallet keeps: Bitcoin's
+// deepest reorganisations were tens of blocks.
+const DefaultUndoDepth = 288
 
 // Indexer applies blocks to a name database. It is a chain.Cursor and a
 // chain.Handler: chain.Sync and chain.Follow drive it, rewinding it on
@@ -47,6 +58,9 @@ type Indexer struct {
 	batch   *batch           // blocks applied but not yet committed
 	outputs *outputCache     // recent transactions' outputs, for senders
 	recent  map[int64]string // consensus hashes of the last blocks
+	// deferred: the query indexes are dropped for a catch-up; Flush
+	// builds them again.
+	deferred bool
 }
 
 // metaKeys pin a database to the settings that produced it.
@@ -63,6 +77,9 @@ func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) 
 	}
 	if cfg.BatchTime <= 0 {
 		cfg.BatchTime = defaultBatchTime
+	}
+	if cfg.UndoDepth <= 0 {
+		cfg.UndoDepth = DefaultUndoDepth
 	}
 	for key, want := range map[string]string{metaNetwork: cfg.Network.Name, metaFirstBlock: strconv.FormatInt(cfg.FirstBlock, 10)} {
 		got, err := db.Meta(ctx, key)
@@ -153,9 +170,15 @@ func (ix *Indexer) Run(ctx context.Context) error {
 // Config.BatchTime, and whenever chain.Sync has reached the tip (Flush). A
 // crash loses at most the uncommitted batch, which is indexed again on
 // restart.
+//
+// Far below the tip it also keeps no undo log (Config.UndoDepth), and when
+// the blocks left are many (at least deferIndexBlocks, and a quarter of
+// those applied) it drops the query indexes until Flush: building an index
+// once costs far less than inserting into it at random places all along.
 const (
 	batchBlocks      = 2000
 	defaultBatchTime = 2 * time.Second
+	deferIndexBlocks = 1000
 )
 
 // batch is the open transaction and what it holds.
@@ -175,12 +198,26 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		return fmt.Errorf("virtualchain: block %d does not follow %d", b.Height, ix.height)
 	}
 	if ix.batch == nil {
+		// How far is the tip? Unknown (the backend failed): keep every
+		// undo and every index.
+		keepFrom := int64(-1 << 62)
+		if tip, err := ix.backend.Tip(ctx); err == nil {
+			keepFrom = tip.Height - ix.cfg.UndoDepth + 1
+			left, done := tip.Height-b.Height+1, b.Height-ix.cfg.FirstBlock
+			if !ix.deferred && left >= deferIndexBlocks && left >= done/4 {
+				if err := ix.db.DeferQueryIndexes(ctx); err != nil {
+					return err
+				}
+				ix.deferred = true
+			}
+		}
 		// The transaction outlives this call: only Flush or a failure
 		// ends it.
 		tx, err := ix.db.Begin(context.WithoutCancel(ctx), b.Height)
 		if err != nil {
 			return err
 		}
+		tx.KeepUndoFrom(keepFrom)
 		ix.batch = &batch{tx: tx, started: time.Now(), hashes: map[int64]chainhash.Hash{}}
 	}
 	tx := ix.batch.tx
@@ -206,12 +243,22 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	return nil
 }
 
-// Flush commits the blocks applied so far. chain.Sync calls it when it
-// stops, so that a node at the tip commits every block at once.
-func (ix *Indexer) Flush(context.Context) error {
+// Flush commits the blocks applied so far, and builds the query indexes if
+// a catch-up dropped them. chain.Sync calls it when it stops, so that a
+// node at the tip commits every block at once.
+func (ix *Indexer) Flush(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	return ix.flushLocked()
+	if err := ix.flushLocked(); err != nil {
+		return err
+	}
+	if ix.deferred {
+		if err := ix.db.BuildQueryIndexes(ctx); err != nil {
+			return fmt.Errorf("virtualchain: %w", err)
+		}
+		ix.deferred = false
+	}
+	return nil
 }
 
 func (ix *Indexer) flushLocked() error {
