@@ -128,7 +128,7 @@ type DB struct {
 // cache on every API lookup cost more than the lookup.
 func Open(path string) (*DB, error) {
 	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=mmap_size(268435456)"
-	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)")
+	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)")
 	if err != nil {
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
 	}

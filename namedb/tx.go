@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Tx is a write transaction: one block, or several in a row while the
@@ -35,6 +36,101 @@ type Tx struct {
 	// (KeepUndoFrom).
 	undoFrom int64
 	horizon  bool
+	// w runs the statements on a goroutine of their own while the
+	// transaction is open (nil once stopped, and for Rewind's).
+	w *writer
+}
+
+// writer executes a transaction's writes in order on its own goroutine, so
+// that SQLite's work overlaps the rules' on a second core: the caller only
+// queues statements (the state they derive from is in memory), and waits
+// at Finish, at Rollback and for a read (ConsensusHash).
+type writer struct {
+	ch      chan []call
+	done    chan struct{}
+	pending []call
+	failed  atomic.Pointer[error] // the first failure; later statements are skipped
+}
+
+// call is a queued statement, or (fn set) a function to run in order, whose
+// result goes to reply.
+type call struct {
+	query string
+	args  []any
+	fn    func() error
+	reply chan error
+}
+
+const writerChunk = 256 // statements handed over at once
+
+func (t *Tx) startWriter() {
+	w := &writer{ch: make(chan []call, 16), done: make(chan struct{})}
+	t.w = w
+	go func() {
+		defer close(w.done)
+		for calls := range w.ch {
+			for _, c := range calls {
+				failed := w.failed.Load()
+				if c.fn != nil {
+					var err error
+					if failed != nil {
+						err = *failed
+					} else {
+						err = c.fn()
+					}
+					c.reply <- err
+					continue
+				}
+				if failed != nil {
+					continue
+				}
+				if err := t.execNow(c.query, c.args...); err != nil {
+					err = fmt.Errorf("namedb: %s: %w", strings.Join(strings.Fields(c.query)[:3], " "), err)
+					w.failed.Store(&err)
+				}
+			}
+		}
+	}()
+}
+
+// err is the writer's first failure, if any yet.
+func (w *writer) err() error {
+	if e := w.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+func (w *writer) flush() {
+	if len(w.pending) > 0 {
+		w.ch <- w.pending
+		w.pending = make([]call, 0, writerChunk)
+	}
+}
+
+// stopWriter waits for every queued statement and returns the first
+// failure; the transaction then runs its statements itself.
+func (t *Tx) stopWriter() error {
+	w := t.w
+	if w == nil {
+		return nil
+	}
+	t.w = nil
+	w.flush()
+	close(w.ch)
+	<-w.done
+	return w.err()
+}
+
+// inOrder runs fn after every statement queued so far (on the writer).
+func (t *Tx) inOrder(fn func() error) error {
+	if t.w == nil {
+		return fn()
+	}
+	reply := make(chan error, 1)
+	t.w.pending = append(t.w.pending, call{fn: fn, reply: reply})
+	t.w.flush()
+	return <-reply
 }
 
 // metaUndoFrom is the lowest block from which on every block has its
@@ -176,7 +272,9 @@ func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namedb: begin block %d: %w", height, err)
 	}
-	return &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height}, nil
+	t := &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height}
+	t.startWriter()
+	return t, nil
 }
 
 // Height is the block this transaction applies now.
@@ -188,6 +286,7 @@ func (t *Tx) Rollback() error {
 		return nil
 	}
 	t.done = true
+	t.stopWriter()
 	err := t.tx.Rollback()
 	t.db.st = nil // it has the abandoned changes: reload at the next Begin
 	t.db.wmu.Unlock()
@@ -211,6 +310,9 @@ func (t *Tx) EndBlock(b Block, ops []string) error {
 	}
 	t.last = &b
 	t.height, t.seq = b.Height+1, 0
+	if t.w != nil {
+		return t.w.err()
+	}
 	return nil
 }
 
@@ -222,7 +324,10 @@ func (t *Tx) Finish() error {
 	}
 	t.done = true
 	defer t.db.wmu.Unlock()
-	err := t.flushState()
+	err := t.stopWriter()
+	if err == nil {
+		err = t.flushState()
+	}
 	if err == nil {
 		err = t.settleUndo()
 	}
@@ -253,9 +358,28 @@ func (t *Tx) Commit(b Block, ops []string) error {
 	return t.Finish()
 }
 
-// exec runs a statement, prepared once per transaction: a catching-up
-// transaction runs the same few statements hundreds of thousands of times.
+// exec runs a statement, or queues it on the writer: an error may then be
+// a failure of an earlier statement, or show only at a later call.
 func (t *Tx) exec(query string, args ...any) error {
+	if w := t.w; w != nil {
+		if err := w.err(); err != nil {
+			return err
+		}
+		if w.pending == nil {
+			w.pending = make([]call, 0, writerChunk)
+		}
+		w.pending = append(w.pending, call{query: query, args: args})
+		if len(w.pending) >= writerChunk {
+			w.flush()
+		}
+		return nil
+	}
+	return t.execNow(query, args...)
+}
+
+// execNow runs a statement, prepared once per transaction: a catching-up
+// transaction runs the same few statements hundreds of thousands of times.
+func (t *Tx) execNow(query string, args ...any) error {
 	st, ok := t.stmts[query]
 	if !ok {
 		var err error
@@ -403,7 +527,7 @@ func (t *Tx) DeletePreorder(hash string) error {
 // revoked name's slot), not past the grace period after expiry.
 func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 	n := 0
-	for name := range t.st.byOwner[address] {
+	for _, name := range t.st.byOwner[address] {
 		r := t.st.names[name]
 		if !r.Revoked && (r.ExpireBlock < 0 || r.ExpireBlock+grace > t.height) {
 			n++
@@ -414,10 +538,7 @@ func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 
 // NamesOwnedBy lists the names whose owner is address, sorted.
 func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
-	out := make([]string, 0, len(t.st.byOwner[address]))
-	for name := range t.st.byOwner[address] {
-		out = append(out, name)
-	}
+	out := slices.Clone(t.st.byOwner[address])
 	slices.Sort(out)
 	return out, nil
 }
@@ -463,7 +584,9 @@ func (t *Tx) AddZonefileHash(z ZonefileHash) error {
 // ConsensusHash is the consensus hash of an earlier block.
 func (t *Tx) ConsensusHash(height int64) (string, error) {
 	var ch string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT consensus_hash FROM blocks WHERE height = ?`, height).Scan(&ch)
+	err := t.inOrder(func() error {
+		return t.tx.QueryRowContext(t.ctx, `SELECT consensus_hash FROM blocks WHERE height = ?`, height).Scan(&ch)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("consensus hash of block %d: %w", height, ErrNotFound)
 	}

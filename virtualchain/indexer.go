@@ -61,6 +61,17 @@ type Indexer struct {
 	// deferred: the query indexes are dropped for a catch-up; Flush
 	// builds them again.
 	deferred bool
+
+	// Blocks decoded ahead of their turn by Prepare, by hash.
+	prepMu   sync.Mutex
+	prepared map[chainhash.Hash]*decodedBlock
+	prepOut  *outputCache // Prepare's own cache of recent outputs
+}
+
+// decodedBlock is a block's name operations, found and decoded.
+type decodedBlock struct {
+	ops      []opContext
+	rejected []namedb.HistoryEntry
 }
 
 // metaKeys pin a database to the settings that produced it.
@@ -95,7 +106,8 @@ func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) 
 		}
 	}
 	ix := &Indexer{db: db, backend: backend, cfg: cfg, height: cfg.FirstBlock - 1,
-		outputs: newOutputCache(6), recent: make(map[int64]string)}
+		outputs: newOutputCache(6), recent: make(map[int64]string),
+		prepared: map[chainhash.Hash]*decodedBlock{}, prepOut: newOutputCache(6)}
 	last, ok, err := db.LastBlock(ctx)
 	if err != nil {
 		return nil, err
@@ -221,7 +233,11 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		ix.batch = &batch{tx: tx, started: time.Now(), hashes: map[int64]chainhash.Hash{}}
 	}
 	tx := ix.batch.tx
-	blk, ops, err := ix.apply(ctx, tx, b)
+	ix.prepMu.Lock()
+	d := ix.prepared[b.Hash]
+	delete(ix.prepared, b.Hash)
+	ix.prepMu.Unlock()
+	blk, ops, err := ix.apply(ctx, tx, b, d)
 	if err == nil {
 		err = tx.EndBlock(blk, ops)
 	}
@@ -233,7 +249,11 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	ix.height = b.Height
 	ix.recent[b.Height] = blk.ConsensusHash
 	delete(ix.recent, b.Height-ix.cfg.Rules.ConsensusWindow-64)
-	ix.outputs.add(b)
+	if d == nil {
+		ix.outputs.add(b)
+	} else {
+		ix.outputs.clear() // Prepare's cache has them
+	}
 	if ix.cfg.OnBlock != nil {
 		ix.cfg.OnBlock(blk)
 	}
@@ -249,6 +269,9 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 func (ix *Indexer) Flush(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.prepMu.Lock()
+	clear(ix.prepared) // blocks Sync read ahead but did not apply
+	ix.prepMu.Unlock()
 	if err := ix.flushLocked(); err != nil {
 		return err
 	}
@@ -306,7 +329,8 @@ func (ix *Indexer) consensusAt(tx *namedb.Tx, height int64) (string, error) {
 
 // apply checks and writes the block's operations and returns the block's
 // record and its serialized accepted operations.
-func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (namedb.Block, []string, error) {
+// d is the block decoded by Prepare, if it was.
+func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *decodedBlock) (namedb.Block, []string, error) {
 	s := &blockState{rules: ix.cfg.Rules, net: ix.cfg.Network, tx: tx, height: b.Height, fresh: make(map[string]bool)}
 	for h := b.Height - 1; h >= max(b.Height-ix.cfg.Rules.ConsensusWindow, ix.cfg.FirstBlock); h-- {
 		ch, err := ix.consensusAt(tx, h)
@@ -317,10 +341,13 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (na
 		s.freshList = append(s.freshList, ch)
 	}
 
-	ops, rejected, err := ix.decodeBlock(ctx, b)
-	if err != nil {
-		return namedb.Block{}, nil, err
+	if d == nil {
+		var err error
+		if d, err = ix.decodeBlock(ctx, b, ix.outputs); err != nil {
+			return namedb.Block{}, nil, err
+		}
 	}
+	ops, rejected := d.ops, d.rejected
 	for _, h := range rejected {
 		if err := tx.AddHistory(h); err != nil {
 			return namedb.Block{}, nil, err
@@ -346,10 +373,26 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (na
 	}, serialized, nil
 }
 
+// Prepare decodes a block's name operations ahead of its turn (chain.Sync
+// calls it on its read-ahead goroutine): what a block carries depends on
+// the block alone, and the senders are looked up by transaction id. Connect
+// takes the result; if Prepare fails, Connect decodes the block again.
+func (ix *Indexer) Prepare(ctx context.Context, b *chain.Block) {
+	d, err := ix.decodeBlock(ctx, b, ix.prepOut)
+	ix.prepOut.add(b)
+	if err != nil {
+		return
+	}
+	ix.prepMu.Lock()
+	ix.prepared[b.Hash] = d
+	ix.prepMu.Unlock()
+}
+
 // decodeBlock finds the block's name operations: transactions whose first
 // output is an OP_RETURN starting with the network's magic bytes. Those
-// that do not decode are returned as rejected history.
-func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext, []namedb.HistoryEntry, error) {
+// that do not decode are returned as rejected history. Senders come from
+// outputs, else from the backend.
+func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block, outputs *outputCache) (*decodedBlock, error) {
 	var ops []opContext
 	var rejected []namedb.HistoryEntry
 	for vtx, mtx := range b.Txs {
@@ -357,9 +400,9 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext
 			continue
 		}
 		txid := mtx.TxHash().String()
-		sender, err := ix.senderScript(ctx, mtx)
+		sender, err := ix.senderScript(ctx, mtx, outputs)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		d, err := bns.Decode(mtx, sender, ix.cfg.Network)
 		if err != nil {
@@ -374,7 +417,7 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext
 		}
 		ops = append(ops, opContext{d: d, txid: txid, vtxindex: vtx})
 	}
-	return ops, rejected, nil
+	return &decodedBlock{ops: ops, rejected: rejected}, nil
 }
 
 func (ix *Indexer) hasMagic(tx *wire.MsgTx) bool {
@@ -388,12 +431,12 @@ func (ix *Indexer) hasMagic(tx *wire.MsgTx) bool {
 }
 
 // senderScript is the scriptPubKey of the output tx's first input spends.
-func (ix *Indexer) senderScript(ctx context.Context, tx *wire.MsgTx) ([]byte, error) {
+func (ix *Indexer) senderScript(ctx context.Context, tx *wire.MsgTx, outputs *outputCache) ([]byte, error) {
 	if len(tx.TxIn) == 0 {
 		return nil, nil
 	}
 	op := tx.TxIn[0].PreviousOutPoint
-	if script, ok := ix.outputs.get(op); ok {
+	if script, ok := outputs.get(op); ok {
 		return script, nil
 	}
 	prev, err := ix.backend.Transaction(ctx, op.Hash)
