@@ -127,7 +127,9 @@ type DB struct {
 // commit makes each reader drop its cached pages, and dropping a large
 // cache on every API lookup cost more than the lookup.
 func Open(path string) (*DB, error) {
-	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=mmap_size(268435456)"
+	// The writer maps no file (it reads little: the state is in memory)
+	// and has a large page cache; the readers map up to 256 MiB.
+	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
 	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)")
 	if err != nil {
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
@@ -141,7 +143,7 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+pragmas)
+	r, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=mmap_size(268435456)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)

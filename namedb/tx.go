@@ -38,7 +38,8 @@ type Tx struct {
 	horizon  bool
 	// w runs the statements on a goroutine of their own while the
 	// transaction is open (nil once stopped, and for Rewind's).
-	w *writer
+	w     *writer
+	multi map[multiKey]string // multi-row forms of the writer's inserts
 }
 
 // writer executes a transaction's writes in order on its own goroutine, so
@@ -61,7 +62,7 @@ type call struct {
 	reply chan error
 }
 
-const writerChunk = 256 // statements handed over at once
+const writerChunk = 1024 // statements handed over at once
 
 func (t *Tx) startWriter() {
 	w := &writer{ch: make(chan []call, 16), done: make(chan struct{})}
@@ -69,28 +70,87 @@ func (t *Tx) startWriter() {
 	go func() {
 		defer close(w.done)
 		for calls := range w.ch {
-			for _, c := range calls {
-				failed := w.failed.Load()
-				if c.fn != nil {
-					var err error
-					if failed != nil {
-						err = *failed
-					} else {
-						err = c.fn()
+			// Statements between two functions run grouped by query
+			// (each group in order), as multi-row inserts where they can:
+			// they are inserts of independent rows, whose order matters
+			// only within a table.
+			for len(calls) > 0 {
+				n := slices.IndexFunc(calls, func(c call) bool { return c.fn != nil })
+				if n < 0 {
+					n = len(calls)
+				}
+				if w.failed.Load() == nil {
+					if err := t.runGrouped(calls[:n]); err != nil {
+						w.failed.Store(&err)
 					}
-					c.reply <- err
-					continue
 				}
-				if failed != nil {
-					continue
+				if n < len(calls) {
+					c := calls[n]
+					if failed := w.failed.Load(); failed != nil {
+						c.reply <- *failed
+					} else {
+						c.reply <- c.fn()
+					}
+					n++
 				}
-				if err := t.execNow(c.query, c.args...); err != nil {
-					err = fmt.Errorf("namedb: %s: %w", strings.Join(strings.Fields(c.query)[:3], " "), err)
-					w.failed.Store(&err)
-				}
+				calls = calls[n:]
 			}
 		}
 	}()
+}
+
+type multiKey struct {
+	query string
+	rows  int
+}
+
+// maxRows is the most rows one multi-row insert carries.
+const maxRows = 64
+
+// runGrouped runs calls grouped by query, each group in its order; plain
+// inserts (INSERT INTO … VALUES(…)) go as multi-row inserts.
+func (t *Tx) runGrouped(calls []call) error {
+	var order []string
+	groups := map[string][]call{}
+	for _, c := range calls {
+		if _, ok := groups[c.query]; !ok {
+			order = append(order, c.query)
+		}
+		groups[c.query] = append(groups[c.query], c)
+	}
+	for _, q := range order {
+		g := groups[q]
+		i := strings.Index(q, "VALUES(")
+		multi := strings.HasPrefix(q, "INSERT INTO ") && i > 0 && strings.HasSuffix(q, ")") && !strings.Contains(q[i:], " ON ")
+		for len(g) > 0 {
+			k := 1
+			if multi {
+				for k*2 <= min(len(g), maxRows) {
+					k *= 2
+				}
+			}
+			query, args := q, g[0].args
+			if k > 1 {
+				key := multiKey{q, k}
+				if query = t.multi[key]; query == "" {
+					query = q[:i] + "VALUES" + strings.Repeat(q[i+len("VALUES"):]+", ", k-1) + q[i+len("VALUES"):]
+					if t.multi == nil {
+						t.multi = map[multiKey]string{}
+					}
+					t.multi[key] = query
+				}
+				args = make([]any, 0, k*len(g[0].args))
+				for _, c := range g[:k] {
+					args = append(args, c.args...)
+				}
+			}
+			if err := t.execNow(query, args...); err != nil {
+				return fmt.Errorf("namedb: %s: %w", strings.Join(strings.Fields(q)[:3], " "), err)
+			}
+			g = g[k:]
+		}
+	}
+	return nil
 }
 
 // err is the writer's first failure, if any yet.
