@@ -12,6 +12,14 @@
 //
 // Reorganisations are undone from an undo log: every state change a block
 // makes records the row it replaced, and Rewind replays those in reverse.
+// The log covers only the blocks above a horizon the writer sets
+// (Tx.KeepUndoFrom: the indexer keeps the last few hundred blocks below the
+// chain's tip); a rewind below it fails with ErrBeyondUndo.
+//
+// The writer's statements run on a goroutine of their own, the state rows
+// are written once per transaction from the in-memory state, and the
+// indexes only the readers use can be dropped during a long catch-up and
+// built once at its end (DeferQueryIndexes).
 //
 // It owns the database file and its schema; it knows the records' shapes
 // but not the rules that produce them (package virtualchain).
@@ -123,7 +131,8 @@ type DB struct {
 // Open opens (creating if needed) the database at path.
 //
 // It keeps two connection pools: one connection for the writer, with a
-// large page cache, and a few for readers with SQLite's default one: every
+// large page cache and no memory map, and a few for readers with SQLite's
+// default cache and a 256 MiB map: every
 // commit makes each reader drop its cached pages, and dropping a large
 // cache on every API lookup cost more than the lookup.
 func Open(path string) (*DB, error) {

@@ -3,6 +3,7 @@ package virtualchain
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,10 +55,15 @@ type Indexer struct {
 	cfg     Config
 
 	mu      sync.Mutex
-	height  int64            // last applied block (committed or in the batch)
-	batch   *batch           // blocks applied but not yet committed
-	outputs *outputCache     // recent transactions' outputs, for senders
-	recent  map[int64]string // consensus hashes of the last blocks
+	height  int64        // last applied block (committed or in the batch)
+	batch   *batch       // blocks applied but not yet committed
+	outputs *outputCache // recent transactions' outputs, for senders
+	// chs are the consensus hashes of the applied blocks, by height −
+	// FirstBlock (zero: not read from the database yet): a block's
+	// consensus hash commits to those of blocks 1, 3, 7, 15… below it,
+	// so every block is needed again, and a read would wait for the
+	// writer's queue. 16 bytes a block.
+	chs [][16]byte
 	// deferred: the query indexes are dropped for a catch-up; Flush
 	// builds them again.
 	deferred bool
@@ -106,7 +112,7 @@ func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) 
 		}
 	}
 	ix := &Indexer{db: db, backend: backend, cfg: cfg, height: cfg.FirstBlock - 1,
-		outputs: newOutputCache(6), recent: make(map[int64]string),
+		outputs:  newOutputCache(6),
 		prepared: map[chainhash.Hash]*decodedBlock{}, prepOut: newOutputCache(6)}
 	last, ok, err := db.LastBlock(ctx)
 	if err != nil {
@@ -162,7 +168,7 @@ func (ix *Indexer) Rewind(ctx context.Context, fork int64) error {
 	}
 	ix.height = fork
 	ix.outputs.clear()
-	clear(ix.recent)
+	ix.truncateConsensus()
 	return nil
 }
 
@@ -247,8 +253,7 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	}
 	ix.batch.hashes[b.Height] = b.Hash
 	ix.height = b.Height
-	ix.recent[b.Height] = blk.ConsensusHash
-	delete(ix.recent, b.Height-ix.cfg.Rules.ConsensusWindow-64)
+	ix.setConsensus(b.Height, blk.ConsensusHash)
 	if d == nil {
 		ix.outputs.add(b)
 	} else {
@@ -311,19 +316,37 @@ func (ix *Indexer) resetLocked() {
 		ix.height = last.Height
 	}
 	ix.outputs.clear()
-	clear(ix.recent)
+	ix.truncateConsensus()
+}
+
+// truncateConsensus forgets the consensus hashes above ix.height.
+func (ix *Indexer) truncateConsensus() {
+	ix.chs = ix.chs[:max(0, min(int64(len(ix.chs)), ix.height-ix.cfg.FirstBlock+1))]
+}
+
+// setConsensus records an applied block's consensus hash.
+func (ix *Indexer) setConsensus(height int64, ch string) {
+	i := height - ix.cfg.FirstBlock
+	var b [16]byte
+	if n, err := hex.Decode(b[:], []byte(ch)); err != nil || n != 16 || i < 0 {
+		return // not the usual form: read from the database when needed
+	}
+	if i >= int64(len(ix.chs)) {
+		ix.chs = append(ix.chs, make([][16]byte, i-int64(len(ix.chs))+1)...)
+	}
+	ix.chs[i] = b
 }
 
 // consensusAt is the consensus hash of an applied block.
 func (ix *Indexer) consensusAt(tx *namedb.Tx, height int64) (string, error) {
-	if ch, ok := ix.recent[height]; ok {
-		return ch, nil
+	if i := height - ix.cfg.FirstBlock; i >= 0 && i < int64(len(ix.chs)) && ix.chs[i] != ([16]byte{}) {
+		return hex.EncodeToString(ix.chs[i][:]), nil
 	}
 	ch, err := tx.ConsensusHash(height)
 	if err != nil {
 		return "", err
 	}
-	ix.recent[height] = ch
+	ix.setConsensus(height, ch)
 	return ch, nil
 }
 
