@@ -54,7 +54,7 @@ type writer struct {
 }
 
 // call is a queued statement, or (fn set) a function to run in order, whose
-// result goes to reply.
+// result goes to reply (nil: none waits; a failure fails the writer).
 type call struct {
 	query string
 	args  []any
@@ -86,9 +86,16 @@ func (t *Tx) startWriter() {
 				}
 				if n < len(calls) {
 					c := calls[n]
-					if failed := w.failed.Load(); failed != nil {
+					failed := w.failed.Load()
+					switch {
+					case c.reply == nil && failed == nil:
+						if err := c.fn(); err != nil {
+							w.failed.Store(&err)
+						}
+					case c.reply == nil:
+					case failed != nil:
 						c.reply <- *failed
-					} else {
+					default:
 						c.reply <- c.fn()
 					}
 					n++
@@ -262,44 +269,86 @@ func sortedKeys(m map[string]struct{}) []string {
 	return keys
 }
 
+// keyed is a state row to write: its key and its record (nil: delete it).
+// Records in the in-memory state are never modified in place (a change
+// stores a new copy), so a snapshot of pointers stays valid.
+type keyed[T any] struct {
+	key string
+	rec *T
+}
+
+// stateRows are the changed state rows as the in-memory state had them.
+type stateRows struct {
+	names      []keyed[NameRecord]
+	namespaces []keyed[NamespaceRecord]
+	preorders  []keyed[Preorder]
+}
+
+func snapshot[T any](dirty map[string]struct{}, state map[string]*T) []keyed[T] {
+	out := make([]keyed[T], 0, len(dirty))
+	for _, k := range sortedKeys(dirty) {
+		out = append(out, keyed[T]{k, state[k]})
+	}
+	return out
+}
+
+// takeDirty snapshots the changed rows, in key order, and starts a new
+// change set.
+func (t *Tx) takeDirty() stateRows {
+	rows := stateRows{
+		names:      snapshot(t.dirty.names, t.st.names),
+		namespaces: snapshot(t.dirty.namespaces, t.st.namespaces),
+		preorders:  snapshot(t.dirty.preorders, t.st.preorders),
+	}
+	t.dirty = dirtyRows{}
+	return rows
+}
+
+// dirtyRowsMax is how many changed state rows a transaction gathers before
+// it hands them to the writer goroutine (else at Finish): the writes then
+// overlap the next blocks' rules instead of delaying the commit.
+const dirtyRowsMax = 4096
+
 // flushState writes the changed state rows as the in-memory state has
 // them now.
-func (t *Tx) flushState() error {
-	for _, name := range sortedKeys(t.dirty.names) {
-		if r := t.st.names[name]; r != nil {
-			if err := t.writeName(r); err != nil {
+func (t *Tx) flushState() error { return t.writeState(t.takeDirty()) }
+
+// writeState writes state rows (on the writer goroutine, or after it
+// stopped).
+func (t *Tx) writeState(rows stateRows) error {
+	for _, n := range rows.names {
+		if n.rec != nil {
+			if err := t.writeName(n.rec); err != nil {
 				return err
 			}
-		} else if err := t.exec(`DELETE FROM names WHERE name = ?`, name); err != nil {
-			return fmt.Errorf("namedb: delete name %s: %w", name, err)
+		} else if err := t.execNow(`DELETE FROM names WHERE name = ?`, n.key); err != nil {
+			return fmt.Errorf("namedb: delete name %s: %w", n.key, err)
 		}
 	}
-	for _, id := range sortedKeys(t.dirty.namespaces) {
-		r := t.st.namespaces[id]
-		raw, err := json.Marshal(r)
+	for _, ns := range rows.namespaces {
+		raw, err := json.Marshal(ns.rec)
 		if err != nil {
 			return err
 		}
-		if err := t.exec(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
-			ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, id, raw); err != nil {
-			return fmt.Errorf("namedb: put namespace %s: %w", id, err)
+		if err := t.execNow(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
+			ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, ns.key, raw); err != nil {
+			return fmt.Errorf("namedb: put namespace %s: %w", ns.key, err)
 		}
 	}
-	for _, hash := range sortedKeys(t.dirty.preorders) {
-		if p := t.st.preorders[hash]; p != nil {
-			raw, err := json.Marshal(p)
+	for _, p := range rows.preorders {
+		if p.rec != nil {
+			raw, err := json.Marshal(p.rec)
 			if err != nil {
 				return err
 			}
-			if err := t.exec(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
-				ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, hash, raw); err != nil {
-				return fmt.Errorf("namedb: put preorder %s: %w", hash, err)
+			if err := t.execNow(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
+				ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, p.key, raw); err != nil {
+				return fmt.Errorf("namedb: put preorder %s: %w", p.key, err)
 			}
-		} else if err := t.exec(`DELETE FROM preorders WHERE preorder_hash = ?`, hash); err != nil {
-			return fmt.Errorf("namedb: delete preorder %s: %w", hash, err)
+		} else if err := t.execNow(`DELETE FROM preorders WHERE preorder_hash = ?`, p.key); err != nil {
+			return fmt.Errorf("namedb: delete preorder %s: %w", p.key, err)
 		}
 	}
-	t.dirty = dirtyRows{}
 	return nil
 }
 
@@ -370,8 +419,13 @@ func (t *Tx) EndBlock(b Block, ops []string) error {
 	}
 	t.last = &b
 	t.height, t.seq = b.Height+1, 0
-	if t.w != nil {
-		return t.w.err()
+	if w := t.w; w != nil {
+		if len(t.dirty.names)+len(t.dirty.namespaces)+len(t.dirty.preorders) >= dirtyRowsMax {
+			rows := t.takeDirty()
+			w.pending = append(w.pending, call{fn: func() error { return t.writeState(rows) }})
+			w.flush()
+		}
+		return w.err()
 	}
 	return nil
 }
@@ -500,7 +554,7 @@ func (t *Tx) writeName(r *NameRecord) error {
 	if err != nil {
 		return err
 	}
-	err = t.exec(`INSERT INTO names(name, namespace_id, address, expire_block, record) VALUES(?, ?, ?, ?, ?)
+	err = t.execNow(`INSERT INTO names(name, namespace_id, address, expire_block, record) VALUES(?, ?, ?, ?, ?)
 		ON CONFLICT(name) DO UPDATE SET namespace_id = excluded.namespace_id, address = excluded.address,
 		expire_block = excluded.expire_block, record = excluded.record`,
 		r.Name, r.NamespaceID, r.Address, r.ExpireBlock, raw)
