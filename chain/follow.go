@@ -85,14 +85,20 @@ func Sync(ctx context.Context, b Backend, c Cursor, h Handler) (tip Tip, err err
 	if err != nil {
 		return Tip{}, fmt.Errorf("sync: %w", err)
 	}
+	blocks, stop := prefetch(ctx, b, h, c.Height()+1, tip.Height)
+	defer stop()
 	for next := c.Height() + 1; next <= tip.Height; next++ {
 		if err := ctx.Err(); err != nil {
 			return Tip{}, err
 		}
-		blk, err := b.BlockByHeight(ctx, next)
-		if err != nil {
-			return Tip{}, fmt.Errorf("sync: block %d: %w", next, err)
+		f, ok := <-blocks
+		if !ok { // the prefetcher stopped: ctx ended
+			return Tip{}, context.Cause(ctx)
 		}
+		if f.err != nil {
+			return Tip{}, fmt.Errorf("sync: block %d: %w", next, f.err)
+		}
+		blk := f.blk
 		if next > 0 {
 			// A reorg between our Tip call and this read shows up as a
 			// parent we did not apply; stop and let the next Sync rewind.
@@ -109,6 +115,51 @@ func Sync(ctx context.Context, b Backend, c Cursor, h Handler) (tip Tip, err err
 		}
 	}
 	return tip, nil
+}
+
+// Preparer is a Handler that can do part of a block's work before its turn
+// (Sync calls Prepare in height order, on another goroutine, a few blocks
+// ahead of Connect): work that depends on the block alone, so that it
+// overlaps the applying of earlier blocks.
+type Preparer interface {
+	Prepare(ctx context.Context, b *Block)
+}
+
+// prefetchDepth is how many blocks Sync reads ahead of the one it applies.
+const prefetchDepth = 32
+
+type fetched struct {
+	blk *Block
+	err error
+}
+
+// prefetch reads the blocks from..to in order on a goroutine (preparing
+// them if h is a Preparer) and delivers them, or the first error, on the
+// channel; stop ends it.
+func prefetch(ctx context.Context, b Backend, h Handler, from, to int64) (<-chan fetched, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan fetched, prefetchDepth)
+	done := make(chan struct{})
+	p, _ := h.(Preparer)
+	go func() {
+		defer close(done)
+		defer close(out)
+		for next := from; next <= to; next++ {
+			blk, err := b.BlockByHeight(ctx, next)
+			if err == nil && p != nil {
+				p.Prepare(ctx, blk)
+			}
+			select {
+			case out <- fetched{blk, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() { cancel(); <-done }
 }
 
 // Follow runs Sync now and after every new tip until ctx ends.

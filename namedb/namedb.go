@@ -12,6 +12,14 @@
 //
 // Reorganisations are undone from an undo log: every state change a block
 // makes records the row it replaced, and Rewind replays those in reverse.
+// The log covers only the blocks above a horizon the writer sets
+// (Tx.KeepUndoFrom: the indexer keeps the last few hundred blocks below the
+// chain's tip); a rewind below it fails with ErrBeyondUndo.
+//
+// The writer's statements run on a goroutine of their own, the state rows
+// are written once per transaction from the in-memory state, and the
+// indexes only the readers use can be dropped during a long catch-up and
+// built once at its end (DeferQueryIndexes).
 //
 // It owns the database file and its schema; it knows the records' shapes
 // but not the rules that produce them (package virtualchain).
@@ -49,8 +57,6 @@ CREATE TABLE IF NOT EXISTS names (
 	expire_block INTEGER NOT NULL,
 	record TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS names_by_address ON names(address, name);
-CREATE INDEX IF NOT EXISTS names_by_namespace ON names(namespace_id, name);
 CREATE TABLE IF NOT EXISTS namespaces (namespace_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS preorders (preorder_hash TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history (
@@ -64,8 +70,6 @@ CREATE TABLE IF NOT EXISTS history (
 	record TEXT NOT NULL,
 	PRIMARY KEY (block, vtxindex)
 );
-CREATE INDEX IF NOT EXISTS history_by_subject ON history(subject, block, vtxindex);
-CREATE INDEX IF NOT EXISTS history_by_txid ON history(txid);
 CREATE TABLE IF NOT EXISTS zonefile_hashes (
 	seq INTEGER PRIMARY KEY,
 	block INTEGER NOT NULL,
@@ -75,7 +79,6 @@ CREATE TABLE IF NOT EXISTS zonefile_hashes (
 	hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS zonefile_hashes_by_block ON zonefile_hashes(block);
-CREATE INDEX IF NOT EXISTS zonefile_hashes_by_hash ON zonefile_hashes(hash);
 CREATE TABLE IF NOT EXISTS undo (
 	block INTEGER NOT NULL,
 	seq INTEGER NOT NULL,
@@ -85,6 +88,21 @@ CREATE TABLE IF NOT EXISTS undo (
 	PRIMARY KEY (block, seq)
 );
 `
+
+// queryIndexes serve the readers' queries only: the indexer reads its
+// state from memory and rewinds through primary keys and
+// zonefile_hashes_by_block. While it catches up from far behind it drops
+// them and builds them again at the end (DeferQueryIndexes,
+// BuildQueryIndexes): one sort per index instead of an insert at a random
+// place of a tree that has outgrown the cache for every operation. Open
+// builds any that are missing (after a crash in the middle of a catch-up).
+var queryIndexes = []struct{ name, def string }{
+	{"names_by_address", "names(address, name)"},
+	{"names_by_namespace", "names(namespace_id, name)"},
+	{"history_by_subject", "history(subject, block, vtxindex)"},
+	{"history_by_txid", "history(txid)"},
+	{"zonefile_hashes_by_hash", "zonefile_hashes(hash)"},
+}
 
 // schemaVersion changes whenever the schema does; a database of another
 // version is refused, not misread.
@@ -113,12 +131,15 @@ type DB struct {
 // Open opens (creating if needed) the database at path.
 //
 // It keeps two connection pools: one connection for the writer, with a
-// large page cache, and a few for readers with SQLite's default one: every
+// large page cache and no memory map, and a few for readers with SQLite's
+// default cache and a 256 MiB map: every
 // commit makes each reader drop its cached pages, and dropping a large
 // cache on every API lookup cost more than the lookup.
 func Open(path string) (*DB, error) {
-	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=mmap_size(268435456)"
-	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)")
+	// The writer maps no file (it reads little: the state is in memory)
+	// and has a large page cache; the readers map up to 256 MiB.
+	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
+	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)")
 	if err != nil {
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
 	}
@@ -127,7 +148,11 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+pragmas)
+	if err := buildQueryIndexes(context.Background(), w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("namedb: %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=mmap_size(268435456)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
@@ -145,6 +170,40 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
 	}
 	return d, nil
+}
+
+func buildQueryIndexes(ctx context.Context, w *sql.DB) error {
+	for _, ix := range queryIndexes {
+		if _, err := w.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+ix.name+` ON `+ix.def); err != nil {
+			return fmt.Errorf("index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
+// DeferQueryIndexes drops the indexes that serve only the readers'
+// queries (see queryIndexes), before a long catch-up; BuildQueryIndexes
+// makes them again. Meanwhile the queries stay correct but scan their
+// tables. It waits for the open write transaction, if any, to end.
+func (db *DB) DeferQueryIndexes(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	for _, ix := range queryIndexes {
+		if _, err := db.w.ExecContext(ctx, `DROP INDEX IF EXISTS `+ix.name); err != nil {
+			return fmt.Errorf("namedb: drop index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
+// BuildQueryIndexes makes the query indexes that are missing.
+func (db *DB) BuildQueryIndexes(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if err := buildQueryIndexes(ctx, db.w); err != nil {
+		return fmt.Errorf("namedb: %w", err)
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -26,6 +27,35 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 		return fmt.Errorf("namedb: rewind: %w", err)
 	}
 	defer tx.Rollback()
+	var undoFrom sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, metaUndoFrom).Scan(&undoFrom); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("namedb: rewind: %w", err)
+	}
+	if undoFrom.Valid && fork+1 < undoFrom.Int64 {
+		var kept int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM blocks WHERE height <= ? LIMIT 1)`, fork).Scan(&kept); err != nil {
+			return fmt.Errorf("namedb: rewind: %w", err)
+		}
+		if kept > 0 {
+			return fmt.Errorf("namedb: cannot rewind to block %d: %w (blocks below %d were indexed far below the tip, without undo); "+
+				"rebuild the database (delete it and index again, or import a snapshot)", fork, ErrBeyondUndo, undoFrom.Int64)
+		}
+		// Back to before the first block: nothing to undo, empty it all.
+		for _, tbl := range []string{"names", "namespaces", "preorders", "history", "zonefile_hashes", "undo", "blocks"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+tbl); err != nil {
+				return fmt.Errorf("namedb: rewind %s: %w", tbl, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaUndoFrom); err != nil {
+			return fmt.Errorf("namedb: rewind: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			db.last.Store(nil)
+			return fmt.Errorf("namedb: rewind to %d: %w", fork, err)
+		}
+		db.last.Store(nil)
+		return nil
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? ORDER BY block DESC, seq DESC`, fork)
 	if err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)

@@ -2,6 +2,7 @@ package namedb_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -130,4 +131,106 @@ func TestRewindRestoresPreviousRecord(t *testing.T) {
 	if n, err := tx.NamesOwned("addrA", 0); err != nil || n != 2 {
 		t.Fatalf("NamesOwned(addrA) = %d, %v", n, err)
 	}
+}
+
+// TestUndoHorizon: blocks below the horizon keep no undo, and undo that
+// falls below it is pruned; Rewind refuses to go below the lowest block
+// that kept one, except back to an empty database.
+func TestUndoHorizon(t *testing.T) {
+	ctx := context.Background()
+	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	put := func(from int64, heights ...int64) {
+		tx, err := db.Begin(ctx, heights[0])
+		must(t, err)
+		tx.KeepUndoFrom(from)
+		for _, h := range heights {
+			must(t, tx.PutName(&namedb.NameRecord{Name: "alice.id", NamespaceID: "id", Address: "addr", BlockNumber: h}))
+			history(t, tx, 1, "NAME_UPDATE", "alice.id", h)
+			must(t, tx.EndBlock(namedb.Block{Height: h, Hash: "hash", ConsensusHash: "ch", OpsHash: "ops"}, nil))
+		}
+		must(t, tx.Finish())
+	}
+	put(4, 1, 2, 3, 4, 5) // blocks 1–3 keep no undo
+	if err := db.Rewind(ctx, 2); !errors.Is(err, namedb.ErrBeyondUndo) {
+		t.Fatalf("rewind below the horizon: %v", err)
+	}
+	must(t, db.Rewind(ctx, 4))
+	if r, err := db.Name(ctx, "alice.id"); err != nil || r.BlockNumber != 4 {
+		t.Fatalf("after the rewind to 4: %+v, %v", r, err)
+	}
+	put(6, 5, 6, 7) // the horizon moves up: block 5's undo is pruned
+	if err := db.Rewind(ctx, 4); !errors.Is(err, namedb.ErrBeyondUndo) {
+		t.Fatalf("rewind below the moved horizon: %v", err)
+	}
+	must(t, db.Rewind(ctx, 5))
+	if r, err := db.Name(ctx, "alice.id"); err != nil || r.BlockNumber != 5 {
+		t.Fatalf("after the rewind to 5: %+v, %v", r, err)
+	}
+	// Back to before the first block needs no undo: the database empties.
+	must(t, db.Rewind(ctx, 0))
+	if _, ok, err := db.LastBlock(ctx); err != nil || ok {
+		t.Fatalf("last block after the rewind to 0: %v, %v", ok, err)
+	}
+	if _, err := db.Name(ctx, "alice.id"); !errors.Is(err, namedb.ErrNotFound) {
+		t.Fatalf("name after the rewind to 0: %v", err)
+	}
+	if h, err := db.History(ctx, "alice.id"); err != nil || len(h) != 0 {
+		t.Fatalf("history after the rewind to 0: %v, %v", h, err)
+	}
+	put(1, 1, 2)
+	must(t, db.Rewind(ctx, 1))
+}
+
+// TestDeferredQueryIndexes: the queries answer the same without the query
+// indexes, and Build (or the next Open) makes them again.
+func TestDeferredQueryIndexes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "names.db")
+	db, err := namedb.Open(path)
+	must(t, err)
+	must(t, db.DeferQueryIndexes(ctx))
+	block(t, db, 1, func(tx *namedb.Tx) {
+		must(t, tx.PutName(&namedb.NameRecord{Name: "alice.id", NamespaceID: "id", Address: "addrA"}))
+		history(t, tx, 1, "NAME_REGISTRATION", "alice.id", 1)
+		must(t, tx.AddZonefileHash(namedb.ZonefileHash{Vtxindex: 1, Txid: "t1", Name: "alice.id", Hash: "v1"}))
+	})
+	check := func() {
+		t.Helper()
+		if names, err := db.NamesOf(ctx, "addrA"); err != nil || !slices.Equal(names, []string{"alice.id"}) {
+			t.Errorf("NamesOf: %v, %v", names, err)
+		}
+		if h, err := db.TxHistory(ctx, "NAME_REGISTRATIONalice.id"); err != nil || len(h) != 1 {
+			t.Errorf("TxHistory: %v, %v", h, err)
+		}
+		if ok, err := db.ZonefileNamed(ctx, "v1"); err != nil || !ok {
+			t.Errorf("ZonefileNamed: %v, %v", ok, err)
+		}
+	}
+	indexes := func() int {
+		t.Helper()
+		raw, err := sql.Open("sqlite", path)
+		must(t, err)
+		defer raw.Close()
+		var n int
+		must(t, raw.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'`).Scan(&n))
+		return n
+	}
+	check()
+	if n := indexes(); n != 1 { // zonefile_hashes_by_block stays
+		t.Fatalf("%d indexes while deferred", n)
+	}
+	must(t, db.BuildQueryIndexes(ctx))
+	check()
+	all := indexes()
+	must(t, db.DeferQueryIndexes(ctx))
+	must(t, db.Close())
+	db, err = namedb.Open(path)
+	must(t, err)
+	defer db.Close()
+	if n := indexes(); n != all || n < 6 {
+		t.Fatalf("%d indexes after reopening, want %d", n, all)
+	}
+	check()
 }

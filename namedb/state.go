@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // state is the writer's in-memory copy of the state tables (names,
@@ -16,7 +17,7 @@ type state struct {
 	names      map[string]*NameRecord
 	namespaces map[string]*NamespaceRecord
 	preorders  map[string]*Preorder
-	byOwner    map[string]map[string]struct{}
+	byOwner    map[string][]string // the names each address owns, unordered: a few each
 }
 
 func loadState(ctx context.Context, db *sql.DB) (*state, error) {
@@ -24,7 +25,7 @@ func loadState(ctx context.Context, db *sql.DB) (*state, error) {
 		names:      map[string]*NameRecord{},
 		namespaces: map[string]*NamespaceRecord{},
 		preorders:  map[string]*Preorder{},
-		byOwner:    map[string]map[string]struct{}{},
+		byOwner:    map[string][]string{},
 	}
 	if err := loadTable(ctx, db, "names", func(r *NameRecord) { s.setName(r.Name, r) }); err != nil {
 		return nil, err
@@ -61,11 +62,15 @@ func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T))
 // setName replaces (r nil: removes) a name, keeping the owner index.
 func (s *state) setName(name string, r *NameRecord) {
 	if old := s.names[name]; old != nil {
-		if set := s.byOwner[old.Address]; set != nil {
-			delete(set, name)
-			if len(set) == 0 {
-				delete(s.byOwner, old.Address)
-			}
+		set := s.byOwner[old.Address]
+		if i := slices.Index(set, name); i >= 0 {
+			set[i] = set[len(set)-1]
+			set = set[:len(set)-1]
+		}
+		if len(set) == 0 {
+			delete(s.byOwner, old.Address)
+		} else {
+			s.byOwner[old.Address] = set
 		}
 	}
 	if r == nil {
@@ -73,10 +78,5 @@ func (s *state) setName(name string, r *NameRecord) {
 		return
 	}
 	s.names[name] = r
-	set := s.byOwner[r.Address]
-	if set == nil {
-		set = map[string]struct{}{}
-		s.byOwner[r.Address] = set
-	}
-	set[name] = struct{}{}
+	s.byOwner[r.Address] = append(s.byOwner[r.Address], name)
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Tx is a write transaction: one block, or several in a row while the
@@ -25,6 +27,329 @@ type Tx struct {
 	seq    int
 	last   *Block // the last block ended in this transaction
 	done   bool
+	// dirty are the state rows changed in this transaction, written from
+	// the in-memory state at Finish: once each, in key order, however
+	// often the batch changed them (a preorder made and consumed in one
+	// batch never reaches the table).
+	dirty dirtyRows
+	// Blocks below undoFrom log no undo, when horizon is set
+	// (KeepUndoFrom).
+	undoFrom int64
+	horizon  bool
+	// w runs the statements on a goroutine of their own while the
+	// transaction is open (nil once stopped, and for Rewind's).
+	w     *writer
+	multi map[multiKey]string // multi-row forms of the writer's inserts
+}
+
+// writer executes a transaction's writes in order on its own goroutine, so
+// that SQLite's work overlaps the rules' on a second core: the caller only
+// queues statements (the state they derive from is in memory), and waits
+// at Finish, at Rollback and for a read (ConsensusHash).
+type writer struct {
+	ch      chan []call
+	done    chan struct{}
+	pending []call
+	failed  atomic.Pointer[error] // the first failure; later statements are skipped
+}
+
+// call is a queued statement, or (fn set) a function to run in order, whose
+// result goes to reply (nil: none waits; a failure fails the writer).
+type call struct {
+	query string
+	args  []any
+	fn    func() error
+	reply chan error
+}
+
+const writerChunk = 1024 // statements handed over at once
+
+func (t *Tx) startWriter() {
+	w := &writer{ch: make(chan []call, 16), done: make(chan struct{})}
+	t.w = w
+	go func() {
+		defer close(w.done)
+		for calls := range w.ch {
+			// Statements between two functions run grouped by query
+			// (each group in order), as multi-row inserts where they can:
+			// they are inserts of independent rows, whose order matters
+			// only within a table.
+			for len(calls) > 0 {
+				n := slices.IndexFunc(calls, func(c call) bool { return c.fn != nil })
+				if n < 0 {
+					n = len(calls)
+				}
+				if w.failed.Load() == nil {
+					if err := t.runGrouped(calls[:n]); err != nil {
+						w.failed.Store(&err)
+					}
+				}
+				if n < len(calls) {
+					c := calls[n]
+					failed := w.failed.Load()
+					switch {
+					case c.reply == nil && failed == nil:
+						if err := c.fn(); err != nil {
+							w.failed.Store(&err)
+						}
+					case c.reply == nil:
+					case failed != nil:
+						c.reply <- *failed
+					default:
+						c.reply <- c.fn()
+					}
+					n++
+				}
+				calls = calls[n:]
+			}
+		}
+	}()
+}
+
+type multiKey struct {
+	query string
+	rows  int
+}
+
+// maxRows is the most rows one multi-row insert carries.
+const maxRows = 64
+
+// runGrouped runs calls grouped by query, each group in its order; plain
+// inserts (INSERT INTO … VALUES(…)) go as multi-row inserts.
+func (t *Tx) runGrouped(calls []call) error {
+	var order []string
+	groups := map[string][]call{}
+	for _, c := range calls {
+		if _, ok := groups[c.query]; !ok {
+			order = append(order, c.query)
+		}
+		groups[c.query] = append(groups[c.query], c)
+	}
+	for _, q := range order {
+		g := groups[q]
+		i := strings.Index(q, "VALUES(")
+		multi := strings.HasPrefix(q, "INSERT INTO ") && i > 0 && strings.HasSuffix(q, ")") && !strings.Contains(q[i:], " ON ")
+		for len(g) > 0 {
+			k := 1
+			if multi {
+				for k*2 <= min(len(g), maxRows) {
+					k *= 2
+				}
+			}
+			query, args := q, g[0].args
+			if k > 1 {
+				key := multiKey{q, k}
+				if query = t.multi[key]; query == "" {
+					query = q[:i] + "VALUES" + strings.Repeat(q[i+len("VALUES"):]+", ", k-1) + q[i+len("VALUES"):]
+					if t.multi == nil {
+						t.multi = map[multiKey]string{}
+					}
+					t.multi[key] = query
+				}
+				args = make([]any, 0, k*len(g[0].args))
+				for _, c := range g[:k] {
+					args = append(args, c.args...)
+				}
+			}
+			if err := t.execNow(query, args...); err != nil {
+				return fmt.Errorf("namedb: %s: %w", strings.Join(strings.Fields(q)[:3], " "), err)
+			}
+			g = g[k:]
+		}
+	}
+	return nil
+}
+
+// err is the writer's first failure, if any yet.
+func (w *writer) err() error {
+	if e := w.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+func (w *writer) flush() {
+	if len(w.pending) > 0 {
+		w.ch <- w.pending
+		w.pending = make([]call, 0, writerChunk)
+	}
+}
+
+// stopWriter waits for every queued statement and returns the first
+// failure; the transaction then runs its statements itself.
+func (t *Tx) stopWriter() error {
+	w := t.w
+	if w == nil {
+		return nil
+	}
+	t.w = nil
+	w.flush()
+	close(w.ch)
+	<-w.done
+	return w.err()
+}
+
+// inOrder runs fn after every statement queued so far (on the writer).
+func (t *Tx) inOrder(fn func() error) error {
+	if t.w == nil {
+		return fn()
+	}
+	reply := make(chan error, 1)
+	t.w.pending = append(t.w.pending, call{fn: fn, reply: reply})
+	t.w.flush()
+	return <-reply
+}
+
+// metaUndoFrom is the lowest block from which on every block has its
+// undo log: Rewind cannot go below the block before it. Absent, every
+// block has one.
+const metaUndoFrom = "undo_from"
+
+// ErrBeyondUndo is returned (wrapped) by Rewind when the fork is below the
+// blocks that kept an undo log.
+var ErrBeyondUndo = errors.New("the undo log does not reach that deep")
+
+// KeepUndoFrom sets the reorganisation horizon for the rest of the
+// transaction: blocks below height log no undo (the indexer catching up
+// far below the chain's tip, where no reorganisation reaches), and Finish
+// prunes the undo of blocks below it. Rewind refuses to go below the
+// lowest block that kept its undo (ErrBeyondUndo), except all the way back
+// to an empty database.
+func (t *Tx) KeepUndoFrom(height int64) { t.undoFrom, t.horizon = height, true }
+
+// settleUndo records, at Finish, how deep the undo log now reaches, and
+// prunes what lies below.
+func (t *Tx) settleUndo() error {
+	if !t.horizon {
+		return nil
+	}
+	from := min(t.undoFrom, t.height) // t.height: the block after the last ended
+	var cur sql.NullString
+	err := t.tx.QueryRowContext(t.ctx, `SELECT value FROM meta WHERE key = ?`, metaUndoFrom).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("namedb: undo horizon: %w", err)
+	}
+	if cur.Valid {
+		old, err := strconv.ParseInt(cur.String, 10, 64)
+		if err != nil {
+			return fmt.Errorf("namedb: undo horizon %q: %w", cur.String, err)
+		}
+		if old >= from {
+			return nil
+		}
+	}
+	if err := t.exec(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		metaUndoFrom, strconv.FormatInt(from, 10)); err != nil {
+		return fmt.Errorf("namedb: undo horizon: %w", err)
+	}
+	if err := t.exec(`DELETE FROM undo WHERE block < ?`, from); err != nil {
+		return fmt.Errorf("namedb: prune undo: %w", err)
+	}
+	return nil
+}
+
+// dirtyRows are state keys changed in a transaction, by table.
+type dirtyRows struct {
+	names, namespaces, preorders map[string]struct{}
+}
+
+func mark(m *map[string]struct{}, key string) {
+	if *m == nil {
+		*m = map[string]struct{}{}
+	}
+	(*m)[key] = struct{}{}
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// keyed is a state row to write: its key and its record (nil: delete it).
+// Records in the in-memory state are never modified in place (a change
+// stores a new copy), so a snapshot of pointers stays valid.
+type keyed[T any] struct {
+	key string
+	rec *T
+}
+
+// stateRows are the changed state rows as the in-memory state had them.
+type stateRows struct {
+	names      []keyed[NameRecord]
+	namespaces []keyed[NamespaceRecord]
+	preorders  []keyed[Preorder]
+}
+
+func snapshot[T any](dirty map[string]struct{}, state map[string]*T) []keyed[T] {
+	out := make([]keyed[T], 0, len(dirty))
+	for _, k := range sortedKeys(dirty) {
+		out = append(out, keyed[T]{k, state[k]})
+	}
+	return out
+}
+
+// takeDirty snapshots the changed rows, in key order, and starts a new
+// change set.
+func (t *Tx) takeDirty() stateRows {
+	rows := stateRows{
+		names:      snapshot(t.dirty.names, t.st.names),
+		namespaces: snapshot(t.dirty.namespaces, t.st.namespaces),
+		preorders:  snapshot(t.dirty.preorders, t.st.preorders),
+	}
+	t.dirty = dirtyRows{}
+	return rows
+}
+
+// dirtyRowsMax is how many changed state rows a transaction gathers before
+// it hands them to the writer goroutine (else at Finish): the writes then
+// overlap the next blocks' rules instead of delaying the commit.
+const dirtyRowsMax = 4096
+
+// flushState writes the changed state rows as the in-memory state has
+// them now.
+func (t *Tx) flushState() error { return t.writeState(t.takeDirty()) }
+
+// writeState writes state rows (on the writer goroutine, or after it
+// stopped).
+func (t *Tx) writeState(rows stateRows) error {
+	for _, n := range rows.names {
+		if n.rec != nil {
+			if err := t.writeName(n.rec); err != nil {
+				return err
+			}
+		} else if err := t.execNow(`DELETE FROM names WHERE name = ?`, n.key); err != nil {
+			return fmt.Errorf("namedb: delete name %s: %w", n.key, err)
+		}
+	}
+	for _, ns := range rows.namespaces {
+		raw, err := json.Marshal(ns.rec)
+		if err != nil {
+			return err
+		}
+		if err := t.execNow(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
+			ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, ns.key, raw); err != nil {
+			return fmt.Errorf("namedb: put namespace %s: %w", ns.key, err)
+		}
+	}
+	for _, p := range rows.preorders {
+		if p.rec != nil {
+			raw, err := json.Marshal(p.rec)
+			if err != nil {
+				return err
+			}
+			if err := t.execNow(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
+				ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, p.key, raw); err != nil {
+				return fmt.Errorf("namedb: put preorder %s: %w", p.key, err)
+			}
+		} else if err := t.execNow(`DELETE FROM preorders WHERE preorder_hash = ?`, p.key); err != nil {
+			return fmt.Errorf("namedb: delete preorder %s: %w", p.key, err)
+		}
+	}
+	return nil
 }
 
 // Begin starts the transaction that applies the block at height. Blocks
@@ -56,7 +381,9 @@ func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namedb: begin block %d: %w", height, err)
 	}
-	return &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height}, nil
+	t := &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height}
+	t.startWriter()
+	return t, nil
 }
 
 // Height is the block this transaction applies now.
@@ -68,6 +395,7 @@ func (t *Tx) Rollback() error {
 		return nil
 	}
 	t.done = true
+	t.stopWriter()
 	err := t.tx.Rollback()
 	t.db.st = nil // it has the abandoned changes: reload at the next Begin
 	t.db.wmu.Unlock()
@@ -91,6 +419,14 @@ func (t *Tx) EndBlock(b Block, ops []string) error {
 	}
 	t.last = &b
 	t.height, t.seq = b.Height+1, 0
+	if w := t.w; w != nil {
+		if len(t.dirty.names)+len(t.dirty.namespaces)+len(t.dirty.preorders) >= dirtyRowsMax {
+			rows := t.takeDirty()
+			w.pending = append(w.pending, call{fn: func() error { return t.writeState(rows) }})
+			w.flush()
+		}
+		return w.err()
+	}
 	return nil
 }
 
@@ -102,8 +438,20 @@ func (t *Tx) Finish() error {
 	}
 	t.done = true
 	defer t.db.wmu.Unlock()
+	err := t.stopWriter()
+	if err == nil {
+		err = t.flushState()
+	}
+	if err == nil {
+		err = t.settleUndo()
+	}
 	for _, st := range t.stmts {
 		st.Close()
+	}
+	if err != nil {
+		t.tx.Rollback()
+		t.db.st = nil
+		return err
 	}
 	if err := t.tx.Commit(); err != nil {
 		t.db.st = nil
@@ -124,9 +472,28 @@ func (t *Tx) Commit(b Block, ops []string) error {
 	return t.Finish()
 }
 
-// exec runs a statement, prepared once per transaction: a catching-up
-// transaction runs the same few statements hundreds of thousands of times.
+// exec runs a statement, or queues it on the writer: an error may then be
+// a failure of an earlier statement, or show only at a later call.
 func (t *Tx) exec(query string, args ...any) error {
+	if w := t.w; w != nil {
+		if err := w.err(); err != nil {
+			return err
+		}
+		if w.pending == nil {
+			w.pending = make([]call, 0, writerChunk)
+		}
+		w.pending = append(w.pending, call{query: query, args: args})
+		if len(w.pending) >= writerChunk {
+			w.flush()
+		}
+		return nil
+	}
+	return t.execNow(query, args...)
+}
+
+// execNow runs a statement, prepared once per transaction: a catching-up
+// transaction runs the same few statements hundreds of thousands of times.
+func (t *Tx) execNow(query string, args ...any) error {
 	st, ok := t.stmts[query]
 	if !ok {
 		var err error
@@ -142,6 +509,9 @@ func (t *Tx) exec(query string, args ...any) error {
 // logUndo records the row of key in tbl before a change: prior, or its
 // absence when prior is nil.
 func (t *Tx) logUndo(tbl, key string, prior any) error {
+	if t.horizon && t.height < t.undoFrom {
+		return nil
+	}
 	var raw sql.NullString
 	if prior != nil {
 		b, err := json.Marshal(prior)
@@ -173,9 +543,7 @@ func (t *Tx) PutName(r *NameRecord) error {
 	if err := t.logUndo("names", r.Name, nilIfNone(t.st.names[r.Name])); err != nil {
 		return err
 	}
-	if err := t.writeName(r); err != nil {
-		return err
-	}
+	mark(&t.dirty.names, r.Name)
 	c := *r
 	t.st.setName(r.Name, &c)
 	return nil
@@ -186,7 +554,7 @@ func (t *Tx) writeName(r *NameRecord) error {
 	if err != nil {
 		return err
 	}
-	err = t.exec(`INSERT INTO names(name, namespace_id, address, expire_block, record) VALUES(?, ?, ?, ?, ?)
+	err = t.execNow(`INSERT INTO names(name, namespace_id, address, expire_block, record) VALUES(?, ?, ?, ?, ?)
 		ON CONFLICT(name) DO UPDATE SET namespace_id = excluded.namespace_id, address = excluded.address,
 		expire_block = excluded.expire_block, record = excluded.record`,
 		r.Name, r.NamespaceID, r.Address, r.ExpireBlock, raw)
@@ -202,9 +570,7 @@ func (t *Tx) DeleteName(name string) error {
 	if err := t.logUndo("names", name, nilIfNone(t.st.names[name])); err != nil {
 		return err
 	}
-	if err := t.exec(`DELETE FROM names WHERE name = ?`, name); err != nil {
-		return fmt.Errorf("namedb: delete name %s: %w", name, err)
-	}
+	mark(&t.dirty.names, name)
 	t.st.setName(name, nil)
 	return nil
 }
@@ -232,14 +598,7 @@ func (t *Tx) PutNamespace(r *NamespaceRecord) error {
 	if err := t.logUndo("namespaces", r.NamespaceID, nilIfNone(t.st.namespaces[r.NamespaceID])); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if err := t.exec(`INSERT INTO namespaces(namespace_id, record) VALUES(?, ?)
-		ON CONFLICT(namespace_id) DO UPDATE SET record = excluded.record`, r.NamespaceID, raw); err != nil {
-		return fmt.Errorf("namedb: put namespace %s: %w", r.NamespaceID, err)
-	}
+	mark(&t.dirty.namespaces, r.NamespaceID)
 	c := *r
 	t.st.namespaces[r.NamespaceID] = &c
 	return nil
@@ -260,14 +619,7 @@ func (t *Tx) PutPreorder(p *Preorder) error {
 	if err := t.logUndo("preorders", p.PreorderHash, nilIfNone(t.st.preorders[p.PreorderHash])); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	if err := t.exec(`INSERT INTO preorders(preorder_hash, record) VALUES(?, ?)
-		ON CONFLICT(preorder_hash) DO UPDATE SET record = excluded.record`, p.PreorderHash, raw); err != nil {
-		return fmt.Errorf("namedb: put preorder %s: %w", p.PreorderHash, err)
-	}
+	mark(&t.dirty.preorders, p.PreorderHash)
 	c := *p
 	t.st.preorders[p.PreorderHash] = &c
 	return nil
@@ -279,9 +631,7 @@ func (t *Tx) DeletePreorder(hash string) error {
 	if err := t.logUndo("preorders", hash, nilIfNone(t.st.preorders[hash])); err != nil {
 		return err
 	}
-	if err := t.exec(`DELETE FROM preorders WHERE preorder_hash = ?`, hash); err != nil {
-		return fmt.Errorf("namedb: delete preorder %s: %w", hash, err)
-	}
+	mark(&t.dirty.preorders, hash)
 	delete(t.st.preorders, hash)
 	return nil
 }
@@ -291,7 +641,7 @@ func (t *Tx) DeletePreorder(hash string) error {
 // revoked name's slot), not past the grace period after expiry.
 func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 	n := 0
-	for name := range t.st.byOwner[address] {
+	for _, name := range t.st.byOwner[address] {
 		r := t.st.names[name]
 		if !r.Revoked && (r.ExpireBlock < 0 || r.ExpireBlock+grace > t.height) {
 			n++
@@ -302,10 +652,7 @@ func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 
 // NamesOwnedBy lists the names whose owner is address, sorted.
 func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
-	out := make([]string, 0, len(t.st.byOwner[address]))
-	for name := range t.st.byOwner[address] {
-		out = append(out, name)
-	}
+	out := slices.Clone(t.st.byOwner[address])
 	slices.Sort(out)
 	return out, nil
 }
@@ -351,7 +698,9 @@ func (t *Tx) AddZonefileHash(z ZonefileHash) error {
 // ConsensusHash is the consensus hash of an earlier block.
 func (t *Tx) ConsensusHash(height int64) (string, error) {
 	var ch string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT consensus_hash FROM blocks WHERE height = ?`, height).Scan(&ch)
+	err := t.inOrder(func() error {
+		return t.tx.QueryRowContext(t.ctx, `SELECT consensus_hash FROM blocks WHERE height = ?`, height).Scan(&ch)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("consensus hash of block %d: %w", height, ErrNotFound)
 	}

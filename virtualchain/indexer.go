@@ -3,6 +3,7 @@ package virtualchain
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +33,18 @@ type Config struct {
 	// BatchTime bounds how long applied blocks wait for their commit while
 	// the indexer catches up; 0 means 2 s.
 	BatchTime time.Duration
+	// UndoDepth is the reorganisation horizon: only the blocks less than
+	// this many below the backend's tip keep the undo log that rewinds
+	// them (0 means DefaultUndoDepth). Blocks indexed deeper while
+	// catching up keep none, and the undo of blocks that fall below it
+	// is pruned: a reorganisation deeper than that fails (the database
+	// must then be rebuilt) instead of rewinding.
+	UndoDepth int64
 }
+
+// DefaultUndoDepth is two days of blocks, as the wallet keeps: Bitcoin's
+// deepest reorganisations were tens of blocks.
+const DefaultUndoDepth = 288
 
 // Indexer applies blocks to a name database. It is a chain.Cursor and a
 // chain.Handler: chain.Sync and chain.Follow drive it, rewinding it on
@@ -43,10 +55,29 @@ type Indexer struct {
 	cfg     Config
 
 	mu      sync.Mutex
-	height  int64            // last applied block (committed or in the batch)
-	batch   *batch           // blocks applied but not yet committed
-	outputs *outputCache     // recent transactions' outputs, for senders
-	recent  map[int64]string // consensus hashes of the last blocks
+	height  int64        // last applied block (committed or in the batch)
+	batch   *batch       // blocks applied but not yet committed
+	outputs *outputCache // recent transactions' outputs, for senders
+	// chs are the consensus hashes of the applied blocks, by height −
+	// FirstBlock (zero: not read from the database yet): a block's
+	// consensus hash commits to those of blocks 1, 3, 7, 15… below it,
+	// so every block is needed again, and a read would wait for the
+	// writer's queue. 16 bytes a block.
+	chs [][16]byte
+	// deferred: the query indexes are dropped for a catch-up; Flush
+	// builds them again.
+	deferred bool
+
+	// Blocks decoded ahead of their turn by Prepare, by hash.
+	prepMu   sync.Mutex
+	prepared map[chainhash.Hash]*decodedBlock
+	prepOut  *outputCache // Prepare's own cache of recent outputs
+}
+
+// decodedBlock is a block's name operations, found and decoded.
+type decodedBlock struct {
+	ops      []opContext
+	rejected []namedb.HistoryEntry
 }
 
 // metaKeys pin a database to the settings that produced it.
@@ -64,6 +95,9 @@ func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) 
 	if cfg.BatchTime <= 0 {
 		cfg.BatchTime = defaultBatchTime
 	}
+	if cfg.UndoDepth <= 0 {
+		cfg.UndoDepth = DefaultUndoDepth
+	}
 	for key, want := range map[string]string{metaNetwork: cfg.Network.Name, metaFirstBlock: strconv.FormatInt(cfg.FirstBlock, 10)} {
 		got, err := db.Meta(ctx, key)
 		if err != nil {
@@ -78,7 +112,8 @@ func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) 
 		}
 	}
 	ix := &Indexer{db: db, backend: backend, cfg: cfg, height: cfg.FirstBlock - 1,
-		outputs: newOutputCache(6), recent: make(map[int64]string)}
+		outputs:  newOutputCache(6),
+		prepared: map[chainhash.Hash]*decodedBlock{}, prepOut: newOutputCache(6)}
 	last, ok, err := db.LastBlock(ctx)
 	if err != nil {
 		return nil, err
@@ -133,7 +168,7 @@ func (ix *Indexer) Rewind(ctx context.Context, fork int64) error {
 	}
 	ix.height = fork
 	ix.outputs.clear()
-	clear(ix.recent)
+	ix.truncateConsensus()
 	return nil
 }
 
@@ -153,9 +188,15 @@ func (ix *Indexer) Run(ctx context.Context) error {
 // Config.BatchTime, and whenever chain.Sync has reached the tip (Flush). A
 // crash loses at most the uncommitted batch, which is indexed again on
 // restart.
+//
+// Far below the tip it also keeps no undo log (Config.UndoDepth), and when
+// the blocks left are many (at least deferIndexBlocks, and a quarter of
+// those applied) it drops the query indexes until Flush: building an index
+// once costs far less than inserting into it at random places all along.
 const (
 	batchBlocks      = 2000
 	defaultBatchTime = 2 * time.Second
+	deferIndexBlocks = 1000
 )
 
 // batch is the open transaction and what it holds.
@@ -175,16 +216,34 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		return fmt.Errorf("virtualchain: block %d does not follow %d", b.Height, ix.height)
 	}
 	if ix.batch == nil {
+		// How far is the tip? Unknown (the backend failed): keep every
+		// undo and every index.
+		keepFrom := int64(-1 << 62)
+		if tip, err := ix.backend.Tip(ctx); err == nil {
+			keepFrom = tip.Height - ix.cfg.UndoDepth + 1
+			left, done := tip.Height-b.Height+1, b.Height-ix.cfg.FirstBlock
+			if !ix.deferred && left >= deferIndexBlocks && left >= done/4 {
+				if err := ix.db.DeferQueryIndexes(ctx); err != nil {
+					return err
+				}
+				ix.deferred = true
+			}
+		}
 		// The transaction outlives this call: only Flush or a failure
 		// ends it.
 		tx, err := ix.db.Begin(context.WithoutCancel(ctx), b.Height)
 		if err != nil {
 			return err
 		}
+		tx.KeepUndoFrom(keepFrom)
 		ix.batch = &batch{tx: tx, started: time.Now(), hashes: map[int64]chainhash.Hash{}}
 	}
 	tx := ix.batch.tx
-	blk, ops, err := ix.apply(ctx, tx, b)
+	ix.prepMu.Lock()
+	d := ix.prepared[b.Hash]
+	delete(ix.prepared, b.Hash)
+	ix.prepMu.Unlock()
+	blk, ops, err := ix.apply(ctx, tx, b, d)
 	if err == nil {
 		err = tx.EndBlock(blk, ops)
 	}
@@ -194,9 +253,12 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	}
 	ix.batch.hashes[b.Height] = b.Hash
 	ix.height = b.Height
-	ix.recent[b.Height] = blk.ConsensusHash
-	delete(ix.recent, b.Height-ix.cfg.Rules.ConsensusWindow-64)
-	ix.outputs.add(b)
+	ix.setConsensus(b.Height, blk.ConsensusHash)
+	if d == nil {
+		ix.outputs.add(b)
+	} else {
+		ix.outputs.clear() // Prepare's cache has them
+	}
 	if ix.cfg.OnBlock != nil {
 		ix.cfg.OnBlock(blk)
 	}
@@ -206,12 +268,25 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	return nil
 }
 
-// Flush commits the blocks applied so far. chain.Sync calls it when it
-// stops, so that a node at the tip commits every block at once.
-func (ix *Indexer) Flush(context.Context) error {
+// Flush commits the blocks applied so far, and builds the query indexes if
+// a catch-up dropped them. chain.Sync calls it when it stops, so that a
+// node at the tip commits every block at once.
+func (ix *Indexer) Flush(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	return ix.flushLocked()
+	ix.prepMu.Lock()
+	clear(ix.prepared) // blocks Sync read ahead but did not apply
+	ix.prepMu.Unlock()
+	if err := ix.flushLocked(); err != nil {
+		return err
+	}
+	if ix.deferred {
+		if err := ix.db.BuildQueryIndexes(ctx); err != nil {
+			return fmt.Errorf("virtualchain: %w", err)
+		}
+		ix.deferred = false
+	}
+	return nil
 }
 
 func (ix *Indexer) flushLocked() error {
@@ -241,25 +316,44 @@ func (ix *Indexer) resetLocked() {
 		ix.height = last.Height
 	}
 	ix.outputs.clear()
-	clear(ix.recent)
+	ix.truncateConsensus()
+}
+
+// truncateConsensus forgets the consensus hashes above ix.height.
+func (ix *Indexer) truncateConsensus() {
+	ix.chs = ix.chs[:max(0, min(int64(len(ix.chs)), ix.height-ix.cfg.FirstBlock+1))]
+}
+
+// setConsensus records an applied block's consensus hash.
+func (ix *Indexer) setConsensus(height int64, ch string) {
+	i := height - ix.cfg.FirstBlock
+	var b [16]byte
+	if n, err := hex.Decode(b[:], []byte(ch)); err != nil || n != 16 || i < 0 {
+		return // not the usual form: read from the database when needed
+	}
+	if i >= int64(len(ix.chs)) {
+		ix.chs = append(ix.chs, make([][16]byte, i-int64(len(ix.chs))+1)...)
+	}
+	ix.chs[i] = b
 }
 
 // consensusAt is the consensus hash of an applied block.
 func (ix *Indexer) consensusAt(tx *namedb.Tx, height int64) (string, error) {
-	if ch, ok := ix.recent[height]; ok {
-		return ch, nil
+	if i := height - ix.cfg.FirstBlock; i >= 0 && i < int64(len(ix.chs)) && ix.chs[i] != ([16]byte{}) {
+		return hex.EncodeToString(ix.chs[i][:]), nil
 	}
 	ch, err := tx.ConsensusHash(height)
 	if err != nil {
 		return "", err
 	}
-	ix.recent[height] = ch
+	ix.setConsensus(height, ch)
 	return ch, nil
 }
 
 // apply checks and writes the block's operations and returns the block's
 // record and its serialized accepted operations.
-func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (namedb.Block, []string, error) {
+// d is the block decoded by Prepare, if it was.
+func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *decodedBlock) (namedb.Block, []string, error) {
 	s := &blockState{rules: ix.cfg.Rules, net: ix.cfg.Network, tx: tx, height: b.Height, fresh: make(map[string]bool)}
 	for h := b.Height - 1; h >= max(b.Height-ix.cfg.Rules.ConsensusWindow, ix.cfg.FirstBlock); h-- {
 		ch, err := ix.consensusAt(tx, h)
@@ -270,10 +364,13 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (na
 		s.freshList = append(s.freshList, ch)
 	}
 
-	ops, rejected, err := ix.decodeBlock(ctx, b)
-	if err != nil {
-		return namedb.Block{}, nil, err
+	if d == nil {
+		var err error
+		if d, err = ix.decodeBlock(ctx, b, ix.outputs); err != nil {
+			return namedb.Block{}, nil, err
+		}
 	}
+	ops, rejected := d.ops, d.rejected
 	for _, h := range rejected {
 		if err := tx.AddHistory(h); err != nil {
 			return namedb.Block{}, nil, err
@@ -299,10 +396,26 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block) (na
 	}, serialized, nil
 }
 
+// Prepare decodes a block's name operations ahead of its turn (chain.Sync
+// calls it on its read-ahead goroutine): what a block carries depends on
+// the block alone, and the senders are looked up by transaction id. Connect
+// takes the result; if Prepare fails, Connect decodes the block again.
+func (ix *Indexer) Prepare(ctx context.Context, b *chain.Block) {
+	d, err := ix.decodeBlock(ctx, b, ix.prepOut)
+	ix.prepOut.add(b)
+	if err != nil {
+		return
+	}
+	ix.prepMu.Lock()
+	ix.prepared[b.Hash] = d
+	ix.prepMu.Unlock()
+}
+
 // decodeBlock finds the block's name operations: transactions whose first
 // output is an OP_RETURN starting with the network's magic bytes. Those
-// that do not decode are returned as rejected history.
-func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext, []namedb.HistoryEntry, error) {
+// that do not decode are returned as rejected history. Senders come from
+// outputs, else from the backend.
+func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block, outputs *outputCache) (*decodedBlock, error) {
 	var ops []opContext
 	var rejected []namedb.HistoryEntry
 	for vtx, mtx := range b.Txs {
@@ -310,9 +423,9 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext
 			continue
 		}
 		txid := mtx.TxHash().String()
-		sender, err := ix.senderScript(ctx, mtx)
+		sender, err := ix.senderScript(ctx, mtx, outputs)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		d, err := bns.Decode(mtx, sender, ix.cfg.Network)
 		if err != nil {
@@ -327,7 +440,7 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block) ([]opContext
 		}
 		ops = append(ops, opContext{d: d, txid: txid, vtxindex: vtx})
 	}
-	return ops, rejected, nil
+	return &decodedBlock{ops: ops, rejected: rejected}, nil
 }
 
 func (ix *Indexer) hasMagic(tx *wire.MsgTx) bool {
@@ -341,12 +454,12 @@ func (ix *Indexer) hasMagic(tx *wire.MsgTx) bool {
 }
 
 // senderScript is the scriptPubKey of the output tx's first input spends.
-func (ix *Indexer) senderScript(ctx context.Context, tx *wire.MsgTx) ([]byte, error) {
+func (ix *Indexer) senderScript(ctx context.Context, tx *wire.MsgTx, outputs *outputCache) ([]byte, error) {
 	if len(tx.TxIn) == 0 {
 		return nil, nil
 	}
 	op := tx.TxIn[0].PreviousOutPoint
-	if script, ok := ix.outputs.get(op); ok {
+	if script, ok := outputs.get(op); ok {
 		return script, nil
 	}
 	prev, err := ix.backend.Transaction(ctx, op.Hash)

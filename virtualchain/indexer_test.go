@@ -2,6 +2,7 @@ package virtualchain_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -82,5 +83,45 @@ func TestTwoIndexersAgreeAndReorgsRewind(t *testing.T) {
 	last, _, _ := dbA.LastBlock(ctx)
 	if last.Hash != tip.Hash.String() {
 		t.Fatalf("indexer's last block %s, chain tip %s", last.Hash, tip.Hash)
+	}
+}
+
+// TestReorgBeyondUndoDepth: blocks deeper than Config.UndoDepth below the
+// tip keep no undo; a reorganisation within the depth rewinds, a deeper one
+// fails clearly instead of rewinding wrong.
+func TestReorgBeyondUndoDepth(t *testing.T) {
+	ctx := context.Background()
+	c := openDevchain(t)
+	if _, err := c.Mine(ctx, 30); err != nil {
+		t.Fatal(err)
+	}
+	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg := virtualchain.Config{Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1, UndoDepth: 10}
+	ix, err := virtualchain.New(ctx, db, c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip, err := ix.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fork(ctx, tip.Height-6, 8); err != nil {
+		t.Fatal(err)
+	}
+	if tip, err = ix.Sync(ctx); err != nil {
+		t.Fatalf("reorg within the undo depth: %v", err)
+	}
+	if ix.Height() != tip.Height {
+		t.Fatalf("indexed to %d, tip %d", ix.Height(), tip.Height)
+	}
+	if _, err := c.Fork(ctx, tip.Height-15, 17); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Sync(ctx); !errors.Is(err, namedb.ErrBeyondUndo) {
+		t.Fatalf("reorg deeper than the undo depth: %v", err)
 	}
 }

@@ -49,6 +49,7 @@ type options struct {
 	dbDir      string
 	keep       bool
 	cpuProfile string
+	memProfile string
 	genOnly    bool
 	jsonOut    string
 	// genInProcess generates the chain in this process (tests: the test
@@ -72,6 +73,7 @@ func main() {
 	flag.StringVar(&o.dbDir, "db", "", "directory for the name database (default: a temp dir, removed afterwards unless -keep)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the name database")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the indexing (with -generate-only: of the generation) to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile (live objects) at the end of the indexing to this file")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.BoolVar(&o.genOnly, "generate-only", false, "only generate the chain file (used by the child process)")
 	flag.Parse()
@@ -312,6 +314,20 @@ func index(ctx context.Context, o options, c *bnsgen.Chain, db *namedb.DB, r *re
 		return err
 	}
 	r.CPUSecs = (cpuTime() - cpu0).Seconds()
+	if o.memProfile != "" {
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			return err
+		}
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
 	r.IndexSecs = st.Elapsed.Seconds()
 	r.Blocks, r.Accepted, r.Rejected = st.Blocks, st.Accepted, st.Rejected
 	r.Mismatches, r.FirstMismatch = st.Mismatches, st.First
