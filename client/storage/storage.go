@@ -272,7 +272,9 @@ func (h *Hub) upload(ctx context.Context, path string, body io.Reader, size int6
 	case size == 0:
 		body = http.NoBody // a 0 ContentLength with a body would mean "unknown"
 	case progress != nil:
-		body = &progressReader{r: body, total: size, report: progress}
+		pr := &progressReader{r: body, total: size, report: progress}
+		defer pr.stop()
+		body = pr
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.cfg.HubURL+"/store/"+h.address+"/"+escapePath(path), body)
 	if err != nil {
@@ -328,20 +330,36 @@ type PutOptions struct {
 	Progress func(sent, total int64)
 }
 
-// progressReader reports the bytes read through it.
+// progressReader reports the bytes read through it, until stop: the HTTP
+// client may go on reading a body after its request is over (a retry's
+// reports must not mix with them).
 type progressReader struct {
-	r           io.Reader
-	sent, total int64
-	report      func(sent, total int64)
+	r      io.Reader
+	total  int64
+	report func(sent, total int64)
+
+	mu      sync.Mutex
+	sent    int64
+	stopped bool
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if n > 0 {
-		p.sent += int64(n)
-		p.report(p.sent, p.total)
+		p.mu.Lock()
+		if !p.stopped {
+			p.sent += int64(n)
+			p.report(p.sent, p.total)
+		}
+		p.mu.Unlock()
 	}
 	return n, err
+}
+
+func (p *progressReader) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
 }
 
 // PutFile stores data at path and returns its public URL.
@@ -385,30 +403,23 @@ func (h *Hub) PutFile(ctx context.Context, path string, data []byte, opts PutOpt
 
 // PutFileFrom stores the size bytes of src at path without holding them
 // in memory, for large plain files: src is read once more to sign it
-// first, and again for the retry on a fresh connection. Encrypted files
-// cannot stream (the ECIES cipher object is one JSON document whose MAC
-// covers all of it): PutFile them.
-func (h *Hub) PutFileFrom(ctx context.Context, path string, src io.ReadSeeker, size int64, opts PutOptions) (string, error) {
+// first, and again for the retry on a fresh connection. Each read has its
+// own offset (an *os.File or a *bytes.Reader will do): the HTTP client may
+// still be reading a failed try's body when the retry starts. Encrypted
+// files cannot stream (the ECIES cipher object is one JSON document whose
+// MAC covers all of it): PutFile them.
+func (h *Hub) PutFileFrom(ctx context.Context, path string, src io.ReaderAt, size int64, opts PutOptions) (string, error) {
 	if opts.Encrypt || opts.EncryptTo != nil {
 		return "", fmt.Errorf("storage: put %s: encrypted files do not stream; use PutFile", path)
 	}
 	if max := h.Info().MaxUploadMB; max > 0 && float64(size) > max*(1<<20) {
 		return "", fmt.Errorf("%w: %s is %d bytes, the hub takes %g MiB", ErrTooLarge, path, size, max)
 	}
-	rewind := func() (io.Reader, error) {
-		if _, err := src.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("storage: put %s: %w", path, err)
-		}
-		return io.LimitReader(src, size), nil
-	}
+	open := func() (io.Reader, error) { return io.NewSectionReader(src, 0, size), nil }
 	var sig []byte
 	if opts.Sign {
-		r, err := rewind()
-		if err != nil {
-			return "", err
-		}
 		d := sha256.New()
-		if n, err := io.Copy(d, r); err != nil || n != size {
+		if n, err := io.Copy(d, io.NewSectionReader(src, 0, size)); err != nil || n != size {
 			return "", fmt.Errorf("storage: put %s: read %d of %d bytes: %v", path, n, size, err)
 		}
 		sig = ecies.SignDigest(h.cfg.AppKey, d.Sum(nil)).AppendJSON(nil)
@@ -417,7 +428,7 @@ func (h *Hub) PutFileFrom(ctx context.Context, path string, src io.ReadSeeker, s
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	return h.put(ctx, path, rewind, size, contentType, sig, opts)
+	return h.put(ctx, path, open, size, contentType, sig, opts)
 }
 
 // put uploads the body that open gives (each try opens it again) and, if
