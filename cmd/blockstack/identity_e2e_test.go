@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestIdentityEndToEndDevnet drives the lookup path through the binary on
@@ -23,10 +22,7 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	addrs := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", "127.0.0.1:0")
-	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
-		node: addrs.api, dir: t.TempDir()}
-	e.mineEvery(t, 200*time.Millisecond)
+	e, addrs := devnetE2E(t, bin, t.TempDir())
 	const app = "https://notes.example"
 	hub := []string{"--hub", addrs.hub}
 

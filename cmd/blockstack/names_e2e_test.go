@@ -488,15 +488,23 @@ func TestNamesEndToEndDevnet(t *testing.T) {
 	}
 	// Its devnet listens on free ports only: it runs beside the btcd one.
 	t.Parallel()
-	bin := buildBinary(t)
-	addrs := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0")
+	e, _ := devnetE2E(t, buildBinary(t), t.TempDir())
+	namesEndToEnd(t, e)
+}
+
+// devnetE2E starts a devnet (on free ports, with args on top) and returns
+// the end-to-end harness on it, mining a block every 200 ms, funded by the
+// faucet, with its wallets and files in dir; and the devnet's addresses.
+func devnetE2E(t *testing.T, bin, dir string, args ...string) (*e2eNet, devnetAddrs) {
+	t.Helper()
+	addrs := startDevnetWith(t, bin, t.TempDir(), args...)
 	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
-		node: addrs.api, dir: t.TempDir()}
+		node: addrs.api, dir: dir}
 	e.fund = func(t *testing.T, walletPath string, sats int64) {
 		e.ok(t, "wallet", "faucet", "--wallet", walletPath, strconv.FormatInt(sats, 10))
 	}
 	e.mineEvery(t, 200*time.Millisecond)
-	namesEndToEnd(t, e)
+	return e, addrs
 }
 
 var nodeAPIRE = regexp.MustCompile(`API at (http://\S+)/v1/`)

@@ -276,10 +276,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	devAtlas := freeAddr(t)
-	addrs := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", "127.0.0.1:0", "--atlas-addr", devAtlas)
-	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
-		node: addrs.api, dir: t.TempDir()}
-	e.mineEvery(t, 200*time.Millisecond)
+	e, addrs := devnetE2E(t, bin, t.TempDir(), "--atlas-addr", devAtlas)
 	// Nothing publishes zone files to this node: it has them from Atlas.
 	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
 		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)

@@ -29,10 +29,7 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	devAtlas := freeAddr(t)
-	addrs := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", "127.0.0.1:0", "--atlas-addr", devAtlas)
-	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
-		node: addrs.api, dir: t.TempDir()}
-	e.mineEvery(t, 200*time.Millisecond)
+	e, addrs := devnetE2E(t, bin, t.TempDir(), "--atlas-addr", devAtlas)
 	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
 		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)
 
@@ -172,11 +169,8 @@ func TestDevnetRegistrar(t *testing.T) {
 	dir := t.TempDir()
 	walletPath := filepath.Join(dir, "w.json")
 	regURL := "http://" + freeAddr(t)
-	addrs := startDevnetWith(t, bin, t.TempDir(), "--wallet", walletPath, "--registrar-domain", "foo.test",
+	e, addrs := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
 		"--registrar-addr", strings.TrimPrefix(regURL, "http://"))
-	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
-		node: addrs.api, dir: dir}
-	e.mineEvery(t, 200*time.Millisecond)
 	if w, _, _ := e.newWallet(t, "w"); w != walletPath {
 		t.Fatalf("wallet at %s, want %s", w, walletPath)
 	}

@@ -67,10 +67,7 @@ func TestWebappBrowser(t *testing.T) {
 	chromium, node := browserTools(t)
 	t.Parallel()
 	bin := buildBinary(t)
-	addrs := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0")
-	e := &e2eNet{bin: bin, network: "devnet", rpc: addrs.rpc, user: defaultDevnetRPCUser, pass: defaultDevnetRPCPass,
-		node: addrs.api, dir: t.TempDir()}
-	e.mineEvery(t, 200*time.Millisecond)
+	e, addrs := devnetE2E(t, bin, t.TempDir())
 
 	var made struct {
 		Mnemonic string `json:"mnemonic"`
