@@ -223,11 +223,11 @@ type hubFlags struct {
 	app string
 }
 
+// add registers the identity flags and --hub (not --app: the commands
+// that take it say what it means to them).
 func (f *hubFlags) add(cmd *cobra.Command) {
 	addIdentityFlags(cmd, &f.identityFlags)
-	fl := cmd.PersistentFlags()
-	fl.StringVar(&f.hub, "hub", "", "`URL` of the Gaia hub (default http://"+defaultDevnetHubAddr+" on devnet)")
-	fl.StringVar(&f.app, "app", "", "act in the identity's bucket for the app at `ORIGIN` (default: the identity's own bucket)")
+	cmd.PersistentFlags().StringVar(&f.hub, "hub", "", "`URL` of the Gaia hub (default http://"+defaultDevnetHubAddr+" on devnet)")
 }
 
 func (f *hubFlags) hubURL() (string, error) {
@@ -272,6 +272,7 @@ func newGaiaCmd() *cobra.Command {
 		Short: "Read and write files in a Gaia bucket (the identity's, or its bucket for --app)",
 	}
 	f.add(cmd)
+	cmd.PersistentFlags().StringVar(&f.app, "app", "", "act in the identity's bucket for the app at `ORIGIN` (default: the identity's own bucket)")
 	cmd.AddCommand(newGaiaPutCmd(&f), newGaiaGetCmd(&f), newGaiaLsCmd(&f), newGaiaRmCmd(&f))
 	return cmd
 }
@@ -505,8 +506,7 @@ func newProfileCmd() *cobra.Command {
 		Use:   "profile",
 		Short: "Publish and show signed profiles",
 	}
-	addIdentityFlags(cmd, &f.identityFlags)
-	cmd.PersistentFlags().StringVar(&f.hub, "hub", "", "`URL` of the Gaia hub (default http://"+defaultDevnetHubAddr+" on devnet)")
+	f.add(cmd)
 	cmd.AddCommand(newProfilePublishCmd(&f), newProfileShowCmd())
 	return cmd
 }

@@ -130,11 +130,7 @@ func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, sub
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.
 	local := backendOpts.network == "devnet" || backendOpts.network == "regtest"
-	var subs web.Subdomains
-	if sub != nil {
-		subs = sub.ix
-	}
-	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Subdomains: subs, Network: net, Rules: networkRules(), Chain: tip,
+	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), Chain: tip,
 		Atlas: at.status(), ProfileClient: web.ProfileClient(local), Log: log})
 	if err != nil {
 		return nil, err

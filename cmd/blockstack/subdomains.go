@@ -5,9 +5,9 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/subdomains"
+	"github.com/go-blockstack/go-blockstack/web"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
@@ -42,9 +42,9 @@ func (s *subdomainService) close() {
 	s.ix.Close()
 }
 
-// index is what the API answers subdomains from (nil without a service,
-// not a nil *Indexer in an interface).
-func (s *subdomainService) index() api.Subdomains {
+// index is what the API and the explorer answer subdomains from (nil
+// without a service, not a nil *Indexer in an interface).
+func (s *subdomainService) index() web.Subdomains {
 	if s == nil {
 		return nil
 	}
