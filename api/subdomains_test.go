@@ -1,46 +1,19 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/subdomains"
+	"github.com/go-blockstack/go-blockstack/subdomains/subdomainstest"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
-
-// memSubdomains is a subdomain index of fixed records, oldest first.
-type memSubdomains map[string][]subdomains.Record
-
-func (m memSubdomains) Get(_ context.Context, fqn string) (subdomains.Record, error) {
-	for i := len(m[fqn]) - 1; i >= 0; i-- {
-		if m[fqn][i].Accepted {
-			return m[fqn][i], nil
-		}
-	}
-	return subdomains.Record{}, subdomains.ErrNotFound
-}
-
-func (m memSubdomains) History(_ context.Context, fqn string) ([]subdomains.Record, error) {
-	return m[fqn], nil
-}
-
-func (m memSubdomains) OwnedBy(_ context.Context, addr string) ([]string, error) {
-	var out []string
-	for fqn := range m {
-		if r, err := m.Get(context.Background(), fqn); err == nil && r.Owner == addr {
-			out = append(out, fqn)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
 
 func TestSubdomainEndpoints(t *testing.T) {
 	s, _ := fixture(t)
 	zf1, zf2 := []byte("$ORIGIN bob.alice.test\n"), []byte("$ORIGIN bob.alice.test\n$TTL 60\n")
-	s.cfg.Subdomains = memSubdomains{"bob.alice.test": {
+	s.cfg.Subdomains = subdomainstest.Index{"bob.alice.test": {
 		{Name: "bob.alice.test", Parent: "alice.test", Domain: "alice.test", Owner: "mkBob", Seq: 0, ZoneFile: zf1,
 			ZoneFileHash: zonefile.HashOf(zf1), Block: 6, Index: 3, Txid: "t1", Accepted: true},
 		{Name: "bob.alice.test", Parent: "alice.test", Domain: "alice.test", Owner: "mkEve", Seq: 1, ZoneFile: zf2,

@@ -1,59 +1,21 @@
 package web_test
 
 import (
-	"context"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/subdomains"
+	"github.com/go-blockstack/go-blockstack/subdomains/subdomainstest"
 	"github.com/go-blockstack/go-blockstack/web"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
-
-// memSubdomains is a subdomain index of fixed records, oldest first.
-type memSubdomains map[string][]subdomains.Record
-
-func (m memSubdomains) Get(_ context.Context, fqn string) (subdomains.Record, error) {
-	for i := len(m[fqn]) - 1; i >= 0; i-- {
-		if m[fqn][i].Accepted {
-			return m[fqn][i], nil
-		}
-	}
-	return subdomains.Record{}, subdomains.ErrNotFound
-}
-
-func (m memSubdomains) History(_ context.Context, fqn string) ([]subdomains.Record, error) {
-	return slices.Clone(m[fqn]), nil
-}
-
-func (m memSubdomains) OwnedBy(ctx context.Context, addr string) ([]string, error) {
-	var out []string
-	for fqn := range m {
-		if r, err := m.Get(ctx, fqn); err == nil && r.Owner == addr {
-			out = append(out, fqn)
-		}
-	}
-	return out, nil
-}
-
-func (m memSubdomains) Of(_ context.Context, domain, _ string, _ int) ([]string, error) {
-	var out []string
-	for fqn, recs := range m {
-		if recs[0].Parent == domain {
-			out = append(out, fqn)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
 
 func TestSubdomainPages(t *testing.T) {
 	w, _ := newWorld(t)
 	aliceAddr, bobAddr := w.alice.Address().EncodeAddress(), w.bob.Address().EncodeAddress()
 	zf := []byte("$ORIGIN kid.alice.test\n$TTL 3600\nwww\tIN\tA\t10.0.0.1\n<script>x</script> TXT \"hi\"\n")
-	subs := memSubdomains{"kid.alice.test": {
+	subs := subdomainstest.Index{"kid.alice.test": {
 		{Name: "kid.alice.test", Parent: "alice.test", Domain: "alice.test", Owner: aliceAddr, ZoneFile: zf,
 			ZoneFileHash: zonefile.HashOf(zf), Block: 7, Txid: strings.Repeat("ab", 32), Accepted: true},
 		{Name: "kid.alice.test", Parent: "alice.test", Domain: "evil.test", Owner: bobAddr, Seq: 1, ZoneFile: zf,
