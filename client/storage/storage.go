@@ -518,18 +518,32 @@ func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetO
 		}
 		return pt, ws, nil
 	case opts.Verify:
-		sig, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
-		if errors.Is(err, ErrNotFound) {
-			return nil, false, fmt.Errorf("storage: %s: no %s file: %w", path, ecies.SigSuffix, ecies.ErrSignature)
-		}
-		if err != nil {
+		digest := sha256.Sum256(data)
+		if err := h.verifySig(ctx, bucketURL, path, signer, digest[:]); err != nil {
 			return nil, false, err
-		}
-		if err := ecies.VerifyFile(data, sig, signer); err != nil {
-			return nil, false, fmt.Errorf("storage: %s: %w", path, err)
 		}
 	}
 	return data, false, nil
+}
+
+// verifySig checks a plain file's .sig file in bucketURL against the
+// SHA-256 digest of its content and the signer's address.
+func (h *Hub) verifySig(ctx context.Context, bucketURL, path, signer string, digest []byte) error {
+	data, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("storage: %s: no %s file: %w", path, ecies.SigSuffix, ecies.ErrSignature)
+	}
+	if err != nil {
+		return err
+	}
+	sig, err := ecies.ParseSignature(data)
+	if err != nil {
+		return fmt.Errorf("storage: %s: %s file: %w", path, ecies.SigSuffix, err)
+	}
+	if err := sig.VerifyDigest(digest, signer); err != nil {
+		return fmt.Errorf("storage: %s: %w", path, err)
+	}
+	return nil
 }
 
 // GetFileTo streams a plain (unencrypted) file into w without holding it
@@ -563,21 +577,7 @@ func (h *Hub) GetFileTo(ctx context.Context, bucketURL, path string, w io.Writer
 	if !verify {
 		return n, nil
 	}
-	sigFile, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
-	if errors.Is(err, ErrNotFound) {
-		return n, fmt.Errorf("storage: %s: no %s file: %w", path, ecies.SigSuffix, ecies.ErrSignature)
-	}
-	if err != nil {
-		return n, err
-	}
-	sig, err := ecies.ParseSignature(sigFile)
-	if err == nil {
-		err = sig.VerifyDigest(d.Sum(nil), signer)
-	}
-	if err != nil {
-		return n, fmt.Errorf("storage: %s: %w", path, err)
-	}
-	return n, nil
+	return n, h.verifySig(ctx, bucketURL, path, signer, d.Sum(nil))
 }
 
 // read GETs bucketURL+path, keeping the ETag for own files.
