@@ -98,8 +98,14 @@ func (f *Follower) Step(ctx context.Context, retry bool) error {
 		if err != nil {
 			return err
 		}
+		var indexed map[int64]zonefile.Hash
+		if len(rows) > 0 {
+			if indexed, err = f.ix.IndexedBetween(ctx, rows[0].Seq, rows[len(rows)-1].Seq); err != nil {
+				return err
+			}
+		}
 		for _, row := range rows {
-			if err := f.take(ctx, row, true); err != nil {
+			if err := f.take(ctx, row, indexed); err != nil {
 				return err
 			}
 			f.recent = append(f.recent, row)
@@ -125,7 +131,7 @@ func (f *Follower) Step(ctx context.Context, retry bool) error {
 	if retry || time.Since(f.retried) >= retryEvery {
 		f.retried = time.Now()
 		for _, row := range f.waiting {
-			if err := f.take(ctx, row, false); err != nil {
+			if err := f.take(ctx, row, nil); err != nil {
 				return err
 			}
 		}
@@ -172,20 +178,16 @@ func (f *Follower) checkRewind(ctx context.Context) error {
 	return nil
 }
 
-// take indexes row if its zone file is here, or leaves it waiting. fresh
-// says the row was not looked at before: the indexer may hold it already
-// (from before a restart).
-func (f *Follower) take(ctx context.Context, row namedb.ZonefileHash, fresh bool) error {
+// take indexes row if its zone file is here, or leaves it waiting.
+// indexed, for a row not looked at before, holds what the indexer already
+// has around it (from before a restart); it is nil for a waiting row.
+func (f *Follower) take(ctx context.Context, row namedb.ZonefileHash, indexed map[int64]zonefile.Hash) error {
 	h, err := zonefile.ParseHash(row.Hash)
 	if err != nil {
 		return fmt.Errorf("subdomains: inventory row %d: %w", row.Seq, err)
 	}
-	if fresh {
-		if have, ok, err := f.ix.Indexed(ctx, row.Seq); err != nil {
-			return err
-		} else if ok && have == h {
-			return nil
-		}
+	if have, ok := indexed[row.Seq]; ok && have == h {
+		return nil
 	}
 	if !f.zfs.Has(h) {
 		f.waiting[row.Seq] = row

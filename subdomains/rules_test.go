@@ -145,6 +145,10 @@ func TestSkippedRecords(t *testing.T) {
 	if _, ok, err := ix.Indexed(context.Background(), 2); !ok || err != nil {
 		t.Errorf("zone file with a foreign $ORIGIN not marked indexed: %v %v", ok, err)
 	}
+	got, err := ix.IndexedBetween(context.Background(), 2, 5)
+	if h2, _, _ := ix.Indexed(context.Background(), 2); err != nil || len(got) != 1 || got[2] != h2 {
+		t.Errorf("IndexedBetween(2, 5) = %v, %v; want only index 2", got, err)
+	}
 }
 
 // TestAddZonefileTwice: a second delivery is a no-op; another zone file at

@@ -237,6 +237,33 @@ func (ix *Indexer) Indexed(ctx context.Context, index int64) (zonefile.Hash, boo
 	return h, err == nil, err
 }
 
+// IndexedBetween is Indexed for every inventory index from lo to hi
+// inclusive, in one query: a restarting node's follower asks it for each
+// page of the inventory instead of once per row.
+func (ix *Indexer) IndexedBetween(ctx context.Context, lo, hi int64) (map[int64]zonefile.Hash, error) {
+	rows, err := ix.r.QueryContext(ctx, `SELECT idx, hash FROM zonefiles WHERE idx BETWEEN ? AND ?`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("subdomains: zone files %d to %d: %w", lo, hi, err)
+	}
+	defer rows.Close()
+	out := map[int64]zonefile.Hash{}
+	for rows.Next() {
+		var (
+			i int64
+			s string
+		)
+		if err := rows.Scan(&i, &s); err != nil {
+			return nil, fmt.Errorf("subdomains: zone files %d to %d: %w", lo, hi, err)
+		}
+		h, err := zonefile.ParseHash(s)
+		if err != nil {
+			return nil, fmt.Errorf("subdomains: zone file %d: %w", i, err)
+		}
+		out[i] = h
+	}
+	return out, rows.Err()
+}
+
 // IndexedOf lists the inventory indexes of the name's zone files that have
 // been processed, in chain order. Compared with the name's inventory
 // (namedb), it tells which are missing, and so whether the state of its
