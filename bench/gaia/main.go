@@ -1,26 +1,28 @@
 // Command gaia is the Gaia hub load generator: it runs a hub on the disk
 // driver on loopback, in this process, and measures stores/s and reads/s
 // with p50/p99 latency for 4 KiB and 1 MiB objects at 1, 16 and 64
-// concurrent clients, each client a client/storage Hub (v1 token,
-// If-None-Match / If-Match on writes, as @stacks/storage). Every store is fsynced before
-// its 202.
+// concurrent clients. Each storing client is a client/storage Hub (v1
+// token, If-None-Match / If-Match on writes, as @stacks/storage); every
+// store is fsynced before its 202. Each reading client GETs the files back
+// from the hub's read URL, as any app reading a public file does, over a
+// keep-alive connection of its own (internal/loadgen).
 //
-// The baseline, measured in the same run on the same disk, is the floor
-// any durable store pays: write the bytes to a new file, fsync it, rename
-// it into place and fsync the directory, with the same concurrency; and
-// for reads, os.ReadFile of the same files. Figures are given as ratios to
-// it because the machine is shared.
+// The baselines, measured in the same run with the same concurrency, are
+// the floor each side pays: for stores, writing the bytes to a new file,
+// fsync, rename into place and fsync of the directory, on the same disk;
+// for reads, a bare net/http server on loopback that answers every GET
+// with the same bytes from memory, read by the same client. Figures are
+// given as ratios to them because the machine is shared.
 //
 // Every phase is bounded in time (-phase) and in operation count (-max);
 // traffic goes only to 127.0.0.1.
 //
-//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR]
+//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-cpuprofile FILE]
 package main
 
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -29,9 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"sync"
-	"sync/atomic"
+	"runtime/pprof"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -39,64 +39,30 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 )
 
 func main() {
 	phase := flag.Duration("phase", 3*time.Second, "time limit of each measured phase")
 	maxOps := flag.Int("max", 20000, "operation limit of each measured phase")
 	dir := flag.String("dir", "", "storage folder (default: a temporary folder, removed afterwards)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	if err := run(*phase, *maxOps, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
-}
-
-type result struct {
-	ops      int
-	elapsed  time.Duration
-	p50, p99 time.Duration
-}
-
-func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
-
-// measure runs op from `clients` goroutines until the time or count limit
-// and returns throughput and latency percentiles.
-func measure(clients int, limit time.Duration, maxOps int, op func(client, seq int) error) (result, error) {
-	var next atomic.Int64
-	lats := make([][]time.Duration, clients)
-	errs := make([]error, clients)
-	deadline := time.Now().Add(limit)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			for seq := 0; time.Now().Before(deadline); seq++ {
-				if next.Add(1) > int64(maxOps) {
-					return
-				}
-				t0 := time.Now()
-				if err := op(c, seq); err != nil {
-					errs[c] = err
-					return
-				}
-				lats[c] = append(lats[c], time.Since(t0))
-			}
-		}(c)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err := errors.Join(errs...); err != nil {
-		return result{}, err
-	}
-	all := slices.Concat(lats...)
-	slices.Sort(all)
-	if len(all) == 0 {
-		return result{}, errors.New("no operation completed")
-	}
-	return result{ops: len(all), elapsed: elapsed, p50: all[len(all)/2], p99: all[len(all)*99/100]}, nil
 }
 
 // rawWrite is the baseline store: a new file, fsync, rename, fsync dir.
@@ -162,16 +128,22 @@ func run(phase time.Duration, maxOps int, dir string) error {
 	}()
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}}
+	hubAddr := ln.Addr().String()
 	ctx := context.Background()
 	fmt.Printf("Gaia hub load: disk driver in %s, phases of ≤%v and ≤%d operations, client and hub in one process on %d CPUs\n\n",
 		dir, phase, maxOps, runtimeCPUs())
-	fmt.Println("| object | clients | stores/s | store p50 | store p99 | baseline writes/s | store ratio | reads/s | read p50 | read p99 | baseline reads/s | read ratio |")
+	fmt.Println("| object | clients | stores/s | store p50 | store p99 | baseline writes/s | store ratio | reads/s | read p50 | read p99 | bare HTTP reads/s | read ratio |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, size := range []int{4 << 10, 1 << 20} {
 		data := make([]byte, size)
 		if _, err := rand.Read(data); err != nil {
 			return err
 		}
+		bare, stopBare, err := serveBare(data)
+		if err != nil {
+			return err
+		}
+		defer stopBare()
 		ops := maxOps
 		if size >= 1<<20 {
 			ops = max(maxOps/10, 100)
@@ -183,23 +155,17 @@ func run(phase time.Duration, maxOps int, dir string) error {
 			if err := os.MkdirAll(bdir, 0o700); err != nil {
 				return err
 			}
-			bw, err := measure(clients, phase, ops, func(c, seq int) error {
+			bw, err := loadgen.Run(clients, phase, ops, func(c, seq int) error {
 				return rawWrite(bdir, fmt.Sprintf("%d-%d", c, seq), data)
 			})
 			if err != nil {
 				return fmt.Errorf("baseline writes: %w", err)
 			}
-			written := make([]int, clients)
-			br, err := measure(clients, phase, ops*5, func(c, seq int) error {
-				_, err := os.ReadFile(filepath.Join(bdir, fmt.Sprintf("%d-%d", c, seq%max(bw.ops/clients, 1))))
-				if errors.Is(err, os.ErrNotExist) {
-					_, err = os.ReadFile(filepath.Join(bdir, "0-0"))
-				}
-				return err
-			})
+			br, err := readAll(bare, clients, phase, ops*5, size, func(c, seq int) string { return "/" })
 			if err != nil {
 				return fmt.Errorf("baseline reads: %w", err)
 			}
+			written := make([]int, clients)
 			// The hub: one client (key, token, ETag memory) per goroutine.
 			cs := make([]*storage.Hub, clients)
 			for i := range cs {
@@ -211,7 +177,7 @@ func run(phase time.Duration, maxOps int, dir string) error {
 					return err
 				}
 			}
-			st, err := measure(clients, phase, ops, func(c, seq int) error {
+			st, err := loadgen.Run(clients, phase, ops, func(c, seq int) error {
 				written[c] = seq + 1
 				_, err := cs[c].PutFile(ctx, fmt.Sprintf("%s/f%d", tag, seq), data, storage.PutOptions{ContentType: "application/octet-stream"})
 				return err
@@ -219,26 +185,59 @@ func run(phase time.Duration, maxOps int, dir string) error {
 			if err != nil {
 				return fmt.Errorf("stores: %w", err)
 			}
-			rd, err := measure(clients, phase, ops*5, func(c, seq int) error {
-				n := max(written[c], 1)
-				body, _, err := cs[c].GetFile(ctx, fmt.Sprintf("%s/f%d", tag, seq%n), storage.GetOptions{})
-				if err == nil && len(body) != size {
-					err = fmt.Errorf("read %d bytes, want %d", len(body), size)
-				}
-				return err
+			rd, err := readAll(hubAddr, clients, phase, ops*5, size, func(c, seq int) string {
+				return "/read/" + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%max(written[c], 1))
 			})
 			if err != nil {
 				return fmt.Errorf("reads: %w", err)
 			}
 			fmt.Printf("| %s | %d | %.0f | %s | %s | %.0f | %.2f× | %.0f | %s | %s | %.0f | %.2f× |\n",
-				sizeName(size), clients, st.rate(), ms(st.p50), ms(st.p99), bw.rate(), st.rate()/bw.rate(),
-				rd.rate(), ms(rd.p50), ms(rd.p99), br.rate(), rd.rate()/br.rate())
+				sizeName(size), clients, st.Rate(), ms(st.P50), ms(st.P99), bw.Rate(), st.Rate()/bw.Rate(),
+				rd.Rate(), ms(rd.P50), ms(rd.P99), br.Rate(), rd.Rate()/br.Rate())
 			if err := os.RemoveAll(bdir); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// readAll GETs path(client, seq) from addr with one connection per client
+// and checks that every answer is a 200 of size bytes.
+func readAll(addr string, clients int, phase time.Duration, maxOps, size int, path func(c, seq int) string) (loadgen.Result, error) {
+	conns := make([]*loadgen.Conn, clients)
+	for i := range conns {
+		c, err := loadgen.Dial(addr, nil)
+		if err != nil {
+			return loadgen.Result{}, err
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	return loadgen.Run(clients, phase, maxOps, func(c, seq int) error {
+		p := path(c, seq)
+		st, n, err := conns[c].Get(p)
+		if err == nil && (st != http.StatusOK || n != int64(size)) {
+			err = fmt.Errorf("GET %s: %d with %d bytes, want 200 with %d", p, st, n, size)
+		}
+		return err
+	})
+}
+
+// serveBare starts a bare HTTP server on loopback that answers every GET
+// with data; stop shuts it down.
+func serveBare(data []byte) (addr string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = w.Write(data)
+	})}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(ln) }()
+	return ln.Addr().String(), func() { _ = srv.Close(); <-served }, nil
 }
 
 func sizeName(n int) string {

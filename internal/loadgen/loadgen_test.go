@@ -1,0 +1,57 @@
+package loadgen
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRunCountLimitAndError(t *testing.T) {
+	var calls atomic.Int64
+	r, err := Run(4, time.Minute, 100, func(w, seq int) error { calls.Add(1); return nil })
+	if err != nil || r.Ops != 100 || calls.Load() != 100 || r.Rate() <= 0 {
+		t.Fatalf("Run = %+v, %v after %d calls; want 100 operations", r, err, calls.Load())
+	}
+	boom := errors.New("boom")
+	if _, err := Run(2, time.Minute, 0, func(w, seq int) error {
+		if seq == 3 {
+			return boom
+		}
+		return nil
+	}); !errors.Is(err, boom) {
+		t.Fatalf("Run error = %v, want boom", err)
+	}
+}
+
+func TestConnGet(t *testing.T) {
+	var ua atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ua.Store(r.Header.Get("X-Test"))
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(strings.Repeat("x", 5000)))
+	}))
+	defer srv.Close()
+	c, err := Dial(strings.TrimPrefix(srv.URL, "http://"), http.Header{"X-Test": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 3 { // the same connection, kept alive
+		if st, n, err := c.Get("/a"); err != nil || st != 200 || n != 5000 {
+			t.Fatalf("Get(/a) = %d, %d, %v; want 200, 5000", st, n, err)
+		}
+	}
+	if st, _, err := c.Get("/missing"); err != nil || st != 404 {
+		t.Fatalf("Get(/missing) = %d, %v; want 404", st, err)
+	}
+	if ua.Load() != "yes" {
+		t.Fatalf("extra header not sent: %v", ua.Load())
+	}
+}
