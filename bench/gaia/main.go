@@ -185,8 +185,19 @@ func run(phase time.Duration, maxOps int, dir string) error {
 			if err != nil {
 				return fmt.Errorf("stores: %w", err)
 			}
+			// Each client reads back what it wrote; one that wrote nothing
+			// (the count limit came first) reads another's files.
+			var writers []int
+			for c, n := range written {
+				if n > 0 {
+					writers = append(writers, c)
+				}
+			}
 			rd, err := readAll(hubAddr, clients, phase, ops*5, size, func(c, seq int) string {
-				return "/read/" + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%max(written[c], 1))
+				if written[c] == 0 {
+					c = writers[c%len(writers)]
+				}
+				return "/read/" + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
 			})
 			if err != nil {
 				return fmt.Errorf("reads: %w", err)
