@@ -3,7 +3,10 @@ package devchain_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -295,5 +298,156 @@ func TestInvalidBranchChangesNothing(t *testing.T) {
 	}
 	if now, _ := c.Tip(ctx); now != tip {
 		t.Fatalf("refused block moved the tip to %v", now)
+	}
+}
+
+func TestSubscribeTips(t *testing.T) {
+	c := openChain(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	tips, err := c.SubscribeTips(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := func() chain.Tip {
+		t.Helper()
+		select {
+		case tip, ok := <-tips:
+			if !ok {
+				t.Fatal("tips closed")
+			}
+			return tip
+		case <-time.After(10 * time.Second):
+			t.Fatal("no tip within 10 s")
+		}
+		return chain.Tip{}
+	}
+	now, _ := c.Tip(ctx)
+	if got := recv(); got != now {
+		t.Fatalf("first tip %v, want the current %v", got, now)
+	}
+	hashes, err := c.Mine(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(); got.Hash != hashes[0] || got.Height != now.Height+1 {
+		t.Fatalf("tip after a block %v, want %d %s", got, now.Height+1, hashes[0])
+	}
+	// A slow reader misses intermediate tips but gets the latest.
+	hashes, err = c.Mine(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(); got.Hash != hashes[4] || got.Height != now.Height+6 {
+		t.Fatalf("tip after 5 unread blocks %v, want %d %s", got, now.Height+6, hashes[4])
+	}
+	// A reorganisation is a new tip too.
+	branch, err := c.Fork(ctx, now.Height+4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(); got.Hash != branch[2] || got.Height != now.Height+7 {
+		t.Fatalf("tip after a reorg %v, want %d %s", got, now.Height+7, branch[2])
+	}
+	cancel()
+	select {
+	case _, ok := <-tips:
+		if ok {
+			t.Fatal("a tip after the subscription ended")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("tips not closed 10 s after its context ended")
+	}
+}
+
+// eventFollower is a follower for chain.Follow on another goroutine: it
+// reports what it is told on events.
+type eventFollower struct {
+	follower
+	events chan string
+}
+
+func (f *eventFollower) Rewind(ctx context.Context, fork int64) error {
+	f.events <- fmt.Sprintf("rewind to %d", fork)
+	return f.follower.Rewind(ctx, fork)
+}
+
+func (f *eventFollower) Connect(ctx context.Context, b *chain.Block) error {
+	f.events <- fmt.Sprintf("connect %d %s", b.Height, b.Hash)
+	return f.follower.Connect(ctx, b)
+}
+
+// TestFollowReportsReorg: a follower running chain.Follow connects new
+// blocks as they are mined, and when the chain is reorganised under it is
+// told to rewind to the fork point, then given the winning branch.
+func TestFollowReportsReorg(t *testing.T) {
+	c := openChain(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &eventFollower{events: make(chan string, 512)}
+	var followErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		followErr = chain.Follow(ctx, c, f, f)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	// expect reads events until want, failing on anything but connects
+	// on the way.
+	expect := func(want string) {
+		t.Helper()
+		for {
+			select {
+			case ev := <-f.events:
+				if ev == want {
+					return
+				}
+				if !strings.HasPrefix(ev, "connect ") {
+					t.Fatalf("follower told %q while waiting for %q", ev, want)
+				}
+			case <-done:
+				t.Fatalf("Follow returned %v while waiting for %q", followErr, want)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %q within 10 s", want)
+			}
+		}
+	}
+	tip, _ := c.Tip(ctx)
+	expect(fmt.Sprintf("connect %d %s", tip.Height, tip.Hash))
+	mined, err := c.Mine(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range mined {
+		expect(fmt.Sprintf("connect %d %s", tip.Height+1+int64(i), h))
+	}
+
+	fork := tip.Height + 1
+	branch, err := c.Fork(ctx, fork, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(fmt.Sprintf("rewind to %d", fork))
+	for i, h := range branch {
+		want := fmt.Sprintf("connect %d %s", fork+1+int64(i), h)
+		select {
+		case ev := <-f.events:
+			if ev != want {
+				t.Fatalf("after the rewind the follower was told %q, want %q", ev, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %q within 10 s", want)
+		}
+	}
+
+	cancel()
+	<-done
+	if !errors.Is(followErr, context.Canceled) {
+		t.Fatalf("Follow returned %v after its context ended, want context.Canceled", followErr)
+	}
+	if got := f.hashes[len(f.hashes)-1]; got != branch[3] || len(f.rewound) != 1 {
+		t.Fatalf("follower ends at %s after %d rewinds, want %s after 1", got, len(f.rewound), branch[3])
 	}
 }
