@@ -148,20 +148,27 @@ func TestRejections(t *testing.T) {
 	unknown.TxIn[0].PreviousOutPoint.Hash = chainhash.Hash{1}
 	tooMuch := k.spend(t, fundTx, i, wire.NewTxOut(2_000_000, other.pk))
 
+	spent := wire.OutPoint{Hash: fundTx.TxHash(), Index: i}
+	// Each refusal names the transaction, the rule and the input at fault.
 	cases := []struct {
 		name string
 		tx   *wire.MsgTx
 		want error
+		msg  string
 	}{
-		{"tampered signature", tampered, devchain.ErrBadScript},
-		{"signed by the wrong key", wrongKey, devchain.ErrBadScript},
-		{"unknown input", unknown, devchain.ErrUnknownInput},
-		{"outputs exceed inputs", tooMuch, devchain.ErrBadValue},
+		{"tampered signature", tampered, devchain.ErrBadScript, "script verification failed: input 0 (" + spent.String() + "): "},
+		{"signed by the wrong key", wrongKey, devchain.ErrBadScript, "script verification failed: input 0 (" + spent.String() + "): "},
+		{"unknown input", unknown, devchain.ErrUnknownInput, "unknown input: input 0: output " + unknown.TxIn[0].PreviousOutPoint.String() + " does not exist"},
+		{"outputs exceed inputs", tooMuch, devchain.ErrBadValue, "outputs (2000000 sat) exceed inputs (1000000 sat)"},
 	}
 	for _, tc := range cases {
 		_, err := c.SendTx(ctx, tc.tx)
 		if !errors.Is(err, tc.want) || !errors.Is(err, chain.ErrRejected) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "tx "+tc.tx.TxHash().String()+" rejected: ") || !strings.Contains(msg, tc.msg) {
+			t.Errorf("%s: message %q, want it to name the tx and say %q", tc.name, msg, tc.msg)
 		}
 	}
 	if _, err := c.SendTx(ctx, good); err != nil {
@@ -169,8 +176,12 @@ func TestRejections(t *testing.T) {
 	}
 	// Double spend against the mempool, then against the chain.
 	double := k.spend(t, fundTx, i, wire.NewTxOut(800_000, k.pk))
-	if _, err := c.SendTx(ctx, double); !errors.Is(err, devchain.ErrDoubleSpend) {
+	_, err := c.SendTx(ctx, double)
+	if !errors.Is(err, devchain.ErrDoubleSpend) {
 		t.Fatalf("double spend in mempool: got %v", err)
+	}
+	if want := "double spend: input 0: output " + spent.String() + " is already spent by mempool transaction " + good.TxHash().String(); !strings.Contains(err.Error(), want) {
+		t.Errorf("double spend in mempool: %q, want it to say %q", err, want)
 	}
 	if _, err := c.Mine(ctx, 1); err != nil {
 		t.Fatal(err)
