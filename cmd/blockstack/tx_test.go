@@ -131,6 +131,32 @@ func TestTxDecodeRevealVector(t *testing.T) {
 	}
 }
 
+func TestTxDecodePreorderFields(t *testing.T) {
+	sender := append(append([]byte{0x76, 0xa9, 0x14}, bytes.Repeat([]byte{3}, 20)...), 0x88, 0xac)
+	op := &bns.NamePreorder{PreorderHash: bns.Hash160{0xaa, 1}, ConsensusHash: bns.Hash128{0xbb, 2},
+		BurnAddress: bns.MainNet.BurnAddress(), Fee: 40_000}
+	out, _, err := run(t, newTxCmd(), "", "decode", specTx(t, op, sender), "--sender-script", hex.EncodeToString(sender))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	for k, want := range map[string]any{
+		"op": "id?", "opcode": "NAME_PREORDER",
+		"preorder_hash":  "aa01" + strings.Repeat("00", 18),
+		"consensus_hash": "bb02" + strings.Repeat("00", 14),
+		"burn_address":   "1111111111111111111114oLvT2",
+		"op_fee":         float64(40_000),
+		"sender":         hex.EncodeToString(sender),
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %v", k, got[k], want)
+		}
+	}
+}
+
 func TestTxDecodeErrors(t *testing.T) {
 	// A plain payment: output 0 is no OP_RETURN.
 	tx := wire.NewMsgTx(wire.TxVersion)
