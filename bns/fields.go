@@ -40,9 +40,12 @@ func (d *Decoded) Fields(net *Network) (map[string]any, error) {
 		f["recipient_address"] = addr.EncodeAddress()
 		return nil
 	}
+	// The burnt (or, in a version-2 namespace, paid) amount is op_fee, as
+	// blockstack-core's operation records name it (operations/preorder.py,
+	// register.py, namespacepreorder.py).
 	burn := func(addr btcutil.Address, fee int64) {
 		f["burn_address"] = addr.EncodeAddress()
-		f["fee"] = fee
+		f["op_fee"] = fee
 	}
 	registration := func(r *NameRegistration) error {
 		name(r.Name)

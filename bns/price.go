@@ -58,8 +58,11 @@ const (
 //
 //	max(100, coeff × base^bucket[min(len,16)−1] × 100 ÷ discount) ÷ 10
 //
-// in exact integer arithmetic, truncating each division. The Python node
-// computed this in floating point; integers make every node agree. A
+// in exact integer arithmetic, truncating each division. blockstack-core
+// computed it in floating point in its early epochs and, from the epoch
+// with EPOCH_FEATURE_INT_DIVISION on, exactly so (scripts.py price_name:
+// coeff × base^e × NAME_COST_UNIT ÷ int(discount), at least NAME_COST_UNIT,
+// ÷ the epoch's price divisor); integers make every node agree. A
 // result beyond int64 (only possible with absurd namespace parameters) is
 // clamped to math.MaxInt64, which no fee can reach.
 func (p PriceParams) NamePrice(name string) int64 {

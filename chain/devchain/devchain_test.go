@@ -3,7 +3,10 @@ package devchain_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -145,20 +148,27 @@ func TestRejections(t *testing.T) {
 	unknown.TxIn[0].PreviousOutPoint.Hash = chainhash.Hash{1}
 	tooMuch := k.spend(t, fundTx, i, wire.NewTxOut(2_000_000, other.pk))
 
+	spent := wire.OutPoint{Hash: fundTx.TxHash(), Index: i}
+	// Each refusal names the transaction, the rule and the input at fault.
 	cases := []struct {
 		name string
 		tx   *wire.MsgTx
 		want error
+		msg  string
 	}{
-		{"tampered signature", tampered, devchain.ErrBadScript},
-		{"signed by the wrong key", wrongKey, devchain.ErrBadScript},
-		{"unknown input", unknown, devchain.ErrUnknownInput},
-		{"outputs exceed inputs", tooMuch, devchain.ErrBadValue},
+		{"tampered signature", tampered, devchain.ErrBadScript, "script verification failed: input 0 (" + spent.String() + "): "},
+		{"signed by the wrong key", wrongKey, devchain.ErrBadScript, "script verification failed: input 0 (" + spent.String() + "): "},
+		{"unknown input", unknown, devchain.ErrUnknownInput, "unknown input: input 0: output " + unknown.TxIn[0].PreviousOutPoint.String() + " does not exist"},
+		{"outputs exceed inputs", tooMuch, devchain.ErrBadValue, "outputs (2000000 sat) exceed inputs (1000000 sat)"},
 	}
 	for _, tc := range cases {
 		_, err := c.SendTx(ctx, tc.tx)
 		if !errors.Is(err, tc.want) || !errors.Is(err, chain.ErrRejected) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "tx "+tc.tx.TxHash().String()+" rejected: ") || !strings.Contains(msg, tc.msg) {
+			t.Errorf("%s: message %q, want it to name the tx and say %q", tc.name, msg, tc.msg)
 		}
 	}
 	if _, err := c.SendTx(ctx, good); err != nil {
@@ -166,8 +176,12 @@ func TestRejections(t *testing.T) {
 	}
 	// Double spend against the mempool, then against the chain.
 	double := k.spend(t, fundTx, i, wire.NewTxOut(800_000, k.pk))
-	if _, err := c.SendTx(ctx, double); !errors.Is(err, devchain.ErrDoubleSpend) {
+	_, err := c.SendTx(ctx, double)
+	if !errors.Is(err, devchain.ErrDoubleSpend) {
 		t.Fatalf("double spend in mempool: got %v", err)
+	}
+	if want := "double spend: input 0: output " + spent.String() + " is already spent by mempool transaction " + good.TxHash().String(); !strings.Contains(err.Error(), want) {
+		t.Errorf("double spend in mempool: %q, want it to say %q", err, want)
 	}
 	if _, err := c.Mine(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -295,5 +309,156 @@ func TestInvalidBranchChangesNothing(t *testing.T) {
 	}
 	if now, _ := c.Tip(ctx); now != tip {
 		t.Fatalf("refused block moved the tip to %v", now)
+	}
+}
+
+func TestSubscribeTips(t *testing.T) {
+	c := openChain(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	tips, err := c.SubscribeTips(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := func() chain.Tip {
+		t.Helper()
+		select {
+		case tip, ok := <-tips:
+			if !ok {
+				t.Fatal("tips closed")
+			}
+			return tip
+		case <-time.After(10 * time.Second):
+			t.Fatal("no tip within 10 s")
+		}
+		return chain.Tip{}
+	}
+	now, _ := c.Tip(ctx)
+	if got := recv(); got != now {
+		t.Fatalf("first tip %v, want the current %v", got, now)
+	}
+	hashes, err := c.Mine(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(); got.Hash != hashes[0] || got.Height != now.Height+1 {
+		t.Fatalf("tip after a block %v, want %d %s", got, now.Height+1, hashes[0])
+	}
+	// A slow reader misses intermediate tips but gets the latest.
+	hashes, err = c.Mine(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(); got.Hash != hashes[4] || got.Height != now.Height+6 {
+		t.Fatalf("tip after 5 unread blocks %v, want %d %s", got, now.Height+6, hashes[4])
+	}
+	// A reorganisation is a new tip too.
+	branch, err := c.Fork(ctx, now.Height+4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(); got.Hash != branch[2] || got.Height != now.Height+7 {
+		t.Fatalf("tip after a reorg %v, want %d %s", got, now.Height+7, branch[2])
+	}
+	cancel()
+	select {
+	case _, ok := <-tips:
+		if ok {
+			t.Fatal("a tip after the subscription ended")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("tips not closed 10 s after its context ended")
+	}
+}
+
+// eventFollower is a follower for chain.Follow on another goroutine: it
+// reports what it is told on events.
+type eventFollower struct {
+	follower
+	events chan string
+}
+
+func (f *eventFollower) Rewind(ctx context.Context, fork int64) error {
+	f.events <- fmt.Sprintf("rewind to %d", fork)
+	return f.follower.Rewind(ctx, fork)
+}
+
+func (f *eventFollower) Connect(ctx context.Context, b *chain.Block) error {
+	f.events <- fmt.Sprintf("connect %d %s", b.Height, b.Hash)
+	return f.follower.Connect(ctx, b)
+}
+
+// TestFollowReportsReorg: a follower running chain.Follow connects new
+// blocks as they are mined, and when the chain is reorganised under it is
+// told to rewind to the fork point, then given the winning branch.
+func TestFollowReportsReorg(t *testing.T) {
+	c := openChain(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &eventFollower{events: make(chan string, 512)}
+	var followErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		followErr = chain.Follow(ctx, c, f, f)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	// expect reads events until want, failing on anything but connects
+	// on the way.
+	expect := func(want string) {
+		t.Helper()
+		for {
+			select {
+			case ev := <-f.events:
+				if ev == want {
+					return
+				}
+				if !strings.HasPrefix(ev, "connect ") {
+					t.Fatalf("follower told %q while waiting for %q", ev, want)
+				}
+			case <-done:
+				t.Fatalf("Follow returned %v while waiting for %q", followErr, want)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %q within 10 s", want)
+			}
+		}
+	}
+	tip, _ := c.Tip(ctx)
+	expect(fmt.Sprintf("connect %d %s", tip.Height, tip.Hash))
+	mined, err := c.Mine(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range mined {
+		expect(fmt.Sprintf("connect %d %s", tip.Height+1+int64(i), h))
+	}
+
+	fork := tip.Height + 1
+	branch, err := c.Fork(ctx, fork, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(fmt.Sprintf("rewind to %d", fork))
+	for i, h := range branch {
+		want := fmt.Sprintf("connect %d %s", fork+1+int64(i), h)
+		select {
+		case ev := <-f.events:
+			if ev != want {
+				t.Fatalf("after the rewind the follower was told %q, want %q", ev, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %q within 10 s", want)
+		}
+	}
+
+	cancel()
+	<-done
+	if !errors.Is(followErr, context.Canceled) {
+		t.Fatalf("Follow returned %v after its context ended, want context.Canceled", followErr)
+	}
+	if got := f.hashes[len(f.hashes)-1]; got != branch[3] || len(f.rewound) != 1 {
+		t.Fatalf("follower ends at %s after %d rewinds, want %s after 1", got, len(f.rewound), branch[3])
 	}
 }

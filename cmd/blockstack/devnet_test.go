@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,62 +25,166 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-var minedRE = regexp.MustCompile(`msg="mined block" height=(\d+)`)
+// repoRoot is where README.md and go.mod are, from this package.
+const repoRoot = "../.."
 
-// runDevnetUntilMined starts `blockstack devnet` as the README says, waits
-// for a mined block, stops it with Ctrl-C (SIGINT) and returns the height.
-func runDevnetUntilMined(t *testing.T, bin, dataDir string) int {
+// readmeDevnetCommand returns the package and the arguments of the `go run`
+// command README.md's quick start gives for running the devnet.
+func readmeDevnetCommand(t *testing.T) (pkg string, args []string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "devnet", "--data-dir", dataDir,
-		"--block-interval", "200ms", "--rpc-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--app-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0")
-	cmd.Stdout = os.Stdout
-	stderr, err := cmd.StderrPipe()
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, quick, ok := strings.Cut(string(readme), "## Quick start")
+	if !ok {
+		t.Fatal("README.md has no quick start section")
+	}
+	quick, _, _ = strings.Cut(quick, "\n## ")
+	for _, line := range strings.Split(quick, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if f := strings.Fields(line); len(f) >= 4 && f[0] == "go" && f[1] == "run" && f[len(f)-1] == "devnet" {
+			return f[2], f[3:]
+		}
+	}
+	t.Fatalf("README.md's quick start has no `go run … devnet` command:\n%s", quick)
+	return "", nil
+}
+
+var (
+	minedRE     = regexp.MustCompile(`msg="mined block" height=(\d+)`)
+	devnetDirRE = regexp.MustCompile(`^\s*data dir:\s+(\S+)`)
+	devnetTipRE = regexp.MustCompile(`^\s*tip:\s+(\d+) `)
+)
+
+// devnetRun is what one run of the README's devnet printed.
+type devnetRun struct {
+	dataDir string
+	tip     int // the tip it started on
+	mined   int // the height of the first block it mined
+}
+
+// runReadmeDevnet runs bin, built from the README's package, with the
+// README's arguments, as a new user whose home directory is home; waits for
+// its first mined block at the default block interval, and stops it as
+// Ctrl-C in a terminal does: SIGINT to its process group. The only flags
+// added move its listen addresses to free ports, so that it does not
+// collide with a devnet already running on the defaults. (`go run` itself,
+// interrupted, exits 1 whatever its program does: the program's own exit
+// status is what says it stopped cleanly.)
+func runReadmeDevnet(t *testing.T, bin string, readmeArgs []string, home string) devnetRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := append(append([]string(nil), readmeArgs...), "--rpc-addr", freeAddr(t), "--api-addr", freeAddr(t),
+		"--hub-addr", freeAddr(t), "--app-addr", freeAddr(t), "--atlas-addr", freeAddr(t))
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+home) // a fresh default state folder
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout // the log (mined blocks) and the banner, in order
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	height := -1
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := minedRE.FindStringSubmatch(sc.Text()); m != nil {
-			height, _ = strconv.Atoi(m[1])
-			break
-		}
-	}
-	if height < 0 {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("devnet exited before mining a block")
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
+	group := -cmd.Process.Pid
+	lines := make(chan string)
 	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			lines <- sc.Text()
 		}
 	}()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("devnet after Ctrl-C: %v", err)
+	var log []string
+	fail := func(format string, args ...any) {
+		t.Helper()
+		_ = syscall.Kill(group, syscall.SIGKILL)
+		for range lines {
+		}
+		_ = cmd.Wait()
+		t.Fatalf(format+"\noutput:\n%s", append(args, strings.Join(log, "\n"))...)
 	}
-	return height
+
+	run := devnetRun{tip: -1, mined: -1}
+	for run.mined < 0 {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				fail("devnet exited before mining a block")
+			}
+			log = append(log, line)
+			if m := devnetDirRE.FindStringSubmatch(line); m != nil {
+				run.dataDir = m[1]
+			}
+			if m := devnetTipRE.FindStringSubmatch(line); m != nil {
+				run.tip, _ = strconv.Atoi(m[1])
+			}
+			if m := minedRE.FindStringSubmatch(line); m != nil {
+				run.mined, _ = strconv.Atoi(m[1])
+			}
+		case <-ctx.Done():
+			fail("no block mined within %v", 2*time.Minute)
+		}
+	}
+
+	if err := syscall.Kill(group, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.After(30 * time.Second)
+	for drained := false; !drained; {
+		select {
+		case line, ok := <-lines:
+			drained = !ok
+			log = append(log, line)
+		case <-stopped:
+			fail("devnet still running 30 s after Ctrl-C")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("devnet after Ctrl-C: %v\noutput:\n%s", err, strings.Join(log, "\n"))
+	}
+	if !strings.Contains(strings.Join(log, "\n"), "devnet stopping") {
+		t.Errorf("devnet did not say it was stopping:\n%s", strings.Join(log, "\n"))
+	}
+	return run
 }
 
-func TestDevnetMinesAndResumes(t *testing.T) {
+// TestDevnetFromReadme: the README's devnet command (the program its
+// `go run` builds, with its arguments), run by a new user (nothing in their
+// home directory) on its defaults (state folder, 5 s block interval),
+// prints where its state is, reaches a mined block, stops cleanly on
+// Ctrl-C, and a second run resumes the same chain.
+func TestDevnetFromReadme(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary")
+		t.Skip("builds and runs the README's devnet")
 	}
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	first := runDevnetUntilMined(t, bin, dir)
-	if first < 102 {
-		t.Fatalf("first mined block at height %d, want ≥ 102 (101 pre-mined)", first)
+	pkg, args := readmeDevnetCommand(t)
+	bin := filepath.Join(t.TempDir(), "blockstack")
+	build := exec.Command("go", "build", "-o", bin, pkg)
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
-	second := runDevnetUntilMined(t, bin, dir)
-	if second <= first {
-		t.Fatalf("second run mined height %d, not after the first run's %d: state not resumed", second, first)
+	home := t.TempDir()
+	wantDir := filepath.Join(home, ".blockstack", "devnet")
+
+	first := runReadmeDevnet(t, bin, args, home)
+	if first.dataDir != wantDir {
+		t.Errorf("data dir %q, want the new user's default %q", first.dataDir, wantDir)
+	}
+	if first.tip != 101 || first.mined != 102 {
+		t.Fatalf("fresh devnet started at tip %d and mined height %d, want 101 (pre-mined) and 102", first.tip, first.mined)
+	}
+	if _, err := os.Stat(filepath.Join(wantDir, "chain", "chain.db")); err != nil {
+		t.Fatalf("no chain database in the default state folder: %v", err)
+	}
+
+	second := runReadmeDevnet(t, bin, args, home)
+	if second.tip < first.mined || second.mined != second.tip+1 {
+		t.Fatalf("second run started at tip %d and mined %d; the first had mined %d: state not resumed",
+			second.tip, second.mined, first.mined)
 	}
 }

@@ -131,6 +131,32 @@ func TestTxDecodeRevealVector(t *testing.T) {
 	}
 }
 
+func TestTxDecodePreorderFields(t *testing.T) {
+	sender := append(append([]byte{0x76, 0xa9, 0x14}, bytes.Repeat([]byte{3}, 20)...), 0x88, 0xac)
+	op := &bns.NamePreorder{PreorderHash: bns.Hash160{0xaa, 1}, ConsensusHash: bns.Hash128{0xbb, 2},
+		BurnAddress: bns.MainNet.BurnAddress(), Fee: 40_000}
+	out, _, err := run(t, newTxCmd(), "", "decode", specTx(t, op, sender), "--sender-script", hex.EncodeToString(sender))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	for k, want := range map[string]any{
+		"op": "id?", "opcode": "NAME_PREORDER",
+		"preorder_hash":  "aa01" + strings.Repeat("00", 18),
+		"consensus_hash": "bb02" + strings.Repeat("00", 14),
+		"burn_address":   "1111111111111111111114oLvT2",
+		"op_fee":         float64(40_000),
+		"sender":         hex.EncodeToString(sender),
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %v", k, got[k], want)
+		}
+	}
+}
+
 func TestTxDecodeErrors(t *testing.T) {
 	// A plain payment: output 0 is no OP_RETURN.
 	tx := wire.NewMsgTx(wire.TxVersion)
@@ -140,10 +166,47 @@ func TestTxDecodeErrors(t *testing.T) {
 	_ = tx.Serialize(&b)
 	payment := hex.EncodeToString(b.Bytes())
 
+	// Transactions whose OP_RETURN carries a broken operation: the error
+	// names the operation, the field and its byte in the payload (magic
+	// bytes counted), or the output, and the rule.
+	opTx := func(payload string, outs ...*wire.TxOut) string {
+		script, err := txscript.NullDataScript([]byte(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx := wire.NewMsgTx(wire.TxVersion)
+		tx.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{7}, 1), nil, nil))
+		tx.AddTxOut(wire.NewTxOut(0, script))
+		for _, o := range outs {
+			tx.AddTxOut(o)
+		}
+		var b bytes.Buffer
+		if err := tx.Serialize(&b); err != nil {
+			t.Fatal(err)
+		}
+		return hex.EncodeToString(b.Bytes())
+	}
+	p2pkh := func(b byte, value int64) *wire.TxOut {
+		return wire.NewTxOut(value, append(append([]byte{0x76, 0xa9, 0x14}, bytes.Repeat([]byte{b}, 20)...), 0x88, 0xac))
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"decode", opTx("id>A" + strings.Repeat("h", 32))},
+			`decode NAME_TRANSFER: disposition at byte 3: invalid field: 'A' (0x41) is neither '>' (keep value hash) nor '~' (clear it)`},
+		{[]string{"decode", opTx("id~Alice.id", p2pkh(1, 1000))},
+			`decode NAME_REVOKE: name at byte 3: invalid name: "Alice.id": byte 0 ('A') is not one of a-z 0-9 - _`},
+		{[]string{"decode", opTx("id@")}, `decode name operation: opcode at byte 2: unknown opcode: '@' (0x40)`},
+		{[]string{"decode", opTx("id?" + strings.Repeat("h", 35))},
+			`decode NAME_PREORDER: payload at byte 3: wrong payload length: 35 bytes after the opcode, want 36`},
+		{[]string{"decode", opTx("id*"+strings.Repeat("h", 36), p2pkh(1, 1000), p2pkh(2, 4_000_000))},
+			`decode NAMESPACE_PREORDER: output 2 (burn): bad burn output: script 76a914` + strings.Repeat("02", 20) + `88ac does not pay the burn address 1111111111111111111114oLvT2`},
+		{[]string{"decode", opTx("id?"+strings.Repeat("h", 36), p2pkh(1, 1000), p2pkh(0, 0))},
+			`decode NAME_PREORDER: output 2 (burn): bad burn output: pays 0 satoshis`},
+		{[]string{"decode", opTx("id?"+strings.Repeat("h", 36), p2pkh(1, 1000))},
+			`decode NAME_PREORDER: outputs: wrong number of outputs: transaction has 2 outputs, want exactly 3`},
 		{[]string{"decode", payment}, "output 0: not a name operation"},
 		{[]string{"decode", "zz"}, "transaction hex"},
 		{[]string{"decode", payment + "00"}, "1 bytes left over"},

@@ -75,7 +75,7 @@ func newWalletCreateCmd() *cobra.Command {
 				fmt.Fprintf(out, "mnemonic: %s\n", w.Mnemonic())
 				fmt.Fprintln(out, "Write the mnemonic down: it is the only backup of these keys.")
 			}
-			return printKeys(out, w)
+			return printKeys(out, w, false)
 		},
 	}
 	f := cmd.Flags()
@@ -89,9 +89,10 @@ func newWalletCreateCmd() *cobra.Command {
 }
 
 func newWalletShowCmd() *cobra.Command {
-	return &cobra.Command{
+	var withWIF bool
+	cmd := &cobra.Command{
 		Use:   "show",
-		Short: "Show the wallet's network and addresses",
+		Short: "Show the wallet's network and addresses (--wif: and each key's private key)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w, err := openWallet()
@@ -99,9 +100,11 @@ func newWalletShowCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wallet %s\n", w.Path())
-			return printKeys(cmd.OutOrStdout(), w)
+			return printKeys(cmd.OutOrStdout(), w, withWIF)
 		},
 	}
+	cmd.Flags().BoolVar(&withWIF, "wif", false, "also print each key's private key in wallet import format (for `wallet create --wif` or another wallet)")
+	return cmd
 }
 
 // walletKey is one of the wallet's keys as the commands list them.
@@ -133,11 +136,17 @@ func walletKeys(w *wallet.Wallet) []walletKey {
 	return keys
 }
 
-func printKeys(out io.Writer, w *wallet.Wallet) error {
+// printKeys lists the wallet's keys: role, derivation path, address and,
+// withWIF, the private key in wallet import format.
+func printKeys(out io.Writer, w *wallet.Wallet, withWIF bool) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "network\t%s\n", w.Network())
 	for _, k := range walletKeys(w) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", k.role, k.path, k.key.Address())
+		fmt.Fprintf(tw, "%s\t%s\t%s", k.role, k.path, k.key.Address())
+		if withWIF {
+			fmt.Fprintf(tw, "\t%s", k.key.WIF())
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }

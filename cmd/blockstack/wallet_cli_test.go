@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // startDevnet runs `blockstack devnet` on a free port until the test ends
@@ -140,5 +142,56 @@ func TestWalletAgainstDevnet(t *testing.T) {
 	out, err = cli(t, bin, rpc, "wallet", "send", "--wallet", wf, "1AotVNASQouiNiBtfxv49WWvSNcQUzGYuU", "10000")
 	if err == nil || !strings.Contains(out, "not a devnet address") {
 		t.Fatalf("send to a mainnet address: %v\n%s", err, out)
+	}
+}
+
+// TestWalletWIFExportImport: `wallet show --wif` exports each key in
+// wallet import format (plain `show` keeps them to itself), and
+// `wallet create --wif` imports one into a wallet with the same address.
+func TestWalletWIFExportImport(t *testing.T) {
+	saved := clientOpts.wallet
+	t.Cleanup(func() { clientOpts.wallet = saved })
+	dir := t.TempDir()
+	// walletCmd builds the command tree, which resets the flag variables,
+	// then points --wallet at file.
+	walletCmd := func(file string) *cobra.Command {
+		cmd := newWalletCmd()
+		clientOpts.wallet = filepath.Join(dir, file)
+		return cmd
+	}
+	const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	const payment = "1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA" // wallet.TestDerivedKeys' mainnet vector
+	if _, _, err := run(t, walletCmd("hd.json"), "", "create", "--mnemonic", mnemonic); err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := run(t, walletCmd("hd.json"), "", "show")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, walletCmd("hd.json"), "", "show", "--wif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^payment\s.*\s` + payment + `\s+([1-9A-HJ-NP-Za-km-z]{52})$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no payment key with its WIF in:\n%s", out)
+	}
+	wif := m[1]
+	if !strings.ContainsAny(wif[:1], "KL") {
+		t.Errorf("WIF %s is not a mainnet compressed key's", wif)
+	}
+	if strings.Contains(plain, wif) {
+		t.Errorf("show without --wif printed a private key:\n%s", plain)
+	}
+
+	if _, _, err := run(t, walletCmd("imported.json"), "", "create", "--wif", wif); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, walletCmd("imported.json"), "", "show", "--wif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^payment, owner 0\s+imported\s+` + payment + `\s+` + wif + `$`).MatchString(out) {
+		t.Errorf("imported wallet does not hold the exported key:\n%s", out)
 	}
 }
