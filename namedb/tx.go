@@ -326,7 +326,7 @@ func (t *Tx) writeState(rows stateRows) error {
 		}
 	}
 	for _, ns := range rows.namespaces {
-		raw, err := json.Marshal(ns.rec)
+		raw, err := MarshalRecord(ns.rec)
 		if err != nil {
 			return err
 		}
@@ -337,7 +337,7 @@ func (t *Tx) writeState(rows stateRows) error {
 	}
 	for _, p := range rows.preorders {
 		if p.rec != nil {
-			raw, err := json.Marshal(p.rec)
+			raw, err := MarshalRecord(p.rec)
 			if err != nil {
 				return err
 			}
@@ -514,7 +514,7 @@ func (t *Tx) logUndo(tbl, key string, prior any) error {
 	}
 	var raw sql.NullString
 	if prior != nil {
-		b, err := json.Marshal(prior)
+		b, err := MarshalRecord(prior)
 		if err != nil {
 			return err
 		}
@@ -550,7 +550,7 @@ func (t *Tx) PutName(r *NameRecord) error {
 }
 
 func (t *Tx) writeName(r *NameRecord) error {
-	raw, err := json.Marshal(r)
+	raw, err := MarshalRecord(r)
 	if err != nil {
 		return err
 	}
