@@ -21,7 +21,7 @@ import (
 // GOMEMLIMIT then.
 const (
 	GCPercent   = 400
-	MemoryLimit = 640 << 20
+	MemoryLimit = 576 << 20
 )
 
 // TuneGC applies GCPercent and MemoryLimit to the process, each unless
