@@ -279,7 +279,7 @@ type keyed[T any] struct {
 
 // stateRows are the changed state rows as the in-memory state had them.
 type stateRows struct {
-	names      []keyed[NameRecord]
+	names      []keyed[packedName]
 	namespaces []keyed[NamespaceRecord]
 	preorders  []keyed[Preorder]
 }
@@ -292,11 +292,24 @@ func snapshot[T any](dirty map[string]struct{}, state map[string]*T) []keyed[T] 
 	return out
 }
 
+// snapshotNames is snapshot for the packed names: unpacked by the writer.
+func snapshotNames(dirty map[string]struct{}, state map[string]packedName) []keyed[packedName] {
+	out := make([]keyed[packedName], 0, len(dirty))
+	for _, k := range sortedKeys(dirty) {
+		var rec *packedName
+		if p, ok := state[k]; ok {
+			rec = &p
+		}
+		out = append(out, keyed[packedName]{k, rec})
+	}
+	return out
+}
+
 // takeDirty snapshots the changed rows, in key order, and starts a new
 // change set.
 func (t *Tx) takeDirty() stateRows {
 	rows := stateRows{
-		names:      snapshot(t.dirty.names, t.st.names),
+		names:      snapshotNames(t.dirty.names, t.st.names),
 		namespaces: snapshot(t.dirty.namespaces, t.st.namespaces),
 		preorders:  snapshot(t.dirty.preorders, t.st.preorders),
 	}
@@ -318,7 +331,7 @@ func (t *Tx) flushState() error { return t.writeState(t.takeDirty()) }
 func (t *Tx) writeState(rows stateRows) error {
 	for _, n := range rows.names {
 		if n.rec != nil {
-			if err := t.writeName(n.rec); err != nil {
+			if err := t.writeName(n.rec.record()); err != nil {
 				return err
 			}
 		} else if err := t.execNow(`DELETE FROM names WHERE name = ?`, n.key); err != nil {
@@ -326,7 +339,7 @@ func (t *Tx) writeState(rows stateRows) error {
 		}
 	}
 	for _, ns := range rows.namespaces {
-		raw, err := json.Marshal(ns.rec)
+		raw, err := MarshalRecord(ns.rec)
 		if err != nil {
 			return err
 		}
@@ -337,7 +350,7 @@ func (t *Tx) writeState(rows stateRows) error {
 	}
 	for _, p := range rows.preorders {
 		if p.rec != nil {
-			raw, err := json.Marshal(p.rec)
+			raw, err := MarshalRecord(p.rec)
 			if err != nil {
 				return err
 			}
@@ -506,15 +519,18 @@ func (t *Tx) execNow(query string, args ...any) error {
 	return err
 }
 
+// undoing reports whether the current block keeps an undo log.
+func (t *Tx) undoing() bool { return !t.horizon || t.height >= t.undoFrom }
+
 // logUndo records the row of key in tbl before a change: prior, or its
 // absence when prior is nil.
 func (t *Tx) logUndo(tbl, key string, prior any) error {
-	if t.horizon && t.height < t.undoFrom {
+	if !t.undoing() {
 		return nil
 	}
 	var raw sql.NullString
 	if prior != nil {
-		b, err := json.Marshal(prior)
+		b, err := MarshalRecord(prior)
 		if err != nil {
 			return err
 		}
@@ -529,28 +545,22 @@ func (t *Tx) logUndo(tbl, key string, prior any) error {
 
 // Name returns a copy of the name's record, or nil if it was never
 // registered.
-func (t *Tx) Name(name string) (*NameRecord, error) {
-	r := t.st.names[name]
-	if r == nil {
-		return nil, nil
-	}
-	c := *r
-	return &c, nil
-}
+func (t *Tx) Name(name string) (*NameRecord, error) { return t.st.name(name), nil }
 
 // PutName writes a name's record.
 func (t *Tx) PutName(r *NameRecord) error {
-	if err := t.logUndo("names", r.Name, nilIfNone(t.st.names[r.Name])); err != nil {
-		return err
+	if t.undoing() {
+		if err := t.logUndo("names", r.Name, nilIfNone(t.st.name(r.Name))); err != nil {
+			return err
+		}
 	}
 	mark(&t.dirty.names, r.Name)
-	c := *r
-	t.st.setName(r.Name, &c)
+	t.st.setName(r.Name, r)
 	return nil
 }
 
 func (t *Tx) writeName(r *NameRecord) error {
-	raw, err := json.Marshal(r)
+	raw, err := MarshalRecord(r)
 	if err != nil {
 		return err
 	}
@@ -567,8 +577,10 @@ func (t *Tx) writeName(r *NameRecord) error {
 // DeleteName removes a name's record (an import under a namespace reveal
 // that lapsed).
 func (t *Tx) DeleteName(name string) error {
-	if err := t.logUndo("names", name, nilIfNone(t.st.names[name])); err != nil {
-		return err
+	if t.undoing() {
+		if err := t.logUndo("names", name, nilIfNone(t.st.name(name))); err != nil {
+			return err
+		}
 	}
 	mark(&t.dirty.names, name)
 	t.st.setName(name, nil)
@@ -641,10 +653,12 @@ func (t *Tx) DeletePreorder(hash string) error {
 // revoked name's slot), not past the grace period after expiry.
 func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 	n := 0
-	for _, name := range t.st.byOwner[address] {
-		r := t.st.names[name]
-		if !r.Revoked && (r.ExpireBlock < 0 || r.ExpireBlock+grace > t.height) {
-			n++
+	if set := t.st.byOwner[address]; set != nil {
+		for _, name := range *set {
+			r := t.st.names[name]
+			if !r.revoked && (r.expireBlock < 0 || r.expireBlock+grace > t.height) {
+				n++
+			}
 		}
 	}
 	return n, nil
@@ -652,8 +666,11 @@ func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 
 // NamesOwnedBy lists the names whose owner is address, sorted.
 func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
-	out := slices.Clone(t.st.byOwner[address])
-	slices.Sort(out)
+	var out []string
+	if set := t.st.byOwner[address]; set != nil {
+		out = slices.Clone(*set)
+		slices.Sort(out)
+	}
 	return out, nil
 }
 
@@ -661,10 +678,9 @@ func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
 // imported names when the namespace becomes ready).
 func (t *Tx) NamesIn(namespaceID string) ([]*NameRecord, error) {
 	var out []*NameRecord
-	for _, r := range t.st.names {
-		if r.NamespaceID == namespaceID {
-			c := *r
-			out = append(out, &c)
+	for _, p := range t.st.names {
+		if p.field(1) == namespaceID {
+			out = append(out, p.record())
 		}
 	}
 	slices.SortFunc(out, func(a, b *NameRecord) int { return strings.Compare(a.Name, b.Name) })

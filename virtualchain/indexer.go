@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -438,7 +437,7 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block, outputs *out
 				Reason: err.Error(), Record: []byte("{}")})
 			continue
 		}
-		ops = append(ops, opContext{d: d, txid: txid, vtxindex: vtx})
+		ops = append(ops, newOpContext(d, txid, vtx))
 	}
 	return &decodedBlock{ops: ops, rejected: rejected}, nil
 }
@@ -481,7 +480,7 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 	collided := map[string]bool{}
 	decided := map[int]bool{} // later claimers already rejected as collisions
 	record := func(o opContext, subject string, rec any, reason string) error {
-		raw, err := json.Marshal(rec)
+		raw, err := namedb.MarshalRecord(rec)
 		if err != nil {
 			return err
 		}

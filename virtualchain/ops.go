@@ -29,15 +29,27 @@ type accepted struct {
 	apply   func() (record any, err error)
 }
 
-// opContext is one decoded operation with where it was found.
+// opContext is one decoded operation with where it was found, and its
+// sender's script (hex) and address, which the rules compare several times
+// an operation: made once, by newOpContext on the read-ahead goroutine.
 type opContext struct {
-	d        *bns.Decoded
-	txid     string
-	vtxindex int
+	d          *bns.Decoded
+	txid       string
+	vtxindex   int
+	senderHex  string
+	senderAddr string
 }
 
-func (o opContext) sender() string        { return hex.EncodeToString(o.d.Sender) }
-func (o opContext) senderAddress() string { return o.d.SenderAddress.EncodeAddress() }
+func newOpContext(d *bns.Decoded, txid string, vtxindex int) opContext {
+	o := opContext{d: d, txid: txid, vtxindex: vtxindex, senderHex: hex.EncodeToString(d.Sender)}
+	if d.SenderAddress != nil {
+		o.senderAddr = d.SenderAddress.EncodeAddress()
+	}
+	return o
+}
+
+func (o opContext) sender() string        { return o.senderHex }
+func (o opContext) senderAddress() string { return o.senderAddr }
 
 // common are the fields every serialized operation starts with.
 func (o opContext) common() []string {

@@ -307,6 +307,7 @@ func index(ctx context.Context, o options, c *bnsgen.Chain, db *namedb.DB, r *re
 		}
 		defer stop()
 	}
+	virtualchain.TuneGC() // the collector's settings of the node (blockstack node)
 	fmt.Fprintf(os.Stderr, "  indexing %d blocks from scratch\n", tip)
 	cpu0 := cpuTime()
 	st, err := bnsgen.Index(ctx, c, db, onBlock)

@@ -199,6 +199,7 @@ func openIndexer(ctx context.Context, b chain.Backend, dataDir string, first int
 		return nil, nil, err
 	}
 	rules := networkRules()
+	virtualchain.TuneGC()
 	db, err := namedb.Open(filepath.Join(dir, "names.db"))
 	if err != nil {
 		return nil, nil, err

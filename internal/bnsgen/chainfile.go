@@ -461,9 +461,10 @@ func (c *Chain) Transaction(_ context.Context, txid chainhash.Hash) (*wire.MsgTx
 	// equal keys straddle a bucket boundary), so start there.
 	first, _ := slices.BinarySearch(c.sparse, key)
 	first = max(first-1, 0)
+	var bucket [txBucket * txEntrySize]byte // on the stack: a look-up per name operation allocated 4 KiB
 	for b := first; b < len(c.sparse) && (b == first || c.sparse[b] <= key); b++ {
 		n := min(int64(txBucket), c.txCount-int64(b)*txBucket)
-		buf := make([]byte, n*txEntrySize)
+		buf := bucket[:n*txEntrySize]
 		if _, err := c.f.ReadAt(buf, c.txOff+int64(b)*txBucket*txEntrySize); err != nil {
 			return nil, fmt.Errorf("bnsgen: tx index: %w", err)
 		}
