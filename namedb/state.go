@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // state is the writer's in-memory copy of the state tables (names,
@@ -13,11 +15,22 @@ import (
 // nothing from SQLite: indexing does a few inserts per operation instead
 // of a dozen statements. It reflects the open write transaction; a
 // rollback or a rewind discards it, and the next Begin reloads it.
+//
+// The readers look names up in it too (committedName), as of the last
+// commit: a lookup in SQLite cost more than the HTTP request around it,
+// because every commit makes each reader connection re-read its pages.
+// For that, names is guarded by mu, and before keeps, for each name the
+// open transaction changed, its record as last committed; a commit clears
+// it. The writer takes mu for each change and the readers only for a map
+// look-up, so neither waits on the other for longer than that.
 type state struct {
 	names      map[string]*NameRecord
 	namespaces map[string]*NamespaceRecord
 	preorders  map[string]*Preorder
 	byOwner    map[string][]string // the names each address owns, unordered: a few each
+
+	mu     sync.RWMutex
+	before map[string]*NameRecord // nil record: the name did not exist; nil map while loading
 }
 
 func loadState(ctx context.Context, db *sql.DB) (*state, error) {
@@ -36,6 +49,7 @@ func loadState(ctx context.Context, db *sql.DB) (*state, error) {
 	if err := loadTable(ctx, db, "preorders", func(r *Preorder) { s.preorders[r.PreorderHash] = r }); err != nil {
 		return nil, err
 	}
+	s.before = map[string]*NameRecord{}
 	return s, nil
 }
 
@@ -61,6 +75,11 @@ func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T))
 
 // setName replaces (r nil: removes) a name, keeping the owner index.
 func (s *state) setName(name string, r *NameRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, kept := s.before[name]; !kept && s.before != nil {
+		s.before[name] = s.names[name]
+	}
 	if old := s.names[name]; old != nil {
 		set := s.byOwner[old.Address]
 		if i := slices.Index(set, name); i >= 0 {
@@ -79,4 +98,26 @@ func (s *state) setName(name string, r *NameRecord) {
 	}
 	s.names[name] = r
 	s.byOwner[r.Address] = append(s.byOwner[r.Address], name)
+}
+
+// committedName is a name's record as of the last commit (nil: none), and
+// at the same instant the last committed block (last: see DB.last).
+func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRecord, *Block) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, changed := s.before[name]
+	if !changed {
+		r = s.names[name]
+	}
+	return r, last.Load()
+}
+
+// commit makes the open transaction's names the committed ones, and
+// publish (which stores the new last block) happens at the same instant
+// for the readers.
+func (s *state) commit(publish func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.before)
+	publish()
 }
