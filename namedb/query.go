@@ -84,7 +84,11 @@ func (db *DB) CurrentName(ctx context.Context, name string) (*NameRecord, int64,
 		return nil, 0, err
 	}
 	var height int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(height), 0) FROM blocks`).Scan(&height); err != nil {
+	st, err := db.prepared(ctx, `SELECT COALESCE(MAX(height), 0) FROM blocks`)
+	if err == nil {
+		err = tx.StmtContext(ctx, st).QueryRowContext(ctx).Scan(&height)
+	}
+	if err != nil {
 		return nil, 0, fmt.Errorf("namedb: name %s: last block: %w", name, err)
 	}
 	return rec, height, nil

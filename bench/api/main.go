@@ -40,6 +40,7 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of each measurement")
 	dir := flag.String("dir", "", "database folder, kept (default: a temporary one, removed after); a database already there is reused")
 	nethttp := flag.Bool("nethttp", false, "send the requests through net/http's client instead of the lean one (to see what the load generator costs)")
+	sqliteOnly := flag.Bool("sqlite", false, "serve the API from a second handle on the database, which has no writer and so reads SQLite (as a process apart from the indexer would)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -50,12 +51,12 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if err := run(*names, *perBlock, *duration, *dir, *nethttp); err != nil {
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string, nethttp bool) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly bool) error {
 	ctx := context.Background()
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "bench-api")
@@ -100,7 +101,14 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp bool) 
 		fmt.Printf("database: %d names in %d blocks, reused\n", next, height)
 	}
 
-	srv := &http.Server{Handler: api.New(api.Config{DB: db, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1})}
+	served := db
+	if sqliteOnly {
+		if served, err = namedb.Open(filepath.Join(dir, "names.db")); err != nil {
+			return err
+		}
+		defer served.Close()
+	}
+	srv := &http.Server{Handler: api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -137,17 +145,26 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp bool) 
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | vs ping |\n|---|---|---|---|---|---|---|\n")
+	// Ping and lookups alternate in rounds of a second, so that the
+	// indexer's commits and Go's collections (over the indexer's
+	// half-gigabyte state) fall on both alike.
+	rounds := max(1, int(duration/time.Second))
 	for _, conns := range []int{1, 16, 64} {
-		ping := load(addr, conns, duration, nethttp, func(*rand.Rand) string { return "/v1/node/ping" })
-		look := load(addr, conns, duration, nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) })
+		var ping, look sample
+		for range rounds {
+			ping.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(*rand.Rand) string { return "/v1/node/ping" }))
+			look.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) }))
+		}
+		pingRate := ping.rate()
 		for _, m := range []struct {
 			what string
-			r    result
+			s    sample
 		}{{"/v1/node/ping (baseline)", ping}, {"/v1/names/{name}", look}} {
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %.2f× |\n", m.what, conns, m.r.rate, m.r.p50, m.r.p99, m.r.cpu, m.r.rate/ping.rate)
+			p50, p99 := m.s.percentile(50), m.s.percentile(99)
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %.2f× |\n", m.what, conns, m.s.rate(), p50, p99, m.s.cpuPer(), m.s.rate()/pingRate)
 		}
-		if look.errors > 0 {
-			return fmt.Errorf("%d failed lookups at %d connections", look.errors, conns)
+		if look.fails > 0 {
+			return fmt.Errorf("%d failed lookups at %d connections", look.fails, conns)
 		}
 	}
 	return nil
@@ -200,14 +217,36 @@ func writeBlock(ctx context.Context, db *namedb.DB, height int64, first, n int) 
 	return tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: "00"}, nil)
 }
 
-type result struct {
-	rate     float64
-	p50, p99 time.Duration
-	// cpu is the process's CPU time (user and system) per request: the
-	// server's, the load generator's and the indexer's together, which a
-	// shared machine's other work does not inflate as it does latency.
-	cpu    time.Duration
-	errors int64
+// sample is what one or more measurements gathered.
+type sample struct {
+	lats  []time.Duration // of the requests answered 200
+	fails int64
+	took  time.Duration
+	// cpu is the process's CPU time (user and system): the server's, the
+	// load generator's and the indexer's together, which a shared
+	// machine's other work does not inflate as much as it does latency.
+	cpu time.Duration
+}
+
+func (s *sample) add(o sample) {
+	s.lats = append(s.lats, o.lats...)
+	s.fails += o.fails
+	s.took += o.took
+	s.cpu += o.cpu
+}
+
+func (s *sample) rate() float64 { return float64(len(s.lats)) / s.took.Seconds() }
+
+func (s *sample) cpuPer() time.Duration {
+	return (s.cpu / time.Duration(max(1, len(s.lats)))).Round(100 * time.Nanosecond)
+}
+
+func (s *sample) percentile(p int) time.Duration {
+	if len(s.lats) == 0 {
+		return 0
+	}
+	slices.Sort(s.lats)
+	return s.lats[len(s.lats)*p/100].Round(time.Microsecond)
 }
 
 func cpuTime() time.Duration {
@@ -220,7 +259,7 @@ func cpuTime() time.Duration {
 
 // load runs conns clients, each issuing requests back to back for d, on
 // connections of its own (a client whose connection fails dials again).
-func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand.Rand) string) result {
+func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand.Rand) string) sample {
 	var client *http.Client
 	if nethttp {
 		client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
@@ -228,7 +267,7 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 	}
 	var (
 		mu    sync.Mutex
-		lats  []time.Duration
+		out   sample
 		fails atomic.Int64
 		wg    sync.WaitGroup
 	)
@@ -238,7 +277,7 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(seed, seed))
+			r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
 			get := func(path string) (int, error) { return getNetHTTP(client, "http://"+addr+path) }
 			if !nethttp {
 				lc := &leanConn{addr: addr}
@@ -256,23 +295,15 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 				mine = append(mine, time.Since(t))
 			}
 			mu.Lock()
-			lats = append(lats, mine...)
+			out.lats = append(out.lats, mine...)
 			mu.Unlock()
 		}(uint64(c + 1))
 	}
 	wg.Wait()
-	cpu := cpuTime() - cpu0
-	slices.Sort(lats)
-	if len(lats) == 0 {
-		return result{errors: fails.Load()}
-	}
-	return result{
-		rate:   float64(len(lats)) / d.Seconds(),
-		p50:    lats[len(lats)/2].Round(time.Microsecond),
-		p99:    lats[len(lats)*99/100].Round(time.Microsecond),
-		cpu:    (cpu / time.Duration(len(lats))).Round(100 * time.Nanosecond),
-		errors: fails.Load(),
-	}
+	out.cpu = cpuTime() - cpu0
+	out.took = d
+	out.fails = fails.Load()
+	return out
 }
 
 func getNetHTTP(client *http.Client, url string) (int, error) {
