@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -21,8 +22,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -144,7 +147,7 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		pprof.StartCPUProfile(profile)
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | vs ping |\n|---|---|---|---|---|---|---|\n")
+	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | allocated/request | vs ping |\n|---|---|---|---|---|---|---|---|\n")
 	// Ping and lookups alternate in rounds of a second, so that the
 	// indexer's commits and Go's collections (over the indexer's
 	// half-gigabyte state) fall on both alike.
@@ -161,7 +164,7 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 			s    sample
 		}{{"/v1/node/ping (baseline)", ping}, {"/v1/names/{name}", look}} {
 			p50, p99 := m.s.percentile(50), m.s.percentile(99)
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %.2f× |\n", m.what, conns, m.s.rate(), p50, p99, m.s.cpuPer(), m.s.rate()/pingRate)
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %d B | %.2f× |\n", m.what, conns, m.s.rate(), p50, p99, m.s.cpuPer(), m.s.allocPer(), m.s.rate()/pingRate)
 		}
 		if look.fails > 0 {
 			return fmt.Errorf("%d failed lookups at %d connections", look.fails, conns)
@@ -226,6 +229,9 @@ type sample struct {
 	// load generator's and the indexer's together, which a shared
 	// machine's other work does not inflate as much as it does latency.
 	cpu time.Duration
+	// alloc is the bytes the process allocated: each collection marks the
+	// indexer's in-memory state, so garbage per request costs CPU too.
+	alloc uint64
 }
 
 func (s *sample) add(o sample) {
@@ -233,6 +239,7 @@ func (s *sample) add(o sample) {
 	s.fails += o.fails
 	s.took += o.took
 	s.cpu += o.cpu
+	s.alloc += o.alloc
 }
 
 func (s *sample) rate() float64 { return float64(len(s.lats)) / s.took.Seconds() }
@@ -241,12 +248,20 @@ func (s *sample) cpuPer() time.Duration {
 	return (s.cpu / time.Duration(max(1, len(s.lats)))).Round(100 * time.Nanosecond)
 }
 
+func (s *sample) allocPer() uint64 { return s.alloc / uint64(max(1, len(s.lats))) }
+
 func (s *sample) percentile(p int) time.Duration {
 	if len(s.lats) == 0 {
 		return 0
 	}
 	slices.Sort(s.lats)
 	return s.lats[len(s.lats)*p/100].Round(time.Microsecond)
+}
+
+func allocated() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
 }
 
 func cpuTime() time.Duration {
@@ -271,7 +286,7 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 		fails atomic.Int64
 		wg    sync.WaitGroup
 	)
-	cpu0 := cpuTime()
+	cpu0, alloc0 := cpuTime(), allocated()
 	deadline := time.Now().Add(d)
 	for c := 0; c < conns; c++ {
 		wg.Add(1)
@@ -300,7 +315,7 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 		}(uint64(c + 1))
 	}
 	wg.Wait()
-	out.cpu = cpuTime() - cpu0
+	out.cpu, out.alloc = cpuTime()-cpu0, allocated()-alloc0
 	out.took = d
 	out.fails = fails.Load()
 	return out
@@ -317,12 +332,14 @@ func getNetHTTP(client *http.Client, url string) (int, error) {
 }
 
 // leanConn is one keep-alive HTTP/1.1 connection on which its one client
-// sends a request and reads the answer in turn, on its own goroutine:
-// net/http's Transport hands each request to two goroutines of its own
-// and gunzips what it reads, which cost this process more CPU than the
-// server spent on a lookup, so the load generator's cost hid the server's.
-// It sends what a browser would (Accept-Encoding: gzip) and reads the
-// whole answer.
+// sends a request and reads the answer in turn, on its own goroutine,
+// allocating nothing per request. net/http's client hands each request to
+// two goroutines of its own, gunzips, and allocates a response and its
+// headers: that cost this process more CPU than the server spent on a
+// lookup, and its garbage made Go collect more often over the indexer's
+// half-gigabyte state, so the load generator's cost hid the server's. It
+// sends what a browser would (Accept-Encoding: gzip), reads the whole
+// answer, and expects what the API sends, a Content-Length.
 type leanConn struct {
 	addr string
 	c    net.Conn // nil until dialled, and after a failure
@@ -351,16 +368,45 @@ func (lc *leanConn) roundTrip() (int, error) {
 	if _, err := lc.c.Write(lc.req); err != nil {
 		return 0, err
 	}
-	resp, err := http.ReadResponse(lc.br, nil)
+	line, err := lc.br.ReadSlice('\n')
 	if err != nil {
 		return 0, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err == nil && resp.Close {
-		err = errors.New("the server closed the connection")
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, fmt.Errorf("bad status line %q", line)
 	}
-	return resp.StatusCode, err
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	length := -1
+	for {
+		line, err := lc.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil {
+				return 0, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("close")):
+			return 0, errors.New("the server closes the connection")
+		}
+	}
+	if length < 0 {
+		return 0, errors.New("an answer without Content-Length")
+	}
+	if _, err := lc.br.Discard(length); err != nil {
+		return 0, err
+	}
+	return status, nil
 }
 
 func (lc *leanConn) close() {
