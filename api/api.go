@@ -18,8 +18,9 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzhttp"
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -63,8 +64,9 @@ const pageSize = 100
 
 // Server is the REST API's handler.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	handler http.Handler // mux behind the limits and the compression every endpoint shares
 }
 
 // New returns the API handler.
@@ -79,8 +81,21 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
+	s.handler = compress(http.HandlerFunc(s.serve))
 	return s
 }
+
+// compress gzips responses of 1 KiB or more for clients that accept it:
+// below that, compressing cost more CPU than the bytes it saved, on either
+// side (a name's record is about 400 bytes), so smaller ones go as they
+// are, as most servers do.
+var compress = func() func(http.Handler) http.HandlerFunc {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed), gzhttp.EnableZstd(false))
+	if err != nil {
+		panic(err) // only for invalid options
+	}
+	return wrap
+}()
 
 // route is one endpoint; routes() is also the source of the OpenAPI
 // document's path list, which a test checks.
@@ -114,9 +129,11 @@ func (s *Server) routes() []route {
 	}
 }
 
-// ServeHTTP adds the response compression and the request limits every
-// endpoint shares.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves the API, with the response compression and the
+// request limits every endpoint shares.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -130,25 +147,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.preflight(rec, r)
 		return
 	}
-	var out http.ResponseWriter = rec
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		gz := gzipWriters.Get().(*gzip.Writer)
-		gz.Reset(rec)
-		defer func() {
-			gz.Close()
-			gzipWriters.Put(gz)
-		}()
-		rec.Header().Set("Content-Encoding", "gzip")
-		rec.Header().Add("Vary", "Accept-Encoding")
-		out = &gzipWriter{ResponseWriter: rec, w: gz}
-	}
 	if p := r.URL.Path; p != path.Clean(p) || strings.Contains(r.URL.RawPath, "%2") {
 		// The mux would answer with an HTML redirect; say what is wrong.
-		writeError(out, http.StatusBadRequest, "path must be clean: no '..', '//', trailing '/' or encoded separators")
+		writeError(rec, http.StatusBadRequest, "path must be clean: no '..', '//', trailing '/' or encoded separators")
 	} else {
-		s.mux.ServeHTTP(out, r)
+		s.mux.ServeHTTP(rec, r)
 	}
-	s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
+	if s.cfg.Log.Enabled(r.Context(), slog.LevelDebug) {
+		s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
+	}
 }
 
 // preflight answers a CORS preflight: reads of any endpoint are allowed
@@ -165,13 +172,6 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// gzipWriters are reused: a new gzip.Writer allocates about a megabyte of
-// compressor state, which cost more than the lookup it compressed.
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return w
-}}
-
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -180,18 +180,6 @@ type statusRecorder struct {
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
-}
-
-type gzipWriter struct {
-	http.ResponseWriter
-	w io.Writer
-}
-
-func (g *gzipWriter) Write(b []byte) (int, error) { return g.w.Write(b) }
-
-func (g *gzipWriter) WriteHeader(code int) {
-	g.ResponseWriter.Header().Del("Content-Length")
-	g.ResponseWriter.WriteHeader(code)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

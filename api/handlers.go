@@ -55,30 +55,25 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, info)
 }
 
-// height is the last indexed block, which a name's status is judged at.
-func (s *Server) height(r *http.Request) (int64, error) {
-	last, _, err := s.cfg.DB.LastBlock(r.Context())
-	return last.Height, err
-}
-
-// lookupName validates the {name} path value and reads its record; it
-// answers the request itself (400/404/500) when it returns nil.
-func (s *Server) lookupName(w http.ResponseWriter, r *http.Request) *namedb.NameRecord {
+// lookupName validates the {name} path value and reads its record, with
+// the last indexed block (which its status is judged at) as of the same
+// commit; it answers the request itself (400/404/500) when it returns nil.
+func (s *Server) lookupName(w http.ResponseWriter, r *http.Request) (*namedb.NameRecord, int64) {
 	name := r.PathValue("name")
 	if err := bns.ValidName(name); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return nil
+		return nil, 0
 	}
-	rec, err := s.cfg.DB.Name(r.Context(), name)
+	rec, height, err := s.cfg.DB.CurrentName(r.Context(), name)
 	if errors.Is(err, namedb.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "Name not found")
-		return nil
+		return nil, 0
 	}
 	if err != nil {
 		s.internalError(w, r, err)
-		return nil
+		return nil, 0
 	}
-	return rec
+	return rec, height
 }
 
 func (s *Server) name(w http.ResponseWriter, r *http.Request) {
@@ -86,37 +81,46 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 		s.subdomain(w, r, fqn)
 		return
 	}
-	rec := s.lookupName(w, r)
+	rec, height := s.lookupName(w, r)
 	if rec == nil {
 		return
 	}
-	height, err := s.height(r)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
 	status, inGrace := NameStatus(rec, height, s.cfg.Rules.GracePeriod)
-	out := map[string]any{
-		"address":          rec.Address,
-		"blockchain":       "bitcoin",
-		"expire_block":     rec.ExpireBlock,
-		"grace_period":     inGrace,
-		"renewal_deadline": RenewalDeadline(rec, s.cfg.Rules.GracePeriod),
-		"last_txid":        rec.Txid,
-		"resolver":         nil,
-		"status":           status,
-		"zonefile":         nil,
-		"zonefile_hash":    nullable(rec.ValueHash),
+	out := nameJSON{
+		Address:         rec.Address,
+		Blockchain:      "bitcoin",
+		ExpireBlock:     rec.ExpireBlock,
+		GracePeriod:     inGrace,
+		LastTxid:        rec.Txid,
+		RenewalDeadline: RenewalDeadline(rec, s.cfg.Rules.GracePeriod),
+		Status:          status,
+		ZonefileHash:    nullable(rec.ValueHash),
 	}
 	if !rec.Revoked && rec.ValueHash != "" && s.cfg.Zonefiles != nil {
 		if zf, err := s.cfg.Zonefiles.Get(r.Context(), rec.ValueHash); err == nil {
-			out["zonefile"] = string(zf)
+			text := string(zf)
+			out.Zonefile = &text
 		} else if !errors.Is(err, ErrZonefileNotFound) {
 			s.internalError(w, r, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, &out)
+}
+
+// nameJSON is /v1/names/{name}'s answer in Blockstack Core's shape: a
+// struct rather than a map, whose encoding cost more than the look-up.
+type nameJSON struct {
+	Address         string  `json:"address"`
+	Blockchain      string  `json:"blockchain"`
+	ExpireBlock     int64   `json:"expire_block"`
+	GracePeriod     bool    `json:"grace_period"`
+	LastTxid        string  `json:"last_txid"`
+	RenewalDeadline int64   `json:"renewal_deadline"`
+	Resolver        *string `json:"resolver"` // always null: BNS names carry none
+	Status          string  `json:"status"`
+	Zonefile        *string `json:"zonefile"`
+	ZonefileHash    *string `json:"zonefile_hash"`
 }
 
 // NameStatus is a name's status after block height, as /v1/names/{name}
@@ -143,11 +147,12 @@ func RenewalDeadline(rec *namedb.NameRecord, grace int64) int64 {
 	return rec.ExpireBlock + grace
 }
 
-func nullable(s string) any {
+// nullable is s, or JSON's null for "".
+func nullable(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return s
+	return &s
 }
 
 func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +160,7 @@ func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
 		s.subdomainHistory(w, r, fqn)
 		return
 	}
-	rec := s.lookupName(w, r)
+	rec, _ := s.lookupName(w, r)
 	if rec == nil {
 		return
 	}
@@ -194,7 +199,7 @@ func (s *Server) nameZonefile(w http.ResponseWriter, r *http.Request) {
 		s.subdomainZonefile(w, r, fqn, "")
 		return
 	}
-	rec := s.lookupName(w, r)
+	rec, _ := s.lookupName(w, r)
 	if rec == nil {
 		return
 	}
@@ -215,7 +220,7 @@ func (s *Server) nameZonefileByHash(w http.ResponseWriter, r *http.Request) {
 		s.subdomainZonefile(w, r, fqn, hash)
 		return
 	}
-	rec := s.lookupName(w, r)
+	rec, _ := s.lookupName(w, r)
 	if rec == nil {
 		return
 	}

@@ -126,6 +126,16 @@ type DB struct {
 
 	wmu sync.Mutex // held by the one write transaction
 	st  *state     // the writer's state cache; nil until loaded
+	// view is st for the readers' name look-ups, set once st is loaded
+	// and last is known; nil (ask SQLite) whenever st is dropped.
+	view atomic.Pointer[state]
+}
+
+// dropState discards the writer's state (it has changes that were not
+// committed, or the tables changed under it); the next Begin reloads it.
+func (db *DB) dropState() {
+	db.view.Store(nil)
+	db.st = nil
 }
 
 // Open opens (creating if needed) the database at path.
@@ -226,7 +236,10 @@ type Block struct {
 // database).
 func (db *DB) LastBlock(ctx context.Context) (b Block, ok bool, err error) {
 	if last := db.last.Load(); last != nil {
-		return *last, last.Height >= 0, nil
+		if last.Height < 0 { // known to be empty
+			return Block{}, false, nil
+		}
+		return *last, true, nil
 	}
 	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks ORDER BY height DESC LIMIT 1`)
 	err = row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected)

@@ -9,10 +9,14 @@ import (
 )
 
 // queryOne decodes the JSON record a query returns; ErrNotFound if none.
-func queryOne[T any](ctx context.Context, db *DB, what, query string, args ...any) (*T, error) {
+// It runs in tx when tx is not nil.
+func queryOne[T any](ctx context.Context, db *DB, tx *sql.Tx, what, query string, args ...any) (*T, error) {
 	st, err := db.prepared(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("namedb: %s: %w", what, err)
+	}
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
 	}
 	var raw []byte
 	err = st.QueryRowContext(ctx, args...).Scan(&raw)
@@ -49,20 +53,58 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // Name is a name's current record.
 func (db *DB) Name(ctx context.Context, name string) (*NameRecord, error) {
-	return queryOne[NameRecord](ctx, db, "name "+name, `SELECT record FROM names WHERE name = ?`, name)
+	rec, _, err := db.CurrentName(ctx, name)
+	return rec, err
+}
+
+// CurrentName is a name's current record and the last block's height,
+// read at one instant: a name's status depends on the block it is judged
+// at, and the two must not straddle a commit.
+//
+// When a writer in this process has loaded the state, the record comes
+// from memory (see state); else from SQLite, in one read transaction.
+func (db *DB) CurrentName(ctx context.Context, name string) (*NameRecord, int64, error) {
+	if st := db.view.Load(); st != nil {
+		// last is nil only if a rewind dropped the state meanwhile.
+		if r, last := st.committedName(name, &db.last); last != nil {
+			if r == nil {
+				return nil, 0, fmt.Errorf("name %s: %w", name, ErrNotFound)
+			}
+			c := *r
+			return &c, last.Height, nil
+		}
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("namedb: name %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	rec, err := queryOne[NameRecord](ctx, db, tx, "name "+name, `SELECT record FROM names WHERE name = ?`, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	var height int64
+	st, err := db.prepared(ctx, `SELECT COALESCE(MAX(height), 0) FROM blocks`)
+	if err == nil {
+		err = tx.StmtContext(ctx, st).QueryRowContext(ctx).Scan(&height)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("namedb: name %s: last block: %w", name, err)
+	}
+	return rec, height, nil
 }
 
 // NameAt is a name's record as it stood after block height: the state its
 // last accepted operation at or before height left.
 func (db *DB) NameAt(ctx context.Context, name string, height int64) (*NameRecord, error) {
-	return queryOne[NameRecord](ctx, db, fmt.Sprintf("name %s at %d", name, height),
+	return queryOne[NameRecord](ctx, db, nil, fmt.Sprintf("name %s at %d", name, height),
 		`SELECT record FROM history WHERE subject = ? AND accepted = 1 AND block <= ? AND op NOT LIKE '%PREORDER'
 		 ORDER BY block DESC, vtxindex DESC LIMIT 1`, name, height)
 }
 
 // Namespace is a revealed namespace's record.
 func (db *DB) Namespace(ctx context.Context, id string) (*NamespaceRecord, error) {
-	return queryOne[NamespaceRecord](ctx, db, "namespace "+id, `SELECT record FROM namespaces WHERE namespace_id = ?`, id)
+	return queryOne[NamespaceRecord](ctx, db, nil, "namespace "+id, `SELECT record FROM namespaces WHERE namespace_id = ?`, id)
 }
 
 // Namespaces lists every revealed namespace id, sorted.

@@ -21,7 +21,7 @@ var undoTables = map[string]string{
 func (db *DB) Rewind(ctx context.Context, fork int64) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	db.st = nil // reloaded from the rewound tables at the next Begin
+	db.dropState() // reloaded from the rewound tables at the next Begin
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // state is the writer's in-memory copy of the state tables (names,
@@ -14,6 +16,14 @@ import (
 // nothing from SQLite: indexing does a few inserts per operation instead
 // of a dozen statements. It reflects the open write transaction; a
 // rollback or a rewind discards it, and the next Begin reloads it.
+//
+// The readers look names up in it too (committedName), as of the last
+// commit: a lookup in SQLite cost more than the HTTP request around it,
+// because every commit makes each reader connection re-read its pages.
+// For that, names is guarded by mu, and before keeps, for each name the
+// open transaction changed, its record as last committed; a commit clears
+// it. The writer takes mu for each change and the readers only for a map
+// look-up, so neither waits on the other for longer than that.
 type state struct {
 	names      map[string]packedName
 	namespaces map[string]*NamespaceRecord
@@ -21,6 +31,9 @@ type state struct {
 	// byOwner are the names each address owns, unordered (a few each),
 	// changed in place: the map's keys are never reassigned.
 	byOwner map[string]*[]string
+
+	mu     sync.RWMutex
+	before map[string]*packedName // nil: the name did not exist; nil map while loading
 }
 
 // packedName is a name's record as the state keeps it: its strings in one
@@ -105,6 +118,7 @@ func loadState(ctx context.Context, db *sql.DB) (*state, error) {
 	if err := loadTable(ctx, db, "preorders", func(r *Preorder) { s.preorders[r.PreorderHash] = r }); err != nil {
 		return nil, err
 	}
+	s.before = map[string]*packedName{}
 	return s, nil
 }
 
@@ -130,7 +144,17 @@ func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T))
 
 // setName replaces (r nil: removes) a name, keeping the owner index.
 func (s *state) setName(name string, r *NameRecord) {
-	if old, ok := s.names[name]; ok {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, had := s.names[name]
+	if _, kept := s.before[name]; !kept && s.before != nil {
+		if had {
+			s.before[name] = &old
+		} else {
+			s.before[name] = nil
+		}
+	}
+	if had {
 		addr := old.address()
 		set := s.byOwner[addr]
 		if i := slices.Index(*set, name); i >= 0 {
@@ -155,4 +179,32 @@ func (s *state) setName(name string, r *NameRecord) {
 		s.byOwner[strings.Clone(p.address())] = set
 	}
 	*set = append(*set, p.name())
+}
+
+// committedName is a name's record as of the last commit (nil: none), and
+// at the same instant the last committed block (last: see DB.last).
+func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRecord, *Block) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if p, changed := s.before[name]; changed {
+		if p == nil {
+			return nil, last.Load()
+		}
+		return p.record(), last.Load()
+	}
+	p, ok := s.names[name]
+	if !ok {
+		return nil, last.Load()
+	}
+	return p.record(), last.Load()
+}
+
+// commit makes the open transaction's names the committed ones, and
+// publish (which stores the new last block) happens at the same instant
+// for the readers.
+func (s *state) commit(publish func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.before)
+	publish()
 }

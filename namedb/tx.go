@@ -389,6 +389,13 @@ func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 		if db.st, err = loadState(ctx, db.w); err != nil {
 			return nil, err
 		}
+		if !ok {
+			last.Height = -1 // empty: LastBlock reports no block
+		}
+		// Nothing commits while the writer's lock is held: the state and
+		// the last block match, and the readers may use them.
+		db.last.CompareAndSwap(nil, &last)
+		db.view.Store(db.st)
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -410,7 +417,7 @@ func (t *Tx) Rollback() error {
 	t.done = true
 	t.stopWriter()
 	err := t.tx.Rollback()
-	t.db.st = nil // it has the abandoned changes: reload at the next Begin
+	t.db.dropState() // it has the abandoned changes
 	t.db.wmu.Unlock()
 	return err
 }
@@ -463,16 +470,18 @@ func (t *Tx) Finish() error {
 	}
 	if err != nil {
 		t.tx.Rollback()
-		t.db.st = nil
+		t.db.dropState()
 		return err
 	}
 	if err := t.tx.Commit(); err != nil {
-		t.db.st = nil
+		t.db.dropState()
 		return fmt.Errorf("namedb: commit to block %d: %w", t.height-1, err)
 	}
-	if t.last != nil {
-		t.db.last.Store(t.last)
-	}
+	t.st.commit(func() {
+		if t.last != nil {
+			t.db.last.Store(t.last)
+		}
+	})
 	return nil
 }
 

@@ -3,13 +3,19 @@
 // (as an indexing node does) and measures GET /v1/names/{name} at 1, 16 and
 // 64 connections, beside a baseline measured in the same run: GET
 // /v1/node/ping, which reads no database, so the ratio shows what the
-// lookups cost over bare HTTP on this machine.
+// lookups cost over bare HTTP on this machine. The two alternate in rounds
+// of a second, and each figure comes with the process's CPU time and bytes
+// allocated per request, which a shared machine disturbs less than the
+// rates.
 //
-//	go run ./bench/api -names 1000000 -duration 5s
+//	go run ./bench/api -names 1000000 -duration 5s -dir DIR   # DIR's database is built once, then reused
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,10 +25,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/api"
@@ -35,7 +44,9 @@ func main() {
 	names := flag.Int("names", 1_000_000, "names in the database")
 	perBlock := flag.Int("per-block", 10_000, "names written per block while building")
 	duration := flag.Duration("duration", 5*time.Second, "length of each measurement")
-	dir := flag.String("dir", "", "database folder (default: a temporary one, removed after)")
+	dir := flag.String("dir", "", "database folder, kept (default: a temporary one, removed after); a database already there is reused")
+	nethttp := flag.Bool("nethttp", false, "send the requests through net/http's client instead of the lean one (to see what the load generator costs)")
+	sqliteOnly := flag.Bool("sqlite", false, "serve the API from a second handle on the database, which has no writer and so reads SQLite (as a process apart from the indexer would)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -46,12 +57,12 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if err := run(*names, *perBlock, *duration, *dir); err != nil {
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly bool) error {
 	ctx := context.Background()
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "bench-api")
@@ -67,20 +78,50 @@ func run(names, perBlock int, duration time.Duration, dir string) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	height, err := build(ctx, db, names, perBlock)
+	last, reused, err := db.LastBlock(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("database: %d names in %d blocks, built in %s\n", names, height, time.Since(start).Round(time.Millisecond))
+	height := last.Height
+	if !reused {
+		if height, err = build(ctx, db, names, perBlock); err != nil {
+			return err
+		}
+		fmt.Printf("database: %d names in %d blocks, built in %s\n", names, height, time.Since(start).Round(time.Millisecond))
+	}
+	n, err := db.NameCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n < int64(names) {
+		return fmt.Errorf("the database in %s has %d names, fewer than -names %d", dir, n, names)
+	}
+	// The indexer's first block (of 100 new names) loads its state, before
+	// the measurements as in a running node.
+	height++
+	if err := writeBlock(ctx, db, height, int(n), 100); err != nil {
+		return err
+	}
+	next := int(n) + 100
+	if reused {
+		fmt.Printf("database: %d names in %d blocks, reused\n", next, height)
+	}
 
-	srv := &http.Server{Handler: api.New(api.Config{DB: db, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1})}
+	served := db
+	if sqliteOnly {
+		if served, err = namedb.Open(filepath.Join(dir, "names.db")); err != nil {
+			return err
+		}
+		defer served.Close()
+	}
+	srv := &http.Server{Handler: api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	go srv.Serve(ln)
 	defer srv.Close()
-	base := "http://" + ln.Addr().String()
+	addr := ln.Addr().String()
 
 	// The node keeps indexing: a block of 100 new names every 100 ms.
 	indexCtx, stopIndexing := context.WithCancel(ctx)
@@ -90,7 +131,6 @@ func run(names, perBlock int, duration time.Duration, dir string) error {
 		defer indexed.Done()
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
-		next := names
 		for {
 			select {
 			case <-indexCtx.Done():
@@ -110,18 +150,27 @@ func run(names, perBlock int, duration time.Duration, dir string) error {
 		pprof.StartCPUProfile(profile)
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | vs ping |\n|---|---|---|---|---|---|\n")
+	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | allocated/request | vs ping |\n|---|---|---|---|---|---|---|---|\n")
+	// Ping and lookups alternate in rounds of a second, so that the
+	// indexer's commits and Go's collections (over the indexer's
+	// half-gigabyte state) fall on both alike.
+	rounds := max(1, int(duration/time.Second))
 	for _, conns := range []int{1, 16, 64} {
-		ping := load(base, conns, duration, func(*rand.Rand) string { return "/v1/node/ping" })
-		look := load(base, conns, duration, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) })
+		var ping, look sample
+		for range rounds {
+			ping.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(*rand.Rand) string { return "/v1/node/ping" }))
+			look.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) }))
+		}
+		pingRate := ping.rate()
 		for _, m := range []struct {
 			what string
-			r    result
+			s    sample
 		}{{"/v1/node/ping (baseline)", ping}, {"/v1/names/{name}", look}} {
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %.2f× |\n", m.what, conns, m.r.rate, m.r.p50, m.r.p99, m.r.rate/ping.rate)
+			p50, p99 := m.s.percentile(50), m.s.percentile(99)
+			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %d B | %.2f× |\n", m.what, conns, m.s.rate(), p50, p99, m.s.cpuPer(), m.s.allocPer(), m.s.rate()/pingRate)
 		}
-		if look.errors > 0 {
-			return fmt.Errorf("%d failed lookups at %d connections", look.errors, conns)
+		if look.fails > 0 {
+			return fmt.Errorf("%d failed lookups at %d connections", look.fails, conns)
 		}
 	}
 	return nil
@@ -174,56 +223,198 @@ func writeBlock(ctx context.Context, db *namedb.DB, height int64, first, n int) 
 	return tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: "00"}, nil)
 }
 
-type result struct {
-	rate     float64
-	p50, p99 time.Duration
-	errors   int64
+// sample is what one or more measurements gathered.
+type sample struct {
+	lats  []time.Duration // of the requests answered 200
+	fails int64
+	took  time.Duration
+	// cpu is the process's CPU time (user and system): the server's, the
+	// load generator's and the indexer's together, which a shared
+	// machine's other work does not inflate as much as it does latency.
+	cpu time.Duration
+	// alloc is the bytes the process allocated: each collection marks the
+	// indexer's in-memory state, so garbage per request costs CPU too.
+	alloc uint64
 }
 
-// load runs conns clients, each issuing requests back to back for d.
-func load(base string, conns int, d time.Duration, path func(*rand.Rand) string) result {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+func (s *sample) add(o sample) {
+	s.lats = append(s.lats, o.lats...)
+	s.fails += o.fails
+	s.took += o.took
+	s.cpu += o.cpu
+	s.alloc += o.alloc
+}
+
+func (s *sample) rate() float64 { return float64(len(s.lats)) / s.took.Seconds() }
+
+func (s *sample) cpuPer() time.Duration {
+	return (s.cpu / time.Duration(max(1, len(s.lats)))).Round(100 * time.Nanosecond)
+}
+
+func (s *sample) allocPer() uint64 { return s.alloc / uint64(max(1, len(s.lats))) }
+
+func (s *sample) percentile(p int) time.Duration {
+	if len(s.lats) == 0 {
+		return 0
+	}
+	slices.Sort(s.lats)
+	return s.lats[len(s.lats)*p/100].Round(time.Microsecond)
+}
+
+func allocated() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// load runs conns clients, each issuing requests back to back for d, on
+// connections of its own (a client whose connection fails dials again).
+func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand.Rand) string) sample {
+	var client *http.Client
+	if nethttp {
+		client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+		defer client.CloseIdleConnections()
+	}
 	var (
 		mu    sync.Mutex
-		lats  []time.Duration
+		out   sample
 		fails atomic.Int64
 		wg    sync.WaitGroup
 	)
+	cpu0, alloc0 := cpuTime(), allocated()
 	deadline := time.Now().Add(d)
 	for c := 0; c < conns; c++ {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(seed, seed))
+			r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
+			get := func(path string) (int, error) { return getNetHTTP(client, "http://"+addr+path) }
+			if !nethttp {
+				lc := &leanConn{addr: addr}
+				defer lc.close()
+				get = lc.get
+			}
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
 				t := time.Now()
-				resp, err := client.Get(base + path(r))
-				if err != nil {
+				status, err := get(path(r))
+				if err != nil || status != http.StatusOK {
 					fails.Add(1)
 					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					fails.Add(1)
 				}
 				mine = append(mine, time.Since(t))
 			}
 			mu.Lock()
-			lats = append(lats, mine...)
+			out.lats = append(out.lats, mine...)
 			mu.Unlock()
 		}(uint64(c + 1))
 	}
 	wg.Wait()
-	slices.Sort(lats)
-	if len(lats) == 0 {
-		return result{errors: fails.Load()}
+	out.cpu, out.alloc = cpuTime()-cpu0, allocated()-alloc0
+	out.took = d
+	out.fails = fails.Load()
+	return out
+}
+
+func getNetHTTP(client *http.Client, url string) (int, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, err
 	}
-	return result{
-		rate:   float64(len(lats)) / d.Seconds(),
-		p50:    lats[len(lats)/2].Round(time.Microsecond),
-		p99:    lats[len(lats)*99/100].Round(time.Microsecond),
-		errors: fails.Load(),
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// leanConn is one keep-alive HTTP/1.1 connection on which its one client
+// sends a request and reads the answer in turn, on its own goroutine,
+// allocating nothing per request. net/http's client hands each request to
+// two goroutines of its own, gunzips, and allocates a response and its
+// headers: that cost this process more CPU than the server spent on a
+// lookup, and its garbage made Go collect more often over the indexer's
+// half-gigabyte state, so the load generator's cost hid the server's. It
+// sends what a browser would (Accept-Encoding: gzip), reads the whole
+// answer, and expects what the API sends, a Content-Length.
+type leanConn struct {
+	addr string
+	c    net.Conn // nil until dialled, and after a failure
+	br   *bufio.Reader
+	req  []byte
+}
+
+func (lc *leanConn) get(path string) (int, error) {
+	if lc.c == nil {
+		c, err := net.Dial("tcp", lc.addr)
+		if err != nil {
+			return 0, err
+		}
+		lc.c, lc.br = c, bufio.NewReader(c)
+	}
+	lc.req = append(append(append(lc.req[:0], "GET "...), path...), " HTTP/1.1\r\nHost: "...)
+	lc.req = append(append(lc.req, lc.addr...), "\r\nAccept-Encoding: gzip\r\n\r\n"...)
+	status, err := lc.roundTrip()
+	if err != nil {
+		lc.close()
+	}
+	return status, err
+}
+
+func (lc *leanConn) roundTrip() (int, error) {
+	if _, err := lc.c.Write(lc.req); err != nil {
+		return 0, err
+	}
+	line, err := lc.br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	length := -1
+	for {
+		line, err := lc.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil {
+				return 0, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("close")):
+			return 0, errors.New("the server closes the connection")
+		}
+	}
+	if length < 0 {
+		return 0, errors.New("an answer without Content-Length")
+	}
+	if _, err := lc.br.Discard(length); err != nil {
+		return 0, err
+	}
+	return status, nil
+}
+
+func (lc *leanConn) close() {
+	if lc.c != nil {
+		lc.c.Close()
+		lc.c = nil
 	}
 }
