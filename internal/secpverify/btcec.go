@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package secpverify
+
+func verify(pub, hash, sig []byte) bool { return verifyBtcec(pub, hash, sig) }
