@@ -26,3 +26,6 @@ func verifyLibsecp256k1(pub, hash, sig []byte) bool {
 	}
 	return secp256k1.VerifySignature(pub, hash, sig)
 }
+
+// Impl names the verifier this build uses.
+const Impl = "libsecp256k1"
