@@ -201,30 +201,33 @@ func (ix *Indexer) Rewind(ctx context.Context, from int64) error {
 // reuses a statement prepared on the transaction's connection): preparing
 // them per zone file cost more than running them.
 type stmts struct {
-	insert, update, tip, current, before *sql.Stmt
-	after, upsertCurrent, deleteCurrent  *sql.Stmt
+	insert, update, tip, current, before         *sql.Stmt
+	after, advance, upsertCurrent, deleteCurrent *sql.Stmt
 }
 
 func (s *stmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&s.insert, &s.update, &s.tip, &s.current, &s.before, &s.after, &s.upsertCurrent, &s.deleteCurrent}
+	return []**sql.Stmt{&s.insert, &s.update, &s.tip, &s.current, &s.before, &s.after, &s.advance, &s.upsertCurrent, &s.deleteCurrent}
+}
+
+// writerQueries are the statements of stmts, in the order of all.
+var writerQueries = []string{
+	`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
+	`SELECT idx, off FROM records WHERE parent = ? AND name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
+	`SELECT owner, seqn FROM subdomains WHERE name = ?`,
+	`SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
+		ORDER BY idx DESC, off DESC LIMIT 1`,
+	`SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
+	`UPDATE subdomains SET seqn = ?, idx = ?, off = ? WHERE name = ? AND owner = ?`,
+	`INSERT INTO subdomains(name, parent, owner, seqn, idx, off) VALUES(?, ?, ?, ?, ?, ?)
+		ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, seqn = excluded.seqn, idx = excluded.idx, off = excluded.off`,
+	`DELETE FROM subdomains WHERE name = ?`,
 }
 
 func prepare(db *sql.DB) (*stmts, error) {
 	s := &stmts{}
-	queries := []string{
-		`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
-		`SELECT idx, off FROM records WHERE name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
-		`SELECT owner, seqn FROM subdomains WHERE name = ?`,
-		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
-			ORDER BY idx DESC, off DESC LIMIT 1`,
-		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
-		`INSERT INTO subdomains(name, parent, owner, seqn, idx, off) VALUES(?, ?, ?, ?, ?, ?)
-			ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, seqn = excluded.seqn, idx = excluded.idx, off = excluded.off`,
-		`DELETE FROM subdomains WHERE name = ?`,
-	}
 	for i, p := range s.all() {
-		st, err := db.Prepare(queries[i])
+		st, err := db.Prepare(writerQueries[i])
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("subdomains: prepare: %w", err)
@@ -269,7 +272,7 @@ func (w *writer) add(r *Record, last bool) error {
 	if !last {
 		var idx int64
 		var off int
-		err := w.tip.QueryRowContext(w.ctx, r.Name).Scan(&idx, &off)
+		err := w.tip.QueryRowContext(w.ctx, r.Parent, r.Name).Scan(&idx, &off)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -314,7 +317,7 @@ func (w *writer) rejudge(name string, idx int64, off int) error {
 	if err != nil {
 		return err
 	}
-	later, err := scanRecords(w.after.QueryContext(w.ctx, name, idx, idx, off))
+	later, err := scanRecords(w.after.QueryContext(w.ctx, parentOf(name), name, idx, idx, off))
 	if err != nil {
 		return err
 	}
@@ -336,19 +339,29 @@ func (w *writer) rejudge(name string, idx int64, off int) error {
 // acceptedBefore is the subdomain's last accepted record before (idx,
 // off), nil if none.
 func (w *writer) acceptedBefore(name string, idx int64, off int) (*Record, error) {
-	r, err := scanRecord(w.before.QueryRowContext(w.ctx, name, idx, idx, off))
+	r, err := scanRecord(w.before.QueryRowContext(w.ctx, parentOf(name), name, idx, idx, off))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	return r, err
 }
 
+// setCurrent points the subdomain at cur, or forgets it if nil. Most
+// updates keep the owner, and then the owner is not written: it keys
+// subdomains_by_owner, where rewriting each entry would dirty a page
+// apiece in every commit.
 func (w *writer) setCurrent(name string, cur *Record) error {
-	var err error
 	if cur == nil {
-		_, err = w.deleteCurrent.ExecContext(w.ctx, name)
-	} else {
-		_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, int64(cur.Seq), cur.Index, cur.Offset)
+		_, err := w.deleteCurrent.ExecContext(w.ctx, name)
+		return err
 	}
+	res, err := w.advance.ExecContext(w.ctx, int64(cur.Seq), cur.Index, cur.Offset, name, cur.Owner)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, int64(cur.Seq), cur.Index, cur.Offset)
 	return err
 }
