@@ -3,6 +3,7 @@ package subdomains
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -106,6 +107,9 @@ func (ix *Indexer) AddZonefile(ctx context.Context, ref ZonefileRef) error {
 		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
 	}
 	w := newWriter(ctx, tx, ix.st)
+	if err := w.loadCurrent(recs); err != nil {
+		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
+	}
 	for _, r := range recs {
 		if err := w.add(r, ref.Index > last); err != nil {
 			return fmt.Errorf("subdomains: zone file %d, record %d (%s): %w", ref.Index, r.Offset, r.Name, err)
@@ -214,7 +218,7 @@ var writerQueries = []string{
 	`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
 	`SELECT idx, off FROM records WHERE parent = ? AND name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
-	`SELECT owner, seqn FROM subdomains WHERE name = ?`,
+	`SELECT s.name, s.owner, s.seqn FROM json_each(?) j JOIN subdomains s ON s.name = j.value`,
 	`SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
 		ORDER BY idx DESC, off DESC LIMIT 1`,
 	`SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
@@ -249,6 +253,42 @@ func (s *stmts) close() {
 type writer struct {
 	ctx context.Context
 	stmts
+	// cur is the current state of the subdomains of the zone file being
+	// added (loadCurrent), nil for one that does not exist.
+	cur map[string]*Record
+}
+
+// loadCurrent reads the current owner and seqn of every subdomain recs
+// name, in one query rather than one per record. A zone file has one
+// record per subdomain besides duplicates, which take no part, so adding
+// one record never changes the state another is judged against.
+func (w *writer) loadCurrent(recs []*Record) error {
+	names := make([]string, 0, len(recs))
+	for _, r := range recs {
+		if r.Reason != ReasonDuplicate {
+			names = append(names, r.Name)
+		}
+	}
+	list, err := json.Marshal(names)
+	if err != nil {
+		return err
+	}
+	rows, err := w.current.QueryContext(w.ctx, string(list))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	w.cur = make(map[string]*Record, len(recs))
+	for rows.Next() {
+		var r Record
+		var seq int64
+		if err := rows.Scan(&r.Name, &r.Owner, &seq); err != nil {
+			return err
+		}
+		r.Seq = uint64(seq)
+		w.cur[r.Name] = &r
+	}
+	return rows.Err()
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx, prepared *stmts) *writer {
@@ -281,17 +321,7 @@ func (w *writer) add(r *Record, last bool) error {
 	if atTip {
 		// The record comes after everything known of its subdomain, so
 		// only it needs judging, against the current state.
-		var cur *Record
-		var owner string
-		var seq int64
-		err := w.current.QueryRowContext(w.ctx, r.Name).Scan(&owner, &seq)
-		switch {
-		case err == nil:
-			cur = &Record{Name: r.Name, Owner: owner, Seq: uint64(seq)}
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-		r.Reason, r.Why = judge(cur, r)
+		r.Reason, r.Why = judge(w.cur[r.Name], r)
 		r.Accepted = r.Reason == Accepted
 		if _, err := w.insert.ExecContext(w.ctx, recordArgs(r)...); err != nil {
 			return err

@@ -47,6 +47,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 		var plan []string
+		scans := false
 		for rows.Next() {
 			var id, parent, notused int
 			var detail string
@@ -54,10 +55,12 @@ func TestQueriesUseIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 			plan = append(plan, detail)
+			// Scanning the list of names a query is given is its job.
+			scans = scans || strings.HasPrefix(detail, "SCAN") && !strings.Contains(detail, "VIRTUAL TABLE")
 		}
 		rows.Close()
 		p := strings.Join(plan, "; ")
-		if strings.Contains(p, "SCAN") || strings.Contains(p, "TEMP B-TREE") ||
+		if scans || strings.Contains(p, "TEMP B-TREE") ||
 			strings.Contains(q, "parent = ? AND name = ?") && !strings.Contains(p, "records_by_parent (parent=? AND name=?") {
 			t.Errorf("%s: plan %q", q, p)
 		}
