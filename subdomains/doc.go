@@ -7,7 +7,8 @@
 //
 //   - the signatures of subdomain records, byte-compatible with Blockstack
 //     v1: making them (Sign, with a SingleKey or a MultisigKey) and
-//     checking them (Verify);
+//     checking them (Verify; the ECDSA itself is internal/secpverify's,
+//     libsecp256k1 when built with cgo, btcec without);
 //   - the rules of spec §3, applied to every record, each stored as
 //     accepted or rejected with its Reason;
 //   - the Indexer, which takes zone files in any order (AddZonefile),

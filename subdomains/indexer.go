@@ -3,6 +3,7 @@ package subdomains
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -106,6 +107,9 @@ func (ix *Indexer) AddZonefile(ctx context.Context, ref ZonefileRef) error {
 		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
 	}
 	w := newWriter(ctx, tx, ix.st)
+	if err := w.loadCurrent(recs); err != nil {
+		return fmt.Errorf("subdomains: zone file %d: %w", ref.Index, err)
+	}
 	for _, r := range recs {
 		if err := w.add(r, ref.Index > last); err != nil {
 			return fmt.Errorf("subdomains: zone file %d, record %d (%s): %w", ref.Index, r.Offset, r.Name, err)
@@ -201,30 +205,33 @@ func (ix *Indexer) Rewind(ctx context.Context, from int64) error {
 // reuses a statement prepared on the transaction's connection): preparing
 // them per zone file cost more than running them.
 type stmts struct {
-	insert, update, tip, current, before *sql.Stmt
-	after, upsertCurrent, deleteCurrent  *sql.Stmt
+	insert, update, tip, current, before         *sql.Stmt
+	after, advance, upsertCurrent, deleteCurrent *sql.Stmt
 }
 
 func (s *stmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&s.insert, &s.update, &s.tip, &s.current, &s.before, &s.after, &s.upsertCurrent, &s.deleteCurrent}
+	return []**sql.Stmt{&s.insert, &s.update, &s.tip, &s.current, &s.before, &s.after, &s.advance, &s.upsertCurrent, &s.deleteCurrent}
+}
+
+// writerQueries are the statements of stmts, in the order of all.
+var writerQueries = []string{
+	`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
+	`SELECT idx, off FROM records WHERE parent = ? AND name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
+	`SELECT s.name, s.owner, s.seqn FROM json_each(?) j JOIN subdomains s ON s.name = j.value`,
+	`SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
+		ORDER BY idx DESC, off DESC LIMIT 1`,
+	`SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
+	`UPDATE subdomains SET seqn = ?, idx = ?, off = ? WHERE name = ? AND owner = ?`,
+	`INSERT INTO subdomains(name, parent, owner, seqn, idx, off) VALUES(?, ?, ?, ?, ?, ?)
+		ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, seqn = excluded.seqn, idx = excluded.idx, off = excluded.off`,
+	`DELETE FROM subdomains WHERE name = ?`,
 }
 
 func prepare(db *sql.DB) (*stmts, error) {
 	s := &stmts{}
-	queries := []string{
-		`INSERT INTO records(` + recordCols + `) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		`UPDATE records SET accepted = ?, reason = ?, why = ? WHERE idx = ? AND off = ?`,
-		`SELECT idx, off FROM records WHERE name = ? ORDER BY idx DESC, off DESC LIMIT 1`,
-		`SELECT owner, seqn FROM subdomains WHERE name = ?`,
-		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND accepted = 1 AND (idx < ? OR idx = ? AND off < ?)
-			ORDER BY idx DESC, off DESC LIMIT 1`,
-		`SELECT ` + recordCols + ` FROM records WHERE name = ? AND (idx > ? OR idx = ? AND off >= ?) ORDER BY idx, off`,
-		`INSERT INTO subdomains(name, parent, owner, seqn, idx, off) VALUES(?, ?, ?, ?, ?, ?)
-			ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, seqn = excluded.seqn, idx = excluded.idx, off = excluded.off`,
-		`DELETE FROM subdomains WHERE name = ?`,
-	}
 	for i, p := range s.all() {
-		st, err := db.Prepare(queries[i])
+		st, err := db.Prepare(writerQueries[i])
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("subdomains: prepare: %w", err)
@@ -246,6 +253,42 @@ func (s *stmts) close() {
 type writer struct {
 	ctx context.Context
 	stmts
+	// cur is the current state of the subdomains of the zone file being
+	// added (loadCurrent), nil for one that does not exist.
+	cur map[string]*Record
+}
+
+// loadCurrent reads the current owner and seqn of every subdomain recs
+// name, in one query rather than one per record. A zone file has one
+// record per subdomain besides duplicates, which take no part, so adding
+// one record never changes the state another is judged against.
+func (w *writer) loadCurrent(recs []*Record) error {
+	names := make([]string, 0, len(recs))
+	for _, r := range recs {
+		if r.Reason != ReasonDuplicate {
+			names = append(names, r.Name)
+		}
+	}
+	list, err := json.Marshal(names)
+	if err != nil {
+		return err
+	}
+	rows, err := w.current.QueryContext(w.ctx, string(list))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	w.cur = make(map[string]*Record, len(recs))
+	for rows.Next() {
+		var r Record
+		var seq int64
+		if err := rows.Scan(&r.Name, &r.Owner, &seq); err != nil {
+			return err
+		}
+		r.Seq = uint64(seq)
+		w.cur[r.Name] = &r
+	}
+	return rows.Err()
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx, prepared *stmts) *writer {
@@ -269,7 +312,7 @@ func (w *writer) add(r *Record, last bool) error {
 	if !last {
 		var idx int64
 		var off int
-		err := w.tip.QueryRowContext(w.ctx, r.Name).Scan(&idx, &off)
+		err := w.tip.QueryRowContext(w.ctx, r.Parent, r.Name).Scan(&idx, &off)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -278,17 +321,7 @@ func (w *writer) add(r *Record, last bool) error {
 	if atTip {
 		// The record comes after everything known of its subdomain, so
 		// only it needs judging, against the current state.
-		var cur *Record
-		var owner string
-		var seq int64
-		err := w.current.QueryRowContext(w.ctx, r.Name).Scan(&owner, &seq)
-		switch {
-		case err == nil:
-			cur = &Record{Name: r.Name, Owner: owner, Seq: uint64(seq)}
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-		r.Reason, r.Why = judge(cur, r)
+		r.Reason, r.Why = judge(w.cur[r.Name], r)
 		r.Accepted = r.Reason == Accepted
 		if _, err := w.insert.ExecContext(w.ctx, recordArgs(r)...); err != nil {
 			return err
@@ -314,7 +347,7 @@ func (w *writer) rejudge(name string, idx int64, off int) error {
 	if err != nil {
 		return err
 	}
-	later, err := scanRecords(w.after.QueryContext(w.ctx, name, idx, idx, off))
+	later, err := scanRecords(w.after.QueryContext(w.ctx, parentOf(name), name, idx, idx, off))
 	if err != nil {
 		return err
 	}
@@ -336,19 +369,29 @@ func (w *writer) rejudge(name string, idx int64, off int) error {
 // acceptedBefore is the subdomain's last accepted record before (idx,
 // off), nil if none.
 func (w *writer) acceptedBefore(name string, idx int64, off int) (*Record, error) {
-	r, err := scanRecord(w.before.QueryRowContext(w.ctx, name, idx, idx, off))
+	r, err := scanRecord(w.before.QueryRowContext(w.ctx, parentOf(name), name, idx, idx, off))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	return r, err
 }
 
+// setCurrent points the subdomain at cur, or forgets it if nil. Most
+// updates keep the owner, and then the owner is not written: it keys
+// subdomains_by_owner, where rewriting each entry would dirty a page
+// apiece in every commit.
 func (w *writer) setCurrent(name string, cur *Record) error {
-	var err error
 	if cur == nil {
-		_, err = w.deleteCurrent.ExecContext(w.ctx, name)
-	} else {
-		_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, int64(cur.Seq), cur.Index, cur.Offset)
+		_, err := w.deleteCurrent.ExecContext(w.ctx, name)
+		return err
 	}
+	res, err := w.advance.ExecContext(w.ctx, int64(cur.Seq), cur.Index, cur.Offset, name, cur.Owner)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	_, err = w.upsertCurrent.ExecContext(w.ctx, name, cur.Parent, cur.Owner, int64(cur.Seq), cur.Index, cur.Offset)
 	return err
 }

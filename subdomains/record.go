@@ -221,6 +221,12 @@ func qualify(name, domain string) (fqn, parent string, ok bool) {
 	return fqn, parent, true
 }
 
+// parentOf is the parent domain of a fully-qualified name.
+func parentOf(fqn string) string {
+	_, parent, _ := strings.Cut(fqn, ".")
+	return parent
+}
+
 // subdomain is the record as zonefile.Subdomain, named as v1 named it in
 // the signed text: the label when carried by its parent, the
 // fully-qualified name otherwise (pack_subdomain).

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
 
+	"github.com/go-blockstack/go-blockstack/internal/secpverify"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -134,15 +135,15 @@ func scriptPushes(script []byte) ([][]byte, error) {
 }
 
 func verifySingle(hash, sig, pub []byte) (addrKey, error) {
-	key, err := btcec.ParsePubKey(pub)
-	if err != nil {
-		return "", fmt.Errorf("%w: public key: %v", ErrMalformedSignature, err)
-	}
-	s, err := parseSig(sig)
-	if err != nil {
+	if err := checkSig(sig); err != nil {
 		return "", err
 	}
-	if !s.Verify(hash, key) {
+	if !secpverify.Verify(pub, hash, sig) {
+		// Told apart only when it fails: parsing the key costs a
+		// square root.
+		if _, err := btcec.ParsePubKey(pub); err != nil {
+			return "", fmt.Errorf("%w: public key: %v", ErrMalformedSignature, err)
+		}
 		return "", ErrInvalidSignature
 	}
 	return addrKey("p" + hex.EncodeToString(btcutil.Hash160(pub))), nil
@@ -160,11 +161,10 @@ func verifyMulti(hash []byte, sigs [][]byte, redeem []byte) (addrKey, error) {
 	// after the previous match, so signatures come in key order.
 	k := 0
 	for _, sig := range sigs {
-		s, err := parseSig(sig)
-		if err != nil {
+		if err := checkSig(sig); err != nil {
 			return "", err
 		}
-		for ; k < len(pubs) && !s.Verify(hash, pubs[k]); k++ {
+		for ; k < len(pubs) && !secpverify.Verify(pubs[k], hash, sig); k++ {
 		}
 		if k == len(pubs) {
 			return "", ErrInvalidSignature
@@ -174,24 +174,26 @@ func verifyMulti(hash []byte, sigs [][]byte, redeem []byte) (addrKey, error) {
 	return addrKey("s" + hex.EncodeToString(btcutil.Hash160(redeem))), nil
 }
 
-// parseSig reads a 64-byte r‖s signature; r and s must be in [1, N-1].
+// checkSig checks that b is a 64-byte r‖s signature with r and s in
+// [1, N-1], so that a malformed one is told from one that does not verify.
 // High s is accepted, as the Python ecdsa package that v1 verified with
 // accepted it.
-func parseSig(b []byte) (*ecdsa.Signature, error) {
+func checkSig(b []byte) error {
 	if len(b) != sigLen {
-		return nil, fmt.Errorf("%w: signature is %d bytes, want %d (r‖s)", ErrMalformedSignature, len(b), sigLen)
+		return fmt.Errorf("%w: signature is %d bytes, want %d (r‖s)", ErrMalformedSignature, len(b), sigLen)
 	}
 	var r, s btcec.ModNScalar
 	if r.SetByteSlice(b[:32]) || s.SetByteSlice(b[32:]) || r.IsZero() || s.IsZero() {
-		return nil, fmt.Errorf("%w: r or s out of range", ErrMalformedSignature)
+		return fmt.Errorf("%w: r or s out of range", ErrMalformedSignature)
 	}
-	return ecdsa.NewSignature(&r, &s), nil
+	return nil
 }
 
 // parseMultisigScript reads m <pubkey>... n OP_CHECKMULTISIG, with
-// 1 ≤ m ≤ n ≤ 16 and every key a valid public key.
-func parseMultisigScript(script []byte) (int, []*btcec.PublicKey, error) {
-	bad := func(why string) (int, []*btcec.PublicKey, error) {
+// 1 ≤ m ≤ n ≤ 16 and every key a valid public key, and returns m and the
+// keys as pushed.
+func parseMultisigScript(script []byte) (int, [][]byte, error) {
+	bad := func(why string) (int, [][]byte, error) {
 		return 0, nil, fmt.Errorf("%w: redeem script: %s", ErrMalformedSignature, why)
 	}
 	var ops []byte
@@ -218,15 +220,12 @@ func parseMultisigScript(script []byte) (int, []*btcec.PublicKey, error) {
 	if m == 0 || n != last-2 || m > n {
 		return bad("m and n are not 1 ≤ m ≤ n = number of keys")
 	}
-	pubs := make([]*btcec.PublicKey, n)
 	for i := range n {
-		k, err := btcec.ParsePubKey(data[1+i])
-		if err != nil {
+		if _, err := btcec.ParsePubKey(data[1+i]); err != nil {
 			return bad(fmt.Sprintf("key %d: %v", i, err))
 		}
-		pubs[i] = k
 	}
-	return m, pubs, nil
+	return m, data[1 : 1+n], nil
 }
 
 // Verify checks that sd carries a valid signature by owner (a P2PKH or
@@ -330,10 +329,11 @@ func (k MultisigKey) scriptSig(hash []byte) ([]byte, error) {
 	}
 	b := txscript.NewScriptBuilder().AddOp(txscript.OP_0)
 	used := 0
-	for _, pub := range pubs {
+	for _, raw := range pubs {
 		if used == m {
 			break
 		}
+		pub, _ := btcec.ParsePubKey(raw) // parseMultisigScript checked every key
 		for _, priv := range k.Privs {
 			if priv.PubKey().IsEqual(pub) {
 				b.AddData(compactSig(priv, hash))

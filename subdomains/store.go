@@ -22,6 +22,12 @@ var ErrNotFound = errors.New("subdomain not found")
 // zonefiles lists the zone files processed, so that a second delivery is
 // a no-op and a reorganisation knows what to take back.
 //
+// A subdomain's records are found through records_by_parent, which
+// starts with the parent so that the records of one zone file, nearly
+// all of one domain, land together in it: keyed by name alone, as
+// records_by_name was (dropped here from databases made before), they
+// spread over the whole index and each commit rewrote a page per record.
+//
 // seqn is stored as the int64 with the same bits as the uint64: nothing
 // orders by it, and it reads back unchanged.
 const schema = `
@@ -56,7 +62,8 @@ CREATE TABLE IF NOT EXISTS records (
 	why TEXT NOT NULL,
 	PRIMARY KEY (idx, off)
 );
-CREATE INDEX IF NOT EXISTS records_by_name ON records(name, idx, off);
+DROP INDEX IF EXISTS records_by_name;
+CREATE INDEX IF NOT EXISTS records_by_parent ON records(parent, name, idx, off);
 CREATE TABLE IF NOT EXISTS subdomains (
 	name TEXT PRIMARY KEY,
 	parent TEXT NOT NULL,
@@ -82,7 +89,10 @@ const recordCols = `idx, off, name, parent, domain, owner, seqn, zonefile, zonef
 // transactions while the writer works).
 func openDB(path string) (w, r *sql.DB, err error) {
 	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)"
-	w, err = sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-32768)")
+	// SQLite's default 2 MB page cache: a larger one made each commit
+	// slower (allocating pages as it grew, and truncating it at every
+	// commit scans it), and the pages a zone file touches are few.
+	w, err = sql.Open("sqlite", "file:"+path+pragmas)
 	if err != nil {
 		return nil, nil, fmt.Errorf("subdomains: open %s: %w", path, err)
 	}
@@ -172,10 +182,12 @@ func (ix *Indexer) Get(ctx context.Context, fqn string) (Record, error) {
 	return *r, nil
 }
 
+const historyQuery = `SELECT ` + recordCols + ` FROM records WHERE parent = ? AND name = ? ORDER BY idx, off`
+
 // History returns every record of the subdomain, accepted or not, in
 // chain order (none for an unknown one).
 func (ix *Indexer) History(ctx context.Context, fqn string) ([]Record, error) {
-	rs, err := scanRecords(ix.r.QueryContext(ctx, `SELECT `+recordCols+` FROM records WHERE name = ? ORDER BY idx, off`, fqn))
+	rs, err := scanRecords(ix.r.QueryContext(ctx, historyQuery, parentOf(fqn), fqn))
 	if err != nil {
 		return nil, fmt.Errorf("subdomains: history of %s: %w", fqn, err)
 	}

@@ -15,7 +15,7 @@ func TestRun(t *testing.T) {
 	if err := run(context.Background(), o, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"90 records, 60 with a signature checked", "records/s", "raw ECDSA verifications"} {
+	for _, want := range []string{"90 records, 60 with a signature checked", "records/s", "raw ECDSA verifications", "btcec"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
