@@ -12,10 +12,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +25,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,6 +32,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
@@ -298,9 +295,18 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 			r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
 			get := func(path string) (int, error) { return getNetHTTP(client, "http://"+addr+path) }
 			if !nethttp {
-				lc := &leanConn{addr: addr}
-				defer lc.close()
-				get = lc.get
+				// What a browser sends, so answers are compressed as
+				// they would be.
+				lc, err := loadgen.Dial(addr, http.Header{"Accept-Encoding": {"gzip"}})
+				if err != nil {
+					fails.Add(1)
+					return
+				}
+				defer lc.Close()
+				get = func(path string) (int, error) {
+					status, _, err := lc.Get(path)
+					return status, err
+				}
 			}
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
@@ -332,89 +338,4 @@ func getNetHTTP(client *http.Client, url string) (int, error) {
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, err
-}
-
-// leanConn is one keep-alive HTTP/1.1 connection on which its one client
-// sends a request and reads the answer in turn, on its own goroutine,
-// allocating nothing per request. net/http's client hands each request to
-// two goroutines of its own, gunzips, and allocates a response and its
-// headers: that cost this process more CPU than the server spent on a
-// lookup, and its garbage made Go collect more often over the indexer's
-// half-gigabyte state, so the load generator's cost hid the server's. It
-// sends what a browser would (Accept-Encoding: gzip), reads the whole
-// answer, and expects what the API sends, a Content-Length.
-type leanConn struct {
-	addr string
-	c    net.Conn // nil until dialled, and after a failure
-	br   *bufio.Reader
-	req  []byte
-}
-
-func (lc *leanConn) get(path string) (int, error) {
-	if lc.c == nil {
-		c, err := net.Dial("tcp", lc.addr)
-		if err != nil {
-			return 0, err
-		}
-		lc.c, lc.br = c, bufio.NewReader(c)
-	}
-	lc.req = append(append(append(lc.req[:0], "GET "...), path...), " HTTP/1.1\r\nHost: "...)
-	lc.req = append(append(lc.req, lc.addr...), "\r\nAccept-Encoding: gzip\r\n\r\n"...)
-	status, err := lc.roundTrip()
-	if err != nil {
-		lc.close()
-	}
-	return status, err
-}
-
-func (lc *leanConn) roundTrip() (int, error) {
-	if _, err := lc.c.Write(lc.req); err != nil {
-		return 0, err
-	}
-	line, err := lc.br.ReadSlice('\n')
-	if err != nil {
-		return 0, err
-	}
-	// "HTTP/1.1 200 OK"
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
-		return 0, fmt.Errorf("bad status line %q", line)
-	}
-	status, err := strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, fmt.Errorf("bad status line %q", line)
-	}
-	length := -1
-	for {
-		line, err := lc.br.ReadSlice('\n')
-		if err != nil {
-			return 0, err
-		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			break
-		}
-		name, value, _ := bytes.Cut(line, []byte(":"))
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			if length, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil {
-				return 0, fmt.Errorf("bad Content-Length %q", value)
-			}
-		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("close")):
-			return 0, errors.New("the server closes the connection")
-		}
-	}
-	if length < 0 {
-		return 0, errors.New("an answer without Content-Length")
-	}
-	if _, err := lc.br.Discard(length); err != nil {
-		return 0, err
-	}
-	return status, nil
-}
-
-func (lc *leanConn) close() {
-	if lc.c != nil {
-		lc.c.Close()
-		lc.c = nil
-	}
 }

@@ -1,21 +1,23 @@
 // Package loadgen drives the bounded loopback load of the bench/ commands:
 // workers run an operation until a time or a count limit, and the result
 // gives throughput and latency percentiles. Its HTTP client is one plain
-// keep-alive HTTP/1.1 connection per worker, so that on a 2-core machine
-// the generator takes as little of the CPU it shares with the server as it
-// can (net/http's client hands every request between goroutines).
+// keep-alive HTTP/1.1 connection per worker (Conn), so that on a 2-core
+// machine the generator takes as little of the CPU it shares with the
+// server as it can.
 //
 // It owns no server and knows no endpoint; the bench commands do.
 package loadgen
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,59 +72,122 @@ func Run(workers int, limit time.Duration, maxOps int, op func(worker, seq int) 
 	return Result{Ops: len(all), Elapsed: elapsed, P50: all[len(all)/2], P99: all[len(all)*99/100]}, nil
 }
 
-// Conn is one keep-alive HTTP/1.1 connection that sends GET requests one
-// at a time. It is not safe for concurrent use: give each worker its own.
+// Conn is one keep-alive HTTP/1.1 connection on which its one worker
+// sends a GET and reads the answer in turn, allocating nothing per
+// request. net/http's client hands each request to two goroutines of its
+// own, gunzips, and allocates a response and its headers: that cost more
+// CPU than the servers spent on the requests measured, and its garbage
+// made Go collect more often over an indexer's half-gigabyte state, so the
+// generator's cost hid the server's. It expects what our servers send, a
+// Content-Length, and reads the whole answer. A connection that fails is
+// dialled again on the next request. Not safe for concurrent use.
 type Conn struct {
-	c    net.Conn
+	addr string
+	hdr  string   // extra header lines, each ending in CRLF
+	c    net.Conn // nil after a failure
 	br   *bufio.Reader
 	req  []byte // reused request buffer
-	host string
-	hdr  string // extra header lines, each ending in CRLF
 }
 
 // Dial connects to addr (host:port). header, which may be nil, is sent
 // with every request.
 func Dial(addr string, header http.Header) (*Conn, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("loadgen: %w", err)
-	}
-	var hdr string
+	var hdr strings.Builder
 	for k, vs := range header {
 		for _, v := range vs {
-			hdr += k + ": " + v + "\r\n"
+			hdr.WriteString(k + ": " + v + "\r\n")
 		}
 	}
-	return &Conn{c: c, br: bufio.NewReaderSize(c, 64<<10), host: addr, hdr: hdr}, nil
+	c := &Conn{addr: addr, hdr: hdr.String()}
+	if err := c.dial(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Conn) dial() error {
+	nc, err := net.Dial("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("loadgen: %w", err)
+	}
+	c.c, c.br = nc, bufio.NewReaderSize(nc, 64<<10)
+	return nil
 }
 
 // Get requests path (which must start with "/") and reads the whole
 // answer, returning its status and body size.
 func (c *Conn) Get(path string) (status int, n int64, err error) {
-	c.req = append(c.req[:0], "GET "...)
-	c.req = append(c.req, path...)
-	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
-	c.req = append(c.req, c.host...)
+	if c.c == nil {
+		if err := c.dial(); err != nil {
+			return 0, 0, err
+		}
+	}
+	c.req = append(append(append(c.req[:0], "GET "...), path...), " HTTP/1.1\r\nHost: "...)
+	c.req = append(append(append(c.req, c.addr...), "\r\n"...), c.hdr...)
 	c.req = append(c.req, "\r\n"...)
-	c.req = append(c.req, c.hdr...)
-	c.req = append(c.req, "\r\n"...)
+	status, n, err = c.roundTrip()
+	if err != nil {
+		c.Close()
+		return 0, 0, fmt.Errorf("loadgen: GET %s: %w", path, err)
+	}
+	return status, n, nil
+}
+
+func (c *Conn) roundTrip() (int, int64, error) {
 	if _, err := c.c.Write(c.req); err != nil {
-		return 0, 0, fmt.Errorf("loadgen: GET %s: %w", path, err)
+		return 0, 0, err
 	}
-	resp, err := http.ReadResponse(c.br, nil)
+	line, err := c.br.ReadSlice('\n')
 	if err != nil {
-		return 0, 0, fmt.Errorf("loadgen: GET %s: %w", path, err)
+		return 0, 0, err
 	}
-	n, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, 0, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, 0, fmt.Errorf("loadgen: GET %s: body: %w", path, err)
+		return 0, 0, fmt.Errorf("bad status line %q", line)
 	}
-	if resp.Close {
-		return resp.StatusCode, n, fmt.Errorf("loadgen: GET %s: the server closed the connection", path)
+	length := int64(-1)
+	closing := false
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, 0, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64); err != nil || length < 0 {
+				return 0, 0, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("close")):
+			closing = true
+		}
 	}
-	return resp.StatusCode, n, nil
+	if length < 0 {
+		return 0, 0, errors.New("an answer without Content-Length")
+	}
+	if _, err := c.br.Discard(int(length)); err != nil {
+		return 0, 0, err
+	}
+	if closing {
+		c.Close() // the next request dials again
+	}
+	return status, length, nil
 }
 
 // Close closes the connection.
-func (c *Conn) Close() error { return c.c.Close() }
+func (c *Conn) Close() error {
+	if c.c == nil {
+		return nil
+	}
+	err := c.c.Close()
+	c.c = nil
+	return err
+}

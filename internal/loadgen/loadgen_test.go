@@ -31,10 +31,17 @@ func TestConnGet(t *testing.T) {
 	var ua atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ua.Store(r.Header.Get("X-Test"))
-		if r.URL.Path == "/missing" {
+		switch r.URL.Path {
+		case "/missing":
 			http.NotFound(w, r)
 			return
+		case "/close":
+			w.Header().Set("Connection", "close")
+		case "/chunked":
+			w.Write([]byte(strings.Repeat("x", 5000))) // no length: chunked
+			return
 		}
+		w.Header().Set("Content-Length", "5000")
 		w.Write([]byte(strings.Repeat("x", 5000)))
 	}))
 	defer srv.Close()
@@ -50,6 +57,18 @@ func TestConnGet(t *testing.T) {
 	}
 	if st, _, err := c.Get("/missing"); err != nil || st != 404 {
 		t.Fatalf("Get(/missing) = %d, %v; want 404", st, err)
+	}
+	// A server that closes the connection: the next request dials again.
+	for _, p := range []string{"/close", "/a"} {
+		if st, n, err := c.Get(p); err != nil || st != 200 || n != 5000 {
+			t.Fatalf("Get(%s) = %d, %d, %v; want 200, 5000", p, st, n, err)
+		}
+	}
+	if _, _, err := c.Get("/chunked"); err == nil || !strings.Contains(err.Error(), "without Content-Length") {
+		t.Fatalf("Get(/chunked) error = %v, want one about the missing Content-Length", err)
+	}
+	if st, _, err := c.Get("/a"); err != nil || st != 200 {
+		t.Fatalf("Get(/a) after a failure = %d, %v; want 200 on a new connection", st, err)
 	}
 	if ua.Load() != "yes" {
 		t.Fatalf("extra header not sent: %v", ua.Load())
