@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/go-blockstack/go-blockstack/internal/gctune"
 )
 
 // Tx is a write transaction: one block, or several in a row while the
@@ -482,6 +484,7 @@ func (t *Tx) Finish() error {
 			t.db.last.Store(t.last)
 		}
 	})
+	gctune.Adjust() // the state may have outgrown the collector's memory limit
 	return nil
 }
 

@@ -32,6 +32,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
@@ -61,6 +62,7 @@ func main() {
 
 func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly bool) error {
 	ctx := context.Background()
+	gctune.Tune() // the collector's settings of the node (blockstack node)
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "bench-api")
 		if err != nil {

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/internal/bnsgen"
+	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
@@ -307,7 +308,7 @@ func index(ctx context.Context, o options, c *bnsgen.Chain, db *namedb.DB, r *re
 		}
 		defer stop()
 	}
-	virtualchain.TuneGC() // the collector's settings of the node (blockstack node)
+	gctune.Tune() // the collector's settings of the node (blockstack node)
 	fmt.Fprintf(os.Stderr, "  indexing %d blocks from scratch\n", tip)
 	cpu0 := cpuTime()
 	st, err := bnsgen.Index(ctx, c, db, onBlock)

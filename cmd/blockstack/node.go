@@ -15,6 +15,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/web"
@@ -199,7 +200,7 @@ func openIndexer(ctx context.Context, b chain.Backend, dataDir string, first int
 		return nil, nil, err
 	}
 	rules := networkRules()
-	virtualchain.TuneGC()
+	gctune.Tune()
 	db, err := namedb.Open(filepath.Join(dir, "names.db"))
 	if err != nil {
 		return nil, nil, err
