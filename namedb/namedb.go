@@ -33,7 +33,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/go-blockstack/go-blockstack/internal/sqlitedb"
 )
 
 // ErrNotFound is returned (wrapped) when a queried record does not exist.
@@ -148,12 +148,11 @@ func (db *DB) dropState() {
 func Open(path string) (*DB, error) {
 	// The writer maps no file (it reads little: the state is in memory)
 	// and has a large page cache; the readers map up to 256 MiB.
-	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
-	w, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=mmap_size(0)")
+	w, err := sqlitedb.Open(path, 1, "synchronous(NORMAL)", "foreign_keys(OFF)",
+		"cache_size(-65536)", "wal_autocheckpoint(16384)", "mmap_size(0)")
 	if err != nil {
-		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
+		return nil, fmt.Errorf("namedb: %w", err)
 	}
-	w.SetMaxOpenConns(1)
 	if _, err := w.Exec(schema); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
@@ -162,12 +161,11 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=mmap_size(268435456)")
+	r, err := sqlitedb.Open(path, 8, "synchronous(NORMAL)", "foreign_keys(OFF)", "mmap_size(268435456)")
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("namedb: open %s: %w", path, err)
+		return nil, fmt.Errorf("namedb: %w", err)
 	}
-	r.SetMaxOpenConns(8)
 	d := &DB{sql: r, w: w, path: path}
 	v, err := d.Meta(context.Background(), metaSchema)
 	if err == nil && v == "" {

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/internal/sqlitedb"
 	"github.com/go-blockstack/go-blockstack/zonefile"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Kind is what a request asks for.
@@ -128,14 +127,12 @@ type Store struct {
 
 // OpenStore opens (creating if needed) the queue at path.
 func OpenStore(path string) (*Store, error) {
-	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", "file:"+path+pragmas)
-	if err != nil {
-		return nil, fmt.Errorf("registrar: open %s: %w", path, err)
-	}
 	// One connection: the queue's load is small, and one writer keeps
 	// its transactions simple.
-	db.SetMaxOpenConns(1)
+	db, err := sqlitedb.Open(path, 1, "synchronous(FULL)", "foreign_keys(1)")
+	if err != nil {
+		return nil, fmt.Errorf("registrar: %w", err)
+	}
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("registrar: schema of %s: %w", path, err)

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-blockstack/go-blockstack/internal/sqlitedb"
 	"github.com/go-blockstack/go-blockstack/zonefile"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // ErrNotFound is returned (wrapped) when a queried subdomain does not
@@ -88,15 +87,13 @@ const recordCols = `idx, off, name, parent, domain, owner, seqn, zonefile, zonef
 // small pool for readers, as namedb does (WAL: readers see whole
 // transactions while the writer works).
 func openDB(path string) (w, r *sql.DB, err error) {
-	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)"
 	// SQLite's default 2 MB page cache: a larger one made each commit
 	// slower (allocating pages as it grew, and truncating it at every
 	// commit scans it), and the pages a zone file touches are few.
-	w, err = sql.Open("sqlite", "file:"+path+pragmas)
+	w, err = sqlitedb.Open(path, 1, "synchronous(NORMAL)")
 	if err != nil {
-		return nil, nil, fmt.Errorf("subdomains: open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("subdomains: %w", err)
 	}
-	w.SetMaxOpenConns(1)
 	if _, err := w.Exec(schema); err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("subdomains: schema of %s: %w", path, err)
@@ -113,12 +110,11 @@ func openDB(path string) (w, r *sql.DB, err error) {
 		w.Close()
 		return nil, nil, fmt.Errorf("subdomains: %s: %w", path, err)
 	}
-	r, err = sql.Open("sqlite", "file:"+path+pragmas)
+	r, err = sqlitedb.Open(path, 4, "synchronous(NORMAL)")
 	if err != nil {
 		w.Close()
-		return nil, nil, fmt.Errorf("subdomains: open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("subdomains: %w", err)
 	}
-	r.SetMaxOpenConns(4)
 	return w, r, nil
 }
 
