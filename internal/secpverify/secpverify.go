@@ -1,5 +1,6 @@
 // Package secpverify checks secp256k1 ECDSA signatures: what bounds the
-// subdomain indexer, which verifies one per record. Built with cgo (the
+// subdomain indexer, which verifies one per record, and a cost of every
+// authenticated Gaia hub request (its ES256K tokens). Built with cgo (the
 // default on Linux) it calls libsecp256k1, Bitcoin Core's C library, as
 // vendored by go-ethereum's crypto/secp256k1: about three times faster
 // than btcec's pure Go. Without cgo it falls back on btcec; both accept
