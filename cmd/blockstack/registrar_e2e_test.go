@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -280,6 +281,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	// Nothing publishes zone files to this node: it has them from Atlas.
 	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
 		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)
+	t.Logf("the devnet's node answers at %s, the second node at %s", e.node, second)
 
 	// The domain, foo.test, with a profile URI record of its own.
 	owner, _, _ := e.newWallet(t, "owner")
@@ -440,9 +442,14 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 		queued.Round(time.Millisecond), took.Round(time.Millisecond), len(batchUps), perFile)
 
 	// Every name resolves through the registrar, the devnet's node, and
-	// the second node once Atlas has brought it the zone files.
-	waitFor(t, 2*time.Minute, "the second node to resolve the last name", func() bool {
-		return nodeSubdomain(t, second, last)["status"] == "registered_subdomain"
+	// the second node once Atlas has brought it the zone files, which
+	// come in any order: the last batch's may come before the first's.
+	unresolved := slices.Clone(names)
+	waitFor(t, 2*time.Minute, "the second node to resolve every name", func() bool {
+		unresolved = slices.DeleteFunc(unresolved, func(name string) bool {
+			return nodeSubdomain(t, second, name)["status"] == "registered_subdomain"
+		})
+		return len(unresolved) == 0
 	})
 	start = time.Now()
 	for _, name := range names {
