@@ -509,6 +509,20 @@ func devnetE2E(t *testing.T, bin, dir string, args ...string) (*e2eNet, devnetAd
 
 var nodeAPIRE = regexp.MustCompile(`API at (http://\S+)/v1/`)
 
+// devnetWithAtlasPeer starts devnetE2E with Atlas, and a second node that
+// follows the devnet's chain and gets zone files only through Atlas
+// (nothing publishes to it); it returns the harness and the second node's
+// API URL.
+func devnetWithAtlasPeer(t *testing.T, bin string) (*e2eNet, string) {
+	t.Helper()
+	devAtlas := freeAddr(t)
+	e, addrs := devnetE2E(t, bin, t.TempDir(), "--atlas-addr", devAtlas)
+	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
+		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)
+	t.Logf("the devnet's node answers at %s, the second node at %s", e.node, second)
+	return e, second
+}
+
 // startNode runs `blockstack ARGS` (a node) until the test ends and
 // returns its API's URL.
 func startNode(t *testing.T, bin string, args ...string) string {

@@ -276,12 +276,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	devAtlas := freeAddr(t)
-	e, addrs := devnetE2E(t, bin, t.TempDir(), "--atlas-addr", devAtlas)
-	// Nothing publishes zone files to this node: it has them from Atlas.
-	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
-		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)
-	t.Logf("the devnet's node answers at %s, the second node at %s", e.node, second)
+	e, second := devnetWithAtlasPeer(t, bin)
 
 	// The domain, foo.test, with a profile URI record of its own.
 	owner, _, _ := e.newWallet(t, "owner")

@@ -28,10 +28,7 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	devAtlas := freeAddr(t)
-	e, addrs := devnetE2E(t, bin, t.TempDir(), "--atlas-addr", devAtlas)
-	second := startNode(t, bin, "--rpc", addrs.rpc, "node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0",
-		"--atlas-addr", freeAddr(t), "--atlas-seeds", devAtlas)
+	e, second := devnetWithAtlasPeer(t, bin)
 
 	key := func() (subdomains.SingleKey, string) {
 		priv, err := btcec.NewPrivateKey()
@@ -101,7 +98,7 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 	}
 	expect := func(want map[string]string) {
 		t.Helper()
-		for _, api := range []string{addrs.api, second} {
+		for _, api := range []string{e.node, second} {
 			for fqn, who := range want {
 				var got string
 				waitFor(t, 60*time.Second, fmt.Sprintf("%s owns %s at %s", who, fqn, api), func() bool {
@@ -169,7 +166,7 @@ func TestDevnetRegistrar(t *testing.T) {
 	dir := t.TempDir()
 	walletPath := filepath.Join(dir, "w.json")
 	regURL := "http://" + freeAddr(t)
-	e, addrs := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
+	e, _ := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
 		"--registrar-addr", strings.TrimPrefix(regURL, "http://"))
 	if w, _, _ := e.newWallet(t, "w"); w != walletPath {
 		t.Fatalf("wallet at %s, want %s", w, walletPath)
@@ -189,7 +186,7 @@ func TestDevnetRegistrar(t *testing.T) {
 	})
 	e.ok(t, "subdomain", "register", "alice.foo.test", "--registrar", regURL, "--wallet", walletPath)
 	waitFor(t, 60*time.Second, "alice.foo.test resolves on the node", func() bool {
-		resp, err := http.Get(addrs.api + "/v1/names/alice.foo.test")
+		resp, err := http.Get(e.node + "/v1/names/alice.foo.test")
 		if err != nil {
 			return false
 		}
