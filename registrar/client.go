@@ -44,21 +44,10 @@ func (e *Error) Error() string { return fmt.Sprintf("registrar: %d: %s", e.Code,
 
 // Is maps the status code back to the error writeError chose it for.
 func (e *Error) Is(target error) bool {
-	switch e.Code {
-	case http.StatusBadRequest:
-		return target == ErrInvalid
-	case http.StatusForbidden:
-		return target == ErrBadSignature
-	case http.StatusNotFound:
-		return target == ErrUnknown
-	case http.StatusConflict:
-		return target == ErrTaken || target == ErrSequence
-	case http.StatusRequestEntityTooLarge:
-		return target == ErrTooLarge
-	case http.StatusTooManyRequests:
-		return target == ErrRateLimited
-	case http.StatusServiceUnavailable:
-		return target == ErrQueueFull
+	for _, st := range statuses {
+		if st.code == e.Code && st.err == target {
+			return true
+		}
 	}
 	return false
 }

@@ -219,23 +219,29 @@ func admit(w http.ResponseWriter, req *http.Request, lim *limiter, v any) (strin
 	return client, true
 }
 
+// statuses are the answers to the package's errors, first match first;
+// Client's Error maps a status back through the same table.
+var statuses = []struct {
+	err  error
+	code int
+}{
+	{ErrInvalid, http.StatusBadRequest},
+	{ErrBadSignature, http.StatusForbidden},
+	{ErrUnknown, http.StatusNotFound},
+	{ErrTaken, http.StatusConflict},
+	{ErrSequence, http.StatusConflict},
+	{ErrTooLarge, http.StatusRequestEntityTooLarge},
+	{ErrRateLimited, http.StatusTooManyRequests},
+	{ErrQueueFull, http.StatusServiceUnavailable},
+}
+
 func writeError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, ErrInvalid):
-		code = http.StatusBadRequest
-	case errors.Is(err, ErrBadSignature):
-		code = http.StatusForbidden
-	case errors.Is(err, ErrUnknown):
-		code = http.StatusNotFound
-	case errors.Is(err, ErrTaken), errors.Is(err, ErrSequence):
-		code = http.StatusConflict
-	case errors.Is(err, ErrTooLarge):
-		code = http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrRateLimited):
-		code = http.StatusTooManyRequests
-	case errors.Is(err, ErrQueueFull):
-		code = http.StatusServiceUnavailable
+	for _, st := range statuses {
+		if errors.Is(err, st.err) {
+			code = st.code
+			break
+		}
 	}
 	writeJSON(w, code, errorReply{Error: err.Error()})
 }
