@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,29 +24,19 @@ import (
 // it. The writer takes mu for each change and the readers only for a map
 // look-up, so neither waits on the other for longer than that.
 type state struct {
-	names      map[string]packedName
+	names      *nameTable
 	namespaces map[string]*NamespaceRecord
 	preorders  map[string]*Preorder
-	// byOwner are the names each address owns, unordered (a few each),
-	// changed in place: the map's keys are never reassigned.
-	byOwner map[string]*[]string
 
 	mu     sync.RWMutex
 	before map[string]*packedName // nil: the name did not exist; nil map while loading
 }
 
-// packedName is a name's record as the state keeps it: its strings in one
-// allocation, which the map key and the owner index share, and no other
-// pointer. With a record and eight strings of its own for each of a million
-// names, the garbage collector's marking was a quarter of the indexer's CPU.
+// packedName is a name's record with its strings in one: in the table,
+// a view of its slot whose strings point into the arena.
 type packedName struct {
 	strs string
-	// ends of Name, NamespaceID, Address, Sender, ValueHash, PreorderHash
-	// and Op in strs; Txid runs to its end.
-	ends                                                   [7]uint32
-	firstRegistered, lastRenewed, expireBlock, blockNumber int64
-	vtxindex                                               int
-	revoked, imported                                      bool
+	nameFields
 }
 
 func packName(r *NameRecord) packedName {
@@ -58,13 +47,11 @@ func packName(r *NameRecord) packedName {
 	}
 	var b strings.Builder
 	b.Grow(n)
-	p := packedName{firstRegistered: r.FirstRegistered, lastRenewed: r.LastRenewed, expireBlock: r.ExpireBlock,
-		blockNumber: r.BlockNumber, vtxindex: r.Vtxindex, revoked: r.Revoked, imported: r.Imported}
+	p := packedName{nameFields: nameFields{firstRegistered: r.FirstRegistered, lastRenewed: r.LastRenewed, expireBlock: r.ExpireBlock,
+		blockNumber: r.BlockNumber, vtxindex: r.Vtxindex, revoked: r.Revoked, imported: r.Imported}}
 	for i, f := range fields {
 		b.WriteString(f)
-		if i < len(p.ends) {
-			p.ends[i] = uint32(b.Len())
-		}
+		p.ends[i] = uint32(b.Len())
 	}
 	p.strs = b.String()
 	return p
@@ -72,14 +59,11 @@ func packName(r *NameRecord) packedName {
 
 // field is the i-th string of the record (in packName's order).
 func (p *packedName) field(i int) string {
-	from, to := uint32(0), uint32(len(p.strs))
+	from := uint32(0)
 	if i > 0 {
 		from = p.ends[i-1]
 	}
-	if i < len(p.ends) {
-		to = p.ends[i]
-	}
-	return p.strs[from:to]
+	return p.strs[from:p.ends[i]]
 }
 
 func (p *packedName) name() string    { return p.field(0) }
@@ -95,7 +79,7 @@ func (p *packedName) record() *NameRecord {
 
 // name is a copy of a name's record, or nil.
 func (s *state) name(name string) *NameRecord {
-	p, ok := s.names[name]
+	p, ok := s.names.get(name)
 	if !ok {
 		return nil
 	}
@@ -104,10 +88,9 @@ func (s *state) name(name string) *NameRecord {
 
 func loadState(ctx context.Context, db *sql.DB) (*state, error) {
 	s := &state{
-		names:      map[string]packedName{},
+		names:      newNameTable(),
 		namespaces: map[string]*NamespaceRecord{},
 		preorders:  map[string]*Preorder{},
-		byOwner:    map[string]*[]string{},
 	}
 	if err := loadTable(ctx, db, "names", func(r *NameRecord) { s.setName(r.Name, r) }); err != nil {
 		return nil, err
@@ -142,11 +125,11 @@ func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T))
 	return rows.Err()
 }
 
-// setName replaces (r nil: removes) a name, keeping the owner index.
+// setName replaces (r nil: removes) a name.
 func (s *state) setName(name string, r *NameRecord) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, had := s.names[name]
+	old, had := s.names.get(name)
 	if _, kept := s.before[name]; !kept && s.before != nil {
 		if had {
 			s.before[name] = &old
@@ -154,31 +137,11 @@ func (s *state) setName(name string, r *NameRecord) {
 			s.before[name] = nil
 		}
 	}
-	if had {
-		addr := old.address()
-		set := s.byOwner[addr]
-		if i := slices.Index(*set, name); i >= 0 {
-			(*set)[i] = (*set)[len(*set)-1]
-			*set = (*set)[:len(*set)-1]
-		}
-		if len(*set) == 0 {
-			delete(s.byOwner, addr)
-		}
-	}
 	if r == nil {
-		delete(s.names, name)
+		s.names.remove(name)
 		return
 	}
-	p := packName(r)
-	s.names[p.name()] = p
-	set := s.byOwner[p.address()]
-	if set == nil {
-		// A key of its own: one inside p.strs would keep that record's
-		// strings alive after the record changes.
-		set = new([]string)
-		s.byOwner[strings.Clone(p.address())] = set
-	}
-	*set = append(*set, p.name())
+	s.names.put(packName(r))
 }
 
 // committedName is a name's record as of the last commit (nil: none), and
@@ -192,7 +155,7 @@ func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRe
 		}
 		return p.record(), last.Load()
 	}
-	p, ok := s.names[name]
+	p, ok := s.names.get(name)
 	if !ok {
 		return nil, last.Load()
 	}
@@ -203,6 +166,7 @@ func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRe
 // publish (which stores the new last block) happens at the same instant
 // for the readers.
 func (s *state) commit(publish func()) {
+	s.names.compact(func() func() { s.mu.Lock(); return s.mu.Unlock })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.before)

@@ -295,11 +295,11 @@ func snapshot[T any](dirty map[string]struct{}, state map[string]*T) []keyed[T] 
 }
 
 // snapshotNames is snapshot for the packed names: unpacked by the writer.
-func snapshotNames(dirty map[string]struct{}, state map[string]packedName) []keyed[packedName] {
+func snapshotNames(dirty map[string]struct{}, names *nameTable) []keyed[packedName] {
 	out := make([]keyed[packedName], 0, len(dirty))
 	for _, k := range sortedKeys(dirty) {
 		var rec *packedName
-		if p, ok := state[k]; ok {
+		if p, ok := names.get(k); ok {
 			rec = &p
 		}
 		out = append(out, keyed[packedName]{k, rec})
@@ -665,24 +665,19 @@ func (t *Tx) DeletePreorder(hash string) error {
 // revoked name's slot), not past the grace period after expiry.
 func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
 	n := 0
-	if set := t.st.byOwner[address]; set != nil {
-		for _, name := range *set {
-			r := t.st.names[name]
-			if !r.revoked && (r.expireBlock < 0 || r.expireBlock+grace > t.height) {
-				n++
-			}
+	t.st.names.owned(address, func(r *packedName) {
+		if !r.revoked && (r.expireBlock < 0 || r.expireBlock+grace > t.height) {
+			n++
 		}
-	}
+	})
 	return n, nil
 }
 
 // NamesOwnedBy lists the names whose owner is address, sorted.
 func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
 	var out []string
-	if set := t.st.byOwner[address]; set != nil {
-		out = slices.Clone(*set)
-		slices.Sort(out)
-	}
+	t.st.names.owned(address, func(r *packedName) { out = append(out, r.name()) })
+	slices.Sort(out)
 	return out, nil
 }
 
@@ -690,11 +685,11 @@ func (t *Tx) NamesOwnedBy(address string) ([]string, error) {
 // imported names when the namespace becomes ready).
 func (t *Tx) NamesIn(namespaceID string) ([]*NameRecord, error) {
 	var out []*NameRecord
-	for _, p := range t.st.names {
+	t.st.names.each(func(p *packedName) {
 		if p.field(1) == namespaceID {
 			out = append(out, p.record())
 		}
-	}
+	})
 	slices.SortFunc(out, func(a, b *NameRecord) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }

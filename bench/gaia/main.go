@@ -17,7 +17,12 @@
 // Every phase is bounded in time (-phase) and in operation count (-max);
 // traffic goes only to 127.0.0.1.
 //
-//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-cpuprofile FILE]
+// With -hub URL it measures, with the same clients, a hub that runs
+// elsewhere (another process on loopback: `blockstack hub`, or another
+// implementation, such as the Node.js reference hub), and reads from the
+// read URL prefix that hub's /hub_info gives.
+//
+//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL] [-cpuprofile FILE]
 package main
 
 import (
@@ -28,11 +33,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -47,6 +54,7 @@ func main() {
 	phase := flag.Duration("phase", 3*time.Second, "time limit of each measured phase")
 	maxOps := flag.Int("max", 20000, "operation limit of each measured phase")
 	dir := flag.String("dir", "", "storage folder (default: a temporary folder, removed afterwards)")
+	hubURL := flag.String("hub", "", "measure the hub at this loopback URL instead of one in this process")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -60,7 +68,7 @@ func main() {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	if err := run(*phase, *maxOps, *dir); err != nil {
+	if err := run(*phase, *maxOps, *dir, *hubURL); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
@@ -95,7 +103,7 @@ func rawWrite(dir string, name string, data []byte) error {
 	return d.Sync()
 }
 
-func run(phase time.Duration, maxOps int, dir string) error {
+func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "gaia-bench-")
 		if err != nil {
@@ -104,35 +112,27 @@ func run(phase time.Duration, maxOps int, dir string) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	drv, err := disk.New(filepath.Join(dir, "hub"))
-	if err != nil {
-		return err
+	where := "the hub in this process, disk driver in " + dir
+	base := hubURL
+	if base == "" {
+		var stop func()
+		var err error
+		if base, stop, err = serveHub(filepath.Join(dir, "hub")); err != nil {
+			return err
+		}
+		defer stop()
+	} else {
+		u, err := url.Parse(base)
+		if err != nil || u.Scheme != "http" || !net.ParseIP(u.Hostname()).IsLoopback() {
+			return fmt.Errorf("-hub %q: want an http URL on a loopback address", base)
+		}
+		where = "the hub at " + base
 	}
-	defer drv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	hub, err := gaia.New(drv, gaia.Config{ReadURL: base + "/read/", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: hub, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-served
-	}()
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}}
-	hubAddr := ln.Addr().String()
 	ctx := context.Background()
-	fmt.Printf("Gaia hub load: disk driver in %s, phases of ≤%v and ≤%d operations, client and hub in one process on %d CPUs\n\n",
-		dir, phase, maxOps, runtimeCPUs())
+	fmt.Printf("Gaia hub load: %s, baselines in %s, phases of ≤%v and ≤%d operations, on %d CPUs\n\n",
+		where, dir, phase, maxOps, runtimeCPUs())
 	fmt.Println("| object | clients | stores/s | store p50 | store p99 | baseline writes/s | store ratio | reads/s | read p50 | read p99 | bare HTTP reads/s | read ratio |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, size := range []int{4 << 10, 1 << 20} {
@@ -194,11 +194,15 @@ func run(phase time.Duration, maxOps int, dir string) error {
 					writers = append(writers, c)
 				}
 			}
-			rd, err := readAll(hubAddr, clients, phase, ops*5, size, func(c, seq int) string {
+			bucket, err := url.Parse(cs[0].BucketURL())
+			if err != nil {
+				return err
+			}
+			rd, err := readAll(bucket.Host, clients, phase, ops*5, size, func(c, seq int) string {
 				if written[c] == 0 {
 					c = writers[c%len(writers)]
 				}
-				return "/read/" + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
+				return strings.TrimSuffix(bucket.Path, cs[0].Address()+"/") + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
 			})
 			if err != nil {
 				return fmt.Errorf("reads: %w", err)
@@ -212,6 +216,37 @@ func run(phase time.Duration, maxOps int, dir string) error {
 		}
 	}
 	return nil
+}
+
+// serveHub starts a hub on the disk driver in dir, on loopback, in this
+// process; stop shuts it down.
+func serveHub(dir string) (base string, stop func(), err error) {
+	drv, err := disk.New(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		drv.Close()
+		return "", nil, err
+	}
+	base = "http://" + ln.Addr().String()
+	hub, err := gaia.New(drv, gaia.Config{ReadURL: base + "/read/", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		drv.Close()
+		ln.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: hub, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	return base, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-served
+		drv.Close()
+	}, nil
 }
 
 // readAll GETs path(client, seq) from addr with one connection per client

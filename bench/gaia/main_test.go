@@ -1,14 +1,25 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 )
 
 // TestRun runs every phase at a small scale: stores through the client
-// library, reads checked for status and size, both baselines.
+// library, reads checked for status and size, both baselines; once with the
+// hub in the process, once against a hub given by URL (-hub), which is read
+// from the prefix its /hub_info names.
 func TestRun(t *testing.T) {
-	if err := run(200*time.Millisecond, 40, t.TempDir()); err != nil {
+	if err := run(200*time.Millisecond, 40, t.TempDir(), ""); err != nil {
+		t.Fatal(err)
+	}
+	base, stop, err := serveHub(filepath.Join(t.TempDir(), "hub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := run(200*time.Millisecond, 40, t.TempDir(), base); err != nil {
 		t.Fatal(err)
 	}
 }
