@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -33,6 +34,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
@@ -113,7 +115,8 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		}
 		defer served.Close()
 	}
-	srv := &http.Server{Handler: api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1})}
+	// The node's server settings (timeouts, header limit), as measured.
+	srv := httpserve.New(api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1}), slog.New(slog.DiscardHandler))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

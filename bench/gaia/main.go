@@ -47,6 +47,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 )
 
@@ -237,7 +238,7 @@ func serveHub(dir string) (base string, stop func(), err error) {
 		ln.Close()
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: hub, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserve.New(hub, slog.New(slog.DiscardHandler))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	return base, func() {

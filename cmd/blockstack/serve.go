@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 )
 
 // localURL is the http URL of a listener for clients on this machine:
@@ -41,15 +43,7 @@ func listen(name, addr string, h http.Handler, log *slog.Logger) (*server, error
 // serveOn starts serving h on ln, for handlers that need to know their
 // own address before they serve.
 func serveOn(name string, ln net.Listener, h http.Handler, log *slog.Logger) *server {
-	s := &server{name: name, addr: ln.Addr(), done: make(chan struct{}), srv: &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}}
+	s := &server{name: name, addr: ln.Addr(), done: make(chan struct{}), srv: httpserve.New(h, log)}
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
