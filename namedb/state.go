@@ -11,8 +11,9 @@ import (
 )
 
 // state is the writer's in-memory copy of the state tables (names,
-// namespaces, preorders) and of the owner index, so that the rules read
-// nothing from SQLite: indexing does a few inserts per operation instead
+// namespaces, preorders) and of the owner index (the names and their
+// owners in a nameTable, which the collector has no pointer of to mark), so
+// that the rules read nothing from SQLite: indexing does a few inserts per operation instead
 // of a dozen statements. It reflects the open write transaction; a
 // rollback or a rewind discards it, and the next Begin reloads it.
 //
@@ -164,7 +165,8 @@ func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRe
 
 // commit makes the open transaction's names the committed ones, and
 // publish (which stores the new last block) happens at the same instant
-// for the readers.
+// for the readers. The name table's arena is compacted first, if
+// due, while the readers go on reading.
 func (s *state) commit(publish func()) {
 	s.names.compact(func() func() { s.mu.Lock(); return s.mu.Unlock })
 	s.mu.Lock()
