@@ -340,6 +340,27 @@ func runHub(t *testing.T, nd NewDriver) {
 		}
 	})
 
+	t.Run("DeleteScopes", func(t *testing.T) {
+		h := StartHub(t, nd(t), gaia.Config{})
+		plain := h.Token(t, key, gaia.TokenOptions{})
+		for _, p := range []string{"cache/a", "cache/deep/b", "cached", "notes/1", "notes/2"} {
+			if r := h.Store(t, plain, addr, p, []byte(p)); r.Status != http.StatusAccepted {
+				t.Fatalf("store %s: %d %s", p, r.Status, r.Body)
+			}
+		}
+		scoped := h.Token(t, key, gaia.TokenOptions{Scopes: []gaia.Scope{
+			{Scope: gaia.ScopeDeleteFilePrefix, Domain: "cache/"}, {Scope: gaia.ScopeDeleteFile, Domain: "notes/1"}}})
+		for p, want := range map[string]int{"cache/a": 202, "cache/deep/b": 202, "notes/1": 202, "cached": 401, "notes/2": 401} {
+			d := h.Do(t, http.MethodDelete, "/delete/"+addr+"/"+p, nil, "Authorization", scoped)
+			if d.Status != want {
+				t.Errorf("delete %s under deleteFilePrefix cache/ and deleteFile notes/1: %d %s, want %d", p, d.Status, d.Body, want)
+			}
+		}
+		if got := entryNames(h.ListAll(t, plain, addr, false)); !slices.Equal(got, []string{"cached", "notes/2"}) {
+			t.Errorf("after the scoped deletes, list = %q, want the two refused ones", got)
+		}
+	})
+
 	t.Run("Revocation", func(t *testing.T) {
 		d := nd(t)
 		h := StartHub(t, d, gaia.Config{})
@@ -359,6 +380,9 @@ func runHub(t *testing.T, nd NewDriver) {
 			if r.Status != http.StatusUnauthorized || r.JSON(t)["error"] != "AuthTokenTimestampValidationError" {
 				t.Errorf("%s revoke-all: %d %s", name, r.Status, r.Body)
 			}
+		}
+		if g := h.Do(t, http.MethodGet, "/read/"+addr+"/g", nil); g.Status != http.StatusNotFound {
+			t.Errorf("a revoked token's store left g: %d %q", g.Status, g.Body)
 		}
 		fresh := h.Token(t, key, gaia.TokenOptions{IssuedAt: now})
 		if r := h.Store(t, fresh, addr, "g", []byte("2")); r.Status != http.StatusAccepted {
