@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -263,8 +265,79 @@ func TestConcurrentStoresOnePath(t *testing.T) {
 	if won != 1 {
 		t.Errorf("%d writers won the same If-Match, want 1", won)
 	}
-	g := h.Do(t, http.MethodGet, "/read/"+addr+"/shared", nil)
-	if len(g.Body) != 64<<10 || bytes.Count(g.Body, g.Body[:1]) != len(g.Body) {
-		t.Errorf("content mixes writers")
+	whole := func(when string) {
+		t.Helper()
+		g := h.Do(t, http.MethodGet, "/read/"+addr+"/shared", nil)
+		if len(g.Body) != 64<<10 || bytes.Count(g.Body, g.Body[:1]) != len(g.Body) {
+			t.Errorf("%s: content mixes writers", when)
+		}
 	}
+	whole("after the If-Match race")
+	// Without preconditions every writer is answered 202, one after the
+	// other, and the file is one of their bodies.
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			body := bytes.Repeat([]byte{byte('A' + i)}, 64<<10)
+			statuses <- h.Store(t, auth, addr, "shared", body).Status
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if st := <-statuses; st != http.StatusAccepted {
+			t.Errorf("unconditional concurrent store: %d, want 202", st)
+		}
+	}
+	whole("after the unconditional writers")
+}
+
+// TestAccessLog: every request leaves one structured line with its method,
+// path, status, sizes, duration and peer, and the error class of a refusal.
+func TestAccessLog(t *testing.T) {
+	var buf syncBuffer
+	k := gaiatest.Key("logged")
+	addr := gaia.AddressFromKey(k)
+	h, _ := newDiskHub(t, gaia.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	auth := h.Token(t, k, gaia.TokenOptions{})
+	if r := h.Store(t, auth, addr, "a/b.txt", []byte("12345")); r.Status != http.StatusAccepted {
+		t.Fatalf("store: %d %s", r.Status, r.Body)
+	}
+	h.Do(t, http.MethodGet, "/read/"+addr+"/missing", nil)
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["msg"] == "gaia request" {
+			lines = append(lines, m)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d access log lines, want 2: %s", len(lines), buf.String())
+	}
+	store, miss := lines[0], lines[1]
+	if store["method"] != "POST" || store["path"] != "/store/"+addr+"/a/b.txt" || store["status"] != 202.0 ||
+		store["req_bytes"] != 5.0 || store["bytes"].(float64) <= 0 || store["remote"] == "" || store["dur"] == nil || store["error"] != nil {
+		t.Errorf("store's line: %v", store)
+	}
+	if miss["method"] != "GET" || miss["status"] != 404.0 || miss["error"] != "DoesNotExist" {
+		t.Errorf("missing read's line: %v", miss)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines may write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

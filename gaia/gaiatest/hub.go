@@ -186,8 +186,11 @@ func runHub(t *testing.T, nd NewDriver) {
 		if hd.Status != http.StatusOK || len(hd.Body) != 0 || hd.Header.Get("Content-Length") != "5" {
 			t.Errorf("HEAD: %d %v", hd.Status, hd.Header)
 		}
-		if r := h.Do(t, http.MethodGet, "/read/"+addr+"/notes/today.txt", nil, "If-None-Match", g.Header.Get("ETag")); r.Status != http.StatusNotModified && r.Status != http.StatusOK {
-			t.Errorf("conditional read: %d", r.Status)
+		if r := h.Do(t, http.MethodGet, "/read/"+addr+"/notes/today.txt", nil, "If-None-Match", g.Header.Get("ETag")); r.Status != http.StatusNotModified || len(r.Body) != 0 {
+			t.Errorf("conditional read with the current ETag: %d with %d bytes, want 304 and none", r.Status, len(r.Body))
+		}
+		if r := h.Do(t, http.MethodGet, "/read/"+addr+"/notes/today.txt", nil, "If-None-Match", `"0123"`); r.Status != http.StatusOK || string(r.Body) != "hello" {
+			t.Errorf("conditional read with another ETag: %d %q, want 200 and the file", r.Status, r.Body)
 		}
 		// Overwrite with the read ETag echoed back, as @stacks/storage does.
 		r = h.Store(t, auth, addr, "notes/today.txt", []byte("hello again"), "If-Match", g.Header.Get("ETag"))
