@@ -211,6 +211,16 @@ func (e *e2eNet) getJSON(t *testing.T, path string, out any) int {
 	return resp.StatusCode
 }
 
+// checkOperation checks that the API reports txid's operation as op,
+// accepted.
+func (e *e2eNet) checkOperation(t *testing.T, txid, op string) {
+	t.Helper()
+	var got map[string]any
+	if st := e.getJSON(t, "/v1/operations/"+txid, &got); st != http.StatusOK || got["opcode"] != op || got["accepted"] != true {
+		t.Fatalf("operation %s: %d %v, want %s accepted", txid, st, got, op)
+	}
+}
+
 // nameState is what the API and whois must both report of a name.
 type nameState struct {
 	status, address string
@@ -358,7 +368,17 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 
 	// Namespace test: preorder, reveal, import, ready.
 	e.ok(t, "namespace", "preorder", "test", "--wallet", w1)
+	e.checkOperation(t, journalTxid(t, w1, "namespace test", "preorder"), "NAMESPACE_PREORDER")
+	if st := e.getJSON(t, "/v1/namespaces/test", &map[string]any{}); st != http.StatusNotFound {
+		t.Fatalf("a preordered namespace: %d, want 404 until its reveal", st)
+	}
 	e.ok(t, append([]string{"namespace", "reveal", "test", "--wallet", w1, "--lifetime", "1000"}, rules...)...)
+	e.checkOperation(t, journalTxid(t, w1, "namespace test", "reveal"), "NAMESPACE_REVEAL")
+	var revealed map[string]any
+	if st := e.getJSON(t, "/v1/namespaces/test", &revealed); st != http.StatusOK || revealed["ready"] != false ||
+		revealed["lifetime"] != 1000.0 || revealed["reveal_block"].(float64) <= 0 {
+		t.Fatalf("a revealed namespace: %d %v, want it not ready, lifetime 1000", st, revealed)
+	}
 	e.ok(t, "namespace", "import", "bob.test", owner1, "--zonefile", files["bob"], "--wallet", w1)
 	bob := e.checkName(t, "bob.test", nameState{"registered", owner1, zfBob, []string{"NAME_IMPORT"}})
 	if bob["expire_block"] != -1.0 {
