@@ -1,18 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/spf13/cobra"
 
+	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
@@ -253,9 +256,13 @@ func newWalletSendCmd() *cobra.Command {
 }
 
 func newWalletFaucetCmd() *cobra.Command {
-	return &cobra.Command{
+	var (
+		wait    bool
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
 		Use:   "faucet [AMOUNT_SATS]",
-		Short: "Devnet only: have the devnet's faucet pay the wallet's payment address (default 1 BTC)",
+		Short: "Devnet only: have the devnet's faucet pay the wallet's payment address (default 1 BTC) and wait until a block confirms it",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			amount := int64(btcutil.SatoshiPerBitcoin)
@@ -274,13 +281,51 @@ func newWalletFaucetCmd() *cobra.Command {
 				return err
 			}
 			defer b.Close()
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			tips, err := b.SubscribeTips(ctx)
+			if err != nil {
+				return err
+			}
+			paidAt := (<-tips).Height
 			addr := w.PaymentKey().Address().EncodeAddress()
 			var txid string
-			if err := b.Call(cmd.Context(), "faucet", &txid, addr, amount); err != nil {
+			if err := b.Call(ctx, "faucet", &txid, addr, amount); err != nil {
 				return fmt.Errorf("faucet at %s (is it a devnet?): %w", backendOpts, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "faucet paid %d sat to %s in %s; the next block confirms it\n", amount, addr, txid)
+			if !wait {
+				fmt.Fprintf(cmd.OutOrStdout(), "faucet paid %d sat to %s in %s; the next block confirms it\n", amount, addr, txid)
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "faucet paid %d sat to %s in %s; waiting for a block to confirm it\n", amount, addr, txid)
+			height, err := awaitTx(ctx, b, tips, paidAt+1, txid)
+			if err != nil {
+				return fmt.Errorf("faucet payment %s: %w (a devnet with --block-interval 0 mines only on demand: blockstack chain mine)", txid, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "confirmed in block %d: spendable now\n", height)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&wait, "wait", true, "wait until a block confirms the payment")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "how long to wait")
+	return cmd
+}
+
+// awaitTx waits for txid in a block of the chain from height from on,
+// reading each new tip's blocks, and returns that block's height.
+func awaitTx(ctx context.Context, b chain.Backend, tips <-chan chain.Tip, from int64, txid string) (int64, error) {
+	for tip := range tips {
+		for ; from <= tip.Height; from++ {
+			blk, err := b.BlockByHeight(ctx, from)
+			if err != nil {
+				return 0, err
+			}
+			for _, tx := range blk.Txs {
+				if tx.TxHash().String() == txid {
+					return from, nil
+				}
+			}
+		}
+	}
+	return 0, fmt.Errorf("not in a block: %w", context.Cause(ctx))
 }

@@ -122,7 +122,7 @@ func TestWalletAgainstDevnet(t *testing.T) {
 	rpc := startDevnet(t, bin)
 	wf := filepath.Join(t.TempDir(), "wallet.json")
 	mustCLI(t, bin, rpc, "wallet", "create", "--wallet", wf)
-	mustCLI(t, bin, rpc, "wallet", "faucet", "--wallet", wf, "50000000")
+	mustCLI(t, bin, rpc, "wallet", "faucet", "--wait=false", "--wallet", wf, "50000000")
 	out := mustCLI(t, bin, rpc, "wallet", "balance", "--wallet", wf)
 	if m := spendableRE.FindStringSubmatch(out); m == nil || m[1] != "0" {
 		t.Fatalf("faucet payment spendable before a block confirmed it:\n%s", out)
