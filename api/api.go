@@ -98,34 +98,35 @@ var compress = func() func(http.Handler) http.HandlerFunc {
 }()
 
 // route is one endpoint; routes() is also the source of the OpenAPI
-// document's path list, which a test checks.
+// document, whose paths and answers a test checks against the handlers.
 type route struct {
 	pattern string // "METHOD /path/{var}"
 	summary string
 	handler http.HandlerFunc
+	answer  schema // of the 200 answer's JSON; nil: the answer is text/plain
 }
 
 func (s *Server) routes() []route {
 	return []route{
-		{"GET /v1/node/ping", "liveness", s.ping},
-		{"GET /v1/info", "node status: last block, consensus hash, rules", s.info},
-		{"GET /v1/names", "names, 100 a page (?page=N)", s.names},
-		{"GET /v1/names/{name}", "a name's record", s.name},
-		{"GET /v1/names/{name}/history", "a name's operations by block", s.nameHistory},
-		{"GET /v1/names/{name}/zonefile", "a name's current zone file", s.nameZonefile},
-		{"GET /v1/names/{name}/zonefile/{hash}", "one of a name's zone files by hash", s.nameZonefileByHash},
-		{"GET /v1/namespaces", "namespace ids", s.namespaces},
-		{"GET /v1/namespaces/{id}", "a namespace's record", s.namespace},
-		{"GET /v1/namespaces/{id}/names", "a namespace's names, 100 a page (?page=N)", s.namespaceNames},
-		{"GET /v1/addresses/bitcoin/{address}", "names an address owns", s.addressNames},
-		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice},
-		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice},
-		{"GET /v1/blockchains/bitcoin/consensus", "the last block's consensus hash", s.consensus},
-		{"GET /v1/blockchains/bitcoin/name_count", "how many names exist", s.nameCount},
-		{"GET /v1/zonefiles/{hash}", "a zone file's bytes", s.zonefile},
-		{"GET /v1/operations/{txid}", "what became of a transaction's name operation: accepted, or rejected and why (an extension of /v1)", s.operation},
-		{"POST /v1/zonefile", "publish a zone file whose hash is on chain", s.putZonefile},
-		{"GET /v1/openapi.json", "this API's OpenAPI document", s.openAPI},
+		{"GET /v1/node/ping", "liveness", s.ping, object(map[string]schema{"status": str, "version": str})},
+		{"GET /v1/info", "node status: last block, consensus hash, rules", s.info, infoSchema},
+		{"GET /v1/names", "names, 100 a page (?page=N)", s.names, nameList},
+		{"GET /v1/names/{name}", "a name's record (or a subdomain's)", s.name, nameSchema},
+		{"GET /v1/names/{name}/history", "a name's operations by block (?rejected=1: also the rejected ones, with why)", s.nameHistory, historySchema},
+		{"GET /v1/names/{name}/zonefile", "a name's current zone file", s.nameZonefile, zonefileJSON},
+		{"GET /v1/names/{name}/zonefile/{hash}", "one of a name's zone files by hash", s.nameZonefileByHash, zonefileJSON},
+		{"GET /v1/namespaces", "namespace ids", s.namespaces, nameList},
+		{"GET /v1/namespaces/{id}", "a namespace's record", s.namespace, namespaceSchema},
+		{"GET /v1/namespaces/{id}/names", "a namespace's names, 100 a page (?page=N)", s.namespaceNames, nameList},
+		{"GET /v1/addresses/bitcoin/{address}", "names an address owns", s.addressNames, object(map[string]schema{"names": nameList})},
+		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice, object(map[string]schema{"name_price": priceSchema})},
+		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice, priceSchema},
+		{"GET /v1/blockchains/bitcoin/consensus", "the last block's consensus hash", s.consensus, object(map[string]schema{"consensus_hash": str, "block_height": integer})},
+		{"GET /v1/blockchains/bitcoin/name_count", "how many names exist", s.nameCount, object(map[string]schema{"names_count": integer})},
+		{"GET /v1/zonefiles/{hash}", "a zone file's bytes", s.zonefile, nil},
+		{"GET /v1/operations/{txid}", "what became of a transaction's name operation: accepted, or rejected and why (an extension of /v1)", s.operation, operationSchema},
+		{"POST /v1/zonefile", "publish a zone file whose hash is on chain", s.putZonefile, object(map[string]schema{"status": boolean, "zonefile_hash": str})},
+		{"GET /v1/openapi.json", "this API's OpenAPI document", s.openAPI, schema{"type": "object"}},
 	}
 }
 

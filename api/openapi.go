@@ -22,11 +22,15 @@ func (s *Server) openAPIDocument() map[string]any {
 		for _, m := range pathVarRE.FindAllStringSubmatch(path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
 		}
+		content := map[string]any{"text/plain": map[string]any{"schema": str}}
+		if rt.answer != nil {
+			content = map[string]any{"application/json": map[string]any{"schema": rt.answer}}
+		}
 		op := map[string]any{
 			"summary": rt.summary,
 			"responses": map[string]any{
-				"200":     map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{}}},
-				"default": map[string]any{"description": `an error: {"error": "..."}`},
+				"200":     map[string]any{"description": "OK", "content": content},
+				"default": map[string]any{"description": "an error", "content": map[string]any{"application/json": map[string]any{"schema": errorSchema}}},
 			},
 		}
 		if params != nil {

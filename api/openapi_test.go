@@ -1,0 +1,210 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"github.com/go-blockstack/go-blockstack/namedb"
+)
+
+// TestOpenAPIMatchesHandlers: the served OpenAPI document lists every
+// route, each documented operation is served, and the answers of every
+// endpoint (successes on the fixture, empty lists, other statuses of a
+// name, and errors) have the shapes the document gives them.
+func TestOpenAPIMatchesHandlers(t *testing.T) {
+	s, _ := fixture(t)
+	ctx := context.Background()
+	txid := strings.Repeat("ab", 32)
+	tx, err := s.cfg.DB.Begin(ctx, 21)
+	must(t, err)
+	must(t, tx.AddHistory(namedb.HistoryEntry{Block: 21, Vtxindex: 1, Txid: txid, Op: "NAME_UPDATE", Subject: "alice.test",
+		Accepted: false, Reason: "not the owner", Record: json.RawMessage(`{"name":"alice.test"}`)}))
+	must(t, tx.Commit(namedb.Block{Height: 21, Hash: fmt.Sprintf("%064x", 21), ConsensusHash: fmt.Sprintf("%032x", 21), OpsHash: "00"}, nil))
+
+	status, _, raw := do(t, s, "GET", "/v1/openapi.json", "")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema map[string]any `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(raw), &doc); status != http.StatusOK || err != nil {
+		t.Fatalf("openapi.json: %d, %v", status, err)
+	}
+	zhash := fmt.Sprintf("%x", btcutil.Hash160([]byte(zonefileText)))
+	vars := map[string]string{"{name}": "alice.test", "{id}": "test", "{hash}": zhash, "{txid}": txid,
+		"{address}": "mkAlice1111111111111111111111111111"}
+	// More requests of a documented path: each answer must fit the
+	// documented 200 answer or, for another status, the error.
+	more := map[string][]string{
+		"/v1/names":                         {"/v1/names?page=99"},
+		"/v1/names/{name}":                  {"/v1/names/frozen.test", "/v1/names/old.test", "/v1/names/gone.test", "/v1/names/nobody.test", "/v1/names/Bad!"},
+		"/v1/names/{name}/history":          {"/v1/names/alice.test/history?rejected=1", "/v1/names/nobody.test/history"},
+		"/v1/names/{name}/zonefile":         {"/v1/names/frozen.test/zonefile"},
+		"/v1/addresses/bitcoin/{address}":   {"/v1/addresses/bitcoin/mkNobody11111111111111111111111111", "/v1/addresses/bitcoin/x"},
+		"/v1/namespaces/{id}":               {"/v1/namespaces/nope"},
+		"/v1/namespaces/{id}/names":         {"/v1/namespaces/test/names?page=5"},
+		"/v1/operations/{txid}":             {"/v1/operations/" + strings.Repeat("0", 64)},
+		"/v1/prices/names/{name}":           {"/v1/prices/names/a-b_c.test"},
+		"/v1/names/{name}/zonefile/{hash}":  {"/v1/names/alice.test/zonefile/" + strings.Repeat("0", 40)},
+		"/v1/blockchains/bitcoin/consensus": nil,
+	}
+	// The zone file is published first: the zone file reads need it.
+	paths := slices.Sorted(func(yield func(string) bool) {
+		for p := range doc.Paths {
+			if !yield(p) {
+				return
+			}
+		}
+	})
+	slices.SortStableFunc(paths, func(a, b string) int {
+		_, ap := doc.Paths[a]["post"]
+		_, bp := doc.Paths[b]["post"]
+		switch {
+		case ap && !bp:
+			return -1
+		case bp && !ap:
+			return 1
+		}
+		return 0
+	})
+	n := 0
+	for _, path := range paths {
+		for method, op := range doc.Paths[path] {
+			n++
+			concrete := pathVarRE.ReplaceAllStringFunc(path, func(v string) string { return vars[v] })
+			body := ""
+			if method == "post" {
+				b, _ := json.Marshal(map[string]string{"zonefile": zonefileText})
+				body = string(b)
+			}
+			ok, errAnswer := op.Responses["200"], op.Responses["default"].Content["application/json"].Schema
+			for i, p := range append([]string{concrete}, more[path]...) {
+				status, _, raw := do(t, s, strings.ToUpper(method), p, body)
+				if strings.Contains(raw, "no such endpoint") {
+					t.Errorf("documented %s %s is not served", method, path)
+					continue
+				}
+				if i == 0 && status != http.StatusOK {
+					t.Errorf("%s %s: %d %s, want a 200 to check against the document", method, p, status, raw)
+					continue
+				}
+				want := errAnswer
+				if status == http.StatusOK {
+					if c, text := ok.Content["text/plain"]; text {
+						if c.Schema["type"] != "string" || raw == "" {
+							t.Errorf("%s %s: text answer %q, documented %v", method, p, raw, c.Schema)
+						}
+						continue
+					}
+					want = ok.Content["application/json"].Schema
+				}
+				var v any
+				if err := json.Unmarshal([]byte(raw), &v); err != nil {
+					t.Errorf("%s %s: %d answer is not JSON: %q", method, p, status, raw)
+					continue
+				}
+				if err := validate(want, v, "$"); err != nil {
+					t.Errorf("%s %s: %d answer %s does not fit the document: %v", method, p, status, raw, err)
+				}
+			}
+		}
+	}
+	if n != len(s.routes()) {
+		t.Errorf("document lists %d operations, the server has %d routes", n, len(s.routes()))
+	}
+}
+
+// validate checks v, decoded JSON, against s, an OpenAPI schema as the
+// document serves it (the subset schema.go writes).
+func validate(s map[string]any, v any, at string) error {
+	if alts, ok := s["oneOf"].([]any); ok {
+		var errs []string
+		for _, a := range alts {
+			err := validate(a.(map[string]any), v, at)
+			if err == nil {
+				return nil
+			}
+			errs = append(errs, err.Error())
+		}
+		return fmt.Errorf("%s fits none of oneOf: %s", at, strings.Join(errs, "; "))
+	}
+	typ, _ := s["type"].(string)
+	if v == nil {
+		if typ == "" || s["nullable"] == true {
+			return nil
+		}
+		return fmt.Errorf("%s is null, want %s", at, typ)
+	}
+	switch typ {
+	case "":
+		return nil
+	case "string":
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("%s = %v, want a string", at, v)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("%s = %v, want a boolean", at, v)
+		}
+	case "integer":
+		if f, ok := v.(float64); !ok || f != math.Trunc(f) {
+			return fmt.Errorf("%s = %v, want an integer", at, v)
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("%s = %v, want an array", at, v)
+		}
+		for i, e := range a {
+			if err := validate(s["items"].(map[string]any), e, fmt.Sprintf("%s[%d]", at, i)); err != nil {
+				return err
+			}
+		}
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s = %v, want an object", at, v)
+		}
+		req, _ := s["required"].([]any)
+		for _, k := range req {
+			if _, ok := m[k.(string)]; !ok {
+				return fmt.Errorf("%s lacks %q", at, k)
+			}
+		}
+		props, _ := s["properties"].(map[string]any)
+		for k, e := range m {
+			sub, declared := props[k].(map[string]any)
+			if !declared {
+				switch extra := s["additionalProperties"].(type) {
+				case bool:
+					if !extra {
+						return fmt.Errorf("%s has %q, which the document does not list", at, k)
+					}
+					continue
+				case map[string]any:
+					sub = extra
+				default:
+					continue
+				}
+			}
+			if err := validate(sub, e, at+"."+k); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("%s: the document's type %q is not one the test knows", at, typ)
+	}
+	return nil
+}
