@@ -112,8 +112,15 @@ func (db *DB) Namespaces(ctx context.Context) ([]string, error) {
 	return queryStrings(ctx, db.sql, `SELECT namespace_id FROM namespaces ORDER BY namespace_id`)
 }
 
-// NamesOf lists the names an address owns, sorted.
+// NamesOf lists the names an address owns, sorted: as of the last commit
+// from the writer's memory when it has loaded the state (see state), else
+// from SQLite.
 func (db *DB) NamesOf(ctx context.Context, address string) ([]string, error) {
+	if st := db.view.Load(); st != nil {
+		if names, last := st.committedOwned(address, &db.last); last != nil {
+			return names, nil
+		}
+	}
 	return queryStrings(ctx, db.sql, `SELECT name FROM names WHERE address = ? ORDER BY name`, address)
 }
 

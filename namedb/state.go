@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,9 @@ type state struct {
 
 	mu     sync.RWMutex
 	before map[string]*packedName // nil: the name did not exist; nil map while loading
+	// beforeOwned are, by address, the names in before whose committed
+	// record that address owns.
+	beforeOwned map[string][]string
 }
 
 // packedName is a name's record with its strings in one: in the table,
@@ -102,7 +106,7 @@ func loadState(ctx context.Context, db *sql.DB) (*state, error) {
 	if err := loadTable(ctx, db, "preorders", func(r *Preorder) { s.preorders[r.PreorderHash] = r }); err != nil {
 		return nil, err
 	}
-	s.before = map[string]*packedName{}
+	s.before, s.beforeOwned = map[string]*packedName{}, map[string][]string{}
 	return s, nil
 }
 
@@ -134,6 +138,7 @@ func (s *state) setName(name string, r *NameRecord) {
 	if _, kept := s.before[name]; !kept && s.before != nil {
 		if had {
 			s.before[name] = &old
+			s.beforeOwned[old.address()] = append(s.beforeOwned[old.address()], name)
 		} else {
 			s.before[name] = nil
 		}
@@ -172,5 +177,22 @@ func (s *state) commit(publish func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.before)
+	clear(s.beforeOwned)
 	publish()
+}
+
+// committedOwned are the names address owns as of the last commit, sorted,
+// and at the same instant the last committed block (see committedName).
+func (s *state) committedOwned(address string, last *atomic.Pointer[Block]) ([]string, *Block) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []string{} // none is an empty list, as SQLite's answer
+	s.names.owned(address, func(p *packedName) {
+		if _, changed := s.before[p.name()]; !changed {
+			out = append(out, p.name())
+		}
+	})
+	out = append(out, s.beforeOwned[address]...)
+	slices.Sort(out)
+	return out, last.Load()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -51,6 +52,22 @@ func TestReadersSeeCommittedNames(t *testing.T) {
 				}
 			}
 		}
+		// Owners, committed: the writer's memory answers as SQLite does.
+		for _, addr := range []string{"addralice.id", "addrbob.id", "addrcarol.id", "addrdave.id", "shared"} {
+			mem, err := db.NamesOf(ctx, addr)
+			must(t, err)
+			sql, err := other.NamesOf(ctx, addr)
+			must(t, err)
+			if !slices.Equal(mem, sql) || mem == nil {
+				t.Errorf("%s: NamesOf(%s) = %q from memory, %q from SQLite", step, addr, mem, sql)
+			}
+		}
+	}
+	// shared is rec with another owner.
+	shared := func(name, value string, height int64) *namedb.NameRecord {
+		r := rec(name, value, height)
+		r.Address = "shared"
+		return r
 	}
 
 	block(t, db, 1, func(tx *namedb.Tx) {
@@ -68,7 +85,7 @@ func TestReadersSeeCommittedNames(t *testing.T) {
 	must(t, tx.PutName(rec("carol.id", "c2", 2)))
 	must(t, tx.EndBlock(namedb.Block{Height: 2, Hash: "h2"}, nil))
 	check("block 2 ended, not committed", 1, committed)
-	must(t, tx.PutName(rec("alice.id", "a3", 3)))
+	must(t, tx.PutName(shared("alice.id", "a3", 3)))
 	must(t, tx.EndBlock(namedb.Block{Height: 3, Hash: "h3"}, nil))
 	check("block 3 ended, not committed", 1, committed)
 	must(t, tx.Finish())
@@ -79,7 +96,7 @@ func TestReadersSeeCommittedNames(t *testing.T) {
 	tx, err = db.Begin(ctx, 4)
 	must(t, err)
 	must(t, tx.PutName(rec("alice.id", "a4", 4)))
-	must(t, tx.PutName(rec("bob.id", "b4", 4)))
+	must(t, tx.PutName(shared("bob.id", "b4", 4)))
 	check("block 4 open", 3, committed)
 	must(t, tx.Rollback())
 	check("block 4 rolled back", 3, committed)
