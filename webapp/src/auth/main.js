@@ -13,9 +13,9 @@ import { generateSecretKey, generateWallet, getAppPrivateKey } from '@stacks/wal
 import { validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english';
 import { getJSON, plainFetches, nameRecord, profileURLFromZonefile } from '../shared/bns.js';
+import { $, busy, fail } from '../shared/ui.js';
 
 const STORE_KEY = 'blockstack-auth:keychain';
-const $ = id => document.getElementById(id);
 
 const SCOPES = {
   store_write: 'store and change its own files in your Gaia storage',
@@ -32,31 +32,6 @@ function show(...ids) {
   for (const s of document.querySelectorAll('main > section:not(#error)')) {
     s.hidden = !ids.includes(s.id);
   }
-}
-
-function fail(err) {
-  $('error').textContent = err?.message || String(err);
-  $('error').hidden = false;
-}
-
-function clearError() {
-  $('error').hidden = true;
-}
-
-// busy disables a button while an action runs and reports its failure.
-function busy(button, action) {
-  return async event => {
-    event?.preventDefault();
-    clearError();
-    button.disabled = true;
-    try {
-      await action();
-    } catch (err) {
-      fail(err);
-    } finally {
-      button.disabled = false;
-    }
-  };
 }
 
 function ownerAddress(acct) {

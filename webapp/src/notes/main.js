@@ -9,34 +9,14 @@ import { AppConfig, UserSession } from '@stacks/auth';
 import { publicKeyToBtcAddress, signECDSA, verifyECDSA } from '@stacks/encryption';
 import { Storage, uploadToGaiaHub } from '@stacks/storage';
 import { getJSON, plainFetches, lookupProfile, nameRecord } from '../shared/bns.js';
+import { $, busy, fail } from '../shared/ui.js';
 
 const USED_JTI_KEY = 'notes:used-auth-responses';
 const PUBLIC_INDEX = 'public/index.json';
-const $ = id => document.getElementById(id);
 
 let cfg;     // {authenticatorUrl, apiUrl, addressVersion} from the server
 let session; // the @stacks/auth session: app key and hub URL once signed in
 let storage;
-
-function fail(err) {
-  $('error').textContent = err?.message || String(err);
-  $('error').hidden = false;
-}
-
-function busy(button, action) {
-  return async event => {
-    event?.preventDefault();
-    $('error').hidden = true;
-    button.disabled = true;
-    try {
-      await action();
-    } catch (err) {
-      fail(err);
-    } finally {
-      button.disabled = false;
-    }
-  };
-}
 
 function signIn() {
   const token = session.makeAuthRequestToken();
