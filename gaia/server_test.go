@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
+	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 )
 
 // newDiskHub is a hub on a fresh disk driver; dir is its storage.
@@ -292,7 +292,7 @@ func TestConcurrentStoresOnePath(t *testing.T) {
 // TestAccessLog: every request leaves one structured line with its method,
 // path, status, sizes, duration and peer, and the error class of a refusal.
 func TestAccessLog(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	k := gaiatest.Key("logged")
 	addr := gaia.AddressFromKey(k)
 	h, _ := newDiskHub(t, gaia.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
@@ -322,22 +322,4 @@ func TestAccessLog(t *testing.T) {
 	if miss["method"] != "GET" || miss["status"] != 404.0 || miss["error"] != "DoesNotExist" {
 		t.Errorf("missing read's line: %v", miss)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the server's goroutines may write.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

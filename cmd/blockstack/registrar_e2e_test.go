@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +22,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
 
+	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 	"github.com/go-blockstack/go-blockstack/registrar"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -34,27 +34,9 @@ var registrarRE = regexp.MustCompile(`registrar for \S+ at (http://\S+)`)
 type registrarProc struct {
 	url    string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	done   chan struct{} // closed when it has exited
 	err    error
-}
-
-// syncBuffer collects a process's stderr for failure messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startRegistrar starts the registrar of domain with the wallet, its
@@ -64,7 +46,7 @@ func (e *e2eNet) startRegistrar(t *testing.T, env []string, walletPath, domain, 
 	cmd := exec.Command(e.bin, append(e.global(), "registrar", "--wallet", walletPath, "--domain", domain, "--data-dir", dir,
 		"--listen", listen, "--batch-delay", "2s", "--rate", "0", "--poll-interval", "50ms")...)
 	cmd.Env = append(os.Environ(), env...)
-	p := &registrarProc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &registrarProc{cmd: cmd, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -42,27 +43,9 @@ func profile(name string) []byte {
 	return []byte("$ORIGIN " + name + "\n$TTL 3600\n_http._tcp\tIN\tURI\t10\t1\t\"https://hub.example.org/" + name + "/profile.json\"\n")
 }
 
-// logBuffer collects what the store logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func open(t *testing.T, dir string, names NameSet) (*Store, *logBuffer) {
+func open(t *testing.T, dir string, names NameSet) (*Store, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	s, err := Open(dir, names, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
