@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -27,15 +28,19 @@ func newTxCmd() *cobra.Command {
 }
 
 func newTxDecodeCmd() *cobra.Command {
-	var senderHex string
+	var (
+		senderHex string
+		lookup    bool
+	)
 	cmd := &cobra.Command{
 		Use:   "decode <hex | ->",
 		Short: "Decode the name operation of a raw transaction (hex, or - for stdin) as JSON",
 		Long: `Decode prints the name operation a raw transaction carries, with every
 field named as in the BNS spec. The sender (the scriptPubKey of the output
 spent by the first input) is not in the transaction itself: give it with
---sender-script to have it checked and printed; without it the sender is
-reported unknown.`,
+--sender-script, or --lookup-sender to read it from the node the global
+flags name (btcd or bitcoind with txindex, or a devnet), to have it checked
+and printed; without either the sender is reported unknown.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			net, err := bns.NetworkByName(backendOpts.network)
@@ -47,9 +52,16 @@ reported unknown.`,
 				return err
 			}
 			var sender []byte
-			if senderHex != "" {
+			switch {
+			case senderHex != "" && lookup:
+				return errors.New("--sender-script and --lookup-sender: give one")
+			case senderHex != "":
 				if sender, err = hex.DecodeString(senderHex); err != nil {
 					return fmt.Errorf("--sender-script: %w", err)
+				}
+			case lookup:
+				if sender, err = lookupSender(cmd, tx); err != nil {
+					return fmt.Errorf("transaction %s: sender: %w", tx.TxHash(), err)
 				}
 			}
 			d, err := bns.Decode(tx, sender, net)
@@ -57,7 +69,7 @@ reported unknown.`,
 				return fmt.Errorf("transaction %s: %w", tx.TxHash(), err)
 			}
 			if sender == nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), "sender unknown: pass --sender-script with the scriptPubKey spent by input 0 to check it")
+				fmt.Fprintln(cmd.ErrOrStderr(), "sender unknown: pass --sender-script with the scriptPubKey spent by input 0, or --lookup-sender, to check it")
 			}
 			fields, err := d.Fields(net)
 			if err != nil {
@@ -71,7 +83,30 @@ reported unknown.`,
 		},
 	}
 	cmd.Flags().StringVar(&senderHex, "sender-script", "", "hex scriptPubKey of the output the first input spends (the operation's sender)")
+	cmd.Flags().BoolVar(&lookup, "lookup-sender", false, "read the sender from the node: the output the first input spends")
 	return cmd
+}
+
+// lookupSender is the scriptPubKey of the output tx's first input spends,
+// from the chain node the global flags name.
+func lookupSender(cmd *cobra.Command, tx *wire.MsgTx) ([]byte, error) {
+	if len(tx.TxIn) == 0 {
+		return nil, errors.New("the transaction has no input")
+	}
+	b, err := openBackend(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	prev := tx.TxIn[0].PreviousOutPoint
+	ptx, err := b.Transaction(cmd.Context(), prev.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("input 0 spends %s, which the node does not give (does it keep a txindex?): %w", prev, err)
+	}
+	if int(prev.Index) >= len(ptx.TxOut) {
+		return nil, fmt.Errorf("input 0 spends %s, which has only %d outputs", prev, len(ptx.TxOut))
+	}
+	return ptx.TxOut[prev.Index].PkScript, nil
 }
 
 // readTx reads a hex transaction from arg, or from stdin when arg is "-".

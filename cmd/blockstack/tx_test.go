@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -265,5 +269,53 @@ func TestPrice(t *testing.T) {
 		if _, err := price(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestTxDecodeLookupSender: with --lookup-sender, tx decode reads the
+// sender from the node (the output the first input spends) and reports
+// it with its address: here a NAMESPACE_PREORDER sent on a devnet from the
+// wallet's payment key.
+func TestTxDecodeLookupSender(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel() // its devnet is on free ports
+	bin := buildBinary(t)
+	addrs := startDevnetWith(t, bin, t.TempDir(), "--block-interval", "200ms")
+	wf := filepath.Join(t.TempDir(), "wallet.json")
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--rpc", addrs.rpc, "--node", addrs.api}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("blockstack %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	cli("wallet", "create", "--wallet", wf)
+	paid := regexp.MustCompile(`paid \d+ sat to (\S+) in`).FindStringSubmatch(cli("wallet", "faucet", "--wallet", wf, "100000000"))
+	if paid == nil {
+		t.Fatal("faucet named no address")
+	}
+	cli("namespace", "preorder", "test", "--wallet", wf, "--poll-interval", "100ms")
+
+	data, err := os.ReadFile(strings.TrimSuffix(wf, ".json") + ".journal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`"raw_tx": "([0-9a-f]+)"`).FindStringSubmatch(string(data))
+	if m == nil {
+		t.Fatalf("no raw transaction in the journal:\n%s", data)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(cli("tx", "decode", "--lookup-sender", m[1])), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["opcode"] != "NAMESPACE_PREORDER" || got["sender"] == nil || got["address"] != paid[1] {
+		t.Fatalf("decoded %v: want a NAMESPACE_PREORDER sent by %s (the payment key the faucet paid)", got, paid[1])
+	}
+	if out, err := exec.Command(bin, "--rpc", "127.0.0.1:1", "tx", "decode", "--lookup-sender", m[1]).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "sender") {
+		t.Errorf("lookup without a node: %v\n%s", err, out)
 	}
 }
