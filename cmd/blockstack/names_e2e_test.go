@@ -432,6 +432,21 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 	if spent := before - e.total(t, w1); spent < price.Satoshis || spent >= price.Satoshis+20_000 {
 		t.Fatalf("registering alice.test cost %d sat; the price is %d", spent, price.Satoshis)
 	}
+	// Step by step: name preorder alone, then name register finds that
+	// preorder in the journal and pays no second one.
+	if err := json.Unmarshal([]byte(e.ok(t, "price", "dave.test")), &price); err != nil || price.Satoshis <= 0 {
+		t.Fatalf("price dave.test: %+v, %v", price, err)
+	}
+	before = e.total(t, w1)
+	e.ok(t, "name", "preorder", "dave.test", "--wallet", w1)
+	e.checkOperation(t, journalTxid(t, w1, "register dave.test", "preorder"), "NAME_PREORDER")
+	if _, stderr, err := e.cli(t, nil, "name", "register", "dave.test", "--wallet", w1); err != nil || strings.Contains(stderr, "preorder: broadcast") {
+		t.Fatalf("register after preorder: %v (a second preorder?)\n%s", err, stderr)
+	}
+	e.checkName(t, "dave.test", nameState{"registered", owner1, "", []string{"NAME_REGISTRATION"}})
+	if spent := before - e.total(t, w1); spent < price.Satoshis || spent >= price.Satoshis+20_000 {
+		t.Fatalf("registering dave.test in two commands cost %d sat; the price is %d", spent, price.Satoshis)
+	}
 	// Update, transfer.
 	e.ok(t, "name", "update", "alice.test", "--zonefile", files["new"], "--wallet", w1)
 	e.checkName(t, "alice.test", nameState{"registered", owner1, zfNew, []string{"NAME_REGISTRATION", "NAME_UPDATE"}})
@@ -441,7 +456,7 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 	if got := e.ok(t, "names", owner2); got != "alice.test\n" {
 		t.Fatalf("names %s: %q", owner2, got)
 	}
-	if got := e.ok(t, "names", owner1); got != "bob.test\n" {
+	if got := e.ok(t, "names", owner1); got != "bob.test\ndave.test\n" {
 		t.Fatalf("names %s: %q", owner1, got)
 	}
 
