@@ -65,12 +65,7 @@ func (s *Server) lookupName(w http.ResponseWriter, r *http.Request) (*namedb.Nam
 		return nil, 0
 	}
 	rec, height, err := s.cfg.DB.CurrentName(r.Context(), name)
-	if errors.Is(err, namedb.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "Name not found")
-		return nil, 0
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if !s.found(w, r, err, namedb.ErrNotFound, "Name not found") {
 		return nil, 0
 	}
 	return rec, height
@@ -145,6 +140,21 @@ func RenewalDeadline(rec *namedb.NameRecord, grace int64) int64 {
 		return -1
 	}
 	return rec.ExpireBlock + grace
+}
+
+// found reports whether a look-up succeeded (err nil), and otherwise
+// answers the request itself: 404 with notFound when err is missing, 500
+// for any other error.
+func (s *Server) found(w http.ResponseWriter, r *http.Request, err, missing error, notFound string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, missing):
+		writeError(w, http.StatusNotFound, notFound)
+	default:
+		s.internalError(w, r, err)
+	}
+	return false
 }
 
 // nullable is s, or JSON's null for "".
@@ -257,15 +267,7 @@ func (s *Server) getZonefile(w http.ResponseWriter, r *http.Request, hash string
 		return nil, false
 	}
 	zf, err := s.cfg.Zonefiles.Get(r.Context(), hash)
-	if errors.Is(err, ErrZonefileNotFound) {
-		writeError(w, http.StatusNotFound, "Zone file not found")
-		return nil, false
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return nil, false
-	}
-	return zf, true
+	return zf, s.found(w, r, err, ErrZonefileNotFound, "Zone file not found")
 }
 
 func (s *Server) zonefile(w http.ResponseWriter, r *http.Request) {
@@ -371,12 +373,7 @@ func (s *Server) lookupNamespace(w http.ResponseWriter, r *http.Request) *namedb
 		return nil
 	}
 	ns, err := s.cfg.DB.Namespace(r.Context(), id)
-	if errors.Is(err, namedb.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "Namespace not found")
-		return nil
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if !s.found(w, r, err, namedb.ErrNotFound, "Namespace not found") {
 		return nil
 	}
 	return ns
@@ -428,12 +425,7 @@ func (s *Server) namePrice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, err := s.cfg.DB.Namespace(r.Context(), nsID)
-	if errors.Is(err, namedb.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "Namespace not found")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if !s.found(w, r, err, namedb.ErrNotFound, "Namespace not found") {
 		return
 	}
 	p := bns.PriceParams{Coeff: ns.Coeff, Base: ns.Base, Buckets: ns.Buckets,

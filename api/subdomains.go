@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -29,12 +28,7 @@ func (s *Server) lookupSubdomain(w http.ResponseWriter, r *http.Request, fqn str
 		return nil
 	}
 	rec, err := s.cfg.Subdomains.Get(r.Context(), fqn)
-	if errors.Is(err, subdomains.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "Name not found")
-		return nil
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if !s.found(w, r, err, subdomains.ErrNotFound, "Name not found") {
 		return nil
 	}
 	return &rec
