@@ -13,6 +13,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/subdomains/subdomainstest"
+	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
 // TestOpenAPIMatchesHandlers: the served OpenAPI document lists every
@@ -28,6 +30,11 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	must(t, tx.AddHistory(namedb.HistoryEntry{Block: 21, Vtxindex: 1, Txid: txid, Op: "NAME_UPDATE", Subject: "alice.test",
 		Accepted: false, Reason: "not the owner", Record: json.RawMessage(`{"name":"alice.test"}`)}))
 	must(t, tx.Commit(namedb.Block{Height: 21, Hash: fmt.Sprintf("%064x", 21), ConsensusHash: fmt.Sprintf("%032x", 21), OpsHash: "00"}, nil))
+
+	sub := []byte("$ORIGIN bob.alice.test\n")
+	s.cfg.Subdomains = subdomainstest.Index{"bob.alice.test": {{Name: "bob.alice.test", Parent: "alice.test", Domain: "alice.test",
+		Owner: "mkAlice1111111111111111111111111111", ZoneFile: sub, ZoneFileHash: zonefile.HashOf(sub), Block: 6, Index: 3,
+		Txid: "t1", Accepted: true}}}
 
 	status, _, raw := do(t, s, "GET", "/v1/openapi.json", "")
 	var doc struct {
@@ -49,9 +56,9 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	// documented 200 answer or, for another status, the error.
 	more := map[string][]string{
 		"/v1/names":                         {"/v1/names?page=99"},
-		"/v1/names/{name}":                  {"/v1/names/frozen.test", "/v1/names/old.test", "/v1/names/gone.test", "/v1/names/nobody.test", "/v1/names/Bad!"},
-		"/v1/names/{name}/history":          {"/v1/names/alice.test/history?rejected=1", "/v1/names/nobody.test/history"},
-		"/v1/names/{name}/zonefile":         {"/v1/names/frozen.test/zonefile"},
+		"/v1/names/{name}":                  {"/v1/names/frozen.test", "/v1/names/old.test", "/v1/names/gone.test", "/v1/names/nobody.test", "/v1/names/Bad!", "/v1/names/bob.alice.test"},
+		"/v1/names/{name}/history":          {"/v1/names/alice.test/history?rejected=1", "/v1/names/nobody.test/history", "/v1/names/bob.alice.test/history"},
+		"/v1/names/{name}/zonefile":         {"/v1/names/frozen.test/zonefile", "/v1/names/bob.alice.test/zonefile"},
 		"/v1/addresses/bitcoin/{address}":   {"/v1/addresses/bitcoin/mkNobody11111111111111111111111111", "/v1/addresses/bitcoin/x"},
 		"/v1/namespaces/{id}":               {"/v1/namespaces/nope"},
 		"/v1/namespaces/{id}/names":         {"/v1/namespaces/test/names?page=5"},
