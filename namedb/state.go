@@ -13,9 +13,9 @@ import (
 
 // state is the writer's in-memory copy of the state tables (names,
 // namespaces, preorders) and of the owner index (the names and their
-// owners in a nameTable, which the collector has no pointer of to mark), so
-// that the rules read nothing from SQLite: indexing does a few inserts per operation instead
-// of a dozen statements. It reflects the open write transaction; a
+// owners in a nameTable, which holds no pointer for the collector to
+// mark), so that the rules read nothing from SQLite: indexing does a few
+// inserts per operation instead of a dozen statements. It reflects the open write transaction; a
 // rollback or a rewind discards it, and the next Begin reloads it.
 //
 // The readers look names up in it too (committedName), as of the last

@@ -39,7 +39,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -195,15 +194,16 @@ func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 					writers = append(writers, c)
 				}
 			}
-			bucket, err := url.Parse(cs[0].BucketURL())
+			// Reads go where the hub's read_url_prefix says.
+			prefix, err := url.Parse(cs[0].Info().ReadURLPrefix)
 			if err != nil {
 				return err
 			}
-			rd, err := readAll(bucket.Host, clients, phase, ops*5, size, func(c, seq int) string {
+			rd, err := readAll(prefix.Host, clients, phase, ops*5, size, func(c, seq int) string {
 				if written[c] == 0 {
 					c = writers[c%len(writers)]
 				}
-				return strings.TrimSuffix(bucket.Path, cs[0].Address()+"/") + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
+				return prefix.Path + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
 			})
 			if err != nil {
 				return fmt.Errorf("reads: %w", err)

@@ -283,11 +283,15 @@ func newWalletFaucetCmd() *cobra.Command {
 			defer b.Close()
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			tips, err := b.SubscribeTips(ctx)
-			if err != nil {
-				return err
+			// The tip before paying: the payment is in a later block.
+			var tips <-chan chain.Tip
+			var paidAt int64
+			if wait {
+				if tips, err = b.SubscribeTips(ctx); err != nil {
+					return err
+				}
+				paidAt = (<-tips).Height
 			}
-			paidAt := (<-tips).Height
 			addr := w.PaymentKey().Address().EncodeAddress()
 			var txid string
 			if err := b.Call(ctx, "faucet", &txid, addr, amount); err != nil {
