@@ -28,13 +28,7 @@ func TestHubStacksStorageClient(t *testing.T) {
 		t.Skip("builds and runs the binary and node")
 	}
 	nodeBin := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the @stacks/storage hub test")
-	if _, err := os.Stat(filepath.Join("testdata", "hubjs", "node_modules", "@stacks", "storage")); err != nil {
-		msg := "!!! @stacks/storage not installed; run npm ci --prefix cmd/blockstack/testdata/hubjs ; the @stacks/storage hub test is NOT run !!!"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testbin.RequireNpm(t, filepath.Join("testdata", "hubjs"), "@stacks/storage", "the @stacks/storage hub test")
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir)

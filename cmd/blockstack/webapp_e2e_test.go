@@ -23,13 +23,7 @@ func browserTools(t *testing.T) (chromium, node string) {
 	t.Helper()
 	chromium = testbin.Require(t, "chromium", "apt-get install chromium (bash .ci/run does)", "the browser tests")
 	node = testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the browser tests")
-	if _, err := os.Stat(filepath.Join("testdata", "browser", "node_modules", "playwright-core")); err != nil {
-		msg := "!!! playwright-core not installed; run npm ci --prefix cmd/blockstack/testdata/browser ; the browser tests are NOT run !!!"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testbin.RequireNpm(t, filepath.Join("testdata", "browser"), "playwright-core", "the browser tests")
 	return chromium, node
 }
 

@@ -1,5 +1,6 @@
 // Package testbin finds the external programs that integration tests run
-// (btcd, versitygw) and reports on them. It owns the one convention those
+// (btcd, versitygw, node) and the npm packages they load, and reports on
+// them. It owns the one convention those
 // tests share: a missing program skips the test with a loud message, or
 // fails it when the environment variable CI is true, so that CI never
 // passes by skipping.
@@ -23,13 +24,27 @@ func Require(t testing.TB, name, install, what string) string {
 	t.Helper()
 	bin, err := Find(name)
 	if err != nil {
-		msg := fmt.Sprintf("!!! %s not found (%v); install with %s ; %s are NOT run !!!", name, err, install, what)
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		missing(t, fmt.Sprintf("!!! %s not found (%v); install with %s ; %s are NOT run !!!", name, err, install, what))
 	}
 	return bin
+}
+
+// RequireNpm ends the test, as Require does, unless the npm package pkg is
+// installed in dir (by npm ci from dir's lockfile, as .ci/run does).
+func RequireNpm(t testing.TB, dir, pkg, what string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg)); err != nil {
+		missing(t, fmt.Sprintf("!!! %s not installed; run npm ci --prefix %s ; %s are NOT run !!!", pkg, dir, what))
+	}
+}
+
+// missing skips the test with msg, or fails it under CI=true.
+func missing(t testing.TB, msg string) {
+	t.Helper()
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // Find looks the program up on PATH, then in $(go env GOPATH)/bin, where
