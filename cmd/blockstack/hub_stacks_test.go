@@ -27,8 +27,8 @@ func TestHubStacksStorageClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and node")
 	}
-	nodeBin := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the @stacks/storage hub test")
-	testbin.RequireNpm(t, filepath.Join("testdata", "hubjs"), "@stacks/storage", "the @stacks/storage hub test")
+	nodeBin := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the @stacks/storage hub tests")
+	testbin.RequireNpm(t, filepath.Join("testdata", "hubjs"), "@stacks/storage", "the @stacks/storage hub tests")
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir)
