@@ -2,6 +2,7 @@ package namedb
 
 import (
 	"hash/maphash"
+	"sync"
 	"unsafe"
 )
 
@@ -89,32 +90,43 @@ func (t *nameTable) get(name string) (packedName, bool) {
 func (t *nameTable) put(p packedName) {
 	name, addr := p.name(), p.address()
 	i := t.find(name)
+	relink := true
 	if i >= 0 {
-		s := &t.slots[i]
-		t.live -= int(s.ends[7])
-		if old := t.arena.str(s.at, s.ends[7]); (&packedName{strs: old, nameFields: s.nameFields}).address() != addr {
+		t.live -= int(t.slots[i].ends[7])
+		if old := t.packed(i); old.address() == addr {
+			relink = false
+		} else {
 			t.unlinkOwner(i)
-			defer t.linkOwner(i, addr)
 		}
 	} else {
-		if n := len(t.free); n > 0 {
-			i, t.free = t.free[n-1], t.free[:n-1]
-		} else {
-			i = int32(len(t.slots))
-			t.slots = append(t.slots, slot{})
-		}
-		h := t.hash(name)
-		next, ok := t.byName[h]
-		if !ok {
-			next = -1
-		}
-		t.slots[i] = slot{used: true, nextName: next}
-		t.byName[h] = i
-		defer t.linkOwner(i, addr)
+		i = t.newSlot(name)
 	}
 	s := &t.slots[i]
 	s.at, s.nameFields = t.arena.add(p.strs), p.nameFields
 	t.live += len(p.strs)
+	if relink {
+		t.linkOwner(i, addr)
+	}
+}
+
+// newSlot takes a free slot (or a new one) for name and chains it under
+// name's hash; its record and owner link are the caller's to set.
+func (t *nameTable) newSlot(name string) int32 {
+	var i int32
+	if n := len(t.free); n > 0 {
+		i, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		i = int32(len(t.slots))
+		t.slots = append(t.slots, slot{})
+	}
+	h := t.hash(name)
+	next, ok := t.byName[h]
+	if !ok {
+		next = -1
+	}
+	t.slots[i] = slot{used: true, nextName: next}
+	t.byName[h] = i
+	return i
 }
 
 // remove deletes name's record, if it has one.
@@ -207,8 +219,8 @@ const compactMin = 8 << 20
 // that the arena stays under 1.5 times the strings it holds. It is called
 // by the writer, without the lock: only the writer changes the table, so
 // the copy can be made while readers read, and only the switch to it
-// (lock, which takes state.mu) waits for them.
-func (t *nameTable) compact(lock func() (unlock func())) {
+// (under mu, state.mu) waits for them.
+func (t *nameTable) compact(mu sync.Locker) {
 	dead := t.arena.size - t.live
 	if dead < compactMin || dead < t.live/2 {
 		return
@@ -220,8 +232,8 @@ func (t *nameTable) compact(lock func() (unlock func())) {
 			at[i] = fresh.add(t.arena.str(s.at, s.ends[7]))
 		}
 	}
-	unlock := lock()
-	defer unlock()
+	mu.Lock()
+	defer mu.Unlock()
 	for i := range t.slots {
 		if t.slots[i].used {
 			t.slots[i].at = at[i]

@@ -173,7 +173,7 @@ func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRe
 // for the readers. The name table's arena is compacted first, if
 // due, while the readers go on reading.
 func (s *state) commit(publish func()) {
-	s.names.compact(func() func() { s.mu.Lock(); return s.mu.Unlock })
+	s.names.compact(&s.mu)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.before)
