@@ -28,19 +28,25 @@ func buildBinary(t *testing.T) string {
 // repoRoot is where README.md and go.mod are, from this package.
 const repoRoot = "../.."
 
-// readmeDevnetCommand returns the package and the arguments of the `go run`
-// command README.md's quick start gives for running the devnet.
-func readmeDevnetCommand(t *testing.T) (pkg string, args []string) {
+// readmeAfter is README.md from the first marker on, or ends the test.
+func readmeAfter(t *testing.T, marker string) string {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, quick, ok := strings.Cut(string(readme), "## Quick start")
+	_, after, ok := strings.Cut(string(readme), marker)
 	if !ok {
-		t.Fatal("README.md has no quick start section")
+		t.Fatalf("README.md has no %q", marker)
 	}
-	quick, _, _ = strings.Cut(quick, "\n## ")
+	return after
+}
+
+// readmeDevnetCommand returns the package and the arguments of the `go run`
+// command README.md's quick start gives for running the devnet.
+func readmeDevnetCommand(t *testing.T) (pkg string, args []string) {
+	t.Helper()
+	quick, _, _ := strings.Cut(readmeAfter(t, "## Quick start"), "\n## ")
 	for _, line := range strings.Split(quick, "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		if f := strings.Fields(line); len(f) >= 4 && f[0] == "go" && f[1] == "run" && f[len(f)-1] == "devnet" {

@@ -73,15 +73,7 @@ func TestReadmeSequenceOnDevnet(t *testing.T) {
 // line that starts the devnet, which the test starts itself.
 func readmeTypedSequence(t *testing.T) []string {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, after, ok := strings.Cut(string(readme), "this works as typed")
-	if !ok {
-		t.Fatal(`README.md has no "this works as typed" sequence`)
-	}
-	_, block, _ := strings.Cut(after, "```sh\n")
+	_, block, _ := strings.Cut(readmeAfter(t, "this works as typed"), "```sh\n")
 	block, _, _ = strings.Cut(block, "```")
 	var lines []string
 	for _, l := range strings.Split(strings.ReplaceAll(block, "\\\n", " "), "\n") {
