@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -40,11 +41,15 @@ type Config struct {
 	// DataDir holds the database (chain.db); created if missing.
 	DataDir string
 	// CoinbaseMaturity is the confirmations a coinbase needs before it can
-	// be spent; default 100, as on Bitcoin. A new chain pre-mines
-	// CoinbaseMaturity+1 blocks so the faucet can pay at once.
+	// be spent; default 100, as on Bitcoin. A chain shorter than
+	// CoinbaseMaturity+1 blocks (a new one) is mined up to it so the faucet
+	// can pay at once.
 	CoinbaseMaturity int64
 	// NoSync skips fsync on commit: for tests and benchmarks only.
 	NoSync bool
+	// Log receives the chain's notices (a non-standard transaction dropped
+	// from the mempool); default slog.Default().
+	Log *slog.Logger
 }
 
 const dbFile = "chain.db"
@@ -60,6 +65,7 @@ type Chain struct {
 	db       *bolt.DB
 	faucet   *btcec.PrivateKey
 	faucetPk []byte // the faucet's P2PKH script
+	log      *slog.Logger
 
 	mu      sync.RWMutex
 	main    []chainhash.Hash         // best chain hashes by height
@@ -82,6 +88,9 @@ func Open(cfg Config) (*Chain, error) {
 	if cfg.CoinbaseMaturity == 0 {
 		cfg.CoinbaseMaturity = 100
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("devchain: %w", err)
 	}
@@ -97,17 +106,18 @@ func Open(cfg Config) (*Chain, error) {
 		params:   &chaincfg.RegressionNetParams,
 		maturity: cfg.CoinbaseMaturity,
 		db:       db,
+		log:      cfg.Log,
 		pool:     newMempool(),
 		subs:     make(map[chan chain.Tip]struct{}),
 		mainIdx:  make(map[chainhash.Hash]int64),
 	}
-	fresh, err := c.load()
-	if err != nil {
+	if err := c.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("devchain: load %s: %w", path, err)
 	}
-	if fresh {
-		if _, err := c.Mine(context.Background(), int(c.maturity)+1); err != nil {
+	// Blocks are committed one by one: a pre-mine cut short resumes here.
+	if missing := c.maturity + 1 - int64(len(c.main)-1); missing > 0 {
+		if _, err := c.Mine(context.Background(), int(missing)); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("devchain: pre-mine: %w", err)
 		}
@@ -117,8 +127,8 @@ func Open(cfg Config) (*Chain, error) {
 
 // load reads the faucet key, the best chain and the mempool, initialising
 // an empty database with the genesis block and a new faucet key.
-func (c *Chain) load() (fresh bool, err error) {
-	err = c.db.Update(func(tx *bolt.Tx) error {
+func (c *Chain) load() error {
+	err := c.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -128,7 +138,6 @@ func (c *Chain) load() (fresh bool, err error) {
 		if raw := meta.Get(keyFaucet); raw != nil {
 			c.faucet, _ = btcec.PrivKeyFromBytes(raw)
 		} else {
-			fresh = true
 			k, err := btcec.NewPrivateKey()
 			if err != nil {
 				return err
@@ -160,16 +169,16 @@ func (c *Chain) load() (fresh bool, err error) {
 		})
 	})
 	if err != nil {
-		return false, err
+		return err
 	}
 	addr, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(c.faucet.PubKey().SerializeCompressed()), c.params)
 	if err != nil {
-		return false, err
+		return err
 	}
 	if c.faucetPk, err = txscript.PayToAddrScript(addr); err != nil {
-		return false, err
+		return err
 	}
-	return fresh, c.loadMempool()
+	return c.loadMempool()
 }
 
 // Close releases the database. Subscriptions end with their contexts.

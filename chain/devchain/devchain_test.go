@@ -462,3 +462,22 @@ func TestFollowReportsReorg(t *testing.T) {
 		t.Fatalf("follower ends at %s after %d rewinds, want %s after 1", got, len(f.rewound), branch[3])
 	}
 }
+
+// TestShortChainMinedToMaturity: blocks are committed one by one, so a
+// pre-mine can be cut short; opening a chain shorter than maturity+1
+// blocks mines the rest.
+func TestShortChainMinedToMaturity(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, maturity := range []int64{5, 10} {
+		c, err := devchain.Open(devchain.Config{DataDir: dir, NoSync: true, CoinbaseMaturity: maturity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tip, _ := c.Tip(ctx)
+		c.Close()
+		if tip.Height != maturity+1 {
+			t.Fatalf("chain opened with maturity %d has tip %d, want %d", maturity, tip.Height, maturity+1)
+		}
+	}
+}

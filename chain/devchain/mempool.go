@@ -113,6 +113,9 @@ func (c *Chain) acceptLocked(tx *wire.MsgTx) error {
 		if btx.Bucket(bucketTxIndex).Get(txid[:]) != nil {
 			return reject(tx, ErrDuplicate, "already in a block")
 		}
+		if err := checkStandard(tx); err != nil {
+			return err
+		}
 		view := poolView{btx: btx, pool: c.pool, height: int64(len(c.main))}
 		if _, _, err := checkTx(tx, view, view.height, c.maturity); err != nil {
 			return err
@@ -141,7 +144,10 @@ func (c *Chain) putMempoolTx(btx *bolt.Tx, tx *wire.MsgTx) error {
 // resetMempoolLocked revalidates candidates (in order) against the current
 // best chain and keeps those that still pass, persisting the result: after
 // a block is connected or the chain reorganised, some transactions are mined
-// and some conflict.
+// and some conflict. Non-standard ones are dropped with a log line: a
+// mempool persisted by a version without the standardness limits may hold
+// one too large ever to be mined, and a reorganisation may return one from
+// a block built by MineBlock.
 func (c *Chain) resetMempoolLocked(btx *bolt.Tx, candidates []*wire.MsgTx) error {
 	if err := btx.DeleteBucket(bucketMempool); err != nil {
 		return err
@@ -153,6 +159,10 @@ func (c *Chain) resetMempoolLocked(btx *bolt.Tx, candidates []*wire.MsgTx) error
 	for _, tx := range candidates {
 		txid := tx.TxHash()
 		if _, dup := c.pool.byID[txid]; dup || btx.Bucket(bucketTxIndex).Get(txid[:]) != nil {
+			continue
+		}
+		if err := checkStandard(tx); err != nil {
+			c.log.Warn("devchain: dropped a non-standard transaction from the mempool", "txid", txid, "err", err)
 			continue
 		}
 		view := poolView{btx: btx, pool: c.pool, height: int64(len(c.main))}

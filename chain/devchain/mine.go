@@ -17,67 +17,94 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 )
 
-// Mine mines n blocks on the tip, the first with the mempool's
-// transactions, each paying its coinbase to the faucet. All n are committed
-// together.
+// Mine mines n blocks on the tip, each with what fits of the mempool,
+// each paying its coinbase to the faucet.
 func (c *Chain) Mine(ctx context.Context, n int) ([]chainhash.Hash, error) {
 	return c.MineTo(ctx, n, c.faucetPk)
 }
 
-// MineTo is Mine with the coinbases paying pkScript.
+// MineTo is Mine with the coinbases paying pkScript. Each block is
+// committed on its own and the chain lock is released between blocks, so
+// that readers, senders and followers proceed during a long run. When ctx
+// ends it stops; on any error it returns the hashes of the blocks already
+// committed with the error.
 func (c *Chain) MineTo(ctx context.Context, n int, pkScript []byte) ([]chainhash.Hash, error) {
-	if n <= 0 {
-		return nil, nil
+	var hashes []chainhash.Hash
+	for len(hashes) < n {
+		if err := ctx.Err(); err != nil {
+			return hashes, fmt.Errorf("mine: stopped after %d of %d blocks: %w", len(hashes), n, err)
+		}
+		h, err := c.mineOne(pkScript)
+		if err != nil {
+			return hashes, fmt.Errorf("mine: block %d of %d: %w", len(hashes)+1, n, err)
+		}
+		hashes = append(hashes, h)
 	}
+	return hashes, nil
+}
+
+// mineOne mines one block on the tip with what fits of the mempool and
+// commits it.
+func (c *Chain) mineOne(pkScript []byte) (chainhash.Hash, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var hashes []chainhash.Hash
+	var hash chainhash.Hash
 	n0 := len(c.main)
 	err := c.db.Update(func(btx *bolt.Tx) error {
-		pending := c.pool.txs
-		for i := 0; i < n; i++ {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			tip := c.tipLocked()
-			txs, rest := fitBlock(pending)
-			pending = rest
-			parent, err := readBlock(btx, tip.Hash)
-			if err != nil {
-				return err
-			}
-			blk, err := c.newBlock(btx, parent.Header, tip.Height+1, txs, pkScript, nil)
-			if err != nil {
-				return err
-			}
-			if err := c.storeBlock(btx, blk, tip.Height+1); err != nil {
-				return err
-			}
-			if err := c.connect(btx, blk, tip.Height+1); err != nil {
-				return err
-			}
-			hashes = append(hashes, blk.BlockHash())
+		tip := c.tipLocked()
+		parent, err := readBlock(btx, tip.Hash)
+		if err != nil {
+			return err
 		}
+		blk, err := c.newBlock(btx, parent.Header, tip.Height+1, fitBlock(c.pool.txs), pkScript, nil)
+		if err != nil {
+			return err
+		}
+		if err := c.storeBlock(btx, blk, tip.Height+1); err != nil {
+			return err
+		}
+		if err := c.connect(btx, blk, tip.Height+1); err != nil {
+			return err
+		}
+		hash = blk.BlockHash()
 		return c.resetMempoolLocked(btx, c.pool.txs)
 	})
 	if err != nil {
 		c.rollbackMain(n0)
-		return nil, fmt.Errorf("mine: %w", err)
+		return chainhash.Hash{}, err
 	}
 	c.notify(c.tipLocked())
-	return hashes, nil
+	return hash, nil
 }
 
-// fitBlock splits txs into those that fit one block and the rest.
-func fitBlock(txs []*wire.MsgTx) (in, rest []*wire.MsgTx) {
+// fitBlock picks, in mempool order, the transactions that fit one block. A
+// transaction that would overflow it is passed over, with every later one
+// spending its outputs, and they wait in the mempool for a later block:
+// each mempool transaction is standard, a tenth of a block at most, so it
+// fits once the block ahead of it is mined.
+func fitBlock(txs []*wire.MsgTx) []*wire.MsgTx {
+	var in []*wire.MsgTx
+	skipped := make(map[chainhash.Hash]bool)
 	size := 0
-	for i, tx := range txs {
+	for _, tx := range txs {
+		if size+tx.SerializeSize() > maxBlockTxBytes || spendsAny(tx, skipped) {
+			skipped[tx.TxHash()] = true
+			continue
+		}
 		size += tx.SerializeSize()
-		if size > maxBlockTxBytes {
-			return txs[:i], txs[i:]
+		in = append(in, tx)
+	}
+	return in
+}
+
+// spendsAny reports whether tx spends an output of one of txids.
+func spendsAny(tx *wire.MsgTx, txids map[chainhash.Hash]bool) bool {
+	for _, in := range tx.TxIn {
+		if txids[in.PreviousOutPoint.Hash] {
+			return true
 		}
 	}
-	return txs, nil
+	return false
 }
 
 // MineBlock mines one block on parent (any known block) holding exactly

@@ -24,6 +24,12 @@ import (
 // server imitates (rpcclient reads it to pick btcd's dialect).
 const rpcVersion = 240200
 
+// maxGenerate caps the blocks one generate or generatetoaddress call mines.
+// Regtest use rarely asks for more than a few hundred (101 to mature a
+// coinbase); the cap keeps one call from mining, and holding its client's
+// connection, for minutes. Larger runs take several calls.
+const maxGenerate = 1000
+
 // maxRPCBody bounds a request (a raw transaction is at most 1 MB, hex-coded).
 const maxRPCBody = 4 << 20
 
@@ -31,8 +37,10 @@ const maxRPCBody = 4 << 20
 // basic auth) that chain/rpc uses, so other processes can follow this
 // chain as they follow btcd: getinfo, getblockchaininfo, getblockcount,
 // getbestblockhash, getblockhash, getblock and getblockheader (verbosity
-// 0), getrawtransaction (verbose 0), sendrawtransaction, generate,
-// generatetoaddress, and the devnet's own faucet ADDRESS SATOSHIS.
+// 0), getrawtransaction (verbose 0), sendrawtransaction (of standard
+// transactions only, as Bitcoin Core relays), generate and
+// generatetoaddress (at most 1000 blocks a call, stopping when the client
+// goes away), and the devnet's own faucet ADDRESS SATOSHIS.
 func NewRPCServer(c *Chain, user, pass string) http.Handler {
 	return &rpcServer{c: c, user: user, pass: pass}
 }
@@ -165,6 +173,10 @@ func (s *rpcServer) call(ctx context.Context, method string, params []json.RawMe
 		var n int
 		if err := param(params, 0, &n); err != nil {
 			return nil, err
+		}
+		if n < 0 || n > maxGenerate {
+			return nil, invalidParam(fmt.Sprintf("%s %d: the devnet mines 0 to at most %d blocks per call; call again for more",
+				method, n, maxGenerate))
 		}
 		pk := c.faucetPk
 		if method == "generatetoaddress" {

@@ -21,6 +21,7 @@ var (
 	ErrBadValue     = errors.New("bad output value")
 	ErrMalformed    = errors.New("malformed transaction")
 	ErrDuplicate    = errors.New("transaction already known")
+	ErrNonStandard  = errors.New("non-standard transaction")
 )
 
 // RejectError says which transaction was refused and why.
@@ -38,6 +39,73 @@ func (e *RejectError) Unwrap() []error { return []error{chain.ErrRejected, e.Rea
 
 func reject(tx *wire.MsgTx, reason error, format string, args ...any) *RejectError {
 	return &RejectError{Txid: tx.TxHash().String(), Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Bitcoin Core's standardness limits, as btcd's mempool policy sets them
+// (its package would bring an indexer and a mocking library into the
+// build, so they are restated here).
+const (
+	maxStandardTxWeight      = 400_000
+	maxStandardTxVersion     = 2 // btcd's; Bitcoin Core 28 relays version 3 too
+	maxStandardSigScriptSize = 1650
+	maxStandardMultiSigKeys  = 3
+)
+
+// checkStandard applies those limits, refusing with bitcoind's reason
+// (tx-size, scriptpubkey, dust, ...). The mempool takes only standard
+// transactions so that each fits a block with room to spare: one larger
+// than a block would never be mined. Signature scripts that only push are
+// left to checkTx, whose StandardVerifyFlags require it.
+func checkStandard(tx *wire.MsgTx) error {
+	if tx.Version < 1 || tx.Version > maxStandardTxVersion {
+		return reject(tx, ErrNonStandard, "version: %d is not 1 to %d", tx.Version, maxStandardTxVersion)
+	}
+	if w := blockchain.GetTransactionWeight(btcutil.NewTx(tx)); w > maxStandardTxWeight {
+		return reject(tx, ErrNonStandard, "tx-size: weight %d is over %d", w, maxStandardTxWeight)
+	}
+	for i, in := range tx.TxIn {
+		if n := len(in.SignatureScript); n > maxStandardSigScriptSize {
+			return reject(tx, ErrNonStandard, "scriptsig-size: input %d's signature script is %d bytes, over %d",
+				i, n, maxStandardSigScriptSize)
+		}
+	}
+	nullData := 0
+	for i, o := range tx.TxOut {
+		switch txscript.GetScriptClass(o.PkScript) {
+		case txscript.NullDataTy:
+			nullData++
+			continue // carries data, no value: never dust
+		case txscript.NonStandardTy:
+			return reject(tx, ErrNonStandard, "scriptpubkey: output %d's script is of no standard form "+
+				"(an OP_RETURN pushes at most %d bytes, once)", i, txscript.MaxDataCarrierSize)
+		case txscript.MultiSigTy:
+			keys, sigs, err := txscript.CalcMultiSigStats(o.PkScript)
+			if err != nil || keys > maxStandardMultiSigKeys || sigs < 1 || sigs > keys {
+				return reject(tx, ErrNonStandard, "scriptpubkey: output %d is a bare multisig of %d keys and %d signatures (1 to %d keys, 1 to all of them signing)",
+					i, keys, sigs, maxStandardMultiSigKeys)
+			}
+		}
+		if limit := dustThreshold(o); o.Value < limit {
+			return reject(tx, ErrNonStandard, "dust: output %d pays %d sat, under the %d sat dust threshold", i, o.Value, limit)
+		}
+	}
+	if nullData > 1 {
+		return reject(tx, ErrNonStandard, "multi-op-return: %d OP_RETURN outputs, at most 1 is standard", nullData)
+	}
+	return nil
+}
+
+// dustThreshold is the least an output must pay not to be dust: what
+// spending it costs at the dust relay fee, 3 sat/vbyte, as btcd's
+// GetDustThreshold prices it (546 sat for P2PKH).
+func dustThreshold(o *wire.TxOut) int64 {
+	// The output, an input's outpoint and sequence (41 bytes), and a
+	// typical signature script (107 bytes, a quarter as witness).
+	spend := int64(o.SerializeSize() + 41 + 107)
+	if txscript.IsWitnessProgram(o.PkScript) {
+		spend = int64(o.SerializeSize() + 41 + 107/blockchain.WitnessScaleFactor)
+	}
+	return 3 * spend
 }
 
 // utxoView finds the outputs a transaction may spend. spentBy names the
