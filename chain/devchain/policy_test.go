@@ -63,11 +63,11 @@ func TestMempoolRefusesNonStandard(t *testing.T) {
 	// The P2SH coin's redeem script drops four pushes: a valid spend
 	// whose signature script is larger than standard.
 	redeem := []byte{txscript.OP_2DROP, txscript.OP_2DROP, txscript.OP_TRUE}
-	const coinValue = 2_000_000
-	fan := coins(t, c, k, 10, coinValue, redeem)
+	fan := coins(t, c, k, 13, 2_000_000, redeem)
 	p2shCoin := uint32(len(fan.TxOut) - 1)
 
 	p2pkh := func(v int64) *wire.TxOut { return wire.NewTxOut(v, k.pk) }
+	p2wpkh := append([]byte{txscript.OP_0, txscript.OP_DATA_20}, btcutil.Hash160(k.priv.PubKey().SerializeCompressed())...)
 	many := make([]*wire.TxOut, 3000) // 3000 × 34 bytes: weight over 400,000
 	for j := range many {
 		many[j] = p2pkh(600)
@@ -77,17 +77,22 @@ func TestMempoolRefusesNonStandard(t *testing.T) {
 		version int32
 		outs    []*wire.TxOut
 		p2sh    bool   // spend the P2SH coin with an oversized signature script
+		prefix  []byte // put before the signature script's pushes
 		reason  string // "" when accepted
 	}{
 		{name: "BNS-sized OP_RETURN (80 bytes)", outs: []*wire.TxOut{wire.NewTxOut(0, nullData(t, 80)), p2pkh(1_000_000)}},
 		{name: "output at the dust threshold", outs: []*wire.TxOut{p2pkh(546)}},
 		{name: "OP_RETURN of 81 bytes", outs: []*wire.TxOut{wire.NewTxOut(0, nullData(t, 81)), p2pkh(1_000_000)}, reason: "scriptpubkey: output 0"},
 		{name: "two OP_RETURNs", outs: []*wire.TxOut{wire.NewTxOut(0, nullData(t, 20)), wire.NewTxOut(0, nullData(t, 20)), p2pkh(1_000_000)}, reason: "multi-op-return"},
+		{name: "witness output at its dust threshold", outs: []*wire.TxOut{p2pkh(1_000_000), wire.NewTxOut(294, p2wpkh)}},
+		{name: "witness dust output", outs: []*wire.TxOut{p2pkh(1_000_000), wire.NewTxOut(293, p2wpkh)}, reason: "dust: output 1 pays 293 sat, under the 294 sat"},
 		{name: "dust output", outs: []*wire.TxOut{p2pkh(1_000_000), p2pkh(545)}, reason: "dust: output 1 pays 545 sat"},
 		{name: "non-standard script", outs: []*wire.TxOut{wire.NewTxOut(1_000_000, []byte{txscript.OP_TRUE})}, reason: "scriptpubkey: output 0"},
 		{name: "weight over 400,000", outs: many, reason: "tx-size: weight"},
 		{name: "larger than a block", outs: []*wire.TxOut{wire.NewTxOut(0, append([]byte{txscript.OP_RETURN}, make([]byte, 995_000)...))}, reason: "tx-size: weight"},
 		{name: "version 3", version: 3, outs: []*wire.TxOut{p2pkh(1_000_000)}, reason: "version: 3"},
+		{name: "signature script not only pushing", outs: []*wire.TxOut{p2pkh(1_000_000)},
+			prefix: []byte{txscript.OP_1, txscript.OP_DROP}, reason: "scriptsig-not-pushonly: input 0"},
 		{name: "oversized signature script", p2sh: true, outs: []*wire.TxOut{p2pkh(1_000_000)}, reason: "scriptsig-size: input 0"},
 	}
 	for j, tc := range cases {
@@ -108,6 +113,7 @@ func TestMempoolRefusesNonStandard(t *testing.T) {
 				tx.TxOut = tc.outs
 			} else {
 				tx = k.spendVersion(t, max(tc.version, wire.TxVersion), fan, uint32(j), tc.outs...)
+				tx.TxIn[0].SignatureScript = append(tc.prefix, tx.TxIn[0].SignatureScript...)
 			}
 			_, err := c.SendTx(ctx, tx)
 			if tc.reason == "" {

@@ -54,8 +54,7 @@ const (
 // checkStandard applies those limits, refusing with bitcoind's reason
 // (tx-size, scriptpubkey, dust, ...). The mempool takes only standard
 // transactions so that each fits a block with room to spare: one larger
-// than a block would never be mined. Signature scripts that only push are
-// left to checkTx, whose StandardVerifyFlags require it.
+// than a block would never be mined.
 func checkStandard(tx *wire.MsgTx) error {
 	if tx.Version < 1 || tx.Version > maxStandardTxVersion {
 		return reject(tx, ErrNonStandard, "version: %d is not 1 to %d", tx.Version, maxStandardTxVersion)
@@ -67,6 +66,10 @@ func checkStandard(tx *wire.MsgTx) error {
 		if n := len(in.SignatureScript); n > maxStandardSigScriptSize {
 			return reject(tx, ErrNonStandard, "scriptsig-size: input %d's signature script is %d bytes, over %d",
 				i, n, maxStandardSigScriptSize)
+		}
+		// Consensus asks it only of P2SH spends (BIP 16).
+		if !txscript.IsPushOnlyScript(in.SignatureScript) {
+			return reject(tx, ErrNonStandard, "scriptsig-not-pushonly: input %d's signature script does more than push data", i)
 		}
 	}
 	nullData := 0
