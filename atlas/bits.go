@@ -73,6 +73,9 @@ func (v *bitvec) clip(off, count int) int {
 func (v *bitvec) Slice(off, count int) ([]byte, int) {
 	count = v.clip(off, count)
 	out := make([]byte, bytesFor(count))
+	if count == 0 {
+		return out, 0 // off may be anywhere, even past the end
+	}
 	if off%8 == 0 {
 		copy(out, v.b[off/8:])
 		if r := count % 8; r != 0 {

@@ -96,15 +96,21 @@ func (n *Node) ask(ctx context.Context, addr, method string, params, result any,
 	case ctx.Err() != nil:
 		// Our own shutdown, not the peer's fault.
 	case isBusy(err):
-		n.mu.Lock()
-		if p := n.peers[addr]; p != nil {
-			p.busyUntil = time.Now().Add(time.Second)
-		}
-		n.mu.Unlock()
+		n.markBusy(addr)
 	default:
 		n.record(addr, err == nil && !slow, 1)
 	}
 	return err
+}
+
+// markBusy leaves a table peer that answered "overloaded" alone for a
+// second; being busy is not ill health.
+func (n *Node) markBusy(addr string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if p := n.peers[addr]; p != nil {
+		p.busyUntil = time.Now().Add(time.Second)
+	}
 }
 
 // record adds weight requests to a table peer's health.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -190,8 +191,26 @@ func (n *Node) keepEarly(h zonefile.Hash, data []byte, from string, covered []st
 // after each chain poll), and gossips them on as if they had just been
 // pushed.
 func (n *Node) storeEarly(ctx context.Context) {
+	for _, e := range n.takeEarlyReady() {
+		_, added, err := n.cfg.Store.Put(ctx, e.data)
+		if err != nil {
+			n.log.Warn("atlas: storing a zone file pushed before our chain view named it", "hash", e.h, "from", e.from, "err", err)
+			continue
+		}
+		locked.Do(&n.mu, func() {
+			n.markHaveLocked(e.h)
+			if added {
+				n.gossipLocked(e.h, e.from, true, e.covered)
+			}
+		})
+	}
+}
+
+// takeEarlyReady takes the early files the chain view now names out of
+// the early list, and drops those kept too long.
+func (n *Node) takeEarlyReady() (ready []earlyFile) {
 	n.mu.Lock()
-	var ready []earlyFile
+	defer n.mu.Unlock()
 	keep := n.early[:0]
 	now := time.Now()
 	for _, e := range n.early {
@@ -206,20 +225,7 @@ func (n *Node) storeEarly(ctx context.Context) {
 		n.earlyBytes -= len(e.data)
 	}
 	n.early = keep
-	n.mu.Unlock()
-	for _, e := range ready {
-		_, added, err := n.cfg.Store.Put(ctx, e.data)
-		if err != nil {
-			n.log.Warn("atlas: storing a zone file pushed before our chain view named it", "hash", e.h, "from", e.from, "err", err)
-			continue
-		}
-		n.mu.Lock()
-		n.markHaveLocked(e.h)
-		if added {
-			n.gossipLocked(e.h, e.from, true, e.covered)
-		}
-		n.mu.Unlock()
-	}
+	return ready
 }
 
 type flushJob struct {
@@ -237,11 +243,11 @@ func (n *Node) gossipLoop(ctx context.Context) {
 		for _, job := range jobs {
 			wg.Go(func() {
 				n.flush(ctx, job)
-				n.mu.Lock()
-				if ob := n.outboxes[job.addr]; ob != nil {
-					ob.sending = false
-				}
-				n.mu.Unlock()
+				locked.Do(&n.mu, func() {
+					if ob := n.outboxes[job.addr]; ob != nil {
+						ob.sending = false
+					}
+				})
 				wake(n.wakeGossip)
 			})
 		}
@@ -303,27 +309,27 @@ func (n *Node) flush(ctx context.Context, job flushJob) {
 			n.requeue(ctx, job.addr, append(sent, push...), job.announce)
 			return
 		}
-		n.mu.Lock()
-		if p := n.peers[job.addr]; p != nil && p.neighbour {
-			for i, r := range res.Results {
-				if r == putSaved || r == putPresent {
-					for _, b := range n.index[sent[i].h] {
-						p.inv.Set(b, true)
+		locked.Do(&n.mu, func() {
+			if p := n.peers[job.addr]; p != nil && p.neighbour {
+				for i, r := range res.Results {
+					if r == putSaved || r == putPresent {
+						for _, b := range n.index[sent[i].h] {
+							p.inv.Set(b, true)
+						}
 					}
 				}
 			}
-		}
-		n.mu.Unlock()
+		})
 	}
 	if len(job.announce) == 0 {
 		return
 	}
 	var bits []int
-	n.mu.Lock()
-	for _, a := range job.announce {
-		bits = append(bits, n.index[a.h]...)
-	}
-	n.mu.Unlock()
+	locked.Do(&n.mu, func() {
+		for _, a := range job.announce {
+			bits = append(bits, n.index[a.h]...)
+		}
+	})
 	covered := commonCovered(job.announce)
 	for _, ranges := range announcements(bits) {
 		var res announceResult
@@ -335,13 +341,13 @@ func (n *Node) flush(ctx context.Context, job flushJob) {
 		if res.Push {
 			// It will not pull from us, and the rest of the wave skips it:
 			// the bytes go instead, in the next send.
-			n.mu.Lock()
-			if ob := n.outboxes[job.addr]; ob != nil {
-				for _, a := range job.announce {
-					ob.push = appendBounded(ob.push, news{h: a.h, covered: a.covered})
+			locked.Do(&n.mu, func() {
+				if ob := n.outboxes[job.addr]; ob != nil {
+					for _, a := range job.announce {
+						ob.push = appendBounded(ob.push, news{h: a.h, covered: a.covered})
+					}
 				}
-			}
-			n.mu.Unlock()
+			})
 			return
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -41,9 +42,9 @@ func (n *Node) syncChain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("tip: %w", err)
 	}
-	n.mu.Lock()
-	synced, have := n.synced, len(n.hashes)
-	n.mu.Unlock()
+	var synced BlockID
+	var have int
+	locked.Do(&n.mu, func() { synced, have = n.synced, len(n.hashes) })
 	reorg := false
 	if synced.Height >= 0 {
 		ch, err := n.cfg.Chain.ConsensusAt(ctx, synced.Height)
@@ -303,29 +304,29 @@ func (n *Node) refresh(ctx context.Context, job refreshJob) {
 			ok = false
 			break
 		}
-		n.mu.Lock()
-		if p := n.peers[job.addr]; p != nil && p.neighbour && len(n.hashes) >= job.length {
-			for i := range f.Count {
-				b := r[0] + i
-				if f.Inv[i/8]&(0x80>>(i%8)) != 0 && !p.inv.Get(b) && b < n.have.Len() && !n.have.Get(b) {
-					n.revealed = time.Now()
-					break
+		locked.Do(&n.mu, func() {
+			if p := n.peers[job.addr]; p != nil && p.neighbour && len(n.hashes) >= job.length {
+				for i := range f.Count {
+					b := r[0] + i
+					if f.Inv[i/8]&(0x80>>(i%8)) != 0 && !p.inv.Get(b) && b < n.have.Len() && !n.have.Get(b) {
+						n.revealed = time.Now()
+						break
+					}
 				}
+				// Bits it did not return (past its own end) it does not have.
+				p.inv.Write(r[0], r[1], append(f.Inv, make([]byte, bytesFor(r[1])-len(f.Inv))...), false)
+				n.orderStale = true
 			}
-			// Bits it did not return (past its own end) it does not have.
-			p.inv.Write(r[0], r[1], append(f.Inv, make([]byte, bytesFor(r[1])-len(f.Inv))...), false)
-			n.orderStale = true
+		})
+	}
+	locked.Do(&n.mu, func() {
+		if p := n.peers[job.addr]; p != nil {
+			p.refresh = false
+			// A failed refresh also waits its turn (as in v1), so a dead
+			// neighbour is not asked in a tight loop; its health drops.
+			p.invAt = time.Now()
 		}
-		n.mu.Unlock()
-	}
-	n.mu.Lock()
-	if p := n.peers[job.addr]; p != nil {
-		p.refresh = false
-		// A failed refresh also waits its turn (as in v1), so a dead
-		// neighbour is not asked in a tight loop; its health drops.
-		p.invAt = time.Now()
-	}
-	n.mu.Unlock()
+	})
 	if ok {
 		wake(n.wakePull)
 	}

@@ -1,6 +1,7 @@
 package atlas
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -49,6 +50,52 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// openCounter bounds the requests each caller IP has open at once.
+type openCounter struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int // only callers with open requests
+}
+
+func newOpenCounter(max int) *openCounter {
+	return &openCounter{max: max, open: map[string]int{}}
+}
+
+// enter counts a request from key, unless key already has max open.
+func (o *openCounter) enter(key string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.open[key] >= o.max {
+		return false
+	}
+	o.open[key]++
+	return true
+}
+
+func (o *openCounter) leave(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.open[key]--; o.open[key] <= 0 {
+		delete(o.open, key)
+	}
+}
+
+// ipKey is whom a socket address counts as: its IPv4 address, or its
+// IPv6 /64 (one host's usual allocation, so that a host cannot multiply
+// itself by its addresses); the address as given if it is not one.
+func ipKey(remoteAddr string) string {
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return remoteAddr
+	}
+	ip := ap.Addr().Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }
 
 func (l *limiter) forgetIdle(now time.Time) {

@@ -74,6 +74,10 @@ type Timing struct {
 	InventoryTimeout time.Duration // 10s: get_zonefile_inventory, announce, peer_exchange
 	GetTimeout       time.Duration // 30s: get_zonefiles
 	PutTimeout       time.Duration // 10s: put_zonefiles
+	// BodyRead is how long a request's body may take to arrive once its
+	// headers have: a caller that trickles it is cut off with 408 long
+	// before the HTTP server's read timeout.
+	BodyRead time.Duration // 5s
 }
 
 // Limits bound what a node holds, sends and serves.
@@ -96,11 +100,15 @@ type Limits struct {
 	MinRequests int     // 10
 	// MaxPulls bounds get_zonefiles calls in flight (one per peer).
 	MaxPulls int // 8
-	// RatePerPeer and RateBurst limit the requests served per caller;
-	// MaxInflight bounds the requests served at once.
-	RatePerPeer float64 // 200 requests/s
-	RateBurst   int     // 400
-	MaxInflight int     // 64
+	// MaxPerCaller bounds the requests one caller (an IPv4 address or an
+	// IPv6 /64) may have open at once, counted from before their bodies
+	// are read; RatePerPeer and RateBurst limit the requests it makes a
+	// second. Both are checked before MaxInflight, which bounds the
+	// requests being served at once, so that no caller can fill it.
+	MaxPerCaller int     // 16
+	RatePerPeer  float64 // 200 requests/s
+	RateBurst    int     // 400
+	MaxInflight  int     // 64
 }
 
 // DefaultTiming is the Timing zero fields stand for.
@@ -135,6 +143,7 @@ func (t *Timing) defaults() {
 	set(&t.InventoryTimeout, 10*time.Second)
 	set(&t.GetTimeout, 30*time.Second)
 	set(&t.PutTimeout, 10*time.Second)
+	set(&t.BodyRead, 5*time.Second)
 }
 
 func (l *Limits) defaults() {
@@ -150,6 +159,7 @@ func (l *Limits) defaults() {
 	set(&l.MinRequests, 10)
 	set(&l.RateBurst, 400)
 	set(&l.MaxInflight, 64)
+	set(&l.MaxPerCaller, 16)
 	if l.MaxLag <= 0 {
 		l.MaxLag = 24
 	}
@@ -173,6 +183,7 @@ type Node struct {
 	blacklist map[string]bool // canonical host:port and bare hosts
 
 	inflight chan struct{} // requests being served
+	open     *openCounter  // requests open per caller IP
 	limiter  *limiter
 	// ready is set once the chain view has been read: before that the
 	// inventory is empty, and a peer that read it would think we hold
@@ -229,6 +240,7 @@ func New(cfg Config) (*Node, error) {
 		cfg: cfg, log: cfg.Log.With("atlas", cfg.Advertise), hc: cfg.Client,
 		seeds: map[string]bool{}, blacklist: map[string]bool{},
 		inflight: make(chan struct{}, cfg.Limits.MaxInflight),
+		open:     newOpenCounter(cfg.Limits.MaxPerCaller),
 		limiter:  newLimiter(cfg.Limits.RatePerPeer, cfg.Limits.RateBurst),
 		index:    map[zonefile.Hash][]int{}, synced: BlockID{Height: -1},
 		peers: map[string]*peer{}, slots: map[int]string{}, banned: map[string]time.Time{}, strikes: map[string]strike{}, selfAddrs: map[string]bool{},

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -259,11 +260,7 @@ func (n *Node) pull(ctx context.Context, job pullJob) {
 	if err != nil {
 		n.log.Debug("atlas: get_zonefiles failed", "peer", job.addr, "err", err)
 		if isBusy(err) {
-			n.mu.Lock()
-			if p := n.peers[job.addr]; p != nil {
-				p.busyUntil = time.Now().Add(time.Second)
-			}
-			n.mu.Unlock()
+			n.markBusy(job.addr)
 		} else {
 			n.record(job.addr, false, 1)
 		}
@@ -288,12 +285,12 @@ func (n *Node) pull(ctx context.Context, job pullJob) {
 		}
 		delete(wanted, h)
 		delivered++
-		n.mu.Lock()
-		n.markHaveLocked(h)
-		if covered, ok := job.announced[h]; added && ok {
-			n.gossipLocked(h, job.addr, false, covered)
-		}
-		n.mu.Unlock()
+		locked.Do(&n.mu, func() {
+			n.markHaveLocked(h)
+			if covered, ok := job.announced[h]; added && ok {
+				n.gossipLocked(h, job.addr, false, covered)
+			}
+		})
 	}
 
 	n.mu.Lock()

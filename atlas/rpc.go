@@ -217,13 +217,24 @@ func decodeParams(raw json.RawMessage, v any) error {
 	return nil
 }
 
+// checkSpan validates an offset and a count from the network; it must
+// pass before either sizes anything.
+func checkSpan(offset, count int) error {
+	switch {
+	case offset < 0 || offset > maxOffset:
+		return fmt.Errorf("inventory offset %d out of range [0, %d]", offset, maxOffset)
+	case count < 0 || count > MaxInventoryBits:
+		return fmt.Errorf("inventory count %d out of range [0, %d]", count, MaxInventoryBits)
+	}
+	return nil
+}
+
 // check validates a fragment received from the network.
 func (f fragment) check() error {
+	if err := checkSpan(f.Offset, f.Count); err != nil {
+		return err
+	}
 	switch {
-	case f.Offset < 0 || f.Offset > maxOffset:
-		return fmt.Errorf("inventory offset %d out of range [0, %d]", f.Offset, maxOffset)
-	case f.Count < 0 || f.Count > MaxInventoryBits:
-		return fmt.Errorf("inventory count %d out of range [0, %d]", f.Count, MaxInventoryBits)
 	case len(f.Inv) != bytesFor(f.Count):
 		return fmt.Errorf("inventory of %d bits has %d bytes, want %d", f.Count, len(f.Inv), bytesFor(f.Count))
 	case f.Count%8 != 0 && f.Inv[len(f.Inv)-1]&(0xff>>(f.Count%8)) != 0:
@@ -232,9 +243,7 @@ func (f fragment) check() error {
 	return nil
 }
 
-func (p inventoryParams) check() error {
-	return fragment{Offset: p.Offset, Count: p.Count, Inv: make([]byte, bytesFor(max(p.Count, 0)))}.check()
-}
+func (p inventoryParams) check() error { return checkSpan(p.Offset, p.Count) }
 
 // checkCovered validates and canonicalises a covered list.
 func checkCovered(covered []string) ([]string, error) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
@@ -48,33 +49,29 @@ func identify(remoteAddr, claimed string) caller {
 
 func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != Path {
-		writeReply(w, http.StatusNotFound, nil, "no such endpoint: the Atlas RPC is POST "+Path)
+		refuse(w, http.StatusNotFound, "no such endpoint: the Atlas RPC is POST "+Path)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeReply(w, http.StatusMethodNotAllowed, nil, "the Atlas RPC takes POST")
+		refuse(w, http.StatusMethodNotAllowed, "the Atlas RPC takes POST")
 		return
 	}
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && ce != "identity" {
-		writeReply(w, http.StatusUnsupportedMediaType, nil, "Content-Encoding "+ce+" is not accepted")
+		refuse(w, http.StatusUnsupportedMediaType, "Content-Encoding "+ce+" is not accepted")
 		return
 	}
-	select {
-	case n.inflight <- struct{}{}:
-		defer func() { <-n.inflight }()
-	default:
-		writeReply(w, http.StatusServiceUnavailable, nil, "overloaded")
+	// Limits per caller come first and the shared slot last, taken only
+	// once the whole body is here: callers that stall cannot hold it.
+	ip := ipKey(r.RemoteAddr)
+	if !n.open.enter(ip) {
+		refuse(w, http.StatusTooManyRequests, fmt.Sprintf("more than %d requests at once from %s", n.cfg.Limits.MaxPerCaller, ip))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	defer n.open.leave(ip)
+	body, status, err := n.readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeReply(w, http.StatusRequestEntityTooLarge, nil, fmt.Sprintf("request larger than %d bytes", maxRequestBytes))
-		} else {
-			writeReply(w, http.StatusBadRequest, nil, "reading the request: "+err.Error())
-		}
+		refuse(w, status, err.Error())
 		return
 	}
 	req, err := decodeRequest(body)
@@ -95,6 +92,13 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, http.StatusTooManyRequests, nil, "rate limited")
 		return
 	}
+	select {
+	case n.inflight <- struct{}{}:
+		defer func() { <-n.inflight }()
+	default:
+		writeReply(w, http.StatusServiceUnavailable, nil, "overloaded")
+		return
+	}
 	result, err := n.dispatch(r.Context(), c, req)
 	if err != nil {
 		var be badRequest
@@ -107,6 +111,36 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeReply(w, http.StatusOK, result, "")
+}
+
+// readBody reads a request's body within maxRequestBytes and
+// Timing.BodyRead; on failure it gives the status to answer (the caller's
+// fault: 400, 408 or 413).
+func (n *Node) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	// Not every ResponseWriter can set one (tests wrap them); the HTTP
+	// server's own read timeout still bounds the read then.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(n.cfg.Timing.BodyRead))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	var tooBig *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return body, 0, nil
+	case errors.As(err, &tooBig):
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request larger than %d bytes", maxRequestBytes)
+	case errors.As(err, &ne) && ne.Timeout():
+		return nil, http.StatusRequestTimeout, fmt.Errorf("the request body did not arrive within %s", n.cfg.Timing.BodyRead)
+	default:
+		return nil, http.StatusBadRequest, fmt.Errorf("reading the request: %w", err)
+	}
+}
+
+// refuse answers a request whose body is not (all) read, closing the
+// connection: otherwise the HTTP server would first wait for the rest of
+// the body, to keep the connection, as long as the caller stalls it.
+func refuse(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Connection", "close")
+	writeReply(w, status, nil, msg)
 }
 
 // badRequest marks an error that is the caller's fault.
@@ -154,10 +188,9 @@ func (n *Node) dispatch(ctx context.Context, c caller, req request) (any, error)
 		if err := p.check(); err != nil {
 			return nil, badRequest{err}
 		}
-		n.mu.Lock()
-		inv, count := n.have.Slice(p.Offset, p.Count)
-		n.mu.Unlock()
-		return fragment{Offset: p.Offset, Count: count, Inv: inv}, nil
+		f := fragment{Offset: p.Offset}
+		locked.Do(&n.mu, func() { f.Inv, f.Count = n.have.Slice(p.Offset, p.Count) })
+		return f, nil
 	case methodGet:
 		var p getParams
 		if err := params(&p); err != nil {
@@ -229,9 +262,9 @@ func (n *Node) info(ctx context.Context, height *int64) (*Info, error) {
 			return nil, fmt.Errorf("consensus at %d: %w", *height, err)
 		}
 	}
-	n.mu.Lock()
-	info.ZonefileCount, info.Present = len(n.hashes), n.have.Count()
-	n.mu.Unlock()
+	locked.Do(&n.mu, func() {
+		info.ZonefileCount, info.Present = len(n.hashes), n.have.Count()
+	})
 	return info, nil
 }
 
@@ -283,22 +316,22 @@ func (n *Node) servePut(ctx context.Context, c caller, files [][]byte, covered [
 			continue
 		}
 		res.Results[i] = putPresent
-		n.mu.Lock()
-		if c.addr != "" && n.peers[c.addr] == nil && !n.bannedLocked(c.addr) {
-			n.cands.add(c.addr, c.addr, n.seeds[c.addr])
-			wake(n.wakeWalk)
-		}
-		n.markHaveLocked(h)
-		if p := n.peers[c.addr]; c.addr != "" && p != nil && p.neighbour {
-			for _, b := range n.index[h] {
-				p.inv.Set(b, true)
+		locked.Do(&n.mu, func() {
+			if c.addr != "" && n.peers[c.addr] == nil && !n.bannedLocked(c.addr) {
+				n.cands.add(c.addr, c.addr, n.seeds[c.addr])
+				wake(n.wakeWalk)
 			}
-		}
-		if added {
-			res.Results[i] = putSaved
-			n.gossipLocked(h, c.addr, true, covered)
-		}
-		n.mu.Unlock()
+			n.markHaveLocked(h)
+			if p := n.peers[c.addr]; c.addr != "" && p != nil && p.neighbour {
+				for _, b := range n.index[h] {
+					p.inv.Set(b, true)
+				}
+			}
+			if added {
+				res.Results[i] = putSaved
+				n.gossipLocked(h, c.addr, true, covered)
+			}
+		})
 	}
 	return res
 }

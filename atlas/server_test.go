@@ -1,6 +1,7 @@
 package atlas_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -24,8 +25,19 @@ import (
 // chain) over a store holding files[i] for each i in held.
 func serveNode(t *testing.T, files [][]byte, held []int, limits atlas.Limits, blacklist ...string) *httptest.Server {
 	t.Helper()
+	return serveNodeWith(t, files, held, atlas.Config{Limits: limits, Blacklist: blacklist}, nil)
+}
+
+// serveNodeWith is serveNode with cfg's Limits, Timing (fast where zero)
+// and Blacklist, and the chain view passed through wrap if it is not nil.
+func serveNodeWith(t *testing.T, files [][]byte, held []int, cfg atlas.Config, wrap func(atlas.Chain) atlas.Chain) *httptest.Server {
+	t.Helper()
 	chain := atlastest.NewChain("atlastest")
 	chain.Name(atlastest.Hashes(files)...)
+	var view atlas.Chain = chain
+	if wrap != nil {
+		view = wrap(chain)
+	}
 	st, err := store.Open(t.TempDir(), chain, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +48,11 @@ func serveNode(t *testing.T, files [][]byte, held []int, limits atlas.Limits, bl
 			t.Fatal(err)
 		}
 	}
-	n, err := atlas.New(atlas.Config{Network: "atlastest", Chain: chain, Store: st, Limits: limits, Blacklist: blacklist,
-		Timing: atlastest.FastTiming()})
+	if cfg.Timing == (atlas.Timing{}) {
+		cfg.Timing = atlastest.FastTiming()
+	}
+	cfg.Network, cfg.Chain, cfg.Store = "atlastest", view, st
+	n, err := atlas.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,13 +77,17 @@ func serveNode(t *testing.T, files [][]byte, held []int, limits atlas.Limits, bl
 	return srv
 }
 
+// testClient bounds each call, so that a node that stops answering fails
+// the test at once instead of at the test binary's timeout.
+var testClient = &http.Client{Timeout: 10 * time.Second}
+
 func post(t *testing.T, url, contentEncoding string, body []byte) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if contentEncoding != "" {
 		req.Header.Set("Content-Encoding", contentEncoding)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,29 +228,102 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-// TestOverload: past MaxInflight requests at once, the node answers 503
-// at once instead of queueing; a caller trickling its body holds a slot
-// only until the server's read timeout (the caller's HTTP server's job).
+// gatedChain holds getinfo's look-up of the consensus hash at height 0
+// (which only a caller asks for: the node's own loops ask about its tip)
+// until release is closed, telling entered when it starts waiting.
+type gatedChain struct {
+	atlas.Chain
+	entered, release chan struct{}
+}
+
+func (g gatedChain) ConsensusAt(ctx context.Context, height int64) (string, error) {
+	if height == 0 {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g.Chain.ConsensusAt(ctx, height)
+}
+
+// TestOverload: past MaxInflight requests being served at once, the node
+// answers 503 at once instead of queueing, and serves again once one
+// ends.
 func TestOverload(t *testing.T) {
-	srv := serveNode(t, atlastest.Zonefiles(0, 1), nil, atlas.Limits{MaxInflight: 1})
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	gate := gatedChain{entered: make(chan struct{}), release: make(chan struct{})}
+	srv := serveNodeWith(t, atlastest.Zonefiles(0, 1), nil, atlas.Config{Limits: atlas.Limits{MaxInflight: 1}},
+		func(c atlas.Chain) atlas.Chain { gate.Chain = c; return gate })
+	url := srv.URL + atlas.Path
+	held := make(chan int)
+	go func() {
+		s, _ := post(t, url, "", rpcBody("getinfo", map[string]int64{"height": 0}))
+		held <- s
+	}()
+	<-gate.entered // the getinfo holds the only slot
+	if s, out := post(t, url, "", rpcBody("ping", nil)); s != http.StatusServiceUnavailable || out["error"] != "overloaded" {
+		t.Fatalf("HTTP %d %v, want 503 overloaded", s, out)
+	}
+	close(gate.release)
+	if s := <-held; s != 200 {
+		t.Fatalf("the held getinfo: HTTP %d", s)
+	}
+	if s, out := post(t, url, "", rpcBody("ping", nil)); s != 200 {
+		t.Fatalf("after the slot was freed: HTTP %d %v", s, out)
+	}
+}
+
+// TestStalledBodies: callers that send headers and then stall hold no
+// shared slot: past MaxPerCaller they are refused at once, those let in
+// are cut off with 408 after BodyRead, and meanwhile a caller from
+// another address is served.
+func TestStalledBodies(t *testing.T) {
+	timing := atlastest.FastTiming()
+	timing.BodyRead = 2 * time.Second
+	const perCaller, stalled = 8, 64
+	srv := serveNodeWith(t, atlastest.Zonefiles(0, 1), nil,
+		atlas.Config{Limits: atlas.Limits{MaxInflight: 4, MaxPerCaller: perCaller}, Timing: timing}, nil)
+	type answer struct {
+		status int
+		err    error
+	}
+	answers := make(chan answer, stalled)
+	for range stalled {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{", atlas.Path)
+		go func() {
+			conn.SetReadDeadline(time.Now().Add(time.Minute))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				answers <- answer{0, err}
+				return
+			}
+			resp.Body.Close()
+			answers <- answer{resp.StatusCode, nil}
+		}()
+	}
+	// Those past the per-caller bound are refused at once, which also
+	// shows that the others are inside the handler, reading.
+	for range stalled - perCaller {
+		if a := <-answers; a.status != http.StatusTooManyRequests {
+			t.Fatalf("a stalled caller past the per-caller bound: HTTP %d %v, want 429", a.status, a.err)
+		}
+	}
+	other := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: (&net.Dialer{
+		LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	resp, err := other.Post(srv.URL+atlas.Path, "application/json", bytes.NewReader(rpcBody("ping", nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{", atlas.Path)
-	time.Sleep(200 * time.Millisecond) // the handler now waits for the rest of the body
-	if s, out := post(t, srv.URL+atlas.Path, "", rpcBody("ping", nil)); s != http.StatusServiceUnavailable || out["error"] != "overloaded" {
-		t.Fatalf("HTTP %d %v, want 503 overloaded", s, out)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("another caller while %d stall: HTTP %d", perCaller, resp.StatusCode)
 	}
-	conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := atlastest.Wait(ctx, 20*time.Millisecond, func() bool {
-		s, _ := post(t, srv.URL+atlas.Path, "", rpcBody("ping", nil))
-		return s == 200
-	}); err != nil {
-		t.Fatal("the slot was not freed when the slow caller went away")
+	for range perCaller {
+		if a := <-answers; a.status != http.StatusRequestTimeout {
+			t.Fatalf("a stalled caller: HTTP %d %v, want 408", a.status, a.err)
+		}
 	}
 }
 
@@ -262,5 +354,38 @@ func TestPutZonefilesClient(t *testing.T) {
 	}
 	if _, err := atlas.PutZonefiles(context.Background(), http.DefaultClient, addr, make([][]byte, 101)); err == nil {
 		t.Fatal("PutZonefiles of 101 files was not refused before sending")
+	}
+}
+
+// TestInventoryHostileRanges: a count or offset no node could hold is
+// refused with 400 before it sizes anything, and an offset past this
+// node's inventory (which an honest peer a few blocks ahead asks for) is
+// answered with no bits; the node keeps serving either way.
+func TestInventoryHostileRanges(t *testing.T) {
+	srv := serveNode(t, atlastest.Zonefiles(0, 2), nil, atlas.Limits{})
+	url := srv.URL + atlas.Path
+	for _, tc := range []struct {
+		offset, count int64
+		status        int
+		want          string
+	}{
+		{0, 1 << 40, 400, "count"},
+		{0, 1 << 62, 400, "count"},
+		{0, -1, 400, "count"},
+		{-8, 8, 400, "offset"},
+		{1 << 40, 8, 400, "offset"},
+		{8, 8, 200, `"count":0`},
+		{800, 64, 200, `"count":0`},
+		{1, 64, 200, `"count":1`},
+	} {
+		status, out := post(t, url, "", rpcBody("get_zonefile_inventory", map[string]int64{"offset": tc.offset, "count": tc.count}))
+		raw, _ := json.Marshal(out)
+		if status != tc.status || !strings.Contains(string(raw), tc.want) {
+			t.Errorf("offset %d count %d: HTTP %d %s; want %d and %s", tc.offset, tc.count, status, raw, tc.status, tc.want)
+		}
+		// The node still answers (a panic under its lock would hang this).
+		if s, _ := post(t, url, "", rpcBody("getinfo", nil)); s != 200 {
+			t.Fatalf("after offset %d count %d: getinfo HTTP %d", tc.offset, tc.count, s)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // Peer discovery and the peer table: Blockstack v1's crawler (A.6, A.7)
@@ -107,9 +109,8 @@ func (n *Node) walkLoop(ctx context.Context) {
 	var next time.Time // when the next walk step is due
 	for {
 		n.queueSeeds()
-		n.mu.Lock()
-		before := len(n.peers)
-		n.mu.Unlock()
+		var before int
+		locked.Do(&n.mu, func() { before = len(n.peers) })
 		// A wake-up (a new peer calling) checks candidates at once, but
 		// walks only on schedule, and callers cannot make a node check
 		// candidates more than ten times a Walk.
@@ -119,16 +120,16 @@ func (n *Node) walkLoop(ctx context.Context) {
 			n.maintain(ctx)
 			// As in v1, the walk slows down once it stops finding peers;
 			// here after several steps, since one can miss by chance.
-			n.mu.Lock()
-			if len(n.peers) != before || len(n.cands.queue) > 0 || n.nbrs == 0 {
-				unchanged = 0
-			} else {
-				unchanged++
-			}
-			if len(n.cands.queue) > 0 {
-				wake(n.wakeWalk) // check what the step found without waiting for the next
-			}
-			n.mu.Unlock()
+			locked.Do(&n.mu, func() {
+				if len(n.peers) != before || len(n.cands.queue) > 0 || n.nbrs == 0 {
+					unchanged = 0
+				} else {
+					unchanged++
+				}
+				if len(n.cands.queue) > 0 {
+					wake(n.wakeWalk) // check what the step found without waiting for the next
+				}
+			})
 			next = now.Add(n.cfg.Timing.Walk)
 			if unchanged >= idleAfter {
 				next = now.Add(n.cfg.Timing.WalkIdle)
@@ -154,16 +155,16 @@ func (n *Node) queueSeeds() {
 // checkCandidates checks up to checksPerStep queued candidates, at once,
 // and admits those that pass.
 func (n *Node) checkCandidates(ctx context.Context) {
-	n.mu.Lock()
 	var batch []candidate
-	for len(batch) < checksPerStep && len(n.cands.queue) > 0 {
-		for _, c := range n.cands.take(checksPerStep - len(batch)) {
-			if n.peers[c.addr] == nil && !n.selfAddrs[c.addr] && !n.blacklisted(c.addr) && !n.bannedLocked(c.addr) {
-				batch = append(batch, c)
+	locked.Do(&n.mu, func() {
+		for len(batch) < checksPerStep && len(n.cands.queue) > 0 {
+			for _, c := range n.cands.take(checksPerStep - len(batch)) {
+				if n.peers[c.addr] == nil && !n.selfAddrs[c.addr] && !n.blacklisted(c.addr) && !n.bannedLocked(c.addr) {
+					batch = append(batch, c)
+				}
 			}
 		}
-	}
-	n.mu.Unlock()
+	})
 	var wg sync.WaitGroup
 	for _, c := range batch {
 		wg.Go(func() {
@@ -246,24 +247,10 @@ func (n *Node) checkPeer(ctx context.Context, addr string) (*Info, error) {
 // good peers out), and is replaced if it does not (v1 meant this, but its
 // eviction never ran).
 func (n *Node) admit(ctx context.Context, c candidate) {
-	n.mu.Lock()
-	if n.peers[c.addr] != nil {
-		n.mu.Unlock()
+	slot, occupant := n.admitFree(c)
+	if occupant == "" {
 		return
 	}
-	if c.seed {
-		n.insertLocked(c.addr, -1, true)
-		n.mu.Unlock()
-		return
-	}
-	slot := slotOf(n.slotKey, c.addr, n.cfg.Limits.MaxPeers)
-	occupant, taken := n.slots[slot]
-	if !taken {
-		n.insertLocked(c.addr, slot, false)
-		n.mu.Unlock()
-		return
-	}
-	n.mu.Unlock()
 	err := n.ask(ctx, occupant, methodPing, struct{}{}, nil, n.cfg.Timing.PingTimeout, maxSmallReply, nil)
 	if err == nil || ctx.Err() != nil {
 		return
@@ -277,6 +264,27 @@ func (n *Node) admit(ctx context.Context, c candidate) {
 	if _, taken := n.slots[slot]; !taken && n.peers[c.addr] == nil {
 		n.insertLocked(c.addr, slot, false)
 	}
+}
+
+// admitFree admits c if it is a seed or its slot is free; otherwise it
+// returns the slot and the peer that holds it ("" if c is in the table).
+func (n *Node) admitFree(c candidate) (slot int, occupant string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.peers[c.addr] != nil {
+		return 0, ""
+	}
+	if c.seed {
+		n.insertLocked(c.addr, -1, true)
+		return 0, ""
+	}
+	slot = slotOf(n.slotKey, c.addr, n.cfg.Limits.MaxPeers)
+	occupant, taken := n.slots[slot]
+	if !taken {
+		n.insertLocked(c.addr, slot, false)
+		return 0, ""
+	}
+	return slot, occupant
 }
 
 func (n *Node) insertLocked(addr string, slot int, seed bool) {
@@ -516,36 +524,7 @@ func (n *Node) randomPeer() string {
 // every WalkIdle: one that passes starts afresh, which is how the two
 // sides of a healed partition find each other again.
 func (n *Node) maintain(ctx context.Context) {
-	now := time.Now()
-	type recheck struct {
-		addr string
-		seed bool // an unhealthy seed: a pass clears its record
-	}
-	var due []recheck
-	n.mu.Lock()
-	removed := 0
-	for _, p := range n.peers {
-		if !n.usableLocked(p) {
-			if p.neighbour {
-				n.demoteLocked(p)
-			}
-			switch {
-			case p.seed && now.Sub(p.checked) > n.cfg.Timing.WalkIdle && len(due) < checksPerStep:
-				due = append(due, recheck{p.addr, true})
-				p.checked = now
-			case !p.seed && removed < removalsPerStep:
-				n.strikeLocked(p)
-				removed++
-			}
-			continue
-		}
-		if now.Sub(p.checked) > n.cfg.Timing.Revalidate && len(due) < checksPerStep {
-			due = append(due, recheck{p.addr, false})
-			p.checked = now // one check at a time
-		}
-	}
-	n.mu.Unlock()
-
+	due := n.sweepPeers(time.Now())
 	var wg sync.WaitGroup
 	for _, r := range due {
 		wg.Go(func() {
@@ -570,6 +549,41 @@ func (n *Node) maintain(ctx context.Context) {
 	}
 	wg.Wait()
 	n.fillNeighbours()
+}
+
+// recheck is a peer due for another check.
+type recheck struct {
+	addr string
+	seed bool // an unhealthy seed: a pass clears its record
+}
+
+// sweepPeers demotes and strikes unusable peers, and returns those due for
+// another check (marked checked, so that one check runs at a time).
+func (n *Node) sweepPeers(now time.Time) (due []recheck) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	removed := 0
+	for _, p := range n.peers {
+		if !n.usableLocked(p) {
+			if p.neighbour {
+				n.demoteLocked(p)
+			}
+			switch {
+			case p.seed && now.Sub(p.checked) > n.cfg.Timing.WalkIdle && len(due) < checksPerStep:
+				due = append(due, recheck{p.addr, true})
+				p.checked = now
+			case !p.seed && removed < removalsPerStep:
+				n.strikeLocked(p)
+				removed++
+			}
+			continue
+		}
+		if now.Sub(p.checked) > n.cfg.Timing.Revalidate && len(due) < checksPerStep {
+			due = append(due, recheck{p.addr, false})
+			p.checked = now // one check at a time
+		}
+	}
+	return due
 }
 
 // fillNeighbours tops the neighbour set up from walk samples first, then
