@@ -55,6 +55,11 @@ const (
 type Driver struct {
 	root  *os.Root
 	flush flusher
+	// tree orders directory creation against pruning: a store holds it
+	// shared from creating its file's directories to renaming the file
+	// into them, a prune holds it alone, so a prune never removes a
+	// directory in between (issue 22, item 9: such a store used to fail).
+	tree sync.RWMutex
 }
 
 var _ gaia.Driver = (*Driver)(nil)
@@ -234,32 +239,38 @@ func (d *Driver) createTemp() (string, *os.File, error) {
 
 // moveInto renames src to dst, creating dst's directories, and fsyncs the
 // directories whose entries changed (src's only when syncSrc: the temporary
-// directory's entries do not matter after a crash). A concurrent delete may
-// prune a directory just created here, so a vanished directory is retried.
+// directory's entries do not matter after a crash).
 func (d *Driver) moveInto(src, dst string, syncSrc bool) error {
-	dir := path.Dir(dst)
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		var created []string
-		if created, err = d.mkdirs(dir); err != nil {
-			return err
-		}
-		err = d.root.Rename(src, dst)
-		if err == nil {
-			dirs := append([]string{dir}, parents(created)...)
-			if syncSrc {
-				dirs = append(dirs, path.Dir(src))
-			}
-			return d.flush.dirs(d, dirs...)
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			break
-		}
+	created, err := d.place(src, dst)
+	if err != nil {
+		return err
 	}
-	if isConflict(err) {
-		return fmt.Errorf("%w: %s: %v", gaia.ErrConflict, dst, err)
+	dirs := append([]string{path.Dir(dst)}, parents(created)...)
+	if syncSrc {
+		dirs = append(dirs, path.Dir(src))
 	}
-	return fmt.Errorf("rename into %s: %w", dst, err)
+	return d.flush.dirs(d, dirs...)
+}
+
+// place creates dst's directories and renames src into them, with no
+// prune in between, and returns the directories it created.
+func (d *Driver) place(src, dst string) ([]string, error) {
+	d.tree.RLock()
+	defer d.tree.RUnlock()
+	created, err := d.mkdirs(path.Dir(dst))
+	if err != nil {
+		return nil, err
+	}
+	if err := d.root.Rename(src, dst); err != nil {
+		switch {
+		case isConflict(err):
+			return nil, fmt.Errorf("%w: %s: %v", gaia.ErrConflict, dst, err)
+		case errors.Is(err, fs.ErrNotExist): // dst's directory exists: src is gone
+			return nil, fmt.Errorf("%w: %s", gaia.ErrNotFound, src)
+		}
+		return nil, fmt.Errorf("rename into %s: %w", dst, err)
+	}
+	return created, nil
 }
 
 func parents(dirs []string) []string {
@@ -448,15 +459,27 @@ func (d *Driver) Rename(ctx context.Context, bucket, from, to string) error {
 
 // prune removes empty directories from dir up to (not including) the
 // bucket directory, so that a later object may take a pruned name. Failure
-// (a directory not empty, or raced by a writer) just stops it.
+// (a directory not empty) just stops it.
 func (d *Driver) prune(bucket, dir string) {
+	if top := d.removeEmpty(bucket, dir); top != "" {
+		_ = d.flush.dirs(d, path.Dir(top))
+	}
+}
+
+// removeEmpty is prune's removal, apart from stores placing files (see
+// Driver.tree); it returns the last directory removed ("" if none), whose
+// parent's entries changed.
+func (d *Driver) removeEmpty(bucket, dir string) string {
+	d.tree.Lock()
+	defer d.tree.Unlock()
+	top := ""
 	for dir != bucket && strings.HasPrefix(dir, bucket+"/") {
 		if d.root.Remove(dir) != nil {
-			return
+			break
 		}
-		_ = d.flush.dirs(d, path.Dir(dir))
-		dir = path.Dir(dir)
+		top, dir = dir, path.Dir(dir)
 	}
+	return top
 }
 
 // List walks the bucket in path order, component by component (the order
@@ -480,8 +503,11 @@ func (d *Driver) List(ctx context.Context, bucket string, opts gaia.ListOptions)
 	more := false
 	err := fs.WalkDir(d.root.FS(), bucket, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
-			if p == bucket && errors.Is(err, fs.ErrNotExist) {
+			switch {
+			case p == bucket && errors.Is(err, fs.ErrNotExist):
 				return fs.SkipAll // no bucket yet: empty
+			case errors.Is(err, fs.ErrNotExist):
+				return nil // pruned during the walk: nothing left in it
 			}
 			return err
 		}
