@@ -112,12 +112,6 @@ type Record struct {
 // zone file than its parent's.
 func (r *Record) Independent() bool { return r.Domain != r.Parent }
 
-// before orders records in chain order: zone file inventory index (which
-// follows block height), then offset in the zone file.
-func (r *Record) before(o *Record) bool {
-	return r.Index < o.Index || r.Index == o.Index && r.Offset < o.Offset
-}
-
 // ErrBadOrigin is returned (wrapped) for a zone file whose $ORIGIN is not
 // the name that anchored it: v1 discarded all its subdomain records.
 var ErrBadOrigin = errors.New("zone file origin is not its name")

@@ -15,7 +15,8 @@
 //     object JSON>"}, and the ".sig" file stored next to a signed plain file;
 //   - the checks on reading them, each failing with an error that matches one
 //     of ErrMalformed, ErrInvalidPublicKey, ErrMAC, ErrWrongKey, ErrSignature
-//     or ErrWrongSigner (with *SignerError saying which addresses differ).
+//     or ErrWrongSigner (with *SignerError saying which addresses differ), and
+//     ErrSignedEnvelope for an envelope given to DecryptContent.
 //
 // It must not touch Gaia, the network, key derivation or tokens: which key
 // encrypts, who is expected to have signed and where the bytes go are the

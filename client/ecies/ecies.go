@@ -477,12 +477,32 @@ func EncryptContent(pub *btcec.PublicKey, plaintext []byte, opts Options) ([]byt
 
 // DecryptContent decrypts a cipher object's JSON, returning the plain
 // text and whether it was a string.
+//
+// A signed envelope is ErrSignedEnvelope: its signature is there to be
+// checked (VerifyAndDecrypt), or knowingly not (DecryptUnverified).
 func DecryptContent(priv *btcec.PrivateKey, data []byte) (plaintext []byte, wasString bool, err error) {
 	o, _, err := parseObject(data, false)
 	if err != nil {
 		return nil, false, err
 	}
+	if isEnvelope(o) {
+		return nil, false, ErrSignedEnvelope
+	}
 	return decryptObject(priv, o)
+}
+
+// isEnvelope and isCipherObject tell the two encrypted formats apart by
+// the members only one of them has.
+func isEnvelope(o object) bool {
+	_, iv := o["iv"]
+	_, sig := o["signature"]
+	return sig && !iv
+}
+
+func isCipherObject(o object) bool {
+	_, iv := o["iv"]
+	_, sig := o["signature"]
+	return iv && !sig
 }
 
 func decryptObject(priv *btcec.PrivateKey, o object) ([]byte, bool, error) {

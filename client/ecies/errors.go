@@ -26,6 +26,9 @@ var (
 	// ErrWrongSigner: the signature names a key whose address is not the
 	// one expected; see *SignerError.
 	ErrWrongSigner = errors.New("ecies: signed by the wrong address")
+	// ErrSignedEnvelope: a signed envelope where a bare cipher object was
+	// expected (DecryptContent).
+	ErrSignedEnvelope = errors.New("ecies: a signed envelope (written encrypted and signed): verify and decrypt it, or decrypt it unverified")
 )
 
 // SignerError is a signature by a key whose address is not the expected

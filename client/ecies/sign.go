@@ -228,21 +228,48 @@ func VerifyAndDecryptTo(w io.Writer, priv *btcec.PrivateKey, data []byte, wantAd
 	return c.WasString, nil
 }
 
+// DecryptUnverified decrypts a signed envelope with priv without checking
+// its signature, for a reader who knows no signer to check it against;
+// VerifyAndDecrypt is the one that says who wrote it.
+func DecryptUnverified(priv *btcec.PrivateKey, data []byte) (plaintext []byte, wasString bool, err error) {
+	c, src, err := openEnvelope(data, "", false)
+	if err != nil {
+		return nil, false, err
+	}
+	pt, err := open(priv, c, src)
+	if err != nil {
+		return nil, false, fmt.Errorf("signed cipher text: %w", err)
+	}
+	return pt, c.WasString, nil
+}
+
 // verifyEnvelope checks the envelope's signer and signature and returns
 // its cipher object with the cipher text still encoded.
 func verifyEnvelope(data []byte, wantAddress string) (*CipherObject, source, error) {
+	return openEnvelope(data, wantAddress, true)
+}
+
+// openEnvelope reads a signed envelope, checks its signer and signature
+// if verify, and returns its cipher object with the cipher text still
+// encoded.
+func openEnvelope(data []byte, wantAddress string, verify bool) (*CipherObject, source, error) {
 	o, fast, err := parseObject(data, false)
 	if err != nil {
 		return nil, source{}, err
+	}
+	if isCipherObject(o) {
+		return nil, source{}, malformed("not signed: a cipher object with no signature (written encrypted, not signed)")
 	}
 	s, ct, err := envelopeFrom(o)
 	if err != nil {
 		return nil, source{}, err
 	}
-	h := sha256.New()
-	ct.writeText(h)
-	if err := s.VerifyDigest(h.Sum(nil), wantAddress); err != nil {
-		return nil, source{}, err
+	if verify {
+		h := sha256.New()
+		ct.writeText(h)
+		if err := s.VerifyDigest(h.Sum(nil), wantAddress); err != nil {
+			return nil, source{}, err
+		}
 	}
 	inner, ok := parseObjectFast(ct.str, fast, fast && ct.esc)
 	if !ok {

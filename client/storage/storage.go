@@ -450,6 +450,9 @@ func (h *Hub) put(ctx context.Context, path string, open func() (io.Reader, erro
 		}
 		publicURL, err = h.upload(ctx, path, body, size, contentType, !opts.IgnoreETag, true, opts.Progress)
 		wg.Wait()
+		if err != nil && sigErr != nil {
+			return fmt.Errorf("%w; %w", err, sigErr) // one line, as errors.Join's are not
+		}
 		return errors.Join(err, sigErr)
 	})
 	return publicURL, err
@@ -462,6 +465,11 @@ type GetOptions struct {
 	// Verify checks the signature: of the envelope when decrypting, of
 	// <path>.sig otherwise, against the bucket's address.
 	Verify bool
+	// Unverified, if set, lets Decrypt without Verify read a signed
+	// envelope: it is called, then the envelope is decrypted with its
+	// signature unchecked. Unset, such a file is ecies.ErrSignedEnvelope
+	// (as @stacks/storage, which fails on it).
+	Unverified func()
 }
 
 // GetFile reads a file of this bucket. wasString reports how encrypted
@@ -513,6 +521,10 @@ func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetO
 		return pt, ws, nil
 	case opts.Decrypt:
 		pt, ws, err := ecies.DecryptContent(h.cfg.AppKey, data)
+		if errors.Is(err, ecies.ErrSignedEnvelope) && opts.Unverified != nil {
+			opts.Unverified()
+			pt, ws, err = ecies.DecryptUnverified(h.cfg.AppKey, data)
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("storage: %s: %w", path, err)
 		}

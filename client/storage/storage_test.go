@@ -94,6 +94,24 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil || string(got) != "top secret" || !ws {
 			t.Errorf("%s: %q %v %v", p, got, ws, err)
 		}
+		// Decrypt alone: refused unless the caller says it will tell
+		// that the signature went unchecked.
+		if _, _, err := alice.GetFile(ctx, p, GetOptions{Decrypt: true}); !errors.Is(err, ecies.ErrSignedEnvelope) {
+			t.Errorf("%s: decrypt alone: %v, want ErrSignedEnvelope", p, err)
+		}
+		told := false
+		got, _, err = alice.GetFile(ctx, p, GetOptions{Decrypt: true, Unverified: func() { told = true }})
+		if err != nil || string(got) != "top secret" || !told {
+			t.Errorf("%s: decrypt unverified: %q %v, told %v", p, got, err, told)
+		}
+	}
+	// Verify of an encrypted file that was not signed says so.
+	if _, err := alice.PutFile(ctx, "sealed", []byte("x"), PutOptions{Encrypt: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := alice.GetFile(ctx, "sealed", GetOptions{Decrypt: true, Verify: true}); !errors.Is(err, ecies.ErrMalformed) ||
+		!strings.Contains(err.Error(), "no signature") {
+		t.Errorf("verify of an unsigned cipher object: %v", err)
 	}
 
 	// Signed, not encrypted: content and .sig, written twice.
@@ -150,7 +168,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(names)
-	want := []string{"forged.txt", "forged.txt.sig", plain, "pub.txt", "pub.txt.sig", "secret-base64", "secret-hex", "unsigned.txt"}
+	want := []string{"forged.txt", "forged.txt.sig", plain, "pub.txt", "pub.txt.sig", "sealed", "secret-base64", "secret-hex", "unsigned.txt"}
 	slices.Sort(want)
 	if n != len(want) || !slices.Equal(names, want) {
 		t.Fatalf("listed %d: %q", n, names)

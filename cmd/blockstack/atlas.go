@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
 
 	"github.com/spf13/pflag"
 
@@ -57,7 +56,7 @@ func startAtlas(ctx context.Context, f atlasFlags, db *namedb.DB, zfs *store.Sto
 		return nil, fmt.Errorf("Atlas: %w", err)
 	}
 	advertise := f.advertise
-	if ap, err := netip.ParseAddrPort(ln.Addr().String()); advertise == "" && err == nil && !ap.Addr().IsUnspecified() {
+	if ap := ln.Addr().(*net.TCPAddr).AddrPort(); advertise == "" && !ap.Addr().IsUnspecified() {
 		advertise = ap.String()
 	}
 	if advertise == "" {

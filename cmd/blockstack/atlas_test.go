@@ -53,16 +53,16 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 		}
 		t.Cleanup(func() { db.Close() })
 		for height := int64(1); height <= 3; height++ {
-			tx, err := db.Begin(ctx, height)
-			if err != nil {
+			var tx *namedb.Tx
+			if tx, err = db.Begin(ctx, height); err != nil {
 				t.Fatal(err)
 			}
 			if height == 2 {
-				if err := tx.AddZonefileHash(namedb.ZonefileHash{Vtxindex: 1, Txid: "aa", Name: "alice.id", Hash: h.String()}); err != nil {
+				if err = tx.AddZonefileHash(namedb.ZonefileHash{Vtxindex: 1, Txid: "aa", Name: "alice.id", Hash: h.String()}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height),
+			if err = tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height),
 				ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: "00"}, nil); err != nil {
 				t.Fatal(err)
 			}

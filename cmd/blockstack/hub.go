@@ -192,8 +192,8 @@ func splitList(v string) []string {
 	return out
 }
 
-// openDriver makes the configured driver; close releases it.
-func openDriver(ctx context.Context, cfg hubConfig) (d gaia.Driver, close func(), err error) {
+// openDriver makes the configured driver and what releases it.
+func openDriver(ctx context.Context, cfg hubConfig) (gaia.Driver, func(), error) {
 	if cfg.Driver == "disk" {
 		dd, err := disk.New(cfg.DiskSettings.StorageRootDirectory)
 		if err != nil {

@@ -52,7 +52,7 @@ func TestHubStacksStorageClient(t *testing.T) {
 		Count                                                             int
 	}
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
+	if err = json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
 		t.Fatalf("node output %s: %v", raw, err)
 	}
 	bucket := url + "/read/" + got.Address + "/"
@@ -72,9 +72,9 @@ func TestHubStacksStorageClient(t *testing.T) {
 
 	// The hub's side: ciphertext only, and the deleted files gone.
 	for path, want := range map[string]int{"notes/secret.json": http.StatusOK, "public/hello.txt": http.StatusNotFound, "public/signed.json.sig": http.StatusNotFound} {
-		resp, err := http.Get(bucket + path)
-		if err != nil {
-			t.Fatal(err)
+		resp, gerr := http.Get(bucket + path)
+		if gerr != nil {
+			t.Fatal(gerr)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()

@@ -95,7 +95,7 @@ func TestHubEndToEnd(t *testing.T) {
 		t.Errorf("hub_info %+v", c.Info())
 	}
 	secret := []byte("the secret message of e2e")
-	if _, err := c.PutFile(ctx, "notes/secret.json", secret, storage.PutOptions{Encrypt: true}); err != nil {
+	if _, err = c.PutFile(ctx, "notes/secret.json", secret, storage.PutOptions{Encrypt: true}); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := c.GetFile(ctx, "notes/secret.json", storage.GetOptions{Decrypt: true})
@@ -107,7 +107,7 @@ func TestHubEndToEnd(t *testing.T) {
 	if err != nil || pub != url+"/read/"+c.Address()+"/public/hello.txt" {
 		t.Fatalf("publicURL %q, %v", pub, err)
 	}
-	if _, err := c.PutFile(ctx, "public/hello.txt", []byte("hello, again"), plain); err != nil {
+	if _, err = c.PutFile(ctx, "public/hello.txt", []byte("hello, again"), plain); err != nil {
 		t.Fatalf("second write (If-Match): %v", err)
 	}
 	body, _, err := c.GetFile(ctx, "public/hello.txt", storage.GetOptions{})
@@ -129,21 +129,21 @@ func TestHubEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := stale.PutFile(ctx, "public/hello.txt", []byte("clobber"), plain); !errors.Is(err, storage.ErrPrecondition) {
+	if _, err = stale.PutFile(ctx, "public/hello.txt", []byte("clobber"), plain); !errors.Is(err, storage.ErrPrecondition) {
 		t.Errorf("stale device's write: %v, want 412", err)
 	}
 	var names []string
-	if _, err := c.ListFiles(ctx, func(n string) bool { names = append(names, n); return true }); err != nil {
+	if _, err = c.ListFiles(ctx, func(n string) bool { names = append(names, n); return true }); err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"notes/secret.json", "public/hello.txt"}) {
 		t.Errorf("list-files %q", names)
 	}
-	if err := c.DeleteFile(ctx, "public/hello.txt", false); err != nil {
+	if err = c.DeleteFile(ctx, "public/hello.txt", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.GetFile(ctx, "public/hello.txt", storage.GetOptions{}); !errors.Is(err, storage.ErrNotFound) {
+	if _, _, err = c.GetFile(ctx, "public/hello.txt", storage.GetOptions{}); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("read after delete: %v", err)
 	}
 	// Encrypted content never reaches the disk in the clear.

@@ -142,6 +142,14 @@ way back to the keys.`,
 			if err != nil {
 				return err
 			}
+			id, err := kc.Identity(f.index)
+			if err != nil {
+				return err
+			}
+			desc, err := describeIdentity(kc, id)
+			if err != nil {
+				return err
+			}
 			if out != "" {
 				pass, err := f.passphrase()
 				if err != nil {
@@ -153,14 +161,6 @@ way back to the keys.`,
 				if err := kc.SaveFile(out, pass, keychain.DefaultScrypt); err != nil {
 					return err
 				}
-			}
-			id, err := kc.Identity(f.index)
-			if err != nil {
-				return err
-			}
-			desc, err := describeIdentity(kc, id)
-			if err != nil {
-				return err
 			}
 			desc.Mnemonic = kc.Mnemonic()
 			return printJSON(cmd.OutOrStdout(), desc)
@@ -304,26 +304,7 @@ prints the file's read URL.`,
 			if err != nil {
 				return err
 			}
-			var url string
-			if args[0] != "-" && !opts.Encrypt {
-				// A plain file streams from the disk.
-				file, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer file.Close()
-				fi, err := file.Stat()
-				if err != nil {
-					return err
-				}
-				url, err = h.PutFileFrom(cmd.Context(), args[1], file, fi.Size(), opts)
-			} else {
-				data, err := readInput(cmd, args[0])
-				if err != nil {
-					return err
-				}
-				url, err = h.PutFile(cmd.Context(), args[1], data, opts)
-			}
+			url, err := putLocal(cmd, h, args[0], args[1], opts)
 			if err != nil {
 				return err
 			}
@@ -336,6 +317,30 @@ prints the file's read URL.`,
 	cmd.Flags().BoolVar(&sign, "sign", false, "sign with the bucket's key")
 	cmd.Flags().BoolVar(&progress, "progress", false, "show the upload's progress on stderr")
 	return cmd
+}
+
+// putLocal uploads the local file (- for stdin) to path and returns its
+// read URL. Each branch returns its own error: an outer error variable
+// shadowed by one of them once made a failed upload exit 0.
+func putLocal(cmd *cobra.Command, h *storage.Hub, local, path string, opts storage.PutOptions) (string, error) {
+	if local == "-" || opts.Encrypt {
+		data, err := readInput(cmd, local)
+		if err != nil {
+			return "", err
+		}
+		return h.PutFile(cmd.Context(), path, data, opts)
+	}
+	// A plain file streams from the disk.
+	file, err := os.Open(local)
+	if err != nil {
+		return "", err
+	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return "", err
+	}
+	return h.PutFileFrom(cmd.Context(), path, file, fi.Size(), opts)
 }
 
 // progressTo reports an upload's progress on w, one line rewritten in
@@ -391,18 +396,14 @@ encrypted to it, with put --encrypt-to).`,
 				}
 			}
 			if out != "" && !decrypt {
-				return streamTo(out, func(w io.Writer) error {
-					_, err := h.GetFileTo(ctx, bucket, args[0], w, verify)
-					return err
+				return streamTo(out, func(w io.Writer) (int64, error) {
+					return h.GetFileTo(ctx, bucket, args[0], w, verify)
 				})
 			}
-			opts := storage.GetOptions{Decrypt: decrypt, Verify: verify}
-			var data []byte
-			if bucket != "" {
-				data, _, err = h.GetFileFrom(ctx, bucket, args[0], opts)
-			} else {
-				data, _, err = h.GetFile(ctx, args[0], opts)
-			}
+			opts := storage.GetOptions{Decrypt: decrypt, Verify: verify, Unverified: func() {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s is signed; its signature was not checked (--verify checks it)\n", args[0])
+			}}
+			data, err := getData(ctx, h, bucket, args[0], opts)
 			if err != nil {
 				return err
 			}
@@ -420,16 +421,27 @@ encrypted to it, with put --encrypt-to).`,
 	return cmd
 }
 
+// getData reads path from the bucket at bucketURL, or from this hub's own
+// bucket if it is "".
+func getData(ctx context.Context, h *storage.Hub, bucketURL, path string, opts storage.GetOptions) ([]byte, error) {
+	if bucketURL != "" {
+		data, _, err := h.GetFileFrom(ctx, bucketURL, path, opts)
+		return data, err
+	}
+	data, _, err := h.GetFile(ctx, path, opts)
+	return data, err
+}
+
 // streamTo writes path through fill, into a temporary file renamed into
 // place only if fill succeeds (a file whose signature fails is not left
 // behind).
-func streamTo(path string, fill func(io.Writer) error) error {
+func streamTo(path string, fill func(io.Writer) (int64, error)) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := fill(tmp); err != nil {
+	if _, err := fill(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -540,8 +552,11 @@ record is the profile's URL.`,
 				if err != nil {
 					return err
 				}
-				if err := json.Unmarshal(data, &p); err != nil || p == nil {
+				if err := json.Unmarshal(data, &p); err != nil {
 					return fmt.Errorf("--person %s: %w", person, err)
+				}
+				if p == nil {
+					return fmt.Errorf("--person %s: null, want a JSON object", person)
 				}
 			}
 			h, id, err := f.connect(cmd.Context())
@@ -549,22 +564,11 @@ record is the profile's URL.`,
 				return err
 			}
 			prefix := h.Info().ReadURLPrefix
-			for _, app := range apps {
-				k, err := id.AppPrivateKey(app)
-				if err != nil {
-					return err
-				}
-				p.SetApp(app, prefix+gaia.AddressFromKey(k)+"/", ecies.PublicKeyHex(k))
-			}
-			token, err := profile.Sign(p, id.Key.PrivKey(), time.Now(), time.Time{})
+			file, err := profileFile(p, id, prefix, apps)
 			if err != nil {
 				return err
 			}
-			file, err := profile.MakeFile(token)
-			if err != nil {
-				return err
-			}
-			if _, err := h.PutFile(cmd.Context(), profile.FileName, file,
+			if _, err = h.PutFile(cmd.Context(), profile.FileName, file,
 				storage.PutOptions{ContentType: "application/json", IgnoreETag: true}); err != nil {
 				return err
 			}
@@ -595,6 +599,23 @@ record is the profile's URL.`,
 	cmd.Flags().StringArrayVar(&apps, "app", nil, "list the identity's bucket for the app at `ORIGIN` (repeatable)")
 	cmd.Flags().BoolVar(&noUpdate, "no-update", false, "write profile.json only; do not update NAME's zone file")
 	return cmd
+}
+
+// profileFile lists the identity's bucket for each of apps in p, signs it
+// with the identity key and returns the content of its profile.json.
+func profileFile(p profile.Person, id *keychain.Identity, prefix string, apps []string) ([]byte, error) {
+	for _, app := range apps {
+		k, err := id.AppPrivateKey(app)
+		if err != nil {
+			return nil, err
+		}
+		p.SetApp(app, prefix+gaia.AddressFromKey(k)+"/", ecies.PublicKeyHex(k))
+	}
+	token, err := profile.Sign(p, id.Key.PrivKey(), time.Now(), time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return profile.MakeFile(token)
 }
 
 func newProfileShowCmd() *cobra.Command {

@@ -98,26 +98,27 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	// A large plain file streams up and down (-o), its signature checked.
 	big := filepath.Join(e.dir, "big.bin")
 	content := bytes.Repeat([]byte("alice in wonderland "), 200_000) // 4 MB
-	if err := os.WriteFile(big, content, 0o600); err != nil {
+	if err = os.WriteFile(big, content, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, err := e.cli(t, nil, append([]string{"gaia", "put", big, "big.bin", "--sign", "--progress"}, aliceApp...)...); err != nil ||
+	var stderr string
+	if _, stderr, err = e.cli(t, nil, append([]string{"gaia", "put", big, "big.bin", "--sign", "--progress"}, aliceApp...)...); err != nil ||
 		!strings.Contains(stderr, "of 4000000 bytes (100%)") {
 		t.Fatalf("gaia put --progress: %v\n%s", err, stderr)
 	}
 	copyPath := filepath.Join(e.dir, "copy.bin")
 	e.ok(t, append([]string{"gaia", "get", "big.bin", "--verify", "-o", copyPath}, readerApp2...)...)
-	if got, err := os.ReadFile(copyPath); err != nil || !bytes.Equal(got, content) {
-		t.Fatalf("streamed copy: %d bytes, %v", len(got), err)
+	if got, rerr := os.ReadFile(copyPath); rerr != nil || !bytes.Equal(got, content) {
+		t.Fatalf("streamed copy: %d bytes, %v", len(got), rerr)
 	}
 	e.ok(t, append([]string{"gaia", "rm", "big.bin", "--sign"}, aliceApp...)...)
 
 	// Alice cannot decrypt what she encrypted to the reader.
-	if _, stderr, err := e.cli(t, nil, append([]string{"gaia", "get", "notes/1.json", "--decrypt"}, aliceApp...)...); err == nil ||
+	if _, stderr, err = e.cli(t, nil, append([]string{"gaia", "get", "notes/1.json", "--decrypt"}, aliceApp...)...); err == nil ||
 		!strings.Contains(stderr, "ecies") {
 		t.Fatalf("alice decrypted the reader's note: %v %s", err, stderr)
 	}
-	if _, stderr, err := e.cli(t, nil, append([]string{"gaia", "get", "notes/1.json", "--from", "bob.test", "--wallet", reader, "--app", app}, hub...)...); err == nil ||
+	if _, stderr, err = e.cli(t, nil, append([]string{"gaia", "get", "notes/1.json", "--from", "bob.test", "--wallet", reader, "--app", app}, hub...)...); err == nil ||
 		!strings.Contains(stderr, "bob.test") {
 		t.Fatalf("read from an unregistered name: %v %s", err, stderr)
 	}
@@ -141,7 +142,7 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 		Mnemonic     string `json:"mnemonic"`
 		OwnerAddress string `json:"owner_address"`
 	}
-	if err := json.Unmarshal([]byte(stdout), &made); err != nil || len(strings.Fields(made.Mnemonic)) != 24 {
+	if err = json.Unmarshal([]byte(stdout), &made); err != nil || len(strings.Fields(made.Mnemonic)) != 24 {
 		t.Fatalf("keys new: %s %v", stdout, err)
 	}
 	if stdout, stderr, err = e.cli(t, pass, "keys", "show", "--keychain", kc); err != nil || !strings.Contains(stdout, made.OwnerAddress) ||

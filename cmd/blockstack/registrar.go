@@ -95,7 +95,7 @@ func runRegistrar(cmd *cobra.Command, f registrarFlags) error {
 		return err
 	}
 	defer closeRunner()
-	if err := checkOwnsDomain(ctx, runner.Node, runner.Wallet.OwnerKeys(), f.domain); err != nil {
+	if err = checkOwnsDomain(ctx, runner.Node, runner.Wallet.OwnerKeys(), f.domain); err != nil {
 		return err
 	}
 	// Listen first: the resolver URL defaults to the address bound.

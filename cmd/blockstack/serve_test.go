@@ -29,7 +29,7 @@ func TestHTTPServesAPIAndExplorer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Commit(namedb.Block{Height: 1, Hash: "11", ConsensusHash: "c1", OpsHash: "00"}, nil); err != nil {
+	if err = tx.Commit(namedb.Block{Height: 1, Hash: "11", ConsensusHash: "c1", OpsHash: "00"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	zfs, err := openZonefiles(dir, db, log)

@@ -58,7 +58,7 @@ node then resumes indexing from the snapshot's last block.`,
 			}
 			cfg := virtualchain.Config{Network: net, FirstBlock: first}
 			dst := filepath.Join(nodeDataDir(dataDir), "names.db")
-			if err := mkdirFor(dst); err != nil {
+			if err = mkdirFor(dst); err != nil {
 				return err
 			}
 			last, err := virtualchain.ImportSnapshot(cmd.Context(), args[0], dst, cfg, trusted)

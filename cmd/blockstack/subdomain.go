@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -156,25 +155,28 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 				return err
 			}
 			out := map[string]any{"registrar": c.URL(), "status": st}
-			if rec, err := c.Name(ctx, args[0]); err == nil {
+			// Unknown at the registrar or not yet at the node leaves its
+			// entry out; any other failure is said.
+			rec, err := c.Name(ctx, args[0])
+			switch {
+			case err == nil:
 				out["record"] = rec
+			case !errors.Is(err, registrar.ErrUnknown):
+				return fmt.Errorf("the record of %s at the registrar: %w", args[0], err)
 			}
 			// What the node resolves: the record once confirmed and indexed.
 			node, err := openNode()
 			if err != nil {
 				return err
 			}
-			if rec, err := node.Subdomain(ctx, args[0]); err == nil {
-				out["node"] = rec
-			} else if !errors.Is(err, api.ErrNotFound) {
-				return err
+			indexed, err := node.Subdomain(ctx, args[0])
+			switch {
+			case err == nil:
+				out["node"] = indexed
+			case !errors.Is(err, api.ErrNotFound):
+				return fmt.Errorf("the record of %s at the node: %w", args[0], err)
 			}
-			b, err := json.MarshalIndent(out, "", "  ")
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), string(b))
-			return nil
+			return printJSON(cmd.OutOrStdout(), out)
 		},
 	}
 }

@@ -71,7 +71,7 @@ func TestTxDecodeRevokeVector(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got map[string]any
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
+	if err = json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v in %s", err, out)
 	}
 	for k, want := range map[string]any{"op": "id~", "opcode": "NAME_REVOKE", "name": "alice.id",

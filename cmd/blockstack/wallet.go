@@ -231,7 +231,7 @@ func newWalletSendCmd() *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			if _, err := w.Sync(cmd.Context(), b); err != nil {
+			if _, err = w.Sync(cmd.Context(), b); err != nil {
 				return err
 			}
 			tx, err := w.BuildTx(wallet.TxRequest{
@@ -294,7 +294,7 @@ func newWalletFaucetCmd() *cobra.Command {
 			}
 			addr := w.PaymentKey().Address().EncodeAddress()
 			var txid string
-			if err := b.Call(ctx, "faucet", &txid, addr, amount); err != nil {
+			if err = b.Call(ctx, "faucet", &txid, addr, amount); err != nil {
 				return fmt.Errorf("faucet at %s (is it a devnet?): %w", backendOpts, err)
 			}
 			if !wait {

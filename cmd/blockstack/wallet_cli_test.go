@@ -184,7 +184,7 @@ func TestWalletWIFExportImport(t *testing.T) {
 		t.Errorf("show without --wif printed a private key:\n%s", plain)
 	}
 
-	if _, _, err := run(t, walletCmd("imported.json"), "", "create", "--wif", wif); err != nil {
+	if _, _, err = run(t, walletCmd("imported.json"), "", "create", "--wif", wif); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err = run(t, walletCmd("imported.json"), "", "show", "--wif")
