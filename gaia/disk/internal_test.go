@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
@@ -121,5 +123,58 @@ func TestLeftoverTempFilesRemoved(t *testing.T) {
 	defer d.Close()
 	if entries, _ := os.ReadDir(filepath.Join(dir, tmpDir)); len(entries) != 0 {
 		t.Errorf("leftovers: %v", entries)
+	}
+}
+
+// TestNestedStoreDeleteRace: stores and deletes of neighbouring nested
+// paths race, a delete pruning the directories it empties while a store
+// creates them and a listing walks them. No store or listing may fail for
+// it (issue 22, item 9).
+func TestNestedStoreDeleteRace(t *testing.T) {
+	d, _ := newTest(t)
+	ctx := context.Background()
+	const workers, rounds = 8, 60
+	dir := "race/a/b/c/d/e/f/g/h"
+	var wg sync.WaitGroup
+	errs := make(chan error, workers+1)
+	done := make(chan struct{})
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := d.List(ctx, bucket, gaia.ListOptions{Limit: 100}); err != nil {
+				errs <- fmt.Errorf("List: %w", err)
+				return
+			}
+		}
+	}()
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			p := fmt.Sprintf("%s/w%d", dir, i)
+			for r := 0; r < rounds; r++ {
+				if _, err := d.Put(ctx, bucket, p, strings.NewReader("x"), gaia.PutOptions{}); err != nil {
+					errs <- fmt.Errorf("Put %s, round %d: %w", p, r, err)
+					return
+				}
+				if err := d.Delete(ctx, bucket, p); err != nil {
+					errs <- fmt.Errorf("Delete %s, round %d: %w", p, r, err)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(done)
+	<-listed
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -311,57 +311,6 @@ func runDriver(t *testing.T, nd NewDriver) {
 		}
 	})
 
-	// Stores and deletes of neighbouring nested paths race: a delete prunes
-	// the directories it empties while a store creates them, and a listing
-	// walks them. No store or listing may fail for it (issue 22, item 9).
-	t.Run("NestedStoreDeleteRace", func(t *testing.T) {
-		d := nd(t)
-		const workers, rounds = 8, 60
-		dir := "race/a/b/c/d/e/f/g/h"
-		var wg sync.WaitGroup
-		errs := make(chan error, workers+1)
-		done := make(chan struct{})
-		listed := make(chan struct{})
-		go func() {
-			defer close(listed)
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				if _, err := d.List(ctx, bucket, gaia.ListOptions{Limit: 100}); err != nil {
-					errs <- fmt.Errorf("List: %w", err)
-					return
-				}
-			}
-		}()
-		for i := 0; i < workers; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				p := fmt.Sprintf("%s/w%d", dir, i)
-				for r := 0; r < rounds; r++ {
-					if _, err := d.Put(ctx, bucket, p, strings.NewReader("x"), gaia.PutOptions{}); err != nil {
-						errs <- fmt.Errorf("Put %s, round %d: %w", p, r, err)
-						return
-					}
-					if err := d.Delete(ctx, bucket, p); err != nil {
-						errs <- fmt.Errorf("Delete %s, round %d: %w", p, r, err)
-						return
-					}
-				}
-			}(i)
-		}
-		wg.Wait()
-		close(done)
-		<-listed
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
-	})
-
 	t.Run("ConcurrentWritersNeverInterleave", func(t *testing.T) {
 		d := nd(t)
 		const writers = 8
