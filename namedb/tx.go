@@ -371,7 +371,7 @@ func (t *Tx) writeState(rows stateRows) error {
 // are applied in order: height must follow the last block. It waits for
 // any other write transaction to end.
 func (db *DB) Begin(ctx context.Context, height int64) (*Tx, error) {
-	db.wmu.Lock()
+	db.wmu.Lock() // lock-handoff: the Tx releases it when it ends
 	t, err := db.begin(ctx, height)
 	if err != nil {
 		db.wmu.Unlock()

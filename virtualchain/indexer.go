@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/namedb"
 )
 
@@ -132,14 +133,16 @@ func (ix *Indexer) Height() int64 {
 
 // HashAt is the hash of the applied block at height.
 func (ix *Indexer) HashAt(height int64) (chainhash.Hash, bool, error) {
-	ix.mu.Lock()
-	if ix.batch != nil {
-		if h, ok := ix.batch.hashes[height]; ok {
-			ix.mu.Unlock()
-			return h, true, nil
+	var batched chainhash.Hash
+	var ok bool
+	locked.Do(&ix.mu, func() {
+		if ix.batch != nil {
+			batched, ok = ix.batch.hashes[height]
 		}
+	})
+	if ok {
+		return batched, true, nil
 	}
-	ix.mu.Unlock()
 	b, err := ix.db.BlockAt(context.Background(), height)
 	if errors.Is(err, namedb.ErrNotFound) {
 		return chainhash.Hash{}, false, nil
@@ -238,10 +241,11 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		ix.batch = &batch{tx: tx, started: time.Now(), hashes: map[int64]chainhash.Hash{}}
 	}
 	tx := ix.batch.tx
-	ix.prepMu.Lock()
-	d := ix.prepared[b.Hash]
-	delete(ix.prepared, b.Hash)
-	ix.prepMu.Unlock()
+	var d *decodedBlock
+	locked.Do(&ix.prepMu, func() {
+		d = ix.prepared[b.Hash]
+		delete(ix.prepared, b.Hash)
+	})
 	blk, ops, err := ix.apply(ctx, tx, b, d)
 	if err == nil {
 		err = tx.EndBlock(blk, ops)
@@ -273,9 +277,9 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 func (ix *Indexer) Flush(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.prepMu.Lock()
-	clear(ix.prepared) // blocks Sync read ahead but did not apply
-	ix.prepMu.Unlock()
+	locked.Do(&ix.prepMu, func() {
+		clear(ix.prepared) // blocks Sync read ahead but did not apply
+	})
 	if err := ix.flushLocked(); err != nil {
 		return err
 	}
@@ -405,9 +409,9 @@ func (ix *Indexer) Prepare(ctx context.Context, b *chain.Block) {
 	if err != nil {
 		return
 	}
-	ix.prepMu.Lock()
-	ix.prepared[b.Hash] = d
-	ix.prepMu.Unlock()
+	locked.Do(&ix.prepMu, func() {
+		ix.prepared[b.Hash] = d
+	})
 }
 
 // decodeBlock finds the block's name operations: transactions whose first

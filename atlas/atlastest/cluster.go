@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/atlas"
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
@@ -147,16 +148,16 @@ func (c *Cluster) Close() error {
 	var errs []error
 	for _, m := range c.Members {
 		errs = append(errs, m.Kill())
-		m.mu.Lock()
-		if m.ln != nil {
-			m.ln.Close()
-			m.ln = nil
-		}
-		if m.store != nil {
-			errs = append(errs, m.store.Close())
-			m.store = nil
-		}
-		m.mu.Unlock()
+		locked.Do(&m.mu, func() {
+			if m.ln != nil {
+				m.ln.Close()
+				m.ln = nil
+			}
+			if m.store != nil {
+				errs = append(errs, m.store.Close())
+				m.store = nil
+			}
+		})
 	}
 	if c.tmp != "" {
 		errs = append(errs, os.RemoveAll(c.tmp))

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // Faults injects network faults into the calls between nodes: each
@@ -70,11 +72,13 @@ type faultTransport struct {
 }
 
 func (t faultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.f.mu.Lock()
-	split := t.f.group[t.from] != t.f.group[r.URL.Host]
-	drop := t.f.drop > 0 && rand.Float64() < t.f.drop
-	delay := t.f.delay
-	t.f.mu.Unlock()
+	var split, drop bool
+	var delay time.Duration
+	locked.Do(&t.f.mu, func() {
+		split = t.f.group[t.from] != t.f.group[r.URL.Host]
+		drop = t.f.drop > 0 && rand.Float64() < t.f.drop
+		delay = t.f.delay
+	})
 	if r.Body != nil && (split || drop) {
 		r.Body.Close()
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
@@ -323,9 +324,9 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 				}
 				mine = append(mine, time.Since(t))
 			}
-			mu.Lock()
-			out.lats = append(out.lats, mine...)
-			mu.Unlock()
+			locked.Do(&mu, func() {
+				out.lats = append(out.lats, mine...)
+			})
 		}(uint64(c + 1))
 	}
 	wg.Wait()

@@ -33,6 +33,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // Config configures a Chain. The zero value of every field but DataDir is a
@@ -226,9 +227,9 @@ func (c *Chain) BlockByHeight(ctx context.Context, height int64) (*chain.Block, 
 
 // BlockByHash returns a block of the best chain by hash.
 func (c *Chain) BlockByHash(ctx context.Context, hash chainhash.Hash) (*chain.Block, error) {
-	c.mu.RLock()
-	h, ok := c.mainIdx[hash]
-	c.mu.RUnlock()
+	var h int64
+	var ok bool
+	locked.Do(c.mu.RLocker(), func() { h, ok = c.mainIdx[hash] })
 	if !ok {
 		return nil, fmt.Errorf("block %s on the best chain: %w", hash, chain.ErrNotFound)
 	}
@@ -246,12 +247,11 @@ func (c *Chain) BlockByHash(ctx context.Context, hash chainhash.Hash) (*chain.Bl
 
 // Transaction finds a transaction in the mempool or the best chain.
 func (c *Chain) Transaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
-	c.mu.RLock()
-	if tx, ok := c.pool.byID[txid]; ok {
-		c.mu.RUnlock()
-		return tx, nil
+	var pooled *wire.MsgTx
+	locked.Do(c.mu.RLocker(), func() { pooled = c.pool.byID[txid] })
+	if pooled != nil {
+		return pooled, nil
 	}
-	c.mu.RUnlock()
 	var found *wire.MsgTx
 	err := c.db.View(func(btx *bolt.Tx) error {
 		raw := btx.Bucket(bucketTxIndex).Get(txid[:])
@@ -286,15 +286,15 @@ func (c *Chain) SubscribeTips(ctx context.Context) (<-chan chain.Tip, error) {
 	ch := make(chan chain.Tip, 1)
 	tip, _ := c.Tip(ctx)
 	ch <- tip
-	c.subMu.Lock()
-	c.subs[ch] = struct{}{}
-	c.subMu.Unlock()
+	locked.Do(&c.subMu, func() {
+		c.subs[ch] = struct{}{}
+	})
 	go func() {
 		<-ctx.Done()
-		c.subMu.Lock()
-		delete(c.subs, ch)
-		close(ch)
-		c.subMu.Unlock()
+		locked.Do(&c.subMu, func() {
+			delete(c.subs, ch)
+			close(ch)
+		})
 	}()
 	return ch, nil
 }

@@ -32,6 +32,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 const (
@@ -52,10 +54,10 @@ func Tune() {
 		debug.SetGCPercent(GCPercent)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		mu.Lock()
-		limit = MinLimit
-		debug.SetMemoryLimit(limit)
-		mu.Unlock()
+		locked.Do(&mu, func() {
+			limit = MinLimit
+			debug.SetMemoryLimit(limit)
+		})
 	}
 }
 

@@ -324,21 +324,29 @@ func (s *Store) haveGood(h zonefile.Hash) (bool, error) {
 	return false, err
 }
 
-// Verify reads every indexed zone file and checks its hash, as Get does:
-// corrupt files are moved aside and vanished ones unindexed. It returns the
-// hashes that are no longer present, so that Atlas can fetch them again.
-// It stops early, with ctx's error, when ctx is done.
-func (s *Store) Verify(ctx context.Context) ([]zonefile.Hash, error) {
+// presentHashes lists the hashes the store holds.
+func (s *Store) presentHashes() ([]zonefile.Hash, error) {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.present == nil {
-		s.mu.RUnlock()
 		return nil, ErrClosed
 	}
 	hashes := make([]zonefile.Hash, 0, len(s.present))
 	for h := range s.present {
 		hashes = append(hashes, h)
 	}
-	s.mu.RUnlock()
+	return hashes, nil
+}
+
+// Verify reads every indexed zone file and checks its hash, as Get does:
+// corrupt files are moved aside and vanished ones unindexed. It returns the
+// hashes that are no longer present, so that Atlas can fetch them again.
+// It stops early, with ctx's error, when ctx is done.
+func (s *Store) Verify(ctx context.Context) ([]zonefile.Hash, error) {
+	hashes, err := s.presentHashes()
+	if err != nil {
+		return nil, err
+	}
 	slices.SortFunc(hashes, func(a, b zonefile.Hash) int { return bytes.Compare(a[:], b[:]) })
 
 	var lost []zonefile.Hash
