@@ -257,6 +257,12 @@ func matchAny(path string, exact, prefixes []string) bool {
 
 func (s scopeSet) archival() bool { return len(s.archivalPaths)+len(s.archivalPrefix) > 0 }
 
+// restricted reports whether the token has any scopes: then it may do only
+// what they name, and no scope names revocation.
+func (s scopeSet) restricted() bool {
+	return s.archival() || len(s.writePaths)+len(s.writePrefixes)+len(s.deletePaths)+len(s.deletePrefixes) > 0
+}
+
 // checkArchival: with archival scopes, the path must match one of them.
 func (s scopeSet) checkArchival(address, path string) error {
 	if s.archival() && !matchAny(path, s.archivalPaths, s.archivalPrefix) {
@@ -322,20 +328,22 @@ type authenticator struct {
 	challenges    []string
 	requireHubURL bool
 	validHubURLs  []string
+	allowLegacy   bool
 	now           func() time.Time
 }
 
-func newAuthenticator(serverName string, requireHubURL bool, validHubURLs []string, now func() time.Time) *authenticator {
-	urls := slices.Clone(validHubURLs)
-	if own := "https://" + serverName; !slices.Contains(urls, own) {
+func newAuthenticator(cfg Config) *authenticator {
+	urls := slices.Clone(cfg.ValidHubURLs)
+	if own := "https://" + cfg.ServerName; !slices.Contains(urls, own) {
 		urls = append(urls, own)
 	}
 	return &authenticator{
-		serverName:    serverName,
-		challenges:    acceptedChallenges(serverName),
-		requireHubURL: requireHubURL,
+		serverName:    cfg.ServerName,
+		challenges:    acceptedChallenges(cfg.ServerName),
+		requireHubURL: cfg.RequireCorrectHubURL,
 		validHubURLs:  urls,
-		now:           now,
+		allowLegacy:   cfg.AllowLegacyTokens,
+		now:           cfg.Now,
 	}
 }
 
@@ -351,7 +359,7 @@ func (a *authenticator) authenticate(header, address string, oldestValid int64) 
 	part := header[len("bearer "):]
 	version, token, isV1 := strings.Cut(part, ":")
 	if !isV1 {
-		return a.authenticateLegacy(part, address)
+		return a.authenticateLegacy(part, address, oldestValid)
 	}
 	if version != "v1" {
 		return nil, validationError("Unknown authentication header version: %s", truncate(version))
@@ -481,8 +489,18 @@ func parseIss(iss string) (*btcec.PublicKey, string, error) {
 
 // authenticateLegacy checks a v0 token: base64 JSON {publickey, signature}
 // whose DER signature covers one of the accepted challenge texts. Legacy
-// tokens carry no scopes, expiry or issue time.
-func (a *authenticator) authenticateLegacy(part, address string) (*grant, error) {
+// tokens carry no scopes, expiry, issue time or hub URL, so (unlike the
+// reference hub) none is accepted where a check needs one: after a
+// revoke-all, or where the hub URL is required.
+func (a *authenticator) authenticateLegacy(part, address string, oldestValid int64) (*grant, error) {
+	switch {
+	case !a.allowLegacy:
+		return nil, validationError("Legacy (v0) authentication tokens are not accepted by this hub; use a v1 token.")
+	case oldestValid > 0:
+		return nil, timestampError("Gaia bucket requires auth token issued after %d but legacy (v0) tokens have no creation timestamp. This token may have been revoked by the user.", oldestValid)
+	case a.requireHubURL:
+		return nil, validationError("Authentication must provide a claimed hub, which legacy (v0) tokens cannot.")
+	}
 	raw, err := base64.StdEncoding.DecodeString(part)
 	if err != nil {
 		raw, err = base64.RawStdEncoding.DecodeString(part)

@@ -59,7 +59,7 @@ func TestAddressFromPubKey(t *testing.T) {
 
 func TestJSTokensFixture(t *testing.T) {
 	addr, _ := AddressFromPubKeyHex(jsFixturePub)
-	a := newAuthenticator("gaia-0", true, nil, fixedClock(time.Unix(1_600_000_000, 0)))
+	a := newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, Now: fixedClock(time.Unix(1_600_000_000, 0))})
 	g, err := a.authenticate("bearer v1:"+jsFixtureToken, addr, 0)
 	if err != nil || g.signer != addr {
 		t.Fatalf("jsontokens token: %v", err)
@@ -71,7 +71,7 @@ func TestJSTokensFixture(t *testing.T) {
 	if _, err := a.authenticate("bearer v1:"+jsFixtureScopedToken, addr, 1_700_000_001); !isTimestampErr(err) {
 		t.Errorf("revoked after iat: %v", err)
 	}
-	late := newAuthenticator("gaia-0", false, nil, fixedClock(time.Unix(1_700_000_001, 0)))
+	late := newAuthenticator(Config{ServerName: "gaia-0", Now: fixedClock(time.Unix(1_700_000_001, 0))})
 	if _, err := late.authenticate("bearer v1:"+jsFixtureScopedToken, addr, 0); err == nil || !strings.Contains(err.Error(), "Expired") {
 		t.Errorf("after fractional exp: %v", err)
 	}
@@ -83,7 +83,7 @@ func isTimestampErr(err error) bool {
 }
 
 func TestLegacyVector(t *testing.T) {
-	a := newAuthenticator("storage.blockstack.org", false, nil, time.Now)
+	a := newAuthenticator(Config{ServerName: "storage.blockstack.org", AllowLegacyTokens: true, Now: time.Now})
 	for _, scheme := range []string{"bearer ", "BeArEr "} {
 		g, err := a.authenticate(scheme+legacyVectorToken, legacyVectorAddress, 0)
 		if err != nil || g.signer != legacyVectorAddress {
@@ -93,13 +93,13 @@ func TestLegacyVector(t *testing.T) {
 	if _, err := a.authenticate("bearer "+legacyVectorToken, AddressFromKey(testKey("x")), 0); err == nil {
 		t.Error("legacy token accepted for another address")
 	}
-	other := newAuthenticator("other.example", false, nil, time.Now)
+	other := newAuthenticator(Config{ServerName: "other.example", AllowLegacyTokens: true, Now: time.Now})
 	if _, err := other.authenticate("bearer "+legacyVectorToken, legacyVectorAddress, 0); err == nil {
 		t.Error("legacy token accepted by a hub with another server name")
 	}
 	k := testKey("legacy")
 	tok := NewLegacyToken(k, ChallengeText("gaia-0"))
-	if _, err := newAuthenticator("gaia-0", false, nil, time.Now).authenticate("bearer "+tok, AddressFromKey(k), 0); err != nil {
+	if _, err := newAuthenticator(Config{ServerName: "gaia-0", AllowLegacyTokens: true, Now: time.Now}).authenticate("bearer "+tok, AddressFromKey(k), 0); err != nil {
 		t.Errorf("our legacy token: %v", err)
 	}
 }
@@ -163,10 +163,10 @@ func TestAuthenticateRejects(t *testing.T) {
 		{"too many scopes", mk(k, ch, TokenOptions{Scopes: nine}), 0, nil},
 		{"unknown scope", mk(k, ch, TokenOptions{Scopes: []Scope{{"putAnything", "x"}}}), 0, nil},
 		{"scope without domain", mk(k, ch, TokenOptions{Scopes: []Scope{{ScopePutFile, ""}}}), 0, nil},
-		{"missing hubUrl", mk(k, ch, TokenOptions{}), 0, newAuthenticator("gaia-0", true, []string{"https://hub.example"}, fixedClock(now))},
-		{"wrong hubUrl", mk(k, ch, TokenOptions{HubURL: "https://evil.example"}), 0, newAuthenticator("gaia-0", true, []string{"https://hub.example"}, fixedClock(now))},
+		{"missing hubUrl", mk(k, ch, TokenOptions{}), 0, newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})},
+		{"wrong hubUrl", mk(k, ch, TokenOptions{HubURL: "https://evil.example"}), 0, newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})},
 	}
-	def := newAuthenticator("gaia-0", false, nil, fixedClock(now))
+	def := newAuthenticator(Config{ServerName: "gaia-0", Now: fixedClock(now)})
 	for _, c := range cases {
 		a := c.hub
 		if a == nil {
@@ -179,7 +179,7 @@ func TestAuthenticateRejects(t *testing.T) {
 		}
 	}
 	// The same hub accepts the right tokens.
-	hubA := newAuthenticator("gaia-0", true, []string{"https://hub.example"}, fixedClock(now))
+	hubA := newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})
 	for _, u := range []string{"https://hub.example", "https://hub.example/", "https://gaia-0"} {
 		if _, err := hubA.authenticate(mk(k, ch, TokenOptions{HubURL: u}), addr, 0); err != nil {
 			t.Errorf("hubUrl %s: %v", u, err)
@@ -204,7 +204,7 @@ func TestAssociationTokens(t *testing.T) {
 	owner, child, stranger := testKey("identity"), testKey("app"), testKey("stranger")
 	childAddr := AddressFromKey(child)
 	childPub := jwtIss(child)
-	a := newAuthenticator("gaia-0", false, nil, fixedClock(now))
+	a := newAuthenticator(Config{ServerName: "gaia-0", Now: fixedClock(now)})
 	ch := ChallengeText("gaia-0")
 	with := func(assoc string) string {
 		tok, err := NewV1Token(child, ch, TokenOptions{AssociationToken: assoc})
@@ -233,7 +233,7 @@ func FuzzAuthenticate(f *testing.F) {
 	f.Add("bearer " + legacyVectorToken)
 	f.Add("bearer v1:a.b.c")
 	f.Add("bearer eyJ9")
-	a := newAuthenticator("gaia-0", true, nil, time.Now)
+	a := newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, Now: time.Now})
 	addr, _ := AddressFromPubKeyHex(jsFixturePub)
 	f.Fuzz(func(t *testing.T, header string) {
 		g, err := a.authenticate(header, addr, 0)

@@ -1,6 +1,7 @@
 package gaia
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,6 +76,10 @@ func asHubError(err error) *HubError {
 		return &HubError{Status: http.StatusConflict, Name: "ConflictError", Message: "path conflicts with an existing file or directory", Err: err}
 	case errors.Is(err, ErrBadPage):
 		return &HubError{Status: http.StatusBadRequest, Name: "InvalidInputError", Message: "invalid page", Err: err}
+	case errors.Is(err, context.Canceled):
+		// The request's context ends when its client goes away: no one
+		// reads this answer, but it is no server error either.
+		return &HubError{Status: http.StatusBadRequest, Name: "InvalidInputError", Message: "request canceled by the client", Err: err}
 	}
 	return &HubError{Status: http.StatusInternalServerError, Name: "", Message: "Server Error", Err: err}
 }

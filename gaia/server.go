@@ -16,7 +16,9 @@ import (
 	"time"
 )
 
-// Config configures a Hub. Zero values take the reference hub's defaults.
+// Config configures a Hub. Zero values take the reference hub's defaults,
+// except where a field says otherwise (the hardening of issue 22: legacy
+// tokens refused, reads sandboxed, uploads bounded per address).
 type Config struct {
 	// ServerName goes into the challenge text (default "gaia-0").
 	ServerName string
@@ -45,6 +47,24 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for token expiry (default time.Now).
 	Now func() time.Time
+	// MaxUploadsPerAddress bounds the stores in flight to one bucket
+	// (default 32); past it a store is answered 429. A store's body is read
+	// whole (beyond 64 KiB into a temporary file in os.TempDir, so $TMPDIR)
+	// before any lock is taken, so a slow upload holds only its own
+	// bucket's slot. Serve the hub with a server ReadTimeout (as
+	// internal/httpserve does): that is what bounds a body's time.
+	MaxUploadsPerAddress int
+	// AllowLegacyTokens accepts legacy v0 tokens, which carry no issue
+	// time, scopes or hub URL. Off by default, unlike the reference hub:
+	// v1 tokens have been what clients send since 2019. Even when allowed,
+	// a v0 token cannot write to a bucket that has had a revoke-all, nor
+	// to a hub with RequireCorrectHubURL.
+	AllowLegacyTokens bool
+	// AllowActiveContent serves reads without "Content-Security-Policy:
+	// sandbox". By default every read carries it, so a file stored as
+	// text/html or SVG cannot run script with the hub's origin (the
+	// reference hub serves such files as they are).
+	AllowActiveContent bool
 }
 
 const (
@@ -53,6 +73,10 @@ const (
 	maxContentType    = 1024
 	maxPageSize       = 4096
 	lockStripes       = 4096
+	// maxRevocationSkew is how far in the future revoke-all may set a
+	// bucket's oldest valid token time: enough for a client's clock to be
+	// ahead, too little to lock the owner out for long.
+	maxRevocationSkew = 5 * time.Minute
 )
 
 // Hub is the Gaia hub HTTP handler.
@@ -62,6 +86,7 @@ type Hub struct {
 	maxBytes  int64
 	auth      *authenticator
 	revs      *revocations
+	uploads   *uploads
 	locks     *pathLocks
 	whitelist map[string]bool
 	log       *slog.Logger
@@ -108,6 +133,12 @@ func New(d Driver, cfg Config) (*Hub, error) {
 	if cfg.AuthTimestampCacheSize < 1 {
 		return nil, fmt.Errorf("gaia: AuthTimestampCacheSize %d < 1", cfg.AuthTimestampCacheSize)
 	}
+	if cfg.MaxUploadsPerAddress == 0 {
+		cfg.MaxUploadsPerAddress = 32
+	}
+	if cfg.MaxUploadsPerAddress < 1 {
+		return nil, fmt.Errorf("gaia: MaxUploadsPerAddress %d < 1", cfg.MaxUploadsPerAddress)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -121,8 +152,9 @@ func New(d Driver, cfg Config) (*Hub, error) {
 		driver:   d,
 		cfg:      cfg,
 		maxBytes: int64(cfg.MaxFileUploadSizeMB * 1024 * 1024),
-		auth:     newAuthenticator(cfg.ServerName, cfg.RequireCorrectHubURL, cfg.ValidHubURLs, cfg.Now),
+		auth:     newAuthenticator(cfg),
 		revs:     newRevocations(d, cfg.AuthTimestampCacheSize, cfg.Now),
+		uploads:  newUploads(cfg.MaxUploadsPerAddress),
 		locks:    newPathLocks(lockStripes),
 		log:      cfg.Logger,
 	}
@@ -159,8 +191,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		he := asHubError(err)
 		rec.errName = he.Name
 		writeError(rec, he)
-		if he.Status >= 500 {
+		switch {
+		case he.Status >= 500:
 			h.log.ErrorContext(r.Context(), "gaia: request failed", "method", r.Method, "path", truncate(r.URL.EscapedPath()), "err", err)
+		case he.Err != nil:
+			// The client's doing (a body cut short, a timeout, a missing
+			// file): at debug level, since clients can make any number.
+			h.log.DebugContext(r.Context(), "gaia: request refused", "method", r.Method, "path", truncate(r.URL.EscapedPath()), "err", err)
 		}
 	}
 	status := rec.status
@@ -267,6 +304,11 @@ func (h *Hub) authorize(r *http.Request, address string) (*grant, error) {
 
 // store is POST /store/<address>/<path> (B.2). Nothing is written unless
 // every check passes and the whole body arrives within the size limit.
+//
+// The body is read whole before the path lock is taken, so that a slow
+// client holds only one of its own bucket's upload slots, never a lock that
+// other buckets' paths share. "If-Match: *" on a missing file creates it,
+// as the reference hub does (RFC 9110 would answer 412).
 func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 	address, path, err := splitBucketPath(rest, false)
 	if err != nil {
@@ -297,6 +339,17 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		return tooLarge("Max file upload size is %v megabytes. Rejected Content-Length of %.4f megabytes",
 			h.cfg.MaxFileUploadSizeMB, float64(r.ContentLength)/(1024*1024))
 	}
+	release, err := h.uploads.acquire(address)
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		return err
+	}
+	defer release()
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes))
+	if err != nil {
+		return err
+	}
+	defer body.Close()
 
 	ctx := r.Context()
 	unlock, err := h.locks.lock(ctx, address+"/"+path)
@@ -319,20 +372,16 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 	}
 	var history string
 	if g.scopes.archival() {
-		history = historyName(path, h.cfg.Now())
-		if err := h.driver.Rename(ctx, address, path, history); err != nil {
-			if !errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("archive %s/%s: %w", address, path, err)
-			}
-			history = "" // first write of this path
+		if history, err = h.archive(ctx, address, path); err != nil {
+			return err
 		}
 	}
-	info, err := h.driver.Put(ctx, address, path, http.MaxBytesReader(w, r.Body, h.maxBytes), PutOptions{ContentType: contentType})
+	info, err := h.driver.Put(ctx, address, path, body, PutOptions{ContentType: contentType})
 	if err != nil {
 		if history != "" {
-			// Put back the archived current version: a failed write loses nothing.
-			if rerr := h.driver.Rename(context.WithoutCancel(ctx), address, history, path); rerr != nil {
-				h.log.Error("gaia: restoring archived file after a failed write", "bucket", address, "path", path, "err", rerr)
+			// The current version is still in place: its copy is not history.
+			if derr := h.driver.Delete(context.WithoutCancel(ctx), address, history); derr != nil {
+				h.log.Warn("gaia: removing the archived copy after a failed write", "bucket", address, "path", history, "err", derr)
 			}
 		}
 		return err
@@ -342,6 +391,27 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		ETag      string `json:"etag"`
 	}{h.cfg.ReadURL + address + "/" + path, info.ETag})
 	return nil
+}
+
+// archive copies the current version of path, if any, to a history name
+// and returns that name ("" for a first write). It copies rather than
+// renames so that the path keeps its acknowledged version until the new
+// one replaces it in one atomic Put: readers never find it missing, and a
+// crash in between leaves the old version in place (plus a spare copy).
+func (h *Hub) archive(ctx context.Context, address, path string) (string, error) {
+	cur, err := h.driver.Get(ctx, address, path)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("archive %s/%s: %w", address, path, err)
+	}
+	defer cur.Body.Close()
+	history := historyName(path, h.cfg.Now())
+	if _, err := h.driver.Put(ctx, address, history, cur.Body, PutOptions{ContentType: cur.ContentType}); err != nil {
+		return "", fmt.Errorf("archive %s/%s: %w", address, path, err)
+	}
+	return history, nil
 }
 
 // delete is DELETE /delete/<address>/<path>: 202 with an empty body. Under
@@ -477,9 +547,11 @@ type statEntry struct {
 }
 
 // revokeAll is POST /revoke-all/<address> with {"oldestValidTimestamp"}.
-// Unlike the reference hub it also refuses already-revoked tokens, so a
-// leaked old token cannot push the timestamp into the future and lock the
-// owner out.
+// Unlike the reference hub it refuses already-revoked tokens and tokens
+// restricted by scopes (an app's putFile token is no licence to lock its
+// user out; the reference hub lets any valid token revoke), and a time more
+// than maxRevocationSkew ahead, so that no token can push the timestamp
+// into the future and lock the owner out for good.
 func (h *Hub) revokeAll(w http.ResponseWriter, r *http.Request, rest string) error {
 	address, err := addressOnly(rest)
 	if err != nil {
@@ -495,8 +567,15 @@ func (h *Hub) revokeAll(w http.ResponseWriter, r *http.Request, rest string) err
 	if err != nil {
 		return err
 	}
-	if _, err := h.authorize(r, address); err != nil {
+	if limit := h.cfg.Now().Add(maxRevocationSkew).Unix(); ts > limit {
+		return badRequest("oldestValidTimestamp %d is more than %v ahead of this hub's clock", ts, maxRevocationSkew)
+	}
+	g, err := h.authorize(r, address)
+	if err != nil {
 		return err
+	}
+	if g.scopes.restricted() {
+		return validationError("Address %s not authorized to revoke tokens: the token is restricted by scopes", address)
 	}
 	ctx := r.Context()
 	unlock, err := h.locks.lock(ctx, address+authBucketSuffix+"/"+authTimestampFile)
@@ -557,6 +636,10 @@ func (h *Hub) read(w http.ResponseWriter, r *http.Request, rest string) error {
 	hd.Set("Cache-Control", h.cfg.CacheControl)
 	hd.Set("Content-Type", obj.ContentType)
 	hd.Set("X-Content-Type-Options", "nosniff")
+	if !h.cfg.AllowActiveContent {
+		// Stored HTML or SVG must not run script with the hub's origin.
+		hd.Set("Content-Security-Policy", "sandbox")
+	}
 	if obj.ETag != "" {
 		hd.Set("ETag", `"`+normalizeETag(obj.ETag)+`"`)
 	}
