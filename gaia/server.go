@@ -49,9 +49,9 @@ type Config struct {
 	Now func() time.Time
 	// MaxUploadsPerAddress bounds the stores in flight to one bucket
 	// (default 32); past it a store is answered 429. A store's body is read
-	// whole (beyond 64 KiB into a temporary file in os.TempDir, so $TMPDIR)
-	// before any lock is taken, so a slow upload holds only its own
-	// bucket's slot. Serve the hub with a server ReadTimeout (as
+	// whole (in memory, or in a temporary file in os.TempDir, so $TMPDIR,
+	// see readBody) before any lock is taken, so a slow upload holds only
+	// its own bucket's slot. Serve the hub with a server ReadTimeout (as
 	// internal/httpserve does): that is what bounds a body's time.
 	MaxUploadsPerAddress int
 	// AllowLegacyTokens accepts legacy v0 tokens, which carry no issue
@@ -81,15 +81,16 @@ const (
 
 // Hub is the Gaia hub HTTP handler.
 type Hub struct {
-	driver    Driver
-	cfg       Config
-	maxBytes  int64
-	auth      *authenticator
-	revs      *revocations
-	uploads   *uploads
-	locks     *pathLocks
-	whitelist map[string]bool
-	log       *slog.Logger
+	driver      Driver
+	cfg         Config
+	maxBytes    int64
+	auth        *authenticator
+	revs        *revocations
+	uploads     *uploads
+	spoolMemory *memoryBudget
+	locks       *pathLocks
+	whitelist   map[string]bool
+	log         *slog.Logger
 }
 
 // New checks cfg and makes a hub storing through d.
@@ -149,14 +150,15 @@ func New(d Driver, cfg Config) (*Hub, error) {
 		return nil, fmt.Errorf("gaia: challenge text %q too short", c)
 	}
 	h := &Hub{
-		driver:   d,
-		cfg:      cfg,
-		maxBytes: int64(cfg.MaxFileUploadSizeMB * 1024 * 1024),
-		auth:     newAuthenticator(cfg),
-		revs:     newRevocations(d, cfg.AuthTimestampCacheSize, cfg.Now),
-		uploads:  newUploads(cfg.MaxUploadsPerAddress),
-		locks:    newPathLocks(lockStripes),
-		log:      cfg.Logger,
+		driver:      d,
+		cfg:         cfg,
+		maxBytes:    int64(cfg.MaxFileUploadSizeMB * 1024 * 1024),
+		auth:        newAuthenticator(cfg),
+		revs:        newRevocations(d, cfg.AuthTimestampCacheSize, cfg.Now),
+		uploads:     newUploads(cfg.MaxUploadsPerAddress),
+		spoolMemory: &memoryBudget{free: spoolMemory},
+		locks:       newPathLocks(lockStripes),
+		log:         cfg.Logger,
 	}
 	if len(cfg.Whitelist) > 0 {
 		h.whitelist = map[string]bool{}
@@ -345,7 +347,7 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		return err
 	}
 	defer release()
-	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.maxBytes), r.ContentLength, h.spoolMemory)
 	if err != nil {
 		return err
 	}

@@ -46,28 +46,70 @@ func (u *uploads) release(address string) {
 	}
 }
 
-// spoolInMemory is how much of a body is kept in memory; a larger body goes
-// to a temporary file, so that many uploads in flight cost disk, not memory.
-const spoolInMemory = 64 << 10
+// Bodies are read whole before a store takes its path lock. A body whose
+// Content-Length fits in what is left of spoolMemory is kept in memory
+// (taken as its bytes arrive); any other keeps its first spoolInMemory
+// bytes in memory and the rest in a temporary file. Memory is preferred:
+// a file on the storage's file system is flushed again by the disk
+// driver's syncfs. The budget bounds what many slow uploads can make the
+// hub hold; past it they cost disk instead. It refuses no one.
+const (
+	spoolInMemory = 64 << 10
+	spoolMemory   = 256 << 20
+)
+
+// memoryBudget is the memory that bodies held in full may still take.
+type memoryBudget struct {
+	mu   sync.Mutex
+	free int64
+}
+
+func (m *memoryBudget) take(n int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n > m.free {
+		return false
+	}
+	m.free -= n
+	return true
+}
+
+func (m *memoryBudget) give(n int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.free += n
+}
 
 // spooled is a request body read whole: Read replays it.
 type spooled struct {
 	io.Reader
-	file *os.File // nil when the body fits in memory
+	file    *os.File // nil when the body is in memory
+	release func()   // gives back its memory budget, if it took some
 }
 
 func (s *spooled) Close() error {
+	if s.release != nil {
+		s.release()
+	}
 	if s.file == nil {
 		return nil
 	}
 	return s.file.Close()
 }
 
-// readBody reads a whole request body, in memory or into a temporary file.
+// readBody reads a whole request body of length bytes (-1: unknown).
 // Failures of the client (see clientBodyError) are told apart from the
 // hub's own (writing the file).
-func readBody(r io.Reader) (*spooled, error) {
+func readBody(r io.Reader, length int64, budget *memoryBudget) (*spooled, error) {
 	src := &bodyReader{r: r}
+	if length > spoolInMemory && budget.take(length) {
+		var mem bytes.Buffer
+		if _, err := mem.ReadFrom(src); err != nil {
+			budget.give(length)
+			return nil, clientBodyError(err)
+		}
+		return &spooled{Reader: bytes.NewReader(mem.Bytes()), release: func() { budget.give(length) }}, nil
+	}
 	var mem bytes.Buffer
 	n, err := mem.ReadFrom(io.LimitReader(src, spoolInMemory+1))
 	if err != nil {
