@@ -174,6 +174,27 @@ func uuid4() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// CheckOrigin checks that s is an app's origin, as a sign-in request's
+// domain_name is: an http or https URL with a host and nothing after it.
+// An app's keys derive from the exact string, so "https://a.example/" would
+// be another app than "https://a.example": it is refused, not trimmed.
+func CheckOrigin(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || !isWeb(u) {
+		return fmt.Errorf("%q is not an app origin: want scheme://host[:port], e.g. https://notes.example", s)
+	}
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#") {
+		return fmt.Errorf("%q is not an app origin: want %s://%s, with nothing after the host", s, u.Scheme, u.Host)
+	}
+	return nil
+}
+
+// isWeb says whether u is an absolute http or https URL with a host.
+func isWeb(u *url.URL) bool {
+	s := strings.ToLower(u.Scheme)
+	return (s == "http" || s == "https") && u.Host != ""
+}
+
 // sameOrigin is isSameOriginAbsoluteUrl.
 func sameOrigin(a, b string) bool {
 	ua, err1 := url.Parse(a)
@@ -190,11 +211,7 @@ func sameOrigin(a, b string) bool {
 		}
 		return "80"
 	}
-	web := func(u *url.URL) bool {
-		s := strings.ToLower(u.Scheme)
-		return (s == "http" || s == "https") && u.Host != ""
-	}
-	return web(ua) && web(ub) && strings.EqualFold(ua.Scheme, ub.Scheme) &&
+	return isWeb(ua) && isWeb(ub) && strings.EqualFold(ua.Scheme, ub.Scheme) &&
 		strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
 }
 

@@ -53,7 +53,7 @@ func startAtlas(ctx context.Context, f atlasFlags, db *namedb.DB, zfs *store.Sto
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		return nil, fmt.Errorf("Atlas: %w", err)
+		return nil, fmt.Errorf("atlas peer listener: %w", err)
 	}
 	advertise := f.advertise
 	if ap := ln.Addr().(*net.TCPAddr).AddrPort(); advertise == "" && !ap.Addr().IsUnspecified() {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,13 @@ type backendFlags struct {
 
 var backendOpts backendFlags
 
+// The environment variables of the addresses a devnet prints (see fromEnv).
+const (
+	rpcEnv  = "BLOCKSTACK_RPC"
+	nodeEnv = "BLOCKSTACK_NODE"
+	hubEnv  = "BLOCKSTACK_HUB"
+)
+
 const (
 	defaultDevnetRPCAddr = "127.0.0.1:16443"
 	defaultDevnetRPCUser = "devnet"
@@ -30,6 +40,7 @@ func addBackendFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&backendOpts.network, "network", "devnet", "Bitcoin network: devnet, regtest, testnet or mainnet")
 	f.StringVar(&backendOpts.rpcAddr, "rpc", defaultDevnetRPCAddr, "JSON-RPC address (host:port) of btcd, bitcoind or a devnet")
+	fromEnv(f, "rpc", rpcEnv)
 	f.StringVar(&backendOpts.rpcUser, "rpc-user", defaultDevnetRPCUser, "JSON-RPC user")
 	f.StringVar(&backendOpts.rpcPass, "rpc-pass", defaultDevnetRPCPass, "JSON-RPC password")
 }
@@ -38,6 +49,10 @@ func (f backendFlags) String() string {
 	return fmt.Sprintf("%s node at %s", f.network, f.rpcAddr)
 }
 
+// dialTimeout bounds the first contact with the node: the RPC client
+// itself retries a refused connection for about 22 s before it says so.
+const dialTimeout = 2 * time.Second
+
 // openBackend connects to the node the global flags name. The caller
 // closes it.
 func openBackend(cmd *cobra.Command) (*rpc.Client, error) {
@@ -45,6 +60,11 @@ func openBackend(cmd *cobra.Command) (*rpc.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	conn, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(cmd.Context(), "tcp", backendOpts.rpcAddr)
+	if err != nil {
+		return nil, noNodeError(err)
+	}
+	conn.Close()
 	c, err := rpc.New(rpc.Config{
 		Host:   backendOpts.rpcAddr,
 		User:   backendOpts.rpcUser,
@@ -59,4 +79,17 @@ func openBackend(cmd *cobra.Command) (*rpc.Client, error) {
 		return nil, fmt.Errorf("%s: %w", backendOpts, err)
 	}
 	return c, nil
+}
+
+// noNodeError says that no node answers at --rpc, and how to get one.
+func noNodeError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		err = op.Err // the address is said once, below
+	}
+	start := "start one with: blockstack devnet"
+	if backendOpts.network != "devnet" {
+		start = "start btcd or bitcoind with its JSON-RPC on"
+	}
+	return fmt.Errorf("no %s node at %s (--rpc or $%s): %v; %s", backendOpts.network, backendOpts.rpcAddr, rpcEnv, err, start)
 }

@@ -32,6 +32,7 @@ func addClientFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&clientOpts.node, "node", "", "`URL` of the BNS node's REST API (default http://"+defaultAPIAddr+
 		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
+	fromEnv(f, "node", nodeEnv)
 	f.StringVar(&clientOpts.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
 }
 
@@ -61,8 +62,8 @@ type opFlags struct {
 func addOpFlags(cmd *cobra.Command, o *opFlags) {
 	f := cmd.PersistentFlags()
 	f.Int64Var(&o.feeRate, "fee-rate", defaultFeeRate, "miner fee rate in sat/vB")
-	f.DurationVar(&o.timeout, "timeout", time.Hour, "give up waiting after this long (the journal keeps what was sent: run again to resume)")
-	f.DurationVar(&o.poll, "poll-interval", time.Second, "how often to ask the node and the chain while waiting")
+	positiveDurationVar(f, &o.timeout, "timeout", time.Hour, "give up waiting after this long (the journal keeps what was sent: run again to resume)")
+	positiveDurationVar(f, &o.poll, "poll-interval", time.Second, "how often to ask the node and the chain while waiting")
 }
 
 // exitAfterEnv names a step event ("preorder:broadcast", see

@@ -55,7 +55,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dataDir, "data-dir", defaultDataDir("devnet"), "state folder")
+	fl.StringVar(&f.dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/devnet)")
 	fl.DurationVar(&f.blockInterval, "block-interval", 5*time.Second, "time between mined blocks (0: mine only on demand)")
 	fl.StringVar(&f.rpcAddr, "rpc-addr", defaultDevnetRPCAddr, "listen address of the chain's JSON-RPC")
 	fl.StringVar(&f.apiAddr, "api-addr", defaultAPIAddr, "listen address of the REST API")
@@ -77,6 +77,9 @@ func defaultDataDir(name string) string {
 }
 
 func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
+	if f.dataDir == "" {
+		f.dataDir = defaultDataDir("devnet")
+	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(f.dataDir, "chain")})
 	if err != nil {
@@ -164,6 +167,8 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
 	fmt.Fprintf(out, "  block interval: %s\n", f.blockInterval)
+	fmt.Fprintf(out, "commands in other shells find it with:\n")
+	fmt.Fprintf(out, "  export %s=%s\n  export %s=%s\n  export %s=http://%s\n", rpcEnv, rpcSrv.addr, nodeEnv, apiURL, hubEnv, hubSrv.addr)
 	if f.registrarDomain != "" {
 		fmt.Fprintf(out, "  registrar:      http://%s for %s, once the wallet %s owns it\n", f.registrarAddr, f.registrarDomain, walletPath())
 		regCtx, stopReg := context.WithCancel(ctx)

@@ -114,8 +114,7 @@ func TestFailedRemoteCallsFail(t *testing.T) {
 		for _, args := range hubCommands {
 			name := strings.ReplaceAll(strings.Join(args, " "), dir+"/", "")
 			t.Run(fmt.Sprintf("hub %d %s", status, name), func(t *testing.T) {
-				args := append(append([]string(nil), args...), "--wallet", w, "--hub", hub)
-				stdout, stderr, code := runBinary(t, bin, "stdin data", args...)
+				stdout, stderr, code := runBinary(t, bin, "stdin data", append(append([]string(nil), args...), "--wallet", w, "--hub", hub)...)
 				failsWith(t, stdout, stderr, code, msg)
 			})
 		}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // TestHelpOnEveryCommand: every command, at every depth, has a short
@@ -56,6 +58,17 @@ func TestHelpOnEveryCommand(t *testing.T) {
 				if errOut.Len() != 0 {
 					t.Errorf("stderr: %s", errOut.String())
 				}
+				// Defaults say $HOME, not one user's home.
+				if home, _ := os.UserHomeDir(); home != "" && strings.Contains(help, home) {
+					t.Errorf("help shows the expanded home %s:\n%s", home, help)
+				}
+				// A backquoted word in a usage is shown as the flag's
+				// argument: a bool flag takes none.
+				cmd.Flags().VisitAll(func(f *pflag.Flag) {
+					if name, _ := pflag.UnquoteUsage(f); f.Value.Type() == "bool" && name != "" {
+						t.Errorf("bool flag --%s is shown taking %q", f.Name, name)
+					}
+				})
 			})
 		}
 	}

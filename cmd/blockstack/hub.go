@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,8 +49,8 @@ awsRegion and awsPathStyle); GAIA_* environment variables override the file.`,
 			if err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("data-dir") || cfg.DiskSettings.StorageRootDirectory == "" {
-				cfg.DiskSettings.StorageRootDirectory = dataDir
+			if dataDir != "" || cfg.DiskSettings.StorageRootDirectory == "" {
+				cfg.DiskSettings.StorageRootDirectory = cmp.Or(dataDir, defaultDataDir("gaia"))
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			srv, stop, err := startHub(cmd.Context(), listen, cfg, log)
@@ -67,7 +68,7 @@ awsRegion and awsPathStyle); GAIA_* environment variables override the file.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&listen, "listen", defaultHubListen, "HTTP listen address")
-	fl.StringVar(&dataDir, "data-dir", defaultDataDir("gaia"), "storage folder of the disk driver")
+	fl.StringVar(&dataDir, "data-dir", "", "storage folder of the disk driver (default $HOME/.blockstack/gaia)")
 	fl.StringVar(&configPath, "config", "", "JSON configuration file")
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/client/auth"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/client/keychain"
 	"github.com/go-blockstack/go-blockstack/client/lookup"
@@ -199,8 +200,12 @@ func newKeysAppKeyCmd(f *identityFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "app-key ORIGIN",
 		Short: "Print the identity's private key for the app at ORIGIN (e.g. https://notes.example), its public key and bucket address",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Another string than an app's origin gives a key no app uses.
+			if err := auth.CheckOrigin(args[0]); err != nil {
+				return err
+			}
 			_, id, err := f.open()
 			if err != nil {
 				return err
@@ -228,6 +233,7 @@ type hubFlags struct {
 func (f *hubFlags) add(cmd *cobra.Command) {
 	addIdentityFlags(cmd, &f.identityFlags)
 	cmd.PersistentFlags().StringVar(&f.hub, "hub", "", "`URL` of the Gaia hub (default http://"+defaultDevnetHubAddr+" on devnet)")
+	fromEnv(cmd.PersistentFlags(), "hub", hubEnv)
 }
 
 func (f *hubFlags) hubURL() (string, error) {
@@ -244,6 +250,11 @@ func (f *hubFlags) hubURL() (string, error) {
 // connect opens the bucket: the app key's for --app, else the identity
 // key's (where profile.json lives).
 func (f *hubFlags) connect(ctx context.Context) (*storage.Hub, *keychain.Identity, error) {
+	if f.app != "" {
+		if err := auth.CheckOrigin(f.app); err != nil {
+			return nil, nil, fmt.Errorf("--app: %w", err)
+		}
+	}
 	_, id, err := f.open()
 	if err != nil {
 		return nil, nil, err
@@ -288,7 +299,7 @@ func newGaiaPutCmd(f *hubFlags) *cobra.Command {
 reader's app public key, from their keys app-key); --sign signs it with the
 bucket's key (inside the envelope when encrypting, else in PATH.sig). It
 prints the file's read URL.`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := storage.PutOptions{Encrypt: encrypt || encryptTo != "", Sign: sign}
 			if encryptTo != "" {
@@ -382,7 +393,7 @@ profile signed by the name's owner) to the bucket NAME's profile lists for
 bucket's address (inside the envelope for encrypted files, else PATH.sig);
 --decrypt decrypts it with this identity's key for --app (the writer must have
 encrypted to it, with put --encrypt-to).`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			h, _, err := f.connect(ctx)
@@ -457,6 +468,9 @@ func appBucketOf(ctx context.Context, name, app string) (string, error) {
 	if app == "" {
 		return "", errors.New("--from NAME needs --app ORIGIN: a profile lists buckets per app")
 	}
+	if err := auth.CheckOrigin(app); err != nil {
+		return "", err
+	}
 	if err := validLookupName(name); err != nil {
 		return "", err
 	}
@@ -499,7 +513,7 @@ func newGaiaRmCmd(f *hubFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rm PATH",
 		Short: "Delete the file at PATH (--sign: and its PATH.sig)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			h, _, err := f.connect(cmd.Context())
 			if err != nil {
@@ -540,11 +554,16 @@ profile.json to the identity's bucket on the hub, and, unless --no-update or
 NAME's zone file already points there, updates NAME (NAME_UPDATE from its
 owner key, which must be this identity's) with a zone file whose _http._tcp
 record is the profile's URL.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := bns.ValidName(name); err != nil {
 				return err
+			}
+			for _, app := range apps {
+				if err := auth.CheckOrigin(app); err != nil {
+					return fmt.Errorf("--app: %w", err)
+				}
 			}
 			p := profile.NewPerson()
 			if person != "" {
@@ -622,7 +641,7 @@ func newProfileShowCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME",
 		Short: "Print NAME's profile, verified against its owner, as JSON (lookup --profile)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return printProfile(cmd, args[0])
 		},

@@ -39,7 +39,7 @@ func newWhoisCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "whois NAME",
 		Short: "Print a name's record and history as JSON (from the node)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := validLookupName(name); err != nil {
@@ -85,7 +85,7 @@ profile URL in its _http._tcp record, the profile token there checked
 against the name's owner, and prints the verified profile as JSON; --app
 ORIGIN prints the app bucket the profile lists for that app. A broken link
 is named in the error.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := validLookupName(name); err != nil {
@@ -126,7 +126,7 @@ func newNamesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "names ADDRESS",
 		Short: "List the names an address owns, one a line (from the node)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			addr, err := parseAddress(args[0])
 			if err != nil {
@@ -152,7 +152,7 @@ func newNamespaceShowCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ID",
 		Short: "Print a namespace's record as JSON (from the node)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := bns.ValidNamespaceID(args[0]); err != nil {
 				return err

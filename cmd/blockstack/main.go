@@ -24,10 +24,11 @@ func main() {
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "blockstack",
-		Short:         "Blockstack (BNS, Atlas, Gaia) in Go",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:               "blockstack",
+		Short:             "Blockstack (BNS, Atlas, Gaia) in Go",
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: beforeCommand,
 	}
 	addBackendFlags(root)
 	addClientFlags(root)

@@ -45,7 +45,7 @@ func newNamePreorderCmd(o *opFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "preorder NAME",
 		Short: "Send only the NAME_PREORDER of a registration; `name register` finishes it",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withRunner(cmd, o, func(ctx context.Context, r *nameop.Runner) error {
 				if err := r.Register(ctx, args[0], nil, "preorder"); err != nil {
@@ -67,7 +67,7 @@ func newNameRegisterCmd(o *opFlags) *cobra.Command {
 the node), waits until the preorder is in a block, registers the name to the
 wallet's first owner key with the hash of --zonefile, waits for that, and
 publishes the zone file to the node.` + journalHelp,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			zf, err := readZonefile(zonefilePath)
 			if err != nil {
@@ -91,7 +91,7 @@ func newNameUpdateCmd(o *opFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update NAME --zonefile FILE",
 		Short: "Set a name's zone file (NAME_UPDATE from its owner key) and publish it",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			zf, err := readZonefile(zonefilePath)
 			if err != nil {
@@ -116,7 +116,7 @@ func newNameTransferCmd(o *opFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "transfer NAME ADDRESS",
 		Short: "Give a name to another address (NAME_TRANSFER from its owner key)",
-		Args:  cobra.ExactArgs(2),
+		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			to, err := parseAddress(args[1])
 			if err != nil {
@@ -139,7 +139,7 @@ func newNameRenewCmd(o *opFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "renew NAME",
 		Short: "Extend a name's life, paying its price again (NAME_RENEWAL from its owner key)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withRunner(cmd, o, func(ctx context.Context, r *nameop.Runner) error {
 				if err := r.Renew(ctx, args[0]); err != nil {
@@ -156,7 +156,7 @@ func newNameRevokeCmd(o *opFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke NAME",
 		Short: "Freeze a name for good (NAME_REVOKE from its owner key): it resolves to nothing",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withRunner(cmd, o, func(ctx context.Context, r *nameop.Runner) error {
 				if err := r.Revoke(ctx, args[0]); err != nil {
@@ -234,7 +234,7 @@ func newNamespaceCreateCmd(o *opFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create ID --lifetime BLOCKS --coeff C --base B --buckets B1,…,B16 --nonalpha-discount D --no-vowel-discount D",
 		Short: "Create a namespace: preorder, wait, reveal, wait, ready",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rules, err := rf.rules()
 			if err != nil {
@@ -259,7 +259,7 @@ func newNamespaceStepCmd(o *opFlags, step, short string, withRules bool) *cobra.
 	cmd := &cobra.Command{
 		Use:   step + " ID",
 		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rules *nameop.NamespaceRules
 			if withRules {
@@ -289,7 +289,7 @@ func newNamespaceImportCmd(o *opFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import NAME ADDRESS",
 		Short: "Import a name into a revealed, not yet ready namespace (NAME_IMPORT from its reveal address)",
-		Args:  cobra.ExactArgs(2),
+		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			to, err := parseAddress(args[1])
 			if err != nil {

@@ -30,13 +30,12 @@ import (
 // e2eNet is a network the end-to-end test body runs against through the
 // binary: a chain (devnet, or a real btcd in regtest) and a BNS node's API.
 type e2eNet struct {
-	bin                 string
-	network             string
-	rpc, user, pass     string
-	node                string // API URL
-	dir                 string
-	fund                func(t *testing.T, walletPath string, sats int64)
-	stopMining, stopped chan struct{}
+	bin             string
+	network         string
+	rpc, user, pass string
+	node            string // API URL
+	dir             string
+	fund            func(t *testing.T, walletPath string, sats int64)
 }
 
 // global are the flags that point a command at the network.

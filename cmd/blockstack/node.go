@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -246,7 +248,12 @@ func newNodeStatusCmd(dataDir *string) *cobra.Command {
 		Short: "Print the name database's last block and consensus hash (works while the node runs)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := namedb.Open(filepath.Join(nodeDataDir(*dataDir), "names.db"))
+			path := filepath.Join(nodeDataDir(*dataDir), "names.db")
+			// Opening would create it: say instead that there is none.
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("no node database at %s: run blockstack node (or devnet) first, or give its --data-dir", path)
+			}
+			db, err := namedb.Open(path)
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,7 @@ func newSnapshotCmd() *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "export FILE",
 		Short: "Write a consistent snapshot of the node's name database (works while the node runs)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := namedb.Open(filepath.Join(nodeDataDir(dataDir), "names.db"))
 			if err != nil {
@@ -47,7 +47,7 @@ operations, every consensus hash against its ops hash and skip list, and
 the consensus hash you trust at its height. Only then is it installed (by
 an atomic rename) as the node's names.db, which must not exist yet. The
 node then resumes indexing from the snapshot's last block.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			net, err := bns.NetworkByName(backendOpts.network)
 			if err != nil {

@@ -42,7 +42,7 @@ func newSubdomainRegisterCmd(regURL *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "register FQN",
 		Short: "Ask the registrar to register a subdomain to an owner key of the wallet",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			zf, err := readZonefile(zonefilePath)
 			if err != nil {
@@ -75,7 +75,7 @@ func newSubdomainTransferCmd(regURL *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "transfer FQN NEW_ADDRESS",
 		Short: "Give a subdomain to another address, signed by its current owner key in the wallet",
-		Args:  cobra.ExactArgs(2),
+		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			to, err := parseAddress(args[1])
 			if err != nil {
@@ -93,7 +93,7 @@ func newSubdomainUpdateCmd(regURL *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update FQN --zonefile FILE",
 		Short: "Set a subdomain's zone file, signed by its owner key in the wallet",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			zf, err := readZonefile(zonefilePath)
 			if err != nil {
@@ -142,7 +142,7 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status FQN",
 		Short: "Show where a subdomain's newest request stands at the registrar, and its record there",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), subdomainTimeout)
 			defer cancel()

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/spf13/cobra"
 
@@ -33,7 +34,7 @@ func newTxDecodeCmd() *cobra.Command {
 		lookup    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "decode <hex | ->",
+		Use:   "decode TX_HEX",
 		Short: "Decode the name operation of a raw transaction (hex, or - for stdin) as JSON",
 		Long: `Decode prints the name operation a raw transaction carries, with every
 field named as in the BNS spec. The sender (the scriptPubKey of the output
@@ -41,7 +42,7 @@ spent by the first input) is not in the transaction itself: give it with
 --sender-script, or --lookup-sender to read it from the node the global
 flags name (btcd or bitcoind with txindex, or a devnet), to have it checked
 and printed; without either the sender is reported unknown.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			net, err := bns.NetworkByName(backendOpts.network)
 			if err != nil {
@@ -144,7 +145,7 @@ func newPriceCmd() *cobra.Command {
 namespace's rules. The subcommands compute prices offline: "namespace ID"
 from the namespace price table, "name NAME" from pricing rules given as
 flags.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := bns.ValidName(args[0]); err != nil {
 				return err
@@ -168,7 +169,7 @@ func newPriceNamespaceCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "namespace ID",
 		Short: "Print the price of a namespace id",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			price, err := bns.NamespacePrice(args[0])
 			if err != nil {
@@ -190,7 +191,7 @@ func newPriceNameCmd() *cobra.Command {
 		Long: `Print the price of a name, computed offline from the pricing rules its
 namespace revealed (see "blockstack tx decode" of the NAMESPACE_REVEAL):
 --coeff, --base, the 16 --buckets exponents, and the two discounts.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, _, err := bns.SplitName(args[0])
 			if err != nil {
@@ -237,13 +238,12 @@ func parseBuckets(s string) ([16]uint8, error) {
 	return b, nil
 }
 
-// printPrice prints a price in the shape of the /v1/prices API.
+// printPrice prints a price in satoshis and in BTC. (The /v1/prices API's
+// "units": "BTC" names the token whose base units its amount counts; read
+// as a label here it said satoshis were bitcoins.)
 func printPrice(w io.Writer, satoshis int64) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{
+	return printJSON(w, map[string]any{
 		"satoshis": satoshis,
-		"units":    "BTC",
-		"amount":   strconv.FormatInt(satoshis, 10),
+		"btc":      strconv.FormatFloat(btcutil.Amount(satoshis).ToBTC(), 'f', -1, 64),
 	})
 }

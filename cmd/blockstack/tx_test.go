@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -230,18 +231,16 @@ func TestPrice(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		var got struct {
-			Satoshis int64
-			Units    string
-			Amount   string
-		}
+		var got map[string]any
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
 			return 0, err
 		}
-		if got.Units != "BTC" || got.Amount == "" {
+		// Satoshis, and BTC said as such (not satoshis labelled "BTC").
+		sats, _ := got["satoshis"].(float64)
+		if btc, _ := got["btc"].(string); len(got) != 2 || btc != strconv.FormatFloat(sats/1e8, 'f', -1, 64) {
 			t.Errorf("price output %s", out)
 		}
-		return got.Satoshis, nil
+		return int64(sats), nil
 	}
 	if got, err := price("namespace", "id"); got != 400_000_000 || err != nil {
 		t.Errorf("namespace id: %d, %v", got, err)

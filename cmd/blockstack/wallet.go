@@ -106,7 +106,7 @@ func newWalletShowCmd() *cobra.Command {
 			return printKeys(cmd.OutOrStdout(), w, withWIF)
 		},
 	}
-	cmd.Flags().BoolVar(&withWIF, "wif", false, "also print each key's private key in wallet import format (for `wallet create --wif` or another wallet)")
+	cmd.Flags().BoolVar(&withWIF, "wif", false, "also print each key's private key in wallet import format (for wallet create --wif or another wallet)")
 	return cmd
 }
 
@@ -198,8 +198,12 @@ func newWalletSendCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "send ADDRESS AMOUNT_SATS",
 		Short: "Pay an address from the payment key",
-		Args:  cobra.ExactArgs(2),
+		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			amount, err := parseAmount(args[1])
+			if err != nil {
+				return err
+			}
 			w, err := openWallet()
 			if err != nil {
 				return err
@@ -217,13 +221,6 @@ func newWalletSendCmd() *cobra.Command {
 			script, err := txscript.PayToAddrScript(addr)
 			if err != nil {
 				return fmt.Errorf("address %s: %w", args[0], err)
-			}
-			amount, err := strconv.ParseInt(args[1], 10, 64)
-			if err != nil {
-				return fmt.Errorf("amount %q: %w", args[1], err)
-			}
-			if amount < wallet.DustLimit {
-				return fmt.Errorf("amount %d sat is below the dust limit %d", amount, wallet.DustLimit)
 			}
 
 			b, err := openBackend(cmd)
@@ -268,8 +265,8 @@ func newWalletFaucetCmd() *cobra.Command {
 			amount := int64(btcutil.SatoshiPerBitcoin)
 			if len(args) == 1 {
 				var err error
-				if amount, err = strconv.ParseInt(args[0], 10, 64); err != nil {
-					return fmt.Errorf("amount %q: %w", args[0], err)
+				if amount, err = parseAmount(args[0]); err != nil {
+					return err
 				}
 			}
 			w, err := openWallet()
@@ -311,8 +308,21 @@ func newWalletFaucetCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&wait, "wait", true, "wait until a block confirms the payment")
-	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "how long to wait")
+	positiveDurationVar(cmd.Flags(), &timeout, "timeout", 10*time.Minute, "how long to wait")
 	return cmd
+}
+
+// parseAmount reads a payment in satoshis: send and faucet pay no output
+// that the wallet would refuse to make (below wallet.DustLimit).
+func parseAmount(s string) (int64, error) {
+	amount, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount %q is not a whole number of satoshis", s)
+	}
+	if amount < wallet.DustLimit {
+		return 0, fmt.Errorf("amount %d sat is below the dust limit %d", amount, wallet.DustLimit)
+	}
+	return amount, nil
 }
 
 // awaitTx waits for txid in a block of the chain from height from on,

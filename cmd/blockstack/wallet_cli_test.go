@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"maps"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +46,8 @@ var (
 	devnetAPIRE = regexp.MustCompile(`API:\s+(http://\S+)/v1/`)
 	devnetHubRE = regexp.MustCompile(`Gaia hub:\s+(http://\S+)`)
 	devnetAppRE = regexp.MustCompile(`notes app:\s+(http://\S+)/`)
+	// devnetEnvRE: the export lines that point other commands at it.
+	devnetEnvRE = regexp.MustCompile(`^\s+export (BLOCKSTACK_\w+)=(\S+)$`)
 )
 
 // startDevnetWith runs `blockstack devnet` with its state in dir, mining
@@ -70,8 +73,12 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 		cmd.Wait()
 	})
 	var addrs devnetAddrs
+	env := map[string]string{}
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
+		if m := devnetEnvRE.FindStringSubmatch(sc.Text()); m != nil {
+			env[m[1]] = m[2]
+		}
 		if m := devnetRPCRE.FindStringSubmatch(sc.Text()); m != nil {
 			addrs.rpc = m[1]
 		}
@@ -84,7 +91,10 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 		if m := devnetAppRE.FindStringSubmatch(sc.Text()); m != nil {
 			addrs.app = m[1]
 		}
-		if addrs.rpc != "" && addrs.api != "" && addrs.hub != "" && addrs.app != "" {
+		if addrs.rpc != "" && addrs.api != "" && addrs.hub != "" && addrs.app != "" && len(env) == 3 {
+			if want := map[string]string{rpcEnv: addrs.rpc, nodeEnv: addrs.api, hubEnv: addrs.hub}; !maps.Equal(env, want) {
+				t.Errorf("devnet's export lines %v, want %v", env, want)
+			}
 			go func() {
 				for sc.Scan() {
 				}
