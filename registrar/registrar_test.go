@@ -84,7 +84,7 @@ func (f *fakeChain) Zonefile(context.Context, string) ([]byte, error) {
 	return f.anchored[len(f.anchored)-1], nil
 }
 
-func newTestRegistrar(t *testing.T, path string, chain *fakeChain, delay time.Duration) *Registrar {
+func newTestRegistrar(t testing.TB, path string, chain *fakeChain, delay time.Duration) *Registrar {
 	t.Helper()
 	st, err := OpenStore(path)
 	if err != nil {
@@ -104,7 +104,7 @@ type user struct {
 	addr string
 }
 
-func newUser(t *testing.T) user {
+func newUser(t testing.TB) user {
 	t.Helper()
 	priv, err := btcec.NewPrivateKey()
 	if err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
@@ -102,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", httpserve.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /search", s.search)
 	s.mux.HandleFunc("GET /name/{name}", s.name)

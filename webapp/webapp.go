@@ -17,6 +17,8 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 )
 
 //go:embed dist
@@ -67,7 +69,7 @@ func pages(dir string, cfg any, csp string, publicManifest bool) http.Handler {
 	if err != nil {
 		panic(err) // the configs are plain strings and numbers
 	}
-	files := http.FileServerFS(sub)
+	files := httpserve.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
