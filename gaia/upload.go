@@ -104,6 +104,7 @@ func readBody(r io.Reader, length int64, budget *memoryBudget) (*spooled, error)
 	src := &bodyReader{r: r}
 	if length > spoolInMemory && budget.take(length) {
 		var mem bytes.Buffer
+		mem.Grow(int(length) + bytes.MinRead) // one allocation; ReadFrom wants MinRead spare to see EOF
 		if _, err := mem.ReadFrom(src); err != nil {
 			budget.give(length)
 			return nil, clientBodyError(err)
