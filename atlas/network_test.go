@@ -412,11 +412,12 @@ func TestMaliciousPeers(t *testing.T) {
 	took := waitHold(t, c, hashes, 2*time.Minute, c.Members[:honest]...)
 	t.Logf("%d honest nodes converged on %d zone files in %s beside %d adversaries", honest, m, took.Round(time.Millisecond), bad)
 	// Let every adversary be dealt with: the sloth's calls take seconds.
-	deadline := time.Now().Add(time.Minute)
 	names := []string{"liar", "braggart", "sloth", "flooder"}
-	for {
+	var pending []string
+	dealt := func() bool {
 		mu.Lock()
-		var pending []string
+		defer mu.Unlock()
+		pending = nil
 		for i, a := range advs {
 			for _, h := range c.Members[:honest] {
 				low, seen := minHealth[[2]int{h.Index, i}]
@@ -432,14 +433,12 @@ func TestMaliciousPeers(t *testing.T) {
 				}
 			}
 		}
-		mu.Unlock()
-		if len(pending) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("adversaries still in good health: %v", pending)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return len(pending) == 0
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer dcancel()
+	if err := atlastest.Wait(dctx, 100*time.Millisecond, dealt); err != nil {
+		t.Fatalf("adversaries still in good health: %v", pending)
 	}
 	for i, a := range advs {
 		if a.served() == 0 {
