@@ -51,21 +51,30 @@ func newRevocations(d Driver, size int, now func() time.Time) *revocations {
 
 // oldest returns the bucket's oldest valid token timestamp (0: none).
 func (r *revocations) oldest(ctx context.Context, address string) (int64, error) {
-	r.mu.Lock()
-	if el, ok := r.byKey[address]; ok {
-		e := el.Value.(*revEntry)
-		if r.now().Sub(e.fetched) < revocationTTL {
-			r.lru.MoveToFront(el)
-			r.mu.Unlock()
-			return e.ts, nil
-		}
+	if ts, ok := r.cached(address); ok {
+		return ts, nil
 	}
-	r.mu.Unlock()
 	ts, err := r.read(ctx, address)
 	if err != nil {
 		return 0, err
 	}
 	return r.remember(address, ts), nil
+}
+
+// cached is the bucket's cached timestamp, if it is fresh.
+func (r *revocations) cached(address string) (int64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	el, ok := r.byKey[address]
+	if !ok {
+		return 0, false
+	}
+	e := el.Value.(*revEntry)
+	if r.now().Sub(e.fetched) >= revocationTTL {
+		return 0, false
+	}
+	r.lru.MoveToFront(el)
+	return e.ts, true
 }
 
 // remember caches ts unless a larger value is already cached (a concurrent

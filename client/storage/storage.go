@@ -65,6 +65,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/base58"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // HubInfo is the hub's /hub_info answer.
@@ -142,9 +143,9 @@ func (h *Hub) connect(ctx context.Context) error {
 	} else {
 		token = gaia.NewLegacyToken(h.cfg.AppKey, info.ChallengeText)
 	}
-	h.mu.Lock()
-	h.info, h.token = info, token
-	h.mu.Unlock()
+	locked.Do(&h.mu, func() {
+		h.info, h.token = info, token
+	})
 	return nil
 }
 
@@ -284,9 +285,9 @@ func (h *Hub) upload(ctx context.Context, path string, body io.Reader, size int6
 	req.Header.Set("Authorization", h.auth())
 	req.Header.Set("Content-Type", contentType)
 	if cond {
-		h.mu.Lock()
-		etag, known := h.etags[path]
-		h.mu.Unlock()
+		var etag string
+		var known bool
+		locked.Do(&h.mu, func() { etag, known = h.etags[path] })
 		if known {
 			req.Header.Set("If-Match", etag)
 		} else {
@@ -301,9 +302,9 @@ func (h *Hub) upload(ctx context.Context, path string, body io.Reader, size int6
 		return "", err
 	}
 	if track && out.ETag != "" {
-		h.mu.Lock()
-		h.etags[path] = out.ETag
-		h.mu.Unlock()
+		locked.Do(&h.mu, func() {
+			h.etags[path] = out.ETag
+		})
 	}
 	return out.PublicURL, nil
 }
@@ -346,20 +347,20 @@ type progressReader struct {
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if n > 0 {
-		p.mu.Lock()
-		if !p.stopped {
-			p.sent += int64(n)
-			p.report(p.sent, p.total)
-		}
-		p.mu.Unlock()
+		locked.Do(&p.mu, func() {
+			if !p.stopped {
+				p.sent += int64(n)
+				p.report(p.sent, p.total)
+			}
+		})
 	}
 	return n, err
 }
 
 func (p *progressReader) stop() {
-	p.mu.Lock()
-	p.stopped = true
-	p.mu.Unlock()
+	locked.Do(&p.mu, func() {
+		p.stopped = true
+	})
 }
 
 // PutFile stores data at path and returns its public URL.
@@ -623,9 +624,9 @@ func (h *Hub) open(ctx context.Context, bucketURL, path string, own bool) (io.Re
 		return nil, &HubError{Op: "read", Path: path, Status: resp.StatusCode, Body: string(body)}
 	}
 	if etag := resp.Header.Get("ETag"); own && etag != "" {
-		h.mu.Lock()
-		h.etags[path] = etag
-		h.mu.Unlock()
+		locked.Do(&h.mu, func() {
+			h.etags[path] = etag
+		})
 	}
 	return resp.Body, nil
 }
@@ -649,9 +650,9 @@ func (h *Hub) DeleteFile(ctx context.Context, path string, wasSigned bool) error
 		if err != nil {
 			return err
 		}
-		h.mu.Lock()
-		delete(h.etags, p)
-		h.mu.Unlock()
+		locked.Do(&h.mu, func() {
+			delete(h.etags, p)
+		})
 	}
 	return nil
 }

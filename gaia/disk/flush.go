@@ -79,9 +79,7 @@ func (g *group) wait() error {
 		g.running = true
 		n := g.next
 		g.next++
-		g.mu.Unlock()
-		err := g.flushAll()
-		g.mu.Lock()
+		err := g.unlocked(g.flushAll)
 		g.running = false
 		g.done = n + 1
 		if err != nil {
@@ -98,6 +96,14 @@ func (g *group) wait() error {
 		return fmt.Errorf("flush: %w", err)
 	}
 	return nil
+}
+
+// unlocked runs f with g.mu released (a flush is slow I/O) and takes it
+// again even if f panics, so that wait's deferred Unlock stays balanced.
+func (g *group) unlocked(f func() error) error {
+	g.mu.Unlock()
+	defer g.mu.Lock()
+	return f()
 }
 
 func (g *group) file(*os.File) error           { return g.wait() }
