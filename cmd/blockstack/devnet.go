@@ -81,7 +81,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 		f.dataDir = defaultDataDir("devnet")
 	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(f.dataDir, "chain")})
+	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(f.dataDir, "chain"), Log: log})
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,9 @@ keys (driver, serverName, readURL, whitelist, validHubUrls,
 requireCorrectHubUrl, pageSize, cacheControl, maxFileUploadSize,
 authTimestampCacheSize, diskSettings.storageRootDirectory, bucket,
 awsCredentials{accessKeyId,secretAccessKey,sessionToken,endpoint}, plus
-awsRegion and awsPathStyle); GAIA_* environment variables override the file.`,
+awsRegion and awsPathStyle, and this hub's hardening settings
+allowLegacyTokens, allowActiveContent and maxUploadsPerAddress, see
+docs/gaia-hardening.md); GAIA_* environment variables override the file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadHubConfig(configPath, os.Getenv)
@@ -91,6 +93,9 @@ type hubConfig struct {
 	CacheControl           string       `json:"cacheControl"`
 	MaxFileUploadSize      float64      `json:"maxFileUploadSize"`
 	AuthTimestampCacheSize int          `json:"authTimestampCacheSize"`
+	AllowLegacyTokens      bool         `json:"allowLegacyTokens"`
+	AllowActiveContent     bool         `json:"allowActiveContent"`
+	MaxUploadsPerAddress   int          `json:"maxUploadsPerAddress"`
 	DiskSettings           diskSettings `json:"diskSettings"`
 	Bucket                 string       `json:"bucket"`
 	AWSCredentials         struct {
@@ -144,13 +149,19 @@ func loadHubConfig(path string, getenv func(string) string) (hubConfig, error) {
 	list(&cfg.Whitelist, "GAIA_WHITELIST")
 	list(&cfg.ValidHubURLs, "GAIA_VALID_HUB_URLS")
 	boolean(&cfg.RequireCorrectHubURL, "GAIA_REQUIRE_CORRECT_HUB_URL")
-	if v := getenv("GAIA_PAGE_SIZE"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("GAIA_PAGE_SIZE=%q: %w", v, err))
+	boolean(&cfg.AllowLegacyTokens, "GAIA_ALLOW_LEGACY_TOKENS")
+	boolean(&cfg.AllowActiveContent, "GAIA_ALLOW_ACTIVE_CONTENT")
+	integer := func(dst *int, env string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+			*dst = n
 		}
-		cfg.PageSize = n
 	}
+	integer(&cfg.PageSize, "GAIA_PAGE_SIZE")
+	integer(&cfg.MaxUploadsPerAddress, "GAIA_MAX_UPLOADS_PER_ADDRESS")
 	if v := getenv("GAIA_MAX_FILE_UPLOAD_SIZE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -244,6 +255,9 @@ func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger
 		CacheControl:           cfg.CacheControl,
 		MaxFileUploadSizeMB:    cfg.MaxFileUploadSize,
 		AuthTimestampCacheSize: cfg.AuthTimestampCacheSize,
+		AllowLegacyTokens:      cfg.AllowLegacyTokens,
+		AllowActiveContent:     cfg.AllowActiveContent,
+		MaxUploadsPerAddress:   cfg.MaxUploadsPerAddress,
 		Logger:                 log,
 	})
 	if err != nil {

@@ -203,20 +203,23 @@ func TestHubConfig(t *testing.T) {
 		return p
 	}
 	full := write("full.json", `{"driver":"aws","serverName":"hub.example","readURL":"https://cdn.example/",
-		"whitelist":["1A"],"pageSize":50,"maxFileUploadSize":5,"bucket":"b",
+		"whitelist":["1A"],"pageSize":50,"maxFileUploadSize":5,"bucket":"b","allowLegacyTokens":true,"maxUploadsPerAddress":4,
 		"awsCredentials":{"accessKeyId":"k","secretAccessKey":"s","endpoint":"http://127.0.0.1:1"},"awsPathStyle":true}`)
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
 
 	cfg, err := loadHubConfig(full, getenv)
 	if err != nil || cfg.Driver != "aws" || cfg.ServerName != "hub.example" || cfg.PageSize != 50 ||
-		cfg.MaxFileUploadSize != 5 || cfg.AWSCredentials.AccessKeyID != "k" || !cfg.AWSPathStyle || !slices.Equal(cfg.Whitelist, []string{"1A"}) {
+		cfg.MaxFileUploadSize != 5 || cfg.AWSCredentials.AccessKeyID != "k" || !cfg.AWSPathStyle || !slices.Equal(cfg.Whitelist, []string{"1A"}) ||
+		!cfg.AllowLegacyTokens || cfg.AllowActiveContent || cfg.MaxUploadsPerAddress != 4 {
 		t.Errorf("file config: %+v %v", cfg, err)
 	}
 	env = map[string]string{"GAIA_SERVER_NAME": "env.example", "GAIA_WHITELIST": `["1B","1C"]`, "GAIA_PAGE_SIZE": "7",
-		"GAIA_S3_SECRET_ACCESS_KEY": "env-secret", "GAIA_VALID_HUB_URLS": "https://a, https://b"}
+		"GAIA_S3_SECRET_ACCESS_KEY": "env-secret", "GAIA_VALID_HUB_URLS": "https://a, https://b",
+		"GAIA_ALLOW_LEGACY_TOKENS": "false", "GAIA_ALLOW_ACTIVE_CONTENT": "true", "GAIA_MAX_UPLOADS_PER_ADDRESS": "9"}
 	cfg, err = loadHubConfig(full, getenv)
 	if err != nil || cfg.ServerName != "env.example" || cfg.PageSize != 7 || cfg.AWSCredentials.SecretAccessKey != "env-secret" ||
+		cfg.AllowLegacyTokens || !cfg.AllowActiveContent || cfg.MaxUploadsPerAddress != 9 ||
 		!slices.Equal(cfg.Whitelist, []string{"1B", "1C"}) || !slices.Equal(cfg.ValidHubURLs, []string{"https://a", "https://b"}) {
 		t.Errorf("environment over file: %+v %v", cfg, err)
 	}
