@@ -31,6 +31,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
@@ -98,7 +99,7 @@ func Open(cfg Config) (*Chain, error) {
 	path := filepath.Join(cfg.DataDir, dbFile)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: cfg.NoSync})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("devchain: %s is in use by another process", path)
 		}
 		return nil, fmt.Errorf("devchain: open %s: %w", path, err)
