@@ -149,3 +149,33 @@ func TestResolve(t *testing.T) {
 		t.Errorf("a profile signed by another key: %v, want ErrWrongIssuer", err)
 	}
 }
+
+// TestProfileOwnerOfUncompressedKey: a name owned by the hash of the
+// uncompressed form of the key that signs its profile (names of 2016)
+// resolves, as it does for an owner of the compressed form.
+func TestProfileOwnerOfUncompressedKey(t *testing.T) {
+	key, _ := btcec.NewPrivateKey()
+	tok, err := profile.Sign(profile.NewPerson(), key, time.Now(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := profile.MakeFile(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(file) }))
+	defer storage.Close()
+	zf, err := profile.ZoneFile("old.id", storage.URL+"/profile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pub := range [][]byte{key.PubKey().SerializeCompressed(), key.PubKey().SerializeUncompressed()} {
+		owner, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(pub), &chaincfg.MainNetParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := Profile(context.Background(), storage.Client(), "old.id", owner.EncodeAddress(), zf); err != nil {
+			t.Errorf("owner %s (%d-byte key): %v", owner, len(pub), err)
+		}
+	}
+}

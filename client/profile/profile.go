@@ -28,7 +28,7 @@
 //     (c32) form, blockstack.js in Bitcoin form; BNS v1 owners are Bitcoin
 //     addresses, so Verify takes a P2PKH address (mainnet, or testnet and
 //     regtest, which share a version byte) and compares its hash160 with
-//     the key's.
+//     the key's, compressed or uncompressed, as blockstack.js 19 does.
 //   - profile.json is JSON.stringify([{token, decodedToken: {header,
 //     payload, signature}}], null, 2); MakeFile writes the same bytes.
 //   - A profile lists an app's bucket as apps[origin] = bucket URL with a
@@ -194,10 +194,8 @@ func uuid4() string {
 var ErrWrongIssuer = errors.New("profile: token issuer does not match")
 
 // Verify checks a profile token: subject, issuer and claim present, the
-// issuer's public key equal to publicKeyOrAddress or hashing to it (a
-// mainnet, testnet or regtest P2PKH address), and the signature made by
-// that key. It
-// returns the token's claims.
+// issuer's key matching publicKeyOrAddress (see keyMatches), and the
+// signature made by that key. It returns the token's claims.
 func Verify(token, publicKeyOrAddress string) (*Claims, error) {
 	var c Claims
 	_, err := jws.Parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) {
@@ -217,7 +215,7 @@ func Verify(token, publicKeyOrAddress string) (*Claims, error) {
 		if err != nil {
 			return nil, fmt.Errorf("issuer public key: %w", err)
 		}
-		if !keyMatches(raw, c.Issuer.PublicKey, publicKeyOrAddress) {
+		if !keyMatches(pub, publicKeyOrAddress) {
 			return nil, fmt.Errorf("%w: issuer %s, want %s", ErrWrongIssuer, c.Issuer.PublicKey, publicKeyOrAddress)
 		}
 		return pub, nil
@@ -228,12 +226,22 @@ func Verify(token, publicKeyOrAddress string) (*Claims, error) {
 	return &c, nil
 }
 
-func keyMatches(raw []byte, pubHex, want string) bool {
-	if strings.EqualFold(pubHex, want) {
-		return true
+// keyMatches is the one rule for "this key signed for that owner", used by
+// every check of a profile's signer (the lookup path reads profiles only
+// through ReadFile and Verify). want is a public key in hex, either
+// encoding, or a P2PKH address of mainnet or of testnet and regtest (which
+// share a version byte; our devnet's owners are those); the address may be
+// the hash of the key's compressed or of its uncompressed encoding,
+// whichever the token carries. Names registered in 2016 are owned by the
+// hash of the uncompressed key, while their profile tokens carry it
+// compressed; blockstack.js's verifyProfileToken accepts the key, its
+// compressed address and its uncompressed address for that reason.
+func keyMatches(pub *btcec.PublicKey, want string) bool {
+	if raw, err := hex.DecodeString(want); err == nil {
+		if k, err := btcec.ParsePubKey(raw); err == nil {
+			return k.IsEqual(pub)
+		}
 	}
-	// A P2PKH address of mainnet or of testnet and regtest (which share
-	// their version byte): BNS owners on our devnet are the latter.
 	hash, version, err := base58.CheckDecode(want)
 	if err != nil || len(hash) != 20 {
 		return false
@@ -241,7 +249,8 @@ func keyMatches(raw []byte, pubHex, want string) bool {
 	if version != chaincfg.MainNetParams.PubKeyHashAddrID && version != chaincfg.TestNet3Params.PubKeyHashAddrID {
 		return false
 	}
-	return bytes.Equal(hash, btcutil.Hash160(raw))
+	return bytes.Equal(hash, btcutil.Hash160(pub.SerializeCompressed())) ||
+		bytes.Equal(hash, btcutil.Hash160(pub.SerializeUncompressed()))
 }
 
 // Record is one entry of a profile file.
