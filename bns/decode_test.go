@@ -114,7 +114,6 @@ func TestDecodeRejects(t *testing.T) {
 	p2pkh := func(b byte) *wire.TxOut {
 		return wire.NewTxOut(DustValue, append(append([]byte{0x76, 0xa9, 0x14}, make20(b)...), 0x88, 0xac))
 	}
-	p2sh := wire.NewTxOut(DustValue, append(append([]byte{0xa9, 0x14}, make20(7)...), 0x87))
 	p2wpkh := wire.NewTxOut(DustValue, append([]byte{0x00, 0x14}, make20(8)...))
 	burn := func(v int64) *wire.TxOut { o := p2pkh(0); o.Value = v; return o }
 	change := p2pkh(9)
@@ -154,7 +153,6 @@ func TestDecodeRejects(t *testing.T) {
 		{"transfer no recipient", txOf(t, transfer), ErrOutputs, "output 1 (recipient)"},
 
 		{"import no value hash", txOf(t, imp, p2pkh(1)), ErrOutputs, "output 2 (value hash)"},
-		{"import P2SH value hash", txOf(t, imp, p2pkh(1), p2sh), ErrOutputScript, "output 2 (value hash)"},
 
 		{"namespace preorder no burn", txOf(t, nsPreorder, change), ErrOutputs, "output 2 (burn)"},
 		{"namespace preorder wrong burn address", txOf(t, nsPreorder, change, p2pkh(1)), ErrBurn, "output 2 (burn)"},
@@ -163,7 +161,7 @@ func TestDecodeRejects(t *testing.T) {
 
 		{"reveal 2 outputs", txOf(t, reveal, p2pkh(1)), ErrOutputs, "outputs"},
 		{"reveal 4 outputs", txOf(t, reveal, p2pkh(1), change, change), ErrOutputs, "outputs"},
-		{"reveal P2SH revealer", txOf(t, reveal, p2sh, change), ErrOutputScript, "output 1 (reveal address)"},
+		{"reveal segwit revealer", txOf(t, reveal, p2wpkh, change), ErrOutputScript, "output 1 (reveal address)"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			d, err := Decode(tc.tx, nil, net)
@@ -297,7 +295,6 @@ func TestEncodeRejects(t *testing.T) {
 		return a
 	}
 	alice := mainAddr("1AotVNASQouiNiBtfxv49WWvSNcQUzGYuU")
-	p2sh, _ := btcutil.NewAddressScriptHashFromHash(make20(5), MainNet.Params)
 	segwit, _ := btcutil.NewAddressWitnessPubKeyHash(make20(6), MainNet.Params)
 	testnetAddr, _ := btcutil.NewAddressPubKeyHash(make20(1), TestNet.Params)
 	reveal := func(f func(*NamespaceReveal)) *NamespaceReveal {
@@ -321,7 +318,7 @@ func TestEncodeRejects(t *testing.T) {
 		{"no burn address", &NamePreorder{Fee: 1}, "burn: no address"},
 		{"renewal zero fee", &NameRenewal{NameRegistration: NameRegistration{Name: "alice.id", Recipient: alice}, BurnAddress: alice}, "fee 0"},
 		{"namespace zero fee", &NamespacePreorder{}, "fee 0"},
-		{"P2SH revealer", reveal(func(r *NamespaceReveal) { r.Recipient = p2sh }), "not P2PKH"},
+		{"segwit revealer", reveal(func(r *NamespaceReveal) { r.Recipient = segwit }), "neither P2PKH nor P2SH"},
 		{"bucket 16", reveal(func(r *NamespaceReveal) { r.Buckets[3] = 16 }), "buckets[3]"},
 		{"discount 0", reveal(func(r *NamespaceReveal) { r.NoVowelDiscount = 0 }), "no_vowel_discount"},
 		{"discount 16", reveal(func(r *NamespaceReveal) { r.NonalphaDiscount = 16 }), "nonalpha_discount"},

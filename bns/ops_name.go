@@ -285,7 +285,8 @@ func (*NameRevoke) readOutputs([]*wire.TxOut, *Network) error { return nil }
 
 // NameImport (NAME_IMPORT, ';') puts a name into a revealed namespace that
 // is not ready yet, on behalf of its creator. Outputs: 1: the recipient,
-// 2: a P2PKH output whose hash160 is the value hash, 3: change.
+// 2: a P2PKH (or, read, P2SH) output whose hash160 is the value hash,
+// 3: change.
 type NameImport struct {
 	Name      string
 	Recipient btcutil.Address
@@ -331,10 +332,14 @@ func (im *NameImport) readOutputs(outs []*wire.TxOut, net *Network) error {
 	if len(outs) <= 2 {
 		return outputError(im, 2, "value hash", ErrOutputs, "transaction has %d outputs", len(outs))
 	}
-	if !isP2PKH(outs[2].PkScript) {
-		return outputError(im, 2, "value hash", ErrOutputScript, "script %x is not P2PKH", outs[2].PkScript)
+	// v1 took the hash160 of output 2's address (b58check_decode), so a
+	// P2SH output carries a value hash as a P2PKH one does; a bech32
+	// address has no such hash and was refused.
+	addr, err := readAddress(im, outs, 2, "value hash", net)
+	if err != nil {
+		return err
 	}
-	copy(im.ValueHash[:], outs[2].PkScript[3:23])
+	copy(im.ValueHash[:], addr.ScriptAddress())
 	return nil
 }
 

@@ -78,8 +78,9 @@ type NamespaceReveal struct {
 	PriceParams
 	// Version is NamespaceVersionPayToBurn or NamespaceVersionPayToCreator.
 	Version uint16
-	// Recipient is output 1, the reveal address (P2PKH): it imports names
-	// and sends NAMESPACE_READY; the preorder hash mixes it in.
+	// Recipient is output 1, the reveal address (P2PKH or P2SH): it
+	// imports names and sends NAMESPACE_READY; the preorder hash mixes it
+	// in.
 	Recipient btcutil.Address
 }
 
@@ -166,9 +167,6 @@ func (r *NamespaceReveal) parseFields(payload []byte) error {
 }
 
 func (r *NamespaceReveal) appendOutputs(outs []*wire.TxOut, net *Network) ([]*wire.TxOut, int, error) {
-	if _, ok := r.Recipient.(*btcutil.AddressPubKeyHash); !ok {
-		return nil, 0, fmt.Errorf("reveal address: %v is not P2PKH", r.Recipient)
-	}
 	reveal, err := addressOutput(r.Recipient, DustValue, net, "reveal address")
 	if err != nil {
 		return nil, 0, err
@@ -180,10 +178,9 @@ func (r *NamespaceReveal) readOutputs(outs []*wire.TxOut, net *Network) error {
 	if err := wantOutputs(r, outs, 3); err != nil {
 		return err
 	}
-	if !isP2PKH(outs[1].PkScript) {
-		// The revealer's key signs the imports, so it must be one key.
-		return outputError(r, 1, "reveal address", ErrOutputScript, "script %x is not P2PKH", outs[1].PkScript)
-	}
+	// Any type a role output may have: v1's reveal check never looks at
+	// the reveal address's type (v1 did require its imports to come from
+	// a P2PKH sender; see docs/v1-compatibility.md).
 	var err error
 	r.Recipient, err = readAddress(r, outs, 1, "reveal address", net)
 	return err

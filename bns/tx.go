@@ -100,7 +100,7 @@ func Decode(tx *wire.MsgTx, senderScript []byte, net *Network) (*Decoded, error)
 		// Blockstack v1 accepted P2PKH and P2SH senders only: the sender's
 		// script is the name's owner, and owners are those types.
 		return nil, &DecodeError{Op: op.OpName(), Field: "sender", Offset: -1, Err: ErrSender,
-			Detail: fmt.Sprintf("script %x is neither P2PKH nor P2SH", senderScript)}
+			Detail: fmt.Sprintf("script %x (%s) is neither P2PKH nor P2SH", senderScript, scriptType(senderScript))}
 	}
 	d.Sender, d.SenderAddress = senderScript, addr
 	if pkh, ok := addr.(*btcutil.AddressPubKeyHash); ok && len(tx.TxIn) > 0 {
@@ -141,8 +141,15 @@ func revealedPubKey(scriptSig, pkHash []byte) []byte {
 }
 
 // standardAddress returns the address of a P2PKH or P2SH script: the only
-// output types Blockstack v1 gives a role to (blockstack-core's
-// check_tx_output_types excludes the rest, segwit included).
+// types Blockstack v1 accepted in an output an operation gives a role to
+// (recipient, reveal address, fee, value hash) and as a sender. Its
+// address extraction (virtualchain's btc_script_hex_to_address) also named
+// P2WPKH and P2WSH outputs, as bech32 addresses, but every operation's
+// tx_extract first passed the outputs it reads through
+// check_tx_output_types, whose allowed types were P2PKH and P2SH ("this
+// excludes bech32 outputs"), and before that gate existed the parser
+// (pybitcoin) could name only P2PKH and P2SH. docs/v1-compatibility.md
+// lists the sources.
 func standardAddress(script []byte, net *Network) (btcutil.Address, bool) {
 	switch {
 	case isP2PKH(script):
@@ -154,6 +161,22 @@ func standardAddress(script []byte, net *Network) (btcutil.Address, bool) {
 		return addr, err == nil
 	}
 	return nil, false
+}
+
+// scriptType names a script's type for errors (P2WPKH, P2TR, …).
+func scriptType(script []byte) string {
+	switch class := txscript.GetScriptClass(script); class {
+	case txscript.WitnessV0PubKeyHashTy:
+		return "P2WPKH"
+	case txscript.WitnessV0ScriptHashTy:
+		return "P2WSH"
+	case txscript.WitnessV1TaprootTy:
+		return "P2TR"
+	case txscript.PubKeyTy:
+		return "P2PK"
+	default:
+		return class.String()
+	}
 }
 
 func isP2PKH(script []byte) bool {
@@ -190,7 +213,8 @@ func readAddress(op Op, outs []*wire.TxOut, i int, role string, net *Network) (b
 	}
 	addr, ok := standardAddress(outs[i].PkScript, net)
 	if !ok {
-		return nil, outputError(op, i, role, ErrOutputScript, "script %x is neither P2PKH nor P2SH", outs[i].PkScript)
+		return nil, outputError(op, i, role, ErrOutputScript, "script %x (%s) is neither P2PKH nor P2SH",
+			outs[i].PkScript, scriptType(outs[i].PkScript))
 	}
 	return addr, nil
 }
