@@ -4,17 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Client talks to a registrar's HTTP API.
 type Client struct {
 	base string
 	hc   *http.Client
+	// Waiting, when set, is told each time a request is refused as too
+	// many (429) and the client waits the Retry-After the registrar gave
+	// before trying again; a client waits only while its context's
+	// deadline allows.
+	Waiting func(wait time.Duration)
 }
 
 // NewClient returns a client of the registrar at baseURL (nil hc: the
@@ -38,6 +46,8 @@ func (c *Client) URL() string { return c.base }
 type Error struct {
 	Code    int
 	Message string
+	// RetryAfter is the registrar's Retry-After (0: none given).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("registrar: %d: %s", e.Code, e.Message) }
@@ -53,13 +63,40 @@ func (e *Error) Is(target error) bool {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var raw []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("registrar: %w", err)
 		}
-		rd = bytes.NewReader(b)
+	}
+	for {
+		err := c.once(ctx, method, path, raw, out)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != http.StatusTooManyRequests || e.RetryAfter <= 0 {
+			return err
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < e.RetryAfter {
+			return err
+		}
+		if c.Waiting != nil {
+			c.Waiting(e.RetryAfter)
+		}
+		t := time.NewTimer(e.RetryAfter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// once makes one request.
+func (c *Client) once(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
@@ -81,7 +118,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		if msg == "" {
 			msg = fmt.Sprint(e.Status)
 		}
-		return &Error{Code: resp.StatusCode, Message: msg}
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return &Error{Code: resp.StatusCode, Message: msg, RetryAfter: time.Duration(max(secs, 0)) * time.Second}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("registrar: %s %s: %w", method, path, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -208,7 +209,10 @@ func admit(w http.ResponseWriter, req *http.Request, lim *limiter, v any) (strin
 	if err != nil {
 		client = req.RemoteAddr
 	}
-	if !lim.allow(client, time.Now()) {
+	if ok, wait := lim.allow(client, time.Now()); !ok {
+		// Whole seconds, rounded up: a client that waits this long finds
+		// a token.
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		writeError(w, fmt.Errorf("%s: %w", client, ErrRateLimited))
 		return "", false
 	}
@@ -276,9 +280,11 @@ func newLimiter(l Limits) *limiter {
 	return &limiter{rate: l.Rate, burst: l.Burst, clients: map[string]*bucket{}}
 }
 
-func (l *limiter) allow(client string, now time.Time) bool {
+// allow takes a token from client's bucket, or says how long until it
+// has one.
+func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
 	if l.rate <= 0 {
-		return true
+		return true, 0
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -294,12 +300,17 @@ func (l *limiter) allow(client string, now time.Time) bool {
 				}
 			}
 			if len(l.clients) >= maxClients {
-				return false
+				return false, time.Second
 			}
 		}
 		b = &bucket{l: rate.NewLimiter(l.rate, l.burst)}
 		l.clients[client] = b
 	}
 	b.seen = now
-	return b.l.AllowN(now, 1)
+	r := b.l.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		return false, wait
+	}
+	return true, 0
 }

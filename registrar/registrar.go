@@ -320,8 +320,11 @@ func (r *Registrar) step(ctx context.Context) (time.Duration, error) {
 // newest or MaxBatchDelay after the oldest, and returns how long is left.
 func (r *Registrar) build(ctx context.Context) (*Batch, time.Duration, error) {
 	pend, err := r.store.pending(ctx)
-	if err != nil || len(pend) == 0 {
+	if err != nil {
 		return nil, idleWait, err
+	}
+	if len(pend) == 0 {
+		return r.announce(ctx)
 	}
 	current, err := r.node.Zonefile(ctx, r.cfg.Domain)
 	if err != nil {
@@ -373,6 +376,42 @@ func (r *Registrar) build(ctx context.Context) (*Batch, time.Duration, error) {
 		return nil, 0, err
 	}
 	r.log.Info("batch built", "batch", b.ID, "records", n, "bytes", len(data), "full", full, "pending_left", len(pend)-n)
+	r.hook("batch:built")
+	return b, 0, nil
+}
+
+// announce makes the registrar findable before its first batch: while
+// nothing is pending and the domain's zone file does not name ResolverURL
+// as its _resolver, it builds a batch of no records whose zone file is the
+// domain's own with that record, so that clients find the registrar from
+// the domain's name alone (before, they had to be told its URL).
+func (r *Registrar) announce(ctx context.Context) (*Batch, time.Duration, error) {
+	if r.cfg.ResolverURL == "" {
+		return nil, idleWait, nil
+	}
+	current, err := r.node.Zonefile(ctx, r.cfg.Domain)
+	if err != nil {
+		return nil, 0, fmt.Errorf("registrar: the zone file of %s: %w", r.cfg.Domain, err)
+	}
+	if f, err := zonefile.Parse(current); err == nil && len(current) > 0 {
+		if u, ok := f.ResolverURL(); ok && u == r.cfg.ResolverURL {
+			return nil, idleWait, nil
+		}
+	}
+	base, err := baseFile(r.cfg.Domain, current, r.cfg.ResolverURL)
+	if err != nil {
+		return nil, 0, err
+	}
+	data, _, err := pack(base, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err := r.store.createBatch(ctx, data, nil, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	r.log.Info("announcing the registrar: the zone file of "+r.cfg.Domain+" does not name it, so a NAME_UPDATE will give it a _resolver record",
+		"batch", b.ID, "resolver", r.cfg.ResolverURL)
 	r.hook("batch:built")
 	return b, 0, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
 
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -37,7 +38,11 @@ type fakeChain struct {
 	// crashAfter: the next broadcast returns errCrash before anything
 	// else happens, as a process killed at that instant.
 	crashAfter bool
+	start      string // the domain's zone file before any batch ("": initial())
 }
+
+// testResolver is the test registrars' ResolverURL.
+const testResolver = "http://127.0.0.1:1/"
 
 var errCrash = errors.New("crashed after broadcast")
 
@@ -66,6 +71,16 @@ func (f *fakeChain) Anchor(ctx context.Context, zf []byte, submitted func(string
 	return Anchored{Txid: txid, Block: int64(100 + len(f.anchored))}, nil
 }
 
+// initial is the domain's zone file before any batch: it names
+// testResolver, the test registrars' own, unless the test set another.
+func (f *fakeChain) initial() string {
+	if f.start != "" {
+		return f.start
+	}
+	return "$ORIGIN foo.test\n$TTL 3600\n_http._tcp\tIN\tURI\t10\t1\t\"https://example.com/foo.json\"\n" +
+		"_resolver\tIN\tURI\t10\t1\t\"" + testResolver + "\"\n"
+}
+
 func (f *fakeChain) Subdomain(_ context.Context, fqn string) (Current, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -79,7 +94,7 @@ func (f *fakeChain) Zonefile(context.Context, string) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.anchored) == 0 {
-		return []byte("$ORIGIN foo.test\n$TTL 3600\n_http._tcp\tIN\tURI\t10\t1\t\"https://example.com/foo.json\"\n"), nil
+		return []byte(f.initial()), nil
 	}
 	return f.anchored[len(f.anchored)-1], nil
 }
@@ -91,7 +106,7 @@ func newTestRegistrar(t testing.TB, path string, chain *fakeChain, delay time.Du
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r, err := New(Config{Domain: domain, Params: params, ResolverURL: "http://127.0.0.1:1/", BatchDelay: delay, RetryAfter: time.Millisecond},
+	r, err := New(Config{Domain: domain, Params: params, ResolverURL: testResolver, BatchDelay: delay, RetryAfter: time.Millisecond},
 		st, chain, chain)
 	if err != nil {
 		t.Fatal(err)
@@ -336,12 +351,7 @@ func runFor(t *testing.T, r *Registrar, done func() bool) {
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	for deadline := time.Now().Add(20 * time.Second); !done(); {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitfor.True(t, 20*time.Second, "the registrar's work", done)
 }
 
 func TestPackBoundary(t *testing.T) {
@@ -456,8 +466,11 @@ func TestHTTP(t *testing.T) {
 	if _, err := c.Register(ctx, bad); !errors.Is(err, ErrBadSignature) {
 		t.Errorf("bad signature: %v", err)
 	}
-	// The burst of 3 is spent: the fourth write in a second is refused.
-	if _, err := c.Register(ctx, req); !errors.Is(err, ErrRateLimited) {
+	// The burst of 3 is spent: the fourth write in a second is refused
+	// (to a client with no time to wait: see TestRetryAfter).
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.Register(short, req); !errors.Is(err, ErrRateLimited) {
 		t.Errorf("fourth request: %v, want ErrRateLimited", err)
 	}
 	// Reads are not limited.
@@ -489,14 +502,96 @@ func TestLimiterForgetsIdleClients(t *testing.T) {
 	l := newLimiter(Limits{Rate: 10, Burst: 1})
 	now := time.Now()
 	for i := range maxClients {
-		if !l.allow(fmt.Sprint(i), now) {
+		if ok, _ := l.allow(fmt.Sprint(i), now); !ok {
 			t.Fatalf("client %d refused", i)
 		}
 	}
-	if l.allow("new", now) {
+	if ok, _ := l.allow("new", now); ok {
 		t.Fatal("a new client was let in with the table full of active ones")
 	}
-	if !l.allow("new", now.Add(time.Second)) || len(l.clients) != 1 {
+	if ok, _ := l.allow("new", now.Add(time.Second)); !ok || len(l.clients) != 1 {
 		t.Fatalf("idle clients not forgotten: %d left", len(l.clients))
+	}
+}
+
+// TestAnnounceResolver: a registrar whose domain's zone file does not name
+// it as the _resolver sends, before any request, a zone file that does
+// (keeping the domain's other records); one whose domain names it already
+// sends nothing.
+func TestAnnounceResolver(t *testing.T) {
+	chain := newFakeChain()
+	chain.start = "$ORIGIN foo.test\n$TTL 3600\n_http._tcp\tIN\tURI\t10\t1\t\"https://example.com/foo.json\"\n"
+	path := filepath.Join(t.TempDir(), "q.db")
+	r := newTestRegistrar(t, path, chain, time.Hour)
+	runFor(t, r, func() bool {
+		chain.mu.Lock()
+		defer chain.mu.Unlock()
+		return len(chain.anchored) == 1
+	})
+	f, err := zonefile.Parse(chain.anchored[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := f.ResolverURL(); !ok || u != testResolver || !strings.Contains(string(chain.anchored[0]), "https://example.com/foo.json") {
+		t.Fatalf("announced zone file:\n%s", chain.anchored[0])
+	}
+	r.store.Close()
+	// Now the domain names it: a restart announces nothing.
+	r2 := newTestRegistrar(t, path, chain, time.Hour)
+	if wait, err := r2.step(context.Background()); err != nil || wait != idleWait {
+		t.Fatalf("step after the announcement: wait %v, %v", wait, err)
+	}
+	if chain.broadcasts != 1 {
+		t.Fatalf("%d broadcasts, want the announcement's alone", chain.broadcasts)
+	}
+}
+
+// TestRetryAfter: a rate-limited request is answered 429 with a
+// Retry-After, and the client waits it out (saying so) and succeeds
+// within its deadline; without the time to wait it fails at once.
+func TestRetryAfter(t *testing.T) {
+	r := newTestRegistrar(t, filepath.Join(t.TempDir(), "q.db"), newFakeChain(), time.Hour)
+	srv := httptest.NewServer(r.Handler(Limits{Rate: 1, Burst: 1}))
+	defer srv.Close()
+	alice, bob := newUser(t), newUser(t)
+	a, _ := SignRegistration("alice.foo.test", alice.addr, profile("alice"), alice.key)
+	b, _ := SignRegistration("bob.foo.test", bob.addr, profile("bob"), bob.key)
+	c, err := NewClient(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waits []time.Duration
+	c.Waiting = func(d time.Duration) { waits = append(waits, d) }
+	if _, err := c.Register(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	var e *Error
+	if _, err := c.Register(short, b); !errors.As(err, &e) || e.Code != http.StatusTooManyRequests || e.RetryAfter != time.Second || len(waits) != 0 {
+		t.Fatalf("with no time to wait: %v (%+v), waits %v", err, e, waits)
+	}
+	long, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if _, err := c.Register(long, b); err != nil || len(waits) != 1 || waits[0] != time.Second {
+		t.Fatalf("with time to wait: %v, waits %v", err, waits)
+	}
+}
+
+// TestUpperCaseRefused: a name in upper case is refused as malformed,
+// saying what to send, not as a bad signature.
+func TestUpperCaseRefused(t *testing.T) {
+	if _, _, err := SplitName("Bob.foo.test", domain); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"bob.foo.test"`) {
+		t.Fatalf("SplitName: %v", err)
+	}
+	r := newTestRegistrar(t, filepath.Join(t.TempDir(), "q.db"), newFakeChain(), time.Hour)
+	srv := httptest.NewServer(r.Handler(Limits{}))
+	defer srv.Close()
+	bob := newUser(t)
+	req, _ := SignRegistration("Bob.foo.test", bob.addr, profile("bob"), bob.key)
+	c, _ := NewClient(srv.URL, nil)
+	var e *Error
+	if _, err := c.Register(context.Background(), req); !errors.As(err, &e) || e.Code != http.StatusBadRequest || !strings.Contains(e.Message, "lower case") {
+		t.Fatalf("register Bob: %v", err)
 	}
 }

@@ -74,7 +74,11 @@ type RecordRequest struct {
 // SplitName reads a label or a fully-qualified name of domain, and
 // returns both.
 func SplitName(name, domain string) (label, fqn string, err error) {
-	name = strings.ToLower(name)
+	if lower := strings.ToLower(name); lower != name {
+		// Signatures cover the name as written, so the registrar cannot
+		// fold the case for the client: say what to send instead.
+		return "", "", fmt.Errorf("%w: %q: names are lower case (%q)", ErrInvalid, name, lower)
+	}
 	label = strings.TrimSuffix(name, "."+domain)
 	if label == "" || strings.Contains(label, ".") {
 		return "", "", fmt.Errorf("%w: %q is not a subdomain of %s", ErrInvalid, name, domain)

@@ -302,7 +302,9 @@ func (s *Store) Batches(ctx context.Context) ([]Batch, error) {
 }
 
 // createBatch fixes a batch's zone file and assigns it the requests ids,
-// and fails the requests of failed (id → why), in one transaction.
+// and fails the requests of failed (id → why), in one transaction. A
+// zone file with no requests is a batch too: the registrar announcing
+// itself; no zone file and no requests make none.
 func (s *Store) createBatch(ctx context.Context, zf []byte, ids []int64, failed map[int64]string) (*Batch, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -315,7 +317,7 @@ func (s *Store) createBatch(ctx context.Context, zf []byte, ids []int64, failed 
 		}
 	}
 	var b *Batch
-	if len(ids) > 0 {
+	if len(ids) > 0 || zf != nil { // a batch of no requests: an announcement
 		now := time.Now().Unix()
 		b = &Batch{ZoneFile: zf, Hash: zonefile.HashOf(zf), State: batchSending}
 		res, err := tx.ExecContext(ctx, `INSERT INTO batches(zonefile, hash, state, created, updated) VALUES(?, ?, ?, ?, ?)`,

@@ -244,3 +244,35 @@ func TestGaiaGetDecryptSigned(t *testing.T) {
 	stdout, stderr, code = runBinary(t, bin, "", append([]string{"gaia", "get", "sealed.json", "--decrypt", "--verify"}, hub...)...)
 	failsWith(t, stdout, stderr, code, "not signed")
 }
+
+// TestSubdomainNameCheckedFirst: a subdomain name the registrar would
+// refuse (upper case: the signature covers the name as written) fails
+// before any request, saying what to send instead.
+func TestSubdomainNameCheckedFirst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	w := identityWallet(t, bin, t.TempDir())
+	zf := filepath.Join(t.TempDir(), "bob.zone")
+	if err := os.WriteFile(zf, []byte("$ORIGIN bob.reg.test\n$TTL 3600\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var asked atomic.Int64
+	reg := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { asked.Add(1) }))
+	t.Cleanup(reg.Close)
+	for _, verb := range []string{"register", "update", "transfer"} {
+		args := []string{"subdomain", verb, "Bob.reg.test", "--registrar", reg.URL, "--wallet", w}
+		switch verb {
+		case "transfer":
+			args = append(args, "mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx")
+		case "update":
+			args = append(args, "--zonefile", zf)
+		}
+		stdout, stderr, code := runBinary(t, bin, "", args...)
+		failsWith(t, stdout, stderr, code, `names are lower case ("bob.reg.test")`)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the registrar was asked %d times", n)
+	}
+}

@@ -208,6 +208,15 @@ func currentRecord(ctx context.Context, c *registrar.Client, fqn string) (*regis
 // withSubdomain opens the wallet and fqn's registrar and runs fn within
 // the commands' timeout.
 func withSubdomain(cmd *cobra.Command, regURL, fqn string, fn func(context.Context, *registrar.Client, *wallet.Wallet) error) error {
+	// The name first: the signature covers it as written, so a name the
+	// registrar would refuse must fail here, before anything is asked.
+	domain, err := subdomainDomain(fqn)
+	if err != nil {
+		return err
+	}
+	if _, _, err = registrar.SplitName(fqn, domain); err != nil {
+		return err
+	}
 	net, err := bns.NetworkByName(backendOpts.network)
 	if err != nil {
 		return err
@@ -225,7 +234,19 @@ func withSubdomain(cmd *cobra.Command, regURL, fqn string, fn func(context.Conte
 	if err != nil {
 		return err
 	}
+	c.Waiting = func(d time.Duration) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "the registrar is busy (429 Too Many Requests): trying again in %s\n", d)
+	}
 	return fn(ctx, c, w)
+}
+
+// subdomainDomain is the domain of a subdomain's name (label.name.namespace).
+func subdomainDomain(fqn string) (string, error) {
+	label, domain, ok := strings.Cut(fqn, ".")
+	if !ok || label == "" || bns.ValidName(domain) != nil {
+		return "", fmt.Errorf("%q is not a subdomain (label.name.namespace)", fqn)
+	}
+	return domain, nil
 }
 
 // openRegistrarClient returns a client of regURL or, if it is "", of the
@@ -234,9 +255,9 @@ func openRegistrarClient(ctx context.Context, regURL, fqn string) (*registrar.Cl
 	if regURL != "" {
 		return registrar.NewClient(regURL, nil)
 	}
-	label, domain, ok := strings.Cut(fqn, ".")
-	if !ok || label == "" || bns.ValidName(domain) != nil {
-		return nil, fmt.Errorf("%q is not a subdomain (label.name.namespace)", fqn)
+	domain, err := subdomainDomain(fqn)
+	if err != nil {
+		return nil, err
 	}
 	node, err := openNode()
 	if err != nil {
