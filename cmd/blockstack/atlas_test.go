@@ -19,20 +19,11 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/atlas"
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
-
-// waitFor polls cond until it holds or within passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %s", what, within)
-		}
-	}
-}
 
 // TestNodeAtlasGossipsPublishedZonefiles: the wiring of `node` and
 // `devnet` in process. Two nodes' name databases name the same zone file;
@@ -86,7 +77,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer atA.stop()
-	waitFor(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.node.Status().Neighbours == 1 })
+	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.node.Status().Neighbours == 1 })
 
 	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, nil, log)
 	if err != nil {
@@ -104,7 +95,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("POST /v1/zonefile: HTTP %d %s", resp.StatusCode, out)
 	}
-	waitFor(t, 5*time.Second, "the zone file reaches B", func() bool { return zfsB.Has(h) })
+	waitfor.True(t, 5*time.Second, "the zone file reaches B", func() bool { return zfsB.Has(h) })
 	// The explorer beside the API shows A's Atlas peer.
 	if resp, err := http.Get(api.URL + "/"); err != nil {
 		t.Fatal(err)
@@ -160,7 +151,7 @@ func TestDevnetAndNodeAtlasPeer(t *testing.T) {
 	var err error
 	dev := startDevnetWith(t, bin, t.TempDir(), "--rpc-addr", freeAddr(t), "--atlas-addr", devAtlas)
 	var info *atlas.Info
-	waitFor(t, 30*time.Second, "the devnet's Atlas peer reports the indexed chain", func() bool {
+	waitfor.True(t, 30*time.Second, "the devnet's Atlas peer reports the indexed chain", func() bool {
 		info, err = atlas.GetInfo(context.Background(), http.DefaultClient, devAtlas)
 		return err == nil && info.LastBlock >= 101
 	})
@@ -176,7 +167,7 @@ func TestDevnetAndNodeAtlasPeer(t *testing.T) {
 		node.Process.Signal(syscall.SIGINT)
 		node.Wait()
 	})
-	waitFor(t, 60*time.Second, "the devnet's Atlas peer lists the node's", func() bool {
+	waitfor.True(t, 60*time.Second, "the devnet's Atlas peer lists the node's", func() bool {
 		peers, _ := atlasPeers(devAtlas)
 		return slices.Contains(peers, nodeAtlas)
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/rpc"
 	"github.com/go-blockstack/go-blockstack/internal/btcdtest"
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
 // e2eNet is a network the end-to-end test body runs against through the
@@ -180,19 +181,17 @@ func (e *e2eNet) total(t *testing.T, walletPath string) int64 {
 // confirmed).
 func (e *e2eNet) waitSpendable(t *testing.T, walletPath string, sats int64) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		out := e.ok(t, "wallet", "balance", "--wallet", walletPath)
+	var out string
+	if !waitfor.Poll(30*time.Second, func() bool {
+		out = e.ok(t, "wallet", "balance", "--wallet", walletPath)
 		m := totalRE.FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("no total in:\n%s", out)
 		}
-		if v, _ := strconv.ParseInt(m[1], 10, 64); v >= sats {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never had %d sat to spend:\n%s", walletPath, sats, out)
-		}
-		time.Sleep(100 * time.Millisecond)
+		v, _ := strconv.ParseInt(m[1], 10, 64)
+		return v >= sats
+	}) {
+		t.Fatalf("%s never had %d sat to spend:\n%s", walletPath, sats, out)
 	}
 }
 
@@ -491,17 +490,12 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 	// An expired name: a namespace whose names live 2 × 2 blocks.
 	e.ok(t, append([]string{"namespace", "create", "shortlife", "--wallet", w1, "--lifetime", "2"}, rules...)...)
 	e.ok(t, "name", "register", "carol.shortlife", "--wallet", w1)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var rec map[string]any
+	var rec map[string]any
+	if !waitfor.Poll(30*time.Second, func() bool {
 		e.getJSON(t, "/v1/names/carol.shortlife", &rec)
-		if rec["status"] == "expired" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("carol.shortlife never expired: %v", rec)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return rec["status"] == "expired"
+	}) {
+		t.Fatalf("carol.shortlife never expired: %v", rec)
 	}
 	e.checkName(t, "carol.shortlife", nameState{"expired", owner1, "", []string{"NAME_REGISTRATION"}})
 	e.refused(t, w1, "expired at block", "name", "update", "carol.shortlife", "--zonefile", files["alice"], "--wallet", w1)
@@ -621,15 +615,16 @@ func TestNamesEndToEndBtcd(t *testing.T) {
 		pay := paymentRE.FindStringSubmatch(e.ok(t, "wallet", "show", "--wallet", walletPath))
 		// The miner's coins are locked until its last payment confirms:
 		// retry until the miner has a free coin.
-		for deadline := time.Now().Add(30 * time.Second); ; {
-			_, stderr, err := e.cli(t, nil, "wallet", "send", "--wallet", miner, pay[1], strconv.FormatInt(sats, 10))
-			if err == nil {
-				return
-			}
-			if !strings.Contains(stderr, "insufficient funds") || time.Now().After(deadline) {
+		var stderr string
+		var err error
+		if !waitfor.Poll(30*time.Second, func() bool {
+			_, stderr, err = e.cli(t, nil, "wallet", "send", "--wallet", miner, pay[1], strconv.FormatInt(sats, 10))
+			if err != nil && !strings.Contains(stderr, "insufficient funds") {
 				t.Fatalf("fund %s: %v\n%s", walletPath, err, stderr)
 			}
-			time.Sleep(200 * time.Millisecond)
+			return err == nil
+		}) {
+			t.Fatalf("fund %s: %v\n%s", walletPath, err, stderr)
 		}
 	}
 	e.mineEvery(t, 200*time.Millisecond)

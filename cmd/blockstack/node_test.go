@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
 // TestNodeFollowsDevnetOverRPC: a second process, `blockstack node`,
@@ -31,20 +33,15 @@ func TestNodeFollowsDevnetOverRPC(t *testing.T) {
 	})
 	mustCLI(t, bin, rpc, "chain", "mine", "5")
 	tip := strings.Fields(mustCLI(t, bin, rpc, "chain", "tip"))[0]
-	want := ""
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		devnet := mustCLI(t, bin, rpc, "node", "status", "--data-dir", filepath.Join(devDir, "node"))
-		ours := mustCLI(t, bin, rpc, "node", "status", "--data-dir", nodeDir)
-		if strings.HasPrefix(devnet, "height "+tip+"\n") && devnet == ours {
-			want = ours
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node did not reach the devnet's state at height %s:\ndevnet:\n%s\nnode:\n%s", tip, devnet, ours)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var devnet, ours string
+	if !waitfor.Poll(30*time.Second, func() bool {
+		devnet = mustCLI(t, bin, rpc, "node", "status", "--data-dir", filepath.Join(devDir, "node"))
+		ours = mustCLI(t, bin, rpc, "node", "status", "--data-dir", nodeDir)
+		return strings.HasPrefix(devnet, "height "+tip+"\n") && devnet == ours
+	}) {
+		t.Fatalf("node did not reach the devnet's state at height %s:\ndevnet:\n%s\nnode:\n%s", tip, devnet, ours)
 	}
+	want := ours
 	if !strings.Contains(want, "consensus ") {
 		t.Fatalf("status without a consensus hash:\n%s", want)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
 
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -101,7 +102,7 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 		for _, api := range []string{e.node, second} {
 			for fqn, who := range want {
 				var got string
-				waitFor(t, 60*time.Second, fmt.Sprintf("%s owns %s at %s", who, fqn, api), func() bool {
+				waitfor.True(t, 60*time.Second, fmt.Sprintf("%s owns %s at %s", who, fqn, api), func() bool {
 					got = owner(api, fqn)
 					return got == who
 				})
@@ -176,7 +177,7 @@ func TestDevnetRegistrar(t *testing.T) {
 	e.ok(t, "namespace", "create", "test", "--wallet", walletPath, "--lifetime", "1000", "--coeff", "250", "--base", "4",
 		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
 	e.ok(t, "name", "register", "foo.test", "--wallet", walletPath)
-	waitFor(t, 30*time.Second, "the devnet's registrar answers", func() bool {
+	waitfor.True(t, 30*time.Second, "the devnet's registrar answers", func() bool {
 		resp, err := http.Get(regURL + "/index")
 		if err != nil {
 			return false
@@ -185,7 +186,7 @@ func TestDevnetRegistrar(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	})
 	e.ok(t, "subdomain", "register", "alice.foo.test", "--registrar", regURL, "--wallet", walletPath)
-	waitFor(t, 60*time.Second, "alice.foo.test resolves on the node", func() bool {
+	waitfor.True(t, 60*time.Second, "alice.foo.test resolves on the node", func() bool {
 		resp, err := http.Get(e.node + "/v1/names/alice.foo.test")
 		if err != nil {
 			return false

@@ -12,6 +12,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/rpc"
 	"github.com/go-blockstack/go-blockstack/internal/btcdtest"
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
@@ -115,22 +116,18 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 	// new branch would legitimately repeat the old one; the wallet spends
 	// its oldest coinbases for the same reason: one just past maturity
 	// could not be spent in the replacement block.)
-	for {
+	var pool []string
+	if !waitfor.Poll(time.Minute, func() bool {
 		tip, err := b.Tip(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var pool []string
 		if err := b.Call(ctx, "getrawmempool", &pool); err != nil {
 			t.Fatal(err)
 		}
-		if tip.Height == fork-1 && containsAll(pool, txids) {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("btcd never returned to block %d with the preorders %v in its mempool (mempool %v)", fork-1, txids, pool)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return tip.Height == fork-1 && containsAll(pool, txids)
+	}) {
+		t.Fatalf("btcd never returned to block %d with the preorders %v in its mempool (mempool %v)", fork-1, txids, pool)
 	}
 	if _, err := b.Mine(ctx, 4); err != nil {
 		t.Fatal(err)
