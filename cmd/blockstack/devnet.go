@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -33,6 +35,9 @@ type devnetFlags struct {
 	// registrarAddr once the wallet owns it.
 	registrarDomain string
 	registrarAddr   string
+	// hubConfig is the hub's JSON configuration file (as blockstack hub
+	// --config takes), "" for the defaults.
+	hubConfig string
 }
 
 func newDevnetCmd() *cobra.Command {
@@ -51,7 +56,21 @@ With --registrar-domain NAME it also runs a subdomain registrar for NAME
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDevnet(cmd.Context(), cmd, f)
+			if f.dataDir == "" {
+				f.dataDir = defaultDataDir("devnet")
+			}
+			// A run that fails before it serves leaves no half-made state
+			// folder behind, unless the folder was there before it.
+			_, statErr := os.Stat(f.dataDir)
+			fresh := errors.Is(statErr, fs.ErrNotExist)
+			var serving bool
+			err := runDevnet(cmd.Context(), cmd, f, &serving)
+			if err != nil && fresh && !serving {
+				if rmErr := os.RemoveAll(f.dataDir); rmErr != nil {
+					return errors.Join(err, fmt.Errorf("removing the half-made %s: %w", f.dataDir, rmErr))
+				}
+			}
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -64,6 +83,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	addAtlasFlags(fl, &f.atlas, defaultDevnetAtlasAddr)
 	fl.StringVar(&f.registrarDomain, "registrar-domain", "", "run a subdomain registrar for this name once the wallet owns it")
 	fl.StringVar(&f.registrarAddr, "registrar-addr", defaultRegistrarAddr, "listen address of that registrar")
+	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
 	return cmd
 }
 
@@ -76,9 +96,15 @@ func defaultDataDir(name string) string {
 	return filepath.Join(home, ".blockstack", name)
 }
 
-func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
-	if f.dataDir == "" {
-		f.dataDir = defaultDataDir("devnet")
+// runDevnet runs the devnet until ctx ends; it sets *serving once every
+// service is up.
+func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *bool) error {
+	hubCfg, err := loadHubConfig(f.hubConfig, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if hubCfg.Driver == "disk" && hubCfg.DiskSettings.StorageRootDirectory == "" {
+		hubCfg.DiskSettings.StorageRootDirectory = filepath.Join(f.dataDir, "gaia")
 	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(f.dataDir, "chain"), Log: log})
@@ -124,8 +150,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	}
 	defer sub.close()
 	// The hub starts first: the sign-in page gives apps its URL.
-	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubConfig{Driver: "disk", Bucket: "hub",
-		DiskSettings: diskSettings{StorageRootDirectory: filepath.Join(f.dataDir, "gaia")}}, log)
+	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubCfg, log)
 	if err != nil {
 		return err
 	}
@@ -151,6 +176,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags) error {
 	}
 	defer appSrv.stop()
 
+	*serving = true
 	tip, _ := c.Tip(ctx)
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "devnet running (Ctrl-C stops it)\n")

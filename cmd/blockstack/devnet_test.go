@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,5 +195,67 @@ func TestDevnetFromReadme(t *testing.T) {
 	if second.tip < first.mined || second.mined != second.tip+1 {
 		t.Fatalf("second run started at tip %d and mined %d; the first had mined %d: state not resumed",
 			second.tip, second.mined, first.mined)
+	}
+}
+
+// TestDevnetHubConfig: devnet runs its hub with the configuration file it
+// is given (here a small upload limit), as blockstack hub --config does.
+func TestDevnetHubConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hub.json")
+	if err := os.WriteFile(cfg, []byte(`{"maxFileUploadSize": 0.5}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDevnetWith(t, bin, filepath.Join(dir, "devnet"), "--hub-config", cfg)
+	resp, err := http.Get(d.hub + "/hub_info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Max float64 `json:"max_file_upload_size_megabytes"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if err != nil || info.Max != 0.5 {
+		t.Fatalf("hub_info: %+v %v, want a 0.5 MB limit", info, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "devnet", "gaia")); err != nil {
+		t.Fatalf("the hub's files are not in the devnet's data dir: %v", err)
+	}
+}
+
+// TestDevnetFailedStartLeavesNothing: a devnet that cannot start (its RPC
+// address is taken) exits non-zero saying why, and removes the state
+// folder it made; a folder that was there before stays.
+func TestDevnetFailedStartLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, existed := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "devnet")
+		if existed {
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := exec.Command(bin, "devnet", "--data-dir", dir, "--rpc-addr", taken.Addr().String(),
+			"--api-addr", "127.0.0.1:0", "--hub-addr", "127.0.0.1:0", "--app-addr", "127.0.0.1:0", "--atlas-addr", "127.0.0.1:0").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "address already in use") {
+			t.Fatalf("devnet on a taken address: %v\n%s", err, out)
+		}
+		_, statErr := os.Stat(dir)
+		if existed != (statErr == nil) {
+			t.Errorf("folder there before: %v; after the failed start: %v", existed, statErr)
+		}
 	}
 }
