@@ -73,3 +73,28 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandHasExamples: every command that runs something (a leaf)
+// shows examples in its help, and every entry of the examples table names
+// a command that exists.
+func TestEveryCommandHasExamples(t *testing.T) {
+	seen := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		key := commandKey(c)
+		seen[key] = true
+		if c.Runnable() && c.Name() != "help" && c.Name() != "completion" && c.Parent() != nil &&
+			c.Parent().Name() != "completion" && strings.TrimSpace(c.Example) == "" {
+			t.Errorf("blockstack %s has no examples", key)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd())
+	for key := range examples {
+		if !seen[key] {
+			t.Errorf("examples has %q, which is no command", key)
+		}
+	}
+}

@@ -33,5 +33,5 @@ func newRootCmd() *cobra.Command {
 	addBackendFlags(root)
 	addClientFlags(root)
 	root.AddCommand(subcommands()...)
-	return root
+	return withExamples(root)
 }
