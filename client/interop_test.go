@@ -14,7 +14,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/auth"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/client/profile"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // node finds node and the installed packages of testdata/js. Outside CI
@@ -119,7 +119,7 @@ func TestJavaScriptInterop(t *testing.T) {
 
 	in := map[string]any{
 		"recipientSK": ecies.PrivateKeyHex(recipient), "recipientPK": ecies.PublicKeyHex(recipient),
-		"signerSK": ecies.PrivateKeyHex(signer), "signerAddress": gaia.AddressFromKey(signer),
+		"signerSK": ecies.PrivateKeyHex(signer), "signerAddress": gaiaauth.AddressFromKey(signer),
 		"identitySK": ecies.PrivateKeyHex(identity), "appSK": ecies.PrivateKeyHex(appKey), "origin": origin,
 		"plaintext":     hex.EncodeToString(plain),
 		"cipherObjects": cipherObjects, "envelopes": envelopes, "sizes": sizes,
@@ -173,18 +173,18 @@ func TestJavaScriptInterop(t *testing.T) {
 		}
 	}
 	for _, e := range res.Made.Envelopes {
-		pt, _, err := ecies.VerifyAndDecrypt(recipient, []byte(e.JSON), gaia.AddressFromKey(signer))
+		pt, _, err := ecies.VerifyAndDecrypt(recipient, []byte(e.JSON), gaiaauth.AddressFromKey(signer))
 		if err != nil || !bytes.Equal(pt, plain) {
 			t.Errorf("%s: %v", e.Name, err)
 		}
 	}
-	if err := ecies.VerifyFile(plain, []byte(res.Made.Sig), gaia.AddressFromKey(signer)); err != nil {
+	if err := ecies.VerifyFile(plain, []byte(res.Made.Sig), gaiaauth.AddressFromKey(signer)); err != nil {
 		t.Errorf("JS .sig: %v", err)
 	}
 	if string(ecies.SignFile(signer, plain)) != res.Made.Sig {
 		t.Errorf("signECDSA and SignFile differ:\n%s\n%s", res.Made.Sig, ecies.SignFile(signer, plain))
 	}
-	if c, err := profile.Verify(res.Made.ProfileToken, gaia.AddressFromKey(identity)); err != nil || c.Claim["name"] != "From JS" {
+	if c, err := profile.Verify(res.Made.ProfileToken, gaiaauth.AddressFromKey(identity)); err != nil || c.Claim["name"] != "From JS" {
 		t.Errorf("JS profile token: %v", err)
 	}
 	transit, err := ecies.ParsePrivateKey(res.Made.Auth.TransitSK)

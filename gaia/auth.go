@@ -1,232 +1,25 @@
 package gaia
 
 import (
-	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/go-blockstack/go-blockstack/internal/secpverify"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
-// LatestAuthVersion is what /hub_info advertises; clients then send v1
-// tokens.
-const LatestAuthVersion = "v1"
-
-// Scope names (atlas-gaia.md B.5).
-const (
-	ScopePutFile               = "putFile"
-	ScopePutFilePrefix         = "putFilePrefix"
-	ScopeDeleteFile            = "deleteFile"
-	ScopeDeleteFilePrefix      = "deleteFilePrefix"
-	ScopePutFileArchival       = "putFileArchival"
-	ScopePutFileArchivalPrefix = "putFileArchivalPrefix"
-	maxScopes                  = 8
-)
-
-// ChallengeText is the text a token must carry (v1) or sign (legacy):
-// JSON.stringify(["gaiahub","0",serverName,"blockstack_storage_please_sign"]).
-func ChallengeText(serverName string) string { return challenge("0", serverName) }
-
-func challenge(span, serverName string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // JSON.stringify does not escape <, >, &
-	_ = enc.Encode([]string{"gaiahub", span, serverName, "blockstack_storage_please_sign"})
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// acceptedChallenges are the current text and the legacy "2018" and "2019"
-// forms that older clients signed (B.3).
-func acceptedChallenges(serverName string) []string {
-	return []string{challenge("0", serverName), challenge("2018", serverName), challenge("2019", serverName)}
-}
-
-// AddressFromPubKeyHex is the Gaia address of a public key: Bitcoin mainnet
-// P2PKH of the key bytes exactly as given (compressed or not), after
-// checking that they are a point on secp256k1.
-func AddressFromPubKeyHex(pubHex string) (string, error) {
-	raw, err := hex.DecodeString(pubHex)
-	if err != nil {
-		return "", fmt.Errorf("public key is not hex: %w", err)
-	}
-	if _, err := btcec.ParsePubKey(raw); err != nil {
-		return "", fmt.Errorf("invalid public key: %w", err)
-	}
-	a, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(raw), &chaincfg.MainNetParams)
-	if err != nil {
-		return "", err
-	}
-	return a.EncodeAddress(), nil
-}
-
-// AddressFromKey is the Gaia address of a private key's compressed public
-// key, as clients derive a bucket address from an app private key.
-func AddressFromKey(k *btcec.PrivateKey) string {
-	a, _ := AddressFromPubKeyHex(hex.EncodeToString(k.PubKey().SerializeCompressed()))
-	return a
-}
-
-// signingMethodES256K is JWS ES256K as the jsontokens library produces it:
-// ECDSA on secp256k1 over SHA-256 of the signing input, signature r‖s (32
-// bytes each). High-S signatures are accepted, as the reference hub does.
-type signingMethodES256K struct{}
-
-// SigningMethodES256K signs and verifies ES256K JWTs with btcec keys
-// (*btcec.PrivateKey to sign, *btcec.PublicKey to verify).
-var SigningMethodES256K jwt.SigningMethod = signingMethodES256K{}
-
-func init() {
-	// The parser finds a token's method through this registry.
-	jwt.RegisterSigningMethod("ES256K", func() jwt.SigningMethod { return SigningMethodES256K })
-}
-
-func (signingMethodES256K) Alg() string { return "ES256K" }
-
-func (signingMethodES256K) Verify(signingString string, sig []byte, key any) error {
-	pub, ok := key.(*btcec.PublicKey)
-	if !ok {
-		return jwt.ErrInvalidKeyType
-	}
-	if len(sig) != 64 {
-		return fmt.Errorf("ES256K signature is %d bytes, want 64", len(sig))
-	}
-	// secpverify: libsecp256k1 where cgo is on, a third of btcec's CPU on
-	// every authenticated request; it accepts exactly what btcec does.
-	h := sha256.Sum256([]byte(signingString))
-	if !secpverify.Verify(pub.SerializeCompressed(), h[:], sig) {
-		return jwt.ErrSignatureInvalid
-	}
-	return nil
-}
-
-func (signingMethodES256K) Sign(signingString string, key any) ([]byte, error) {
-	priv, ok := key.(*btcec.PrivateKey)
-	if !ok {
-		return nil, jwt.ErrInvalidKeyType
-	}
-	h := sha256.Sum256([]byte(signingString))
-	compact := ecdsa.SignCompact(priv, h[:], true)
-	return compact[1:], nil // drop the recovery byte: r‖s
-}
-
-// Scope is one entry of a token's "scopes" claim.
-type Scope struct {
-	Scope  string `json:"scope"`
-	Domain string `json:"domain"`
-}
-
-// TokenClaims is the payload of a v1 auth token and of an association
-// token (which uses ChildToAssociate and the "undefined" challenge).
-type TokenClaims struct {
-	GaiaChallenge    string           `json:"gaiaChallenge"`
-	Iss              string           `json:"iss"`
-	Salt             string           `json:"salt,omitempty"`
-	HubURL           string           `json:"hubUrl,omitempty"`
-	AssociationToken string           `json:"associationToken,omitempty"`
-	Scopes           []Scope          `json:"scopes,omitempty"`
-	ChildToAssociate string           `json:"childToAssociate,omitempty"`
-	ExpiresAt        *jwt.NumericDate `json:"exp,omitempty"`
-	IssuedAt         *jwt.NumericDate `json:"iat,omitempty"`
-}
-
-// The jwt.Claims methods. Claims are validated by verifyV1, in the
-// reference hub's order, not by the jwt library.
-func (c *TokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
-func (c *TokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.IssuedAt, nil }
-func (c *TokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
-func (c *TokenClaims) GetIssuer() (string, error)                   { return c.Iss, nil }
-func (c *TokenClaims) GetSubject() (string, error)                  { return "", nil }
-func (c *TokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
-
-// TokenOptions are the optional claims of a v1 token.
-type TokenOptions struct {
-	HubURL           string
-	AssociationToken string
-	Scopes           []Scope
-	// IssuedAt and ExpiresAt are left out when zero (blockstack.js sets
-	// neither; a bucket with a revocation in force needs IssuedAt).
-	IssuedAt, ExpiresAt time.Time
-}
-
-// NewV1Token makes the authPart of a v1 Authorization header,
-// "v1:<ES256K JWT>", as @stacks/storage does: iss is the compressed public
-// key, salt 16 random bytes in hex.
-func NewV1Token(key *btcec.PrivateKey, challengeText string, opts TokenOptions) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	c := &TokenClaims{
-		GaiaChallenge:    challengeText,
-		Iss:              hex.EncodeToString(key.PubKey().SerializeCompressed()),
-		Salt:             hex.EncodeToString(salt),
-		HubURL:           opts.HubURL,
-		AssociationToken: opts.AssociationToken,
-		Scopes:           opts.Scopes,
-		IssuedAt:         numericDate(opts.IssuedAt),
-		ExpiresAt:        numericDate(opts.ExpiresAt),
-	}
-	s, err := jwt.NewWithClaims(SigningMethodES256K, c).SignedString(key)
-	if err != nil {
-		return "", fmt.Errorf("sign v1 token: %w", err)
-	}
-	return "v1:" + s, nil
-}
-
-// NewAssociationToken lets the holder of child write to child's bucket on a
-// hub that whitelists owner's address (B.6).
-func NewAssociationToken(owner *btcec.PrivateKey, childPubHex string, issuedAt, expiresAt time.Time) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	c := &TokenClaims{
-		GaiaChallenge:    "undefined", // String(undefined), as the reference helper writes
-		Iss:              hex.EncodeToString(owner.PubKey().SerializeCompressed()),
-		Salt:             hex.EncodeToString(salt),
-		ChildToAssociate: childPubHex,
-		IssuedAt:         numericDate(issuedAt),
-		ExpiresAt:        numericDate(expiresAt),
-	}
-	s, err := jwt.NewWithClaims(SigningMethodES256K, c).SignedString(owner)
-	if err != nil {
-		return "", fmt.Errorf("sign association token: %w", err)
-	}
-	return s, nil
-}
-
-// NewLegacyToken makes a v0 authPart: base64 of {"publickey","signature"},
-// the signature DER over SHA-256 of the challenge text.
-func NewLegacyToken(key *btcec.PrivateKey, challengeText string) string {
-	h := sha256.Sum256([]byte(challengeText))
-	obj := struct {
-		PublicKey string `json:"publickey"`
-		Signature string `json:"signature"`
-	}{hex.EncodeToString(key.PubKey().SerializeCompressed()), hex.EncodeToString(ecdsa.Sign(key, h[:]).Serialize())}
-	b, _ := json.Marshal(obj)
-	return base64.StdEncoding.EncodeToString(b)
-}
-
-func numericDate(t time.Time) *jwt.NumericDate {
-	if t.IsZero() {
-		return nil
-	}
-	return jwt.NewNumericDate(t)
-}
+// maxScopes is the most scopes a token may carry, as the reference hub
+// allows.
+const maxScopes = 8
 
 // grant is what a valid token allows.
 type grant struct {
@@ -293,7 +86,7 @@ func (s scopeSet) checkDelete(address, path string) error {
 
 // parseScopes checks the scopes claim (at most 8, known kinds, a domain)
 // and sorts it.
-func parseScopes(scopes []Scope) (scopeSet, error) {
+func parseScopes(scopes []gaiaauth.Scope) (scopeSet, error) {
 	var s scopeSet
 	if len(scopes) > maxScopes {
 		return s, validationError("Too many authentication scopes")
@@ -303,17 +96,17 @@ func parseScopes(scopes []Scope) (scopeSet, error) {
 			return s, validationError("Scope %q has no domain", sc.Scope)
 		}
 		switch sc.Scope {
-		case ScopePutFile:
+		case gaiaauth.ScopePutFile:
 			s.writePaths = append(s.writePaths, sc.Domain)
-		case ScopePutFilePrefix:
+		case gaiaauth.ScopePutFilePrefix:
 			s.writePrefixes = append(s.writePrefixes, sc.Domain)
-		case ScopeDeleteFile:
+		case gaiaauth.ScopeDeleteFile:
 			s.deletePaths = append(s.deletePaths, sc.Domain)
-		case ScopeDeleteFilePrefix:
+		case gaiaauth.ScopeDeleteFilePrefix:
 			s.deletePrefixes = append(s.deletePrefixes, sc.Domain)
-		case ScopePutFileArchival:
+		case gaiaauth.ScopePutFileArchival:
 			s.archivalPaths = append(s.archivalPaths, sc.Domain)
-		case ScopePutFileArchivalPrefix:
+		case gaiaauth.ScopePutFileArchivalPrefix:
 			s.archivalPrefix = append(s.archivalPrefix, sc.Domain)
 		default:
 			return s, validationError("Unrecognized scope %s", sc.Scope)
@@ -330,6 +123,9 @@ type authenticator struct {
 	validHubURLs  []string
 	allowLegacy   bool
 	now           func() time.Time
+	// parser reads ES256K tokens only; the claims are checked by hand
+	// (authenticateV1), not by the jwt library.
+	parser *jwt.Parser
 }
 
 func newAuthenticator(cfg Config) *authenticator {
@@ -339,15 +135,14 @@ func newAuthenticator(cfg Config) *authenticator {
 	}
 	return &authenticator{
 		serverName:    cfg.ServerName,
-		challenges:    acceptedChallenges(cfg.ServerName),
+		challenges:    gaiaauth.AcceptedChallenges(cfg.ServerName),
 		requireHubURL: cfg.RequireCorrectHubURL,
 		validHubURLs:  urls,
 		allowLegacy:   cfg.AllowLegacyTokens,
 		now:           cfg.Now,
+		parser:        gaiaauth.NewParser(jwt.WithValidMethods([]string{"ES256K"}), jwt.WithoutClaimsValidation()),
 	}
 }
-
-var jwtParser = jwt.NewParser(jwt.WithValidMethods([]string{"ES256K"}), jwt.WithoutClaimsValidation())
 
 // authenticate checks an Authorization header for writing to address's
 // bucket, oldestValid being the bucket's revocation timestamp (0: none). It
@@ -372,9 +167,9 @@ func (a *authenticator) authenticate(header, address string, oldestValid int64) 
 // association token. The pre-signature checks run in the key function so
 // that the jwt library verifies the signature only for a plausible token.
 func (a *authenticator) authenticateV1(token, address string, oldestValid int64) (*grant, error) {
-	var claims TokenClaims
+	var claims gaiaauth.TokenClaims
 	var scopes scopeSet
-	_, err := jwtParser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) {
+	_, err := a.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) {
 		if claims.Iss == "" {
 			return nil, validationError("Must provide `iss` claim in JWT.")
 		}
@@ -436,9 +231,9 @@ func (a *authenticator) authenticateV1(token, address string, oldestValid int64)
 // checkAssociation verifies an association token that vouches for the
 // bearer's key and returns its issuer's address (B.6).
 func (a *authenticator) checkAssociation(token, bearerAddress string) (string, error) {
-	var claims TokenClaims
+	var claims gaiaauth.TokenClaims
 	var issAddr string
-	_, err := jwtParser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) {
+	_, err := a.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) {
 		switch {
 		case claims.Iss == "":
 			return nil, validationError("Must provide `iss` claim in association JWT.")
@@ -464,7 +259,7 @@ func (a *authenticator) checkAssociation(token, bearerAddress string) (string, e
 	if !a.now().Before(claims.ExpiresAt.Time) {
 		return "", validationError("Expired association token: expire time of %d (secs since epoch)", claims.ExpiresAt.Unix())
 	}
-	childAddr, err := AddressFromPubKeyHex(claims.ChildToAssociate)
+	childAddr, err := gaiaauth.AddressFromPubKeyHex(claims.ChildToAssociate)
 	if err != nil || childAddr != bearerAddress {
 		return "", validationError("Association token child key %s does not match %s", truncate(claims.ChildToAssociate), bearerAddress)
 	}
@@ -480,7 +275,7 @@ func parseIss(iss string) (*btcec.PublicKey, string, error) {
 	if err != nil {
 		return nil, "", validationError("Invalid `iss` claim: %v", err)
 	}
-	addr, err := AddressFromPubKeyHex(iss)
+	addr, err := gaiaauth.AddressFromPubKeyHex(iss)
 	if err != nil {
 		return nil, "", validationError("Invalid `iss` claim: %v", err)
 	}
@@ -508,10 +303,7 @@ func (a *authenticator) authenticateLegacy(part, address string, oldestValid int
 	if err != nil {
 		return nil, validationError("Failed to parse authentication header.")
 	}
-	var tok struct {
-		PublicKey string `json:"publickey"`
-		Signature string `json:"signature"`
-	}
+	var tok gaiaauth.LegacyToken
 	if err := json.Unmarshal(raw, &tok); err != nil {
 		return nil, validationError("Failed to parse authentication header.")
 	}

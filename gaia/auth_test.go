@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -36,29 +37,8 @@ const (
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-func TestChallengeText(t *testing.T) {
-	if got := ChallengeText("storage.blockstack.org"); got != `["gaiahub","0","storage.blockstack.org","blockstack_storage_please_sign"]` {
-		t.Errorf("ChallengeText = %s", got)
-	}
-	if got := acceptedChallenges("a<b")[1]; got != `["gaiahub","2018","a<b","blockstack_storage_please_sign"]` {
-		t.Errorf("legacy challenge = %s (JSON.stringify does not escape <)", got)
-	}
-}
-
-func TestAddressFromPubKey(t *testing.T) {
-	a, err := AddressFromPubKeyHex("0241a5b046285f5e28004f92ccc423fcdd862ff3b808507180680b2407e229a778")
-	if err != nil || a != legacyVectorAddress {
-		t.Errorf("address = %s, %v", a, err)
-	}
-	for _, bad := range []string{"", "zz", "0241a5b0", "0541a5b046285f5e28004f92ccc423fcdd862ff3b808507180680b2407e229a778"} {
-		if _, err := AddressFromPubKeyHex(bad); err == nil {
-			t.Errorf("AddressFromPubKeyHex(%q) succeeded", bad)
-		}
-	}
-}
-
 func TestJSTokensFixture(t *testing.T) {
-	addr, _ := AddressFromPubKeyHex(jsFixturePub)
+	addr, _ := gaiaauth.AddressFromPubKeyHex(jsFixturePub)
 	a := newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, Now: fixedClock(time.Unix(1_600_000_000, 0))})
 	g, err := a.authenticate("bearer v1:"+jsFixtureToken, addr, 0)
 	if err != nil || g.signer != addr {
@@ -90,7 +70,7 @@ func TestLegacyVector(t *testing.T) {
 			t.Errorf("%q legacy vector: %v", scheme, err)
 		}
 	}
-	if _, err := a.authenticate("bearer "+legacyVectorToken, AddressFromKey(testKey("x")), 0); err == nil {
+	if _, err := a.authenticate("bearer "+legacyVectorToken, gaiaauth.AddressFromKey(testKey("x")), 0); err == nil {
 		t.Error("legacy token accepted for another address")
 	}
 	other := newAuthenticator(Config{ServerName: "other.example", AllowLegacyTokens: true, Now: time.Now})
@@ -98,8 +78,8 @@ func TestLegacyVector(t *testing.T) {
 		t.Error("legacy token accepted by a hub with another server name")
 	}
 	k := testKey("legacy")
-	tok := NewLegacyToken(k, ChallengeText("gaia-0"))
-	if _, err := newAuthenticator(Config{ServerName: "gaia-0", AllowLegacyTokens: true, Now: time.Now}).authenticate("bearer "+tok, AddressFromKey(k), 0); err != nil {
+	tok := gaiaauth.NewLegacyToken(k, gaiaauth.ChallengeText("gaia-0"))
+	if _, err := newAuthenticator(Config{ServerName: "gaia-0", AllowLegacyTokens: true, Now: time.Now}).authenticate("bearer "+tok, gaiaauth.AddressFromKey(k), 0); err != nil {
 		t.Errorf("our legacy token: %v", err)
 	}
 }
@@ -107,10 +87,10 @@ func TestLegacyVector(t *testing.T) {
 func TestAuthenticateRejects(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	k, other := testKey("owner"), testKey("other")
-	addr := AddressFromKey(k)
-	ch := ChallengeText("gaia-0")
-	mk := func(key *btcec.PrivateKey, challenge string, o TokenOptions) string {
-		tok, err := NewV1Token(key, challenge, o)
+	addr := gaiaauth.AddressFromKey(k)
+	ch := gaiaauth.ChallengeText("gaia-0")
+	mk := func(key *btcec.PrivateKey, challenge string, o gaiaauth.TokenOptions) string {
+		tok, err := gaiaauth.NewV1Token(key, challenge, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,28 +98,28 @@ func TestAuthenticateRejects(t *testing.T) {
 	}
 	// A token whose iss is the owner's key but that another key signed.
 	forged := func() string {
-		c := &TokenClaims{GaiaChallenge: ch, Iss: jwtIss(k)}
-		s, err := jwt.NewWithClaims(SigningMethodES256K, c).SignedString(other)
+		c := &gaiaauth.TokenClaims{GaiaChallenge: ch, Iss: jwtIss(k)}
+		s, err := jwt.NewWithClaims(gaiaauth.SigningMethodES256K, c).SignedString(other)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return "bearer v1:" + s
 	}()
 	// Signed correctly, then the payload changed.
-	good := mk(k, ch, TokenOptions{})
+	good := mk(k, ch, gaiaauth.TokenOptions{})
 	parts := strings.Split(strings.TrimPrefix(good, "bearer v1:"), ".")
 	tampered := "bearer v1:" + parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"gaiaChallenge":`+quote(ch)+`,"iss":"`+jwtIss(k)+`","hubUrl":"x"}`)) + "." + parts[2]
 	hsToken := func() string {
-		s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, &TokenClaims{GaiaChallenge: ch, Iss: jwtIss(k)}).SignedString([]byte("secret"))
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, &gaiaauth.TokenClaims{GaiaChallenge: ch, Iss: jwtIss(k)}).SignedString([]byte("secret"))
 		return "bearer v1:" + s
 	}()
 	noneToken := func() string {
-		s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, &TokenClaims{GaiaChallenge: ch, Iss: jwtIss(k)}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, &gaiaauth.TokenClaims{GaiaChallenge: ch, Iss: jwtIss(k)}).SignedString(jwt.UnsafeAllowNoneSignatureType)
 		return "bearer v1:" + s
 	}()
-	nine := make([]Scope, 9)
+	nine := make([]gaiaauth.Scope, 9)
 	for i := range nine {
-		nine[i] = Scope{ScopePutFile, "f"}
+		nine[i] = gaiaauth.Scope{Scope: gaiaauth.ScopePutFile, Domain: "f"}
 	}
 	cases := []struct {
 		name, header string
@@ -154,17 +134,17 @@ func TestAuthenticateRejects(t *testing.T) {
 		{"tampered payload", tampered, 0, nil},
 		{"HS256", hsToken, 0, nil},
 		{"alg none", noneToken, 0, nil},
-		{"another address", mk(other, ch, TokenOptions{}), 0, nil},
-		{"wrong challenge", mk(k, `["gaiahub","0","evil","blockstack_storage_please_sign"]`, TokenOptions{}), 0, nil},
-		{"expired", mk(k, ch, TokenOptions{ExpiresAt: now.Add(-time.Second)}), 0, nil},
-		{"exp 1", mk(k, ch, TokenOptions{ExpiresAt: time.Unix(1, 0)}), 0, nil},
-		{"no iat under revocation", mk(k, ch, TokenOptions{}), 100, nil},
-		{"iat before revocation", mk(k, ch, TokenOptions{IssuedAt: time.Unix(99, 0)}), 100, nil},
-		{"too many scopes", mk(k, ch, TokenOptions{Scopes: nine}), 0, nil},
-		{"unknown scope", mk(k, ch, TokenOptions{Scopes: []Scope{{"putAnything", "x"}}}), 0, nil},
-		{"scope without domain", mk(k, ch, TokenOptions{Scopes: []Scope{{ScopePutFile, ""}}}), 0, nil},
-		{"missing hubUrl", mk(k, ch, TokenOptions{}), 0, newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})},
-		{"wrong hubUrl", mk(k, ch, TokenOptions{HubURL: "https://evil.example"}), 0, newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})},
+		{"another address", mk(other, ch, gaiaauth.TokenOptions{}), 0, nil},
+		{"wrong challenge", mk(k, `["gaiahub","0","evil","blockstack_storage_please_sign"]`, gaiaauth.TokenOptions{}), 0, nil},
+		{"expired", mk(k, ch, gaiaauth.TokenOptions{ExpiresAt: now.Add(-time.Second)}), 0, nil},
+		{"exp 1", mk(k, ch, gaiaauth.TokenOptions{ExpiresAt: time.Unix(1, 0)}), 0, nil},
+		{"no iat under revocation", mk(k, ch, gaiaauth.TokenOptions{}), 100, nil},
+		{"iat before revocation", mk(k, ch, gaiaauth.TokenOptions{IssuedAt: time.Unix(99, 0)}), 100, nil},
+		{"too many scopes", mk(k, ch, gaiaauth.TokenOptions{Scopes: nine}), 0, nil},
+		{"unknown scope", mk(k, ch, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: "putAnything", Domain: "x"}}}), 0, nil},
+		{"scope without domain", mk(k, ch, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFile}}}), 0, nil},
+		{"missing hubUrl", mk(k, ch, gaiaauth.TokenOptions{}), 0, newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})},
+		{"wrong hubUrl", mk(k, ch, gaiaauth.TokenOptions{HubURL: "https://evil.example"}), 0, newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})},
 	}
 	def := newAuthenticator(Config{ServerName: "gaia-0", Now: fixedClock(now)})
 	for _, c := range cases {
@@ -181,16 +161,16 @@ func TestAuthenticateRejects(t *testing.T) {
 	// The same hub accepts the right tokens.
 	hubA := newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, ValidHubURLs: []string{"https://hub.example"}, Now: fixedClock(now)})
 	for _, u := range []string{"https://hub.example", "https://hub.example/", "https://gaia-0"} {
-		if _, err := hubA.authenticate(mk(k, ch, TokenOptions{HubURL: u}), addr, 0); err != nil {
+		if _, err := hubA.authenticate(mk(k, ch, gaiaauth.TokenOptions{HubURL: u}), addr, 0); err != nil {
 			t.Errorf("hubUrl %s: %v", u, err)
 		}
 	}
-	if _, err := def.authenticate(mk(k, ch, TokenOptions{IssuedAt: time.Unix(100, 0), ExpiresAt: now.Add(time.Hour)}), addr, 100); err != nil {
+	if _, err := def.authenticate(mk(k, ch, gaiaauth.TokenOptions{IssuedAt: time.Unix(100, 0), ExpiresAt: now.Add(time.Hour)}), addr, 100); err != nil {
 		t.Errorf("iat == revocation timestamp: %v", err)
 	}
-	for _, span := range []string{"2018", "2019"} {
-		if _, err := def.authenticate(mk(k, challenge(span, "gaia-0"), TokenOptions{}), addr, 0); err != nil {
-			t.Errorf("legacy challenge %s: %v", span, err)
+	for _, legacy := range gaiaauth.AcceptedChallenges("gaia-0")[1:] {
+		if _, err := def.authenticate(mk(k, legacy, gaiaauth.TokenOptions{}), addr, 0); err != nil {
+			t.Errorf("legacy challenge %s: %v", legacy, err)
 		}
 	}
 }
@@ -202,25 +182,25 @@ func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"
 func TestAssociationTokens(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	owner, child, stranger := testKey("identity"), testKey("app"), testKey("stranger")
-	childAddr := AddressFromKey(child)
+	childAddr := gaiaauth.AddressFromKey(child)
 	childPub := jwtIss(child)
 	a := newAuthenticator(Config{ServerName: "gaia-0", Now: fixedClock(now)})
-	ch := ChallengeText("gaia-0")
+	ch := gaiaauth.ChallengeText("gaia-0")
 	with := func(assoc string) string {
-		tok, err := NewV1Token(child, ch, TokenOptions{AssociationToken: assoc})
+		tok, err := gaiaauth.NewV1Token(child, ch, gaiaauth.TokenOptions{AssociationToken: assoc})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return "bearer " + tok
 	}
-	good, _ := NewAssociationToken(owner, childPub, now, now.Add(time.Hour))
+	good, _ := gaiaauth.NewAssociationToken(owner, childPub, now, now.Add(time.Hour))
 	g, err := a.authenticate(with(good), childAddr, 0)
-	if err != nil || g.signer != AddressFromKey(owner) {
+	if err != nil || g.signer != gaiaauth.AddressFromKey(owner) {
 		t.Fatalf("association: %+v %v", g, err)
 	}
-	expired, _ := NewAssociationToken(owner, childPub, now.Add(-2*time.Hour), now.Add(-time.Hour))
-	forOther, _ := NewAssociationToken(owner, jwtIss(stranger), now, now.Add(time.Hour))
-	noExp, _ := NewAssociationToken(owner, childPub, now, time.Time{})
+	expired, _ := gaiaauth.NewAssociationToken(owner, childPub, now.Add(-2*time.Hour), now.Add(-time.Hour))
+	forOther, _ := gaiaauth.NewAssociationToken(owner, jwtIss(stranger), now, now.Add(time.Hour))
+	noExp, _ := gaiaauth.NewAssociationToken(owner, childPub, now, time.Time{})
 	for name, assoc := range map[string]string{"expired": expired, "for another child": forOther, "no exp": noExp, "garbage": "a.b.c"} {
 		if _, err := a.authenticate(with(assoc), childAddr, 0); err == nil {
 			t.Errorf("association %s accepted", name)
@@ -234,7 +214,7 @@ func FuzzAuthenticate(f *testing.F) {
 	f.Add("bearer v1:a.b.c")
 	f.Add("bearer eyJ9")
 	a := newAuthenticator(Config{ServerName: "gaia-0", RequireCorrectHubURL: true, Now: time.Now})
-	addr, _ := AddressFromPubKeyHex(jsFixturePub)
+	addr, _ := gaiaauth.AddressFromPubKeyHex(jsFixturePub)
 	f.Fuzz(func(t *testing.T, header string) {
 		g, err := a.authenticate(header, addr, 0)
 		if err == nil {

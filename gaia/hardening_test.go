@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/gaia"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 )
@@ -104,9 +105,9 @@ func doWithin(t *testing.T, h *gaiatest.Hub, method, path string, body string, h
 // 22, item 4: slow uploads held the shared lock stripes).
 func TestSlowUploadHoldsNoLock(t *testing.T) {
 	k := gaiatest.Key("slow")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	h, _ := newDiskHub(t, gaia.Config{})
-	auth := h.Token(t, k, gaia.TokenOptions{})
+	auth := h.Token(t, k, gaiaauth.TokenOptions{})
 	slow := startUpload(t, h.URL, auth, addr, "f", 4, []byte("s"))
 	if st, body := doWithin(t, h, http.MethodPost, "/store/"+addr+"/f", "fast", "Authorization", auth); st != http.StatusAccepted {
 		t.Fatalf("store while another upload of the path stalls: %d %s", st, body)
@@ -123,9 +124,9 @@ func TestSlowUploadHoldsNoLock(t *testing.T) {
 // reaching the bound refuses only that address (issue 22, item 4).
 func TestUploadsPerAddress(t *testing.T) {
 	greedy, other := gaiatest.Key("greedy"), gaiatest.Key("other")
-	addr := gaia.AddressFromKey(greedy)
+	addr := gaiaauth.AddressFromKey(greedy)
 	h, _ := newDiskHub(t, gaia.Config{MaxUploadsPerAddress: 2})
-	auth := h.Token(t, greedy, gaia.TokenOptions{})
+	auth := h.Token(t, greedy, gaiaauth.TokenOptions{})
 	stalled := []*upload{
 		startUpload(t, h.URL, auth, addr, "a", 2, []byte("a")),
 		startUpload(t, h.URL, auth, addr, "b", 2, []byte("b")),
@@ -133,7 +134,7 @@ func TestUploadsPerAddress(t *testing.T) {
 	if st, body := doWithin(t, h, http.MethodPost, "/store/"+addr+"/c", "c", "Authorization", auth); st != http.StatusTooManyRequests {
 		t.Errorf("third upload of one address: %d %s, want 429", st, body)
 	}
-	if r := h.Store(t, h.Token(t, other, gaia.TokenOptions{}), gaia.AddressFromKey(other), "c", []byte("c")); r.Status != http.StatusAccepted {
+	if r := h.Store(t, h.Token(t, other, gaiaauth.TokenOptions{}), gaiaauth.AddressFromKey(other), "c", []byte("c")); r.Status != http.StatusAccepted {
 		t.Errorf("another address meanwhile: %d %s", r.Status, r.Body)
 	}
 	for _, u := range stalled {
@@ -152,9 +153,9 @@ func TestUploadsPerAddress(t *testing.T) {
 // readers got 404 and a crash mid-upload lost it).
 func TestArchivalWriteKeepsCurrentVersion(t *testing.T) {
 	k := gaiatest.Key("archivist")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	h, _ := newDiskHub(t, gaia.Config{})
-	arch := h.Token(t, k, gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFileArchivalPrefix, Domain: "log/"}}})
+	arch := h.Token(t, k, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFileArchivalPrefix, Domain: "log/"}}})
 	if r := h.Store(t, arch, addr, "log/day", []byte("v1")); r.Status != http.StatusAccepted {
 		t.Fatalf("first version: %d %s", r.Status, r.Body)
 	}
@@ -169,7 +170,7 @@ func TestArchivalWriteKeepsCurrentVersion(t *testing.T) {
 		t.Errorf("after v2: %q", g.Body)
 	}
 	var history []string
-	for _, n := range entryNames(h.ListAll(t, h.Token(t, k, gaia.TokenOptions{}), addr, false)) {
+	for _, n := range entryNames(h.ListAll(t, h.Token(t, k, gaiaauth.TokenOptions{}), addr, false)) {
 		if strings.HasPrefix(n, "log/.history.") {
 			history = append(history, n)
 		}
@@ -249,8 +250,8 @@ func newDisk(t *testing.T) *disk.Driver {
 // each, thousands in an attack).
 func TestClientFailuresAreNotServerErrors(t *testing.T) {
 	k := gaiatest.Key("flaky")
-	addr := gaia.AddressFromKey(k)
-	tok, err := gaia.NewV1Token(k, gaia.ChallengeText("gaia-0"), gaia.TokenOptions{})
+	addr := gaiaauth.AddressFromKey(k)
+	tok, err := gaiaauth.NewV1Token(k, gaiaauth.ChallengeText("gaia-0"), gaiaauth.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,13 +294,13 @@ func (b blockingDriver) Put(ctx context.Context, bucket, path string, body io.Re
 // 10).
 func TestClientGoneDuringWrite(t *testing.T) {
 	k := gaiatest.Key("gone")
-	tok, err := gaia.NewV1Token(k, gaia.ChallengeText("gaia-0"), gaia.TokenOptions{})
+	tok, err := gaiaauth.NewV1Token(k, gaiaauth.ChallengeText("gaia-0"), gaiaauth.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := blockingDriver{Driver: newDisk(t), entered: make(chan struct{})}
 	url, done, logs := watchedHub(t, d)
-	u := startUpload(t, url, "bearer "+tok, gaia.AddressFromKey(k), "f", 3, []byte("all"))
+	u := startUpload(t, url, "bearer "+tok, gaiaauth.AddressFromKey(k), "f", 3, []byte("all"))
 	<-d.entered
 	u.conn.Close()
 	<-done
@@ -313,7 +314,7 @@ func TestClientGoneDuringWrite(t *testing.T) {
 // the hub is configured to serve active content (issue 22, item 11).
 func TestActiveContentSandboxed(t *testing.T) {
 	k := gaiatest.Key("html")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	for _, c := range []struct {
 		name string
 		cfg  gaia.Config
@@ -324,7 +325,7 @@ func TestActiveContentSandboxed(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h, _ := newDiskHub(t, c.cfg)
-			auth := h.Token(t, k, gaia.TokenOptions{})
+			auth := h.Token(t, k, gaiaauth.TokenOptions{})
 			if r := h.Store(t, auth, addr, "page.html", []byte("<script>alert(1)</script>"), "Content-Type", "text/html"); r.Status != http.StatusAccepted {
 				t.Fatalf("store: %d %s", r.Status, r.Body)
 			}
@@ -344,9 +345,9 @@ func TestActiveContentSandboxed(t *testing.T) {
 // compatibility with its clients.
 func TestIfMatchStarCreates(t *testing.T) {
 	k := gaiatest.Key("star")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	h, _ := newDiskHub(t, gaia.Config{})
-	if r := h.Store(t, h.Token(t, k, gaia.TokenOptions{}), addr, "new", []byte("x"), "If-Match", "*"); r.Status != http.StatusAccepted {
+	if r := h.Store(t, h.Token(t, k, gaiaauth.TokenOptions{}), addr, "new", []byte("x"), "If-Match", "*"); r.Status != http.StatusAccepted {
 		t.Errorf("If-Match * on a missing file: %d %s", r.Status, r.Body)
 	}
 }
@@ -357,9 +358,9 @@ func TestIfMatchStarCreates(t *testing.T) {
 // by a token restricted by scopes (issue 22, item 7).
 func TestRevocationHardening(t *testing.T) {
 	k := gaiatest.Key("revoker")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	now := time.Now()
-	legacy := "bearer " + gaia.NewLegacyToken(k, gaia.ChallengeText("gaia-0"))
+	legacy := "bearer " + gaiaauth.NewLegacyToken(k, gaiaauth.ChallengeText("gaia-0"))
 	revoke := func(ts time.Time) []byte {
 		return []byte(`{"oldestValidTimestamp":` + strconv.FormatInt(ts.Unix(), 10) + `}`)
 	}
@@ -379,7 +380,7 @@ func TestRevocationHardening(t *testing.T) {
 			auth: func(*testing.T, *gaiatest.Hub) string { return legacy }, want: http.StatusAccepted},
 		{name: "v0 write after revoke-all", cfg: gaia.Config{AllowLegacyTokens: true},
 			before: func(t *testing.T, h *gaiatest.Hub) {
-				if r := h.Do(t, http.MethodPost, "/revoke-all/"+addr, revoke(now.Add(-time.Minute)), "Authorization", h.Token(t, k, gaia.TokenOptions{})); r.Status != http.StatusAccepted {
+				if r := h.Do(t, http.MethodPost, "/revoke-all/"+addr, revoke(now.Add(-time.Minute)), "Authorization", h.Token(t, k, gaiaauth.TokenOptions{})); r.Status != http.StatusAccepted {
 					t.Fatalf("revoke-all: %d %s", r.Status, r.Body)
 				}
 			},
@@ -392,12 +393,12 @@ func TestRevocationHardening(t *testing.T) {
 			method: http.MethodPost, path: "/revoke-all/" + addr, body: []byte(`{"oldestValidTimestamp":9007199254740992}`),
 			auth: func(*testing.T, *gaiatest.Hub) string { return legacy }, want: http.StatusBadRequest},
 		{name: "revoke-all an hour ahead", method: http.MethodPost, path: "/revoke-all/" + addr, body: revoke(now.Add(time.Hour)),
-			auth: func(t *testing.T, h *gaiatest.Hub) string { return h.Token(t, k, gaia.TokenOptions{}) }, want: http.StatusBadRequest},
+			auth: func(t *testing.T, h *gaiatest.Hub) string { return h.Token(t, k, gaiaauth.TokenOptions{}) }, want: http.StatusBadRequest},
 		{name: "revoke-all within the skew", method: http.MethodPost, path: "/revoke-all/" + addr, body: revoke(now.Add(time.Minute)),
-			auth: func(t *testing.T, h *gaiatest.Hub) string { return h.Token(t, k, gaia.TokenOptions{}) }, want: http.StatusAccepted},
+			auth: func(t *testing.T, h *gaiatest.Hub) string { return h.Token(t, k, gaiaauth.TokenOptions{}) }, want: http.StatusAccepted},
 		{name: "revoke-all by a putFile token", method: http.MethodPost, path: "/revoke-all/" + addr, body: revoke(now),
 			auth: func(t *testing.T, h *gaiatest.Hub) string {
-				return h.Token(t, k, gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFile, Domain: "x"}}})
+				return h.Token(t, k, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFile, Domain: "x"}}})
 			}, want: http.StatusUnauthorized},
 	}
 	for _, c := range cases {

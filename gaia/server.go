@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // Config configures a Hub. Zero values take the reference hub's defaults,
@@ -146,7 +148,7 @@ func New(d Driver, cfg Config) (*Hub, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if c := ChallengeText(cfg.ServerName); len(c) < 10 {
+	if c := gaiaauth.ChallengeText(cfg.ServerName); len(c) < 10 {
 		return nil, fmt.Errorf("gaia: challenge text %q too short", c)
 	}
 	h := &Hub{
@@ -278,12 +280,12 @@ func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Hub) hubInfo(w http.ResponseWriter) error {
-	writeJSON(w, http.StatusOK, struct {
-		ChallengeText     string  `json:"challenge_text"`
-		LatestAuthVersion string  `json:"latest_auth_version"`
-		MaxUploadMB       float64 `json:"max_file_upload_size_megabytes"`
-		ReadURLPrefix     string  `json:"read_url_prefix"`
-	}{ChallengeText(h.cfg.ServerName), LatestAuthVersion, h.cfg.MaxFileUploadSizeMB, h.cfg.ReadURL})
+	writeJSON(w, http.StatusOK, gaiaauth.HubInfo{
+		ChallengeText:     gaiaauth.ChallengeText(h.cfg.ServerName),
+		LatestAuthVersion: gaiaauth.LatestAuthVersion,
+		MaxUploadMB:       h.cfg.MaxFileUploadSizeMB,
+		ReadURLPrefix:     h.cfg.ReadURL,
+	})
 	return nil
 }
 

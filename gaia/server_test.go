@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/gaia"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 )
@@ -87,7 +88,7 @@ func TestCORS(t *testing.T) {
 	// Errors carry CORS too, or a browser app sees a CORS failure instead
 	// of the 413 (atlas-gaia.md D.1).
 	k := gaiatest.Key("cors")
-	r := h.Store(t, h.Token(t, k, gaia.TokenOptions{}), gaia.AddressFromKey(k), "big", make([]byte, 200<<10))
+	r := h.Store(t, h.Token(t, k, gaiaauth.TokenOptions{}), gaiaauth.AddressFromKey(k), "big", make([]byte, 200<<10))
 	if r.Status != http.StatusRequestEntityTooLarge || r.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("413: %d %v", r.Status, r.Header)
 	}
@@ -98,21 +99,21 @@ func TestCORS(t *testing.T) {
 func TestSecurityRejections(t *testing.T) {
 	now := time.Now()
 	victim, attacker := gaiatest.Key("victim"), gaiatest.Key("attacker")
-	addr := gaia.AddressFromKey(victim)
+	addr := gaiaauth.AddressFromKey(victim)
 	h, dir := newDiskHub(t, gaia.Config{
 		MaxFileUploadSizeMB:  0.1,
 		RequireCorrectHubURL: true,
 		ValidHubURLs:         []string{"https://hub.example"},
 	})
-	mk := func(o gaia.TokenOptions) string {
+	mk := func(o gaiaauth.TokenOptions) string {
 		if o.HubURL == "" {
 			o.HubURL = "https://hub.example"
 		}
 		return h.Token(t, victim, o)
 	}
-	good := mk(gaia.TokenOptions{})
-	wrongChallenge, _ := gaia.NewV1Token(victim, gaia.ChallengeText("evil.example"), gaia.TokenOptions{HubURL: "https://hub.example"})
-	forged := forgeSignature(t, good, h.Token(t, attacker, gaia.TokenOptions{HubURL: "https://hub.example"}))
+	good := mk(gaiaauth.TokenOptions{})
+	wrongChallenge, _ := gaiaauth.NewV1Token(victim, gaiaauth.ChallengeText("evil.example"), gaiaauth.TokenOptions{HubURL: "https://hub.example"})
+	forged := forgeSignature(t, good, h.Token(t, attacker, gaiaauth.TokenOptions{HubURL: "https://hub.example"}))
 
 	type attempt struct {
 		name     string
@@ -130,14 +131,14 @@ func TestSecurityRejections(t *testing.T) {
 	attempts := []attempt{
 		store("no token", "", "f", 401, "ValidationError"),
 		store("forged signature", forged, "f", 401, "ValidationError"),
-		store("token for another address", h.Token(t, attacker, gaia.TokenOptions{HubURL: "https://hub.example"}), "f", 401, "ValidationError"),
-		store("expired token", mk(gaia.TokenOptions{ExpiresAt: now.Add(-time.Minute)}), "f", 401, "ValidationError"),
+		store("token for another address", h.Token(t, attacker, gaiaauth.TokenOptions{HubURL: "https://hub.example"}), "f", 401, "ValidationError"),
+		store("expired token", mk(gaiaauth.TokenOptions{ExpiresAt: now.Add(-time.Minute)}), "f", 401, "ValidationError"),
 		store("wrong challenge", "bearer "+wrongChallenge, "f", 401, "ValidationError"),
-		store("wrong hubUrl", h.Token(t, victim, gaia.TokenOptions{HubURL: "https://evil.example"}), "f", 401, "ValidationError"),
-		store("no hubUrl", h.Token(t, victim, gaia.TokenOptions{}), "f", 401, "ValidationError"),
-		store("putFile scope", mk(gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFile, Domain: "allowed"}}}), "other", 401, "ValidationError"),
-		store("putFilePrefix scope", mk(gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFilePrefix, Domain: "app/"}}}), "ap/x", 401, "ValidationError"),
-		store("archival scope", mk(gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFileArchivalPrefix, Domain: "log/"}}}), "f", 401, "ValidationError"),
+		store("wrong hubUrl", h.Token(t, victim, gaiaauth.TokenOptions{HubURL: "https://evil.example"}), "f", 401, "ValidationError"),
+		store("no hubUrl", h.Token(t, victim, gaiaauth.TokenOptions{}), "f", 401, "ValidationError"),
+		store("putFile scope", mk(gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFile, Domain: "allowed"}}}), "other", 401, "ValidationError"),
+		store("putFilePrefix scope", mk(gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFilePrefix, Domain: "app/"}}}), "ap/x", 401, "ValidationError"),
+		store("archival scope", mk(gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFileArchivalPrefix, Domain: "log/"}}}), "f", 401, "ValidationError"),
 		store("dot-dot", good, "../victim2/f", 400, "BadPathError"),
 		store("dot-dot inside", good, "a/../../f", 400, "BadPathError"),
 		store("encoded dot-dot", good, "%2e%2e/f", 400, "BadPathError"),
@@ -150,9 +151,9 @@ func TestSecurityRejections(t *testing.T) {
 		store("Content-Type too long", good, "f", 400, "InvalidInputError", "Content-Type", strings.Repeat("x", 1025)),
 		{"address with a dash", http.MethodPost, "/store/" + addr + "-auth/authTimestamp", []byte("9999999999"), []string{"Authorization", good}, 400, "BadPathError"},
 		{"delete with a deleteFile scope for another file", http.MethodDelete, "/delete/" + addr + "/f", nil,
-			[]string{"Authorization", mk(gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopeDeleteFile, Domain: "g"}}})}, 401, "ValidationError"},
+			[]string{"Authorization", mk(gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopeDeleteFile, Domain: "g"}}})}, 401, "ValidationError"},
 		{"revoke-all for another address", http.MethodPost, "/revoke-all/" + addr, []byte(`{"oldestValidTimestamp":` + strconv.FormatInt(now.Unix(), 10) + `}`),
-			[]string{"Authorization", h.Token(t, attacker, gaia.TokenOptions{HubURL: "https://hub.example"})}, 401, "ValidationError"},
+			[]string{"Authorization", h.Token(t, attacker, gaiaauth.TokenOptions{HubURL: "https://hub.example"})}, 401, "ValidationError"},
 		{"revoke-all without timestamp", http.MethodPost, "/revoke-all/" + addr, []byte(`{}`), []string{"Authorization", good}, 400, "InvalidInputError"},
 		{"revoke-all negative", http.MethodPost, "/revoke-all/" + addr, []byte(`{"oldestValidTimestamp":-1}`), []string{"Authorization", good}, 400, "InvalidInputError"},
 		{"revoke-all malformed", http.MethodPost, "/revoke-all/" + addr, []byte(`{"oldestValidTimestamp":`), []string{"Authorization", good}, 400, "InvalidInputError"},
@@ -200,28 +201,28 @@ func forgeSignature(t *testing.T, good, other string) string {
 
 func TestWhitelistAndAssociation(t *testing.T) {
 	owner, app, stranger := gaiatest.Key("identity"), gaiatest.Key("app"), gaiatest.Key("stranger")
-	h, dir := newDiskHub(t, gaia.Config{Whitelist: []string{gaia.AddressFromKey(owner)}})
-	appAddr := gaia.AddressFromKey(app)
+	h, dir := newDiskHub(t, gaia.Config{Whitelist: []string{gaiaauth.AddressFromKey(owner)}})
+	appAddr := gaiaauth.AddressFromKey(app)
 	appPub := hex.EncodeToString(app.PubKey().SerializeCompressed())
 	now := time.Now()
-	assoc, err := gaia.NewAssociationToken(owner, appPub, now, now.Add(time.Hour))
+	assoc, err := gaiaauth.NewAssociationToken(owner, appPub, now, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := h.Store(t, h.Token(t, app, gaia.TokenOptions{}), appAddr, "f", []byte("x")); r.Status != http.StatusUnauthorized {
+	if r := h.Store(t, h.Token(t, app, gaiaauth.TokenOptions{}), appAddr, "f", []byte("x")); r.Status != http.StatusUnauthorized {
 		t.Errorf("app not on the whitelist, no association: %d", r.Status)
 	}
-	strangerAssoc, _ := gaia.NewAssociationToken(stranger, appPub, now, now.Add(time.Hour))
-	if r := h.Store(t, h.Token(t, app, gaia.TokenOptions{AssociationToken: strangerAssoc}), appAddr, "f", []byte("x")); r.Status != http.StatusUnauthorized {
+	strangerAssoc, _ := gaiaauth.NewAssociationToken(stranger, appPub, now, now.Add(time.Hour))
+	if r := h.Store(t, h.Token(t, app, gaiaauth.TokenOptions{AssociationToken: strangerAssoc}), appAddr, "f", []byte("x")); r.Status != http.StatusUnauthorized {
 		t.Errorf("association by a non-whitelisted identity: %d", r.Status)
 	}
 	if files := storedFiles(t, dir); len(files) != 0 {
 		t.Errorf("stored %q", files)
 	}
-	if r := h.Store(t, h.Token(t, app, gaia.TokenOptions{AssociationToken: assoc}), appAddr, "f", []byte("x")); r.Status != http.StatusAccepted {
+	if r := h.Store(t, h.Token(t, app, gaiaauth.TokenOptions{AssociationToken: assoc}), appAddr, "f", []byte("x")); r.Status != http.StatusAccepted {
 		t.Errorf("app vouched for by the whitelisted identity: %d %s", r.Status, r.Body)
 	}
-	if r := h.Store(t, h.Token(t, owner, gaia.TokenOptions{}), gaia.AddressFromKey(owner), "profile.json", []byte("[]")); r.Status != http.StatusAccepted {
+	if r := h.Store(t, h.Token(t, owner, gaiaauth.TokenOptions{}), gaiaauth.AddressFromKey(owner), "profile.json", []byte("[]")); r.Status != http.StatusAccepted {
 		t.Errorf("whitelisted identity: %d %s", r.Status, r.Body)
 	}
 }
@@ -229,8 +230,8 @@ func TestWhitelistAndAssociation(t *testing.T) {
 func TestLegacyTokenStore(t *testing.T) {
 	k := gaiatest.Key("legacy")
 	h, _ := newDiskHub(t, gaia.Config{AllowLegacyTokens: true})
-	auth := "bearer " + gaia.NewLegacyToken(k, `["gaiahub","2018","gaia-0","blockstack_storage_please_sign"]`)
-	if r := h.Store(t, auth, gaia.AddressFromKey(k), "f", []byte("x")); r.Status != http.StatusAccepted {
+	auth := "bearer " + gaiaauth.NewLegacyToken(k, `["gaiahub","2018","gaia-0","blockstack_storage_please_sign"]`)
+	if r := h.Store(t, auth, gaiaauth.AddressFromKey(k), "f", []byte("x")); r.Status != http.StatusAccepted {
 		t.Errorf("legacy token: %d %s", r.Status, r.Body)
 	}
 }
@@ -240,9 +241,9 @@ func TestLegacyTokenStore(t *testing.T) {
 // body. With If-Match on the same ETag exactly one wins.
 func TestConcurrentStoresOnePath(t *testing.T) {
 	k := gaiatest.Key("busy")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	h, _ := newDiskHub(t, gaia.Config{})
-	auth := h.Token(t, k, gaia.TokenOptions{})
+	auth := h.Token(t, k, gaiaauth.TokenOptions{})
 	first := h.Store(t, auth, addr, "shared", []byte("v0"))
 	etag := first.JSON(t)["etag"].(string)
 	const n = 16
@@ -295,9 +296,9 @@ func TestConcurrentStoresOnePath(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	var buf syncbuf.Buffer
 	k := gaiatest.Key("logged")
-	addr := gaia.AddressFromKey(k)
+	addr := gaiaauth.AddressFromKey(k)
 	h, _ := newDiskHub(t, gaia.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
-	auth := h.Token(t, k, gaia.TokenOptions{})
+	auth := h.Token(t, k, gaiaauth.TokenOptions{})
 	if r := h.Store(t, auth, addr, "a/b.txt", []byte("12345")); r.Status != http.StatusAccepted {
 		t.Fatalf("store: %d %s", r.Status, r.Body)
 	}

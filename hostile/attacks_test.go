@@ -15,7 +15,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/go-blockstack/go-blockstack/atlas"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // request is one HTTP request to one of the devnet's services, written on
@@ -36,7 +36,7 @@ func (s *system) services(key *btcec.PrivateKey) map[string]request {
 		"API":       {s.api, "POST", "/v1/zonefile", nil, `{"zonefile":"$ORIGIN x.test\n"}`},
 		"explorer":  {s.api, "GET", "/search?q=alice", nil, ""},
 		"atlas":     {s.atlas, "POST", atlas.Path, nil, `{"method":"getinfo"}`},
-		"hub":       {s.hub, "POST", "/store/" + gaia.AddressFromKey(key) + "/flood.txt", map[string]string{"Authorization": s.bearer(key)}, "x"},
+		"hub":       {s.hub, "POST", "/store/" + gaiaauth.AddressFromKey(key) + "/flood.txt", map[string]string{"Authorization": s.bearer(key)}, "x"},
 		"app":       {s.app, "GET", "/", nil, ""},
 	}
 }
@@ -52,7 +52,7 @@ func newKey() *btcec.PrivateKey {
 
 // bearer is a valid v1 token for key's bucket on the devnet's hub.
 func (s *system) bearer(key *btcec.PrivateKey) string {
-	tok, err := gaia.NewV1Token(key, s.hubConn.Info().ChallengeText, gaia.TokenOptions{HubURL: "http://" + s.hub})
+	tok, err := gaiaauth.NewV1Token(key, s.hubConn.Info().ChallengeText, gaiaauth.TokenOptions{HubURL: "http://" + s.hub})
 	if err != nil {
 		panic(err)
 	}
@@ -127,14 +127,14 @@ func TestStalledBodies(t *testing.T) {
 	}
 	for i := range 2000 {
 		key := newKey()
-		conns = append(conns, stall(t, request{s.hub, "POST", fmt.Sprintf("/store/%s/stalled-%d", gaia.AddressFromKey(key), i),
+		conns = append(conns, stall(t, request{s.hub, "POST", fmt.Sprintf("/store/%s/stalled-%d", gaiaauth.AddressFromKey(key), i),
 			map[string]string{"Authorization": s.bearer(key)}, ""}))
 	}
 	s.check(t)
 	hc := otherClient()
 	tok := s.bearer(s.key)
 	for i := range 50 {
-		req, _ := http.NewRequest("POST", fmt.Sprintf("http://%s/store/%s/during-stall-%d", s.hub, gaia.AddressFromKey(s.key), i), strings.NewReader("x"))
+		req, _ := http.NewRequest("POST", fmt.Sprintf("http://%s/store/%s/during-stall-%d", s.hub, gaiaauth.AddressFromKey(s.key), i), strings.NewReader("x"))
 		req.Header.Set("Authorization", tok)
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -217,8 +217,8 @@ func TestHostileNumbers(t *testing.T) {
 		"explorer block huge":             get(s.api, "/block/"+huge),
 		"explorer block 2^62":             get(s.api, "/block/4611686018427387904"),
 		"explorer search 60 KB":           get(s.api, "/search?q="+strings.Repeat("x", 60000)),
-		"hub list page huge":              {s.hub, "POST", "/list-files/" + gaia.AddressFromKey(s.key), map[string]string{"Authorization": s.bearer(s.key)}, `{"page":"` + huge + `"}`},
-		"hub read 5000-char path":         get(s.hub, "/read/"+gaia.AddressFromKey(s.key)+"/"+strings.Repeat("a", 5000)),
+		"hub list page huge":              {s.hub, "POST", "/list-files/" + gaiaauth.AddressFromKey(s.key), map[string]string{"Authorization": s.bearer(s.key)}, `{"page":"` + huge + `"}`},
+		"hub read 5000-char path":         get(s.hub, "/read/"+gaiaauth.AddressFromKey(s.key)+"/"+strings.Repeat("a", 5000)),
 	}
 	for name, r := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/atlas"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // answered fails the test unless r got an HTTP answer (a handler that
@@ -104,7 +104,7 @@ func FuzzHub(f *testing.F) {
 	s := devnet(f)
 	fuzzDone(f, s)
 	key := newKey()
-	bucket := gaia.AddressFromKey(key)
+	bucket := gaiaauth.AddressFromKey(key)
 	auth := map[string]string{"Authorization": s.bearer(key)}
 	for _, seed := range [][3]string{
 		{"GET", "/hub_info", ""},

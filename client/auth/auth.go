@@ -55,7 +55,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/client/internal/jws"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -88,7 +88,7 @@ var (
 
 // DID is the decentralized ID of a public key: did:btc-addr:<address>.
 func DID(pub *btcec.PublicKey) string {
-	addr, _ := gaia.AddressFromPubKeyHex(hex.EncodeToString(pub.SerializeCompressed()))
+	addr, _ := gaiaauth.AddressFromPubKeyHex(hex.EncodeToString(pub.SerializeCompressed()))
 	return "did:btc-addr:" + addr
 }
 
@@ -119,7 +119,7 @@ func checkTimes(iat, exp int64, now time.Time, leeway time.Duration) error {
 // checks that iss is that key's DID. claims must set publicKeys.
 func parse(token string, claims keyed) (*btcec.PublicKey, error) {
 	var pub *btcec.PublicKey
-	_, err := jws.Parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) {
+	_, err := jws.Parse(token, claims, func(*jwt.Token) (any, error) {
 		keys, iss := claims.keys()
 		if len(keys) != 1 {
 			return nil, fmt.Errorf("token has %d public keys, want 1", len(keys))

@@ -14,7 +14,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/internal/jws"
 	"github.com/go-blockstack/go-blockstack/client/keychain"
 	"github.com/go-blockstack/go-blockstack/client/profile"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // jsFixture is ../testdata/auth.json, written by @stacks/auth 7.6.0
@@ -111,7 +111,7 @@ func TestSignIn(t *testing.T) {
 	}
 	p := profile.NewPerson()
 	p["name"] = "Alice"
-	assoc, err := gaia.NewAssociationToken(id.Key.PrivKey(), ecies.PublicKeyHex(appKey), t0, t0.Add(time.Hour))
+	assoc, err := gaiaauth.NewAssociationToken(id.Key.PrivKey(), ecies.PublicKeyHex(appKey), t0, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ type ResponseOptions struct {
 	// file is; HubURL the user's Gaia hub (write endpoint).
 	Username, Email, ProfileURL, HubURL, BlockstackAPIURL string
 	// AssociationToken lets the app key write on a hub that whitelists the
-	// identity (gaia.NewAssociationToken).
+	// identity (gaiaauth.NewAssociationToken).
 	AssociationToken string
 	// CoreToken is encrypted to the transit key like the app key.
 	CoreToken string

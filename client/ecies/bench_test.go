@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // cpuClock reads the process's user and system CPU time (all threads, so
@@ -45,7 +45,7 @@ func (c cpuClock) report(b *testing.B) {
 func BenchmarkEnvelope(b *testing.B) {
 	priv, pub := testKeys(b)
 	signer, _ := btcec.NewPrivateKey()
-	addr := gaia.AddressFromKey(signer)
+	addr := gaiaauth.AddressFromKey(signer)
 	for _, size := range []int{1 << 20, 100 << 20} {
 		pt := make([]byte, size)
 		rand.Read(pt)

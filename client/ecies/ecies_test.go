@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // The key pair of @stacks/encryption's tests (atlas-gaia.md C.3).
@@ -224,7 +224,7 @@ func TestParsePrivateKey(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	priv, pub := testKeys(t)
 	signer, _ := btcec.NewPrivateKey()
-	signerAddr := gaia.AddressFromKey(signer)
+	signerAddr := gaiaauth.AddressFromKey(signer)
 	sizes := []int{0, 1, 15, 16, 17, 1000, 1 << 16}
 	for _, enc := range []Encoding{Hex, Base64} {
 		for _, ws := range []bool{false, true} {
@@ -321,7 +321,7 @@ func TestDecryptErrors(t *testing.T) {
 	priv, pub := testKeys(t)
 	other, _ := btcec.NewPrivateKey()
 	signer, _ := btcec.NewPrivateKey()
-	signerAddr := gaia.AddressFromKey(signer)
+	signerAddr := gaiaauth.AddressFromKey(signer)
 	good, err := EncryptContent(pub, []byte("secret"), Options{WasString: true})
 	if err != nil {
 		t.Fatal(err)
@@ -384,7 +384,7 @@ func TestDecryptErrors(t *testing.T) {
 	}{
 		{"wrong key, valid signature", other, env, signerAddr, ErrWrongKey},
 		{"wrong key also matches ErrMAC", other, env, signerAddr, ErrMAC},
-		{"wrong signer address", priv, env, gaia.AddressFromKey(other), ErrWrongSigner},
+		{"wrong signer address", priv, env, gaiaauth.AddressFromKey(other), ErrWrongSigner},
 		{"cipher text altered after signing", priv, tamperedCT, signerAddr, ErrSignature},
 		{"missing signature", priv, bytes.Replace(env, []byte(`"signature"`), []byte(`"sig"`), 1), signerAddr, ErrMalformed},
 		{"unsigned cipher object", priv, good, signerAddr, ErrMalformed},
@@ -447,7 +447,7 @@ func mustCipher(t testing.TB, data []byte) *CipherObject {
 
 func TestSignatures(t *testing.T) {
 	priv, _ := testKeys(t)
-	addr := gaia.AddressFromKey(priv)
+	addr := gaiaauth.AddressFromKey(priv)
 	content := []byte("all work and no play makes jack a dull boy")
 	sigFile := SignFile(priv, content)
 	if !bytes.HasPrefix(sigFile, []byte(`{"signature":"30`)) || !bytes.HasSuffix(sigFile, []byte(`","publicKey":"`+testPK+`"}`)) {
@@ -478,8 +478,8 @@ func TestSignatures(t *testing.T) {
 		{"high S", highS, content, addr, nil},
 		{"compact r||s", compactSig, content, addr, nil},
 		{"other content", s, []byte("I should fail"), addr, ErrSignature},
-		{"other key, its own address", Signature{s.Signature, PublicKeyHex(other)}, content, gaia.AddressFromKey(other), ErrSignature},
-		{"wrong address", s, content, gaia.AddressFromKey(other), ErrWrongSigner},
+		{"other key, its own address", Signature{s.Signature, PublicKeyHex(other)}, content, gaiaauth.AddressFromKey(other), ErrSignature},
+		{"wrong address", s, content, gaiaauth.AddressFromKey(other), ErrWrongSigner},
 		{"signature not hex", Signature{"zz", s.PublicKey}, content, addr, ErrMalformed},
 		{"signature not DER", Signature{"0001", s.PublicKey}, content, addr, ErrMalformed},
 	}

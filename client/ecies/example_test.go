@@ -5,7 +5,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // A file encrypted to the reader's key and signed by the writer's app key,
@@ -18,7 +18,7 @@ func ExampleEncryptAndSign() {
 	if err != nil {
 		panic(err)
 	}
-	pt, wasString, err := ecies.VerifyAndDecrypt(reader, env, gaia.AddressFromKey(writer))
+	pt, wasString, err := ecies.VerifyAndDecrypt(reader, env, gaiaauth.AddressFromKey(writer))
 	fmt.Println(string(pt), wasString, err)
 
 	// Another bucket's address: the check fails before decrypting.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // maxDERLen is the longest DER secp256k1 signature.
@@ -47,7 +47,7 @@ func (s Signature) Signer() (string, error) {
 	if _, _, err := ParsePublicKey(s.PublicKey); err != nil {
 		return "", err
 	}
-	return gaia.AddressFromPubKeyHex(s.PublicKey)
+	return gaiaauth.AddressFromPubKeyHex(s.PublicKey)
 }
 
 // Verify checks that s was made over content by a key whose Gaia address

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/go-blockstack/go-blockstack/client/keychain"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // An app's key and bucket for identity 0 of a mnemonic; the key is the one
@@ -26,7 +26,7 @@ func Example() {
 	b := app.Key.Bytes()
 	fmt.Println("salt      ", k.Salt())
 	fmt.Println("app key   ", hex.EncodeToString(b[:]))
-	fmt.Println("app bucket", gaia.AddressFromKey(app))
+	fmt.Println("app bucket", gaiaauth.AddressFromKey(app))
 	// Output:
 	// salt       1f697dc22fc7c4ef696419712c521ba6f75076a3bdce067908920b519ea790c8
 	// app key    e9b1edf5b74865cf5b9d0b18cde1da7ad6c0e25f4849c40c2a0870413146898a

@@ -51,7 +51,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/go-blockstack/go-blockstack/chain"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
@@ -154,7 +154,7 @@ type Identity struct {
 
 // GaiaAddress is the identity's Gaia bucket address: the Bitcoin mainnet
 // P2PKH address of its compressed public key, whatever the network.
-func (id *Identity) GaiaAddress() string { return gaia.AddressFromKey(id.Key.PrivKey()) }
+func (id *Identity) GaiaAddress() string { return gaiaauth.AddressFromKey(id.Key.PrivKey()) }
 
 // AppsNodePath is the BIP32 path of the identity's apps node,
 // m/888'/0'/i'/0'.
@@ -165,7 +165,7 @@ func (id *Identity) AppsNodePath() []uint32 {
 // AppPrivateKey derives the identity's private key for the app at
 // appDomain (its origin, e.g. "https://app.example.com"): the hardened
 // child AppIndex(appDomain, salt) of the apps node. The app's Gaia bucket
-// is gaia.AddressFromKey of it.
+// is gaiaauth.AddressFromKey of it.
 func (id *Identity) AppPrivateKey(appDomain string) (*btcec.PrivateKey, error) {
 	path := append(id.AppsNodePath(), hardened+AppIndex(appDomain, id.k.salt))
 	key, err := wallet.DeriveKey(id.k.master, path, id.k.params)

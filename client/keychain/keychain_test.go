@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
@@ -118,7 +118,7 @@ func TestSameKeysAsWallet(t *testing.T) {
 		if id.Key.Address().EncodeAddress() != owner.Address().EncodeAddress() {
 			t.Errorf("identity %d: %s, wallet owner key %s", i, id.Key.Address(), owner.Address())
 		}
-		if id.GaiaAddress() != gaia.AddressFromKey(owner.PrivKey()) || id.GaiaAddress()[0] != '1' {
+		if id.GaiaAddress() != gaiaauth.AddressFromKey(owner.PrivKey()) || id.GaiaAddress()[0] != '1' {
 			t.Errorf("identity %d Gaia address %s", i, id.GaiaAddress())
 		}
 	}

@@ -198,7 +198,7 @@ var ErrWrongIssuer = errors.New("profile: token issuer does not match")
 // signature made by that key. It returns the token's claims.
 func Verify(token, publicKeyOrAddress string) (*Claims, error) {
 	var c Claims
-	_, err := jws.Parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) {
+	_, err := jws.Parse(token, &c, func(*jwt.Token) (any, error) {
 		switch {
 		case c.Subject == nil || c.Subject.PublicKey == "":
 			return nil, errors.New("token has no subject public key")

@@ -11,7 +11,7 @@
 // (client/keychain derives it), the formats of encrypted and signed data
 // (client/ecies), names or profiles (the lookup path finds another user's
 // bucket URL in their profile), or the hub's internals: the token is
-// gaia.NewV1Token (or gaia.NewLegacyToken for a hub that only speaks v0).
+// gaiaauth.NewV1Token (or gaiaauth.NewLegacyToken for a hub that only speaks v0).
 //
 // # Facts checked against @stacks/storage 7.4.0 (storage.ts, hub.ts)
 //
@@ -64,24 +64,16 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil/base58"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
-
-// HubInfo is the hub's /hub_info answer.
-type HubInfo struct {
-	ChallengeText     string  `json:"challenge_text"`
-	LatestAuthVersion string  `json:"latest_auth_version"`
-	MaxUploadMB       float64 `json:"max_file_upload_size_megabytes"`
-	ReadURLPrefix     string  `json:"read_url_prefix"`
-}
 
 // Config says which hub to use and with which key.
 type Config struct {
 	// HubURL is the hub's write endpoint, e.g. "https://hub.example".
 	HubURL string
 	// AppKey is the app private key: it signs the token and owns the
-	// bucket, gaia.AddressFromKey(AppKey).
+	// bucket, gaiaauth.AddressFromKey(AppKey).
 	AppKey *btcec.PrivateKey
 	// AssociationToken lets AppKey write to a hub that whitelists the
 	// identity that issued it (the auth response carries one).
@@ -97,7 +89,7 @@ type Hub struct {
 	address string
 
 	mu    sync.Mutex
-	info  HubInfo
+	info  gaiaauth.HubInfo
 	token string
 	etags map[string]string
 }
@@ -111,7 +103,7 @@ func Connect(ctx context.Context, cfg Config) (*Hub, error) {
 		cfg.HTTPClient = http.DefaultClient
 	}
 	cfg.HubURL = strings.TrimSuffix(cfg.HubURL, "/")
-	h := &Hub{cfg: cfg, address: gaia.AddressFromKey(cfg.AppKey), etags: map[string]string{}}
+	h := &Hub{cfg: cfg, address: gaiaauth.AddressFromKey(cfg.AppKey), etags: map[string]string{}}
 	if err := h.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -124,7 +116,7 @@ func (h *Hub) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("storage: hub_info: %w", err)
 	}
-	var info HubInfo
+	var info gaiaauth.HubInfo
 	if err := h.do(req, "hub_info", "", http.StatusOK, &info); err != nil {
 		return err
 	}
@@ -136,12 +128,12 @@ func (h *Hub) connect(ctx context.Context) error {
 	}
 	var token string
 	if authVersion(info.LatestAuthVersion) >= 1 {
-		token, err = gaia.NewV1Token(h.cfg.AppKey, info.ChallengeText, gaia.TokenOptions{HubURL: h.cfg.HubURL, AssociationToken: h.cfg.AssociationToken})
+		token, err = gaiaauth.NewV1Token(h.cfg.AppKey, info.ChallengeText, gaiaauth.TokenOptions{HubURL: h.cfg.HubURL, AssociationToken: h.cfg.AssociationToken})
 		if err != nil {
 			return fmt.Errorf("storage: %w", err)
 		}
 	} else {
-		token = gaia.NewLegacyToken(h.cfg.AppKey, info.ChallengeText)
+		token = gaiaauth.NewLegacyToken(h.cfg.AppKey, info.ChallengeText)
 	}
 	locked.Do(&h.mu, func() {
 		h.info, h.token = info, token
@@ -162,7 +154,7 @@ func authVersion(v string) int {
 func (h *Hub) Address() string { return h.address }
 
 // Info is the hub's hub_info as last read.
-func (h *Hub) Info() HubInfo {
+func (h *Hub) Info() gaiaauth.HubInfo {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.info

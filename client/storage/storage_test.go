@@ -18,6 +18,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/gaia"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 )
 
@@ -45,7 +46,7 @@ func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	hub := startHub(t, gaia.Config{PageSize: 2})
 	alice := connect(t, hub.URL, gaiatest.Key("alice app"), "")
-	if alice.Address() != gaia.AddressFromKey(gaiatest.Key("alice app")) || alice.BucketURL() != hub.URL+"/read/"+alice.Address()+"/" {
+	if alice.Address() != gaiaauth.AddressFromKey(gaiatest.Key("alice app")) || alice.BucketURL() != hub.URL+"/read/"+alice.Address()+"/" {
 		t.Fatalf("address %s, bucket %s", alice.Address(), alice.BucketURL())
 	}
 
@@ -244,10 +245,10 @@ func TestRetry(t *testing.T) {
 func TestLimitsAndAssociation(t *testing.T) {
 	ctx := context.Background()
 	identity := gaiatest.Key("identity")
-	hub := startHub(t, gaia.Config{MaxFileUploadSizeMB: 0.1, Whitelist: []string{gaia.AddressFromKey(identity)}})
+	hub := startHub(t, gaia.Config{MaxFileUploadSizeMB: 0.1, Whitelist: []string{gaiaauth.AddressFromKey(identity)}})
 	app := gaiatest.Key("app")
 	now := time.Now()
-	assoc, err := gaia.NewAssociationToken(identity, ecies.PublicKeyHex(app), now, now.Add(time.Hour))
+	assoc, err := gaiaauth.NewAssociationToken(identity, ecies.PublicKeyHex(app), now, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 )
 
@@ -28,7 +29,7 @@ func TestStreaming(t *testing.T) {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	var failFirst atomic.Bool
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/store/"+gaia.AddressFromKey(gaiatest.Key("streamer"))+"/big.bin" && failFirst.Swap(false) {
+		if r.URL.Path == "/store/"+gaiaauth.AddressFromKey(gaiatest.Key("streamer"))+"/big.bin" && failFirst.Swap(false) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/lookup"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/client/storage"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/nameop"
 )
 
@@ -215,7 +215,7 @@ func newKeysAppKeyCmd(f *identityFlags) *cobra.Command {
 				return err
 			}
 			return printJSON(cmd.OutOrStdout(), map[string]string{"app_domain": args[0],
-				"private_key": ecies.PrivateKeyHex(k), "public_key": ecies.PublicKeyHex(k), "address": gaia.AddressFromKey(k)})
+				"private_key": ecies.PrivateKeyHex(k), "public_key": ecies.PublicKeyHex(k), "address": gaiaauth.AddressFromKey(k)})
 		},
 	}
 }
@@ -628,7 +628,7 @@ func profileFile(p profile.Person, id *keychain.Identity, prefix string, apps []
 		if err != nil {
 			return nil, err
 		}
-		p.SetApp(app, prefix+gaia.AddressFromKey(k)+"/", ecies.PublicKeyHex(k))
+		p.SetApp(app, prefix+gaiaauth.AddressFromKey(k)+"/", ecies.PublicKeyHex(k))
 	}
 	token, err := profile.Sign(p, id.Key.PrivKey(), time.Now(), time.Time{})
 	if err != nil {

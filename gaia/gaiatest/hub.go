@@ -17,6 +17,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // Key returns a fixed test key derived from label.
@@ -57,9 +58,9 @@ func StartHub(t *testing.T, d gaia.Driver, cfg gaia.Config) *Hub {
 }
 
 // Token makes a bearer header value for key with opts.
-func (h *Hub) Token(t *testing.T, key *btcec.PrivateKey, opts gaia.TokenOptions) string {
+func (h *Hub) Token(t *testing.T, key *btcec.PrivateKey, opts gaiaauth.TokenOptions) string {
 	t.Helper()
-	tok, err := gaia.NewV1Token(key, gaia.ChallengeText(h.Name), opts)
+	tok, err := gaiaauth.NewV1Token(key, gaiaauth.ChallengeText(h.Name), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +163,11 @@ func entryNames(entries []any) []string {
 
 func runHub(t *testing.T, nd NewDriver) {
 	key := Key("owner")
-	addr := gaia.AddressFromKey(key)
+	addr := gaiaauth.AddressFromKey(key)
 
 	t.Run("StoreReadOverwriteDelete", func(t *testing.T) {
 		h := StartHub(t, nd(t), gaia.Config{})
-		auth := h.Token(t, key, gaia.TokenOptions{})
+		auth := h.Token(t, key, gaiaauth.TokenOptions{})
 		r := h.Store(t, auth, addr, "notes/today.txt", []byte("hello"), "Content-Type", "text/markdown")
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("store: %d %s", r.Status, r.Body)
@@ -214,7 +215,7 @@ func runHub(t *testing.T, nd NewDriver) {
 
 	t.Run("Preconditions", func(t *testing.T) {
 		h := StartHub(t, nd(t), gaia.Config{})
-		auth := h.Token(t, key, gaia.TokenOptions{})
+		auth := h.Token(t, key, gaiaauth.TokenOptions{})
 		first := h.Store(t, auth, addr, "doc", []byte("v1"), "If-None-Match", "*")
 		if first.Status != http.StatusAccepted {
 			t.Fatalf("create with If-None-Match *: %d %s", first.Status, first.Body)
@@ -257,7 +258,7 @@ func runHub(t *testing.T, nd NewDriver) {
 
 	t.Run("ListFiles", func(t *testing.T) {
 		h := StartHub(t, nd(t), gaia.Config{PageSize: 3})
-		auth := h.Token(t, key, gaia.TokenOptions{})
+		auth := h.Token(t, key, gaiaauth.TokenOptions{})
 		want := []string{"a", "b/c", "b/d/e", "f g", "h", "i/j", "k", "l"}
 		for _, p := range want {
 			if r := h.Store(t, auth, addr, strings.ReplaceAll(p, " ", "%20"), []byte(p)); r.Status != http.StatusAccepted {
@@ -279,18 +280,18 @@ func runHub(t *testing.T, nd NewDriver) {
 		}
 		// Another user's bucket is empty and its listing needs its own key.
 		other := Key("other")
-		if got := h.ListAll(t, h.Token(t, other, gaia.TokenOptions{}), gaia.AddressFromKey(other), false); len(got) != 0 {
+		if got := h.ListAll(t, h.Token(t, other, gaiaauth.TokenOptions{}), gaiaauth.AddressFromKey(other), false); len(got) != 0 {
 			t.Errorf("other bucket lists %v", got)
 		}
-		if r := h.Do(t, http.MethodPost, "/list-files/"+gaia.AddressFromKey(other), []byte(`{}`), "Authorization", auth); r.Status != http.StatusUnauthorized {
+		if r := h.Do(t, http.MethodPost, "/list-files/"+gaiaauth.AddressFromKey(other), []byte(`{}`), "Authorization", auth); r.Status != http.StatusUnauthorized {
 			t.Errorf("listing another bucket: %d %s", r.Status, r.Body)
 		}
 	})
 
 	t.Run("ArchivalScopes", func(t *testing.T) {
 		h := StartHub(t, nd(t), gaia.Config{})
-		plain := h.Token(t, key, gaia.TokenOptions{})
-		arch := h.Token(t, key, gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFileArchivalPrefix, Domain: "journal/"}}})
+		plain := h.Token(t, key, gaiaauth.TokenOptions{})
+		arch := h.Token(t, key, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFileArchivalPrefix, Domain: "journal/"}}})
 		for i, v := range []string{"v1", "v2", "v3"} {
 			if r := h.Store(t, arch, addr, "journal/day", []byte(v)); r.Status != http.StatusAccepted {
 				t.Fatalf("archival store %d: %d %s", i, r.Status, r.Body)
@@ -328,7 +329,7 @@ func runHub(t *testing.T, nd NewDriver) {
 		// A write that fails (too large) under archival scopes keeps the
 		// current version where it was.
 		small := StartHub(t, nd(t), gaia.Config{MaxFileUploadSizeMB: 0.1})
-		sarch := small.Token(t, key, gaia.TokenOptions{Scopes: []gaia.Scope{{Scope: gaia.ScopePutFileArchival, Domain: "f"}}})
+		sarch := small.Token(t, key, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{{Scope: gaiaauth.ScopePutFileArchival, Domain: "f"}}})
 		if r := small.Store(t, sarch, addr, "f", []byte("keep me")); r.Status != http.StatusAccepted {
 			t.Fatal(r.Status)
 		}
@@ -338,21 +339,21 @@ func runHub(t *testing.T, nd NewDriver) {
 		if g := small.Do(t, http.MethodGet, "/read/"+addr+"/f", nil); string(g.Body) != "keep me" {
 			t.Errorf("after failed archival write: %d %q", g.Status, g.Body)
 		}
-		if n := len(small.ListAll(t, small.Token(t, key, gaia.TokenOptions{}), addr, false)); n != 1 {
+		if n := len(small.ListAll(t, small.Token(t, key, gaiaauth.TokenOptions{}), addr, false)); n != 1 {
 			t.Errorf("after failed archival write, %d files, want 1", n)
 		}
 	})
 
 	t.Run("DeleteScopes", func(t *testing.T) {
 		h := StartHub(t, nd(t), gaia.Config{})
-		plain := h.Token(t, key, gaia.TokenOptions{})
+		plain := h.Token(t, key, gaiaauth.TokenOptions{})
 		for _, p := range []string{"cache/a", "cache/deep/b", "cached", "notes/1", "notes/2"} {
 			if r := h.Store(t, plain, addr, p, []byte(p)); r.Status != http.StatusAccepted {
 				t.Fatalf("store %s: %d %s", p, r.Status, r.Body)
 			}
 		}
-		scoped := h.Token(t, key, gaia.TokenOptions{Scopes: []gaia.Scope{
-			{Scope: gaia.ScopeDeleteFilePrefix, Domain: "cache/"}, {Scope: gaia.ScopeDeleteFile, Domain: "notes/1"}}})
+		scoped := h.Token(t, key, gaiaauth.TokenOptions{Scopes: []gaiaauth.Scope{
+			{Scope: gaiaauth.ScopeDeleteFilePrefix, Domain: "cache/"}, {Scope: gaiaauth.ScopeDeleteFile, Domain: "notes/1"}}})
 		for p, want := range map[string]int{"cache/a": 202, "cache/deep/b": 202, "notes/1": 202, "cached": 401, "notes/2": 401} {
 			d := h.Do(t, http.MethodDelete, "/delete/"+addr+"/"+p, nil, "Authorization", scoped)
 			if d.Status != want {
@@ -368,8 +369,8 @@ func runHub(t *testing.T, nd NewDriver) {
 		d := nd(t)
 		h := StartHub(t, d, gaia.Config{})
 		now := time.Now()
-		old := h.Token(t, key, gaia.TokenOptions{IssuedAt: now.Add(-time.Hour)})
-		noIat := h.Token(t, key, gaia.TokenOptions{})
+		old := h.Token(t, key, gaiaauth.TokenOptions{IssuedAt: now.Add(-time.Hour)})
+		noIat := h.Token(t, key, gaiaauth.TokenOptions{})
 		if r := h.Store(t, old, addr, "f", []byte("1")); r.Status != http.StatusAccepted {
 			t.Fatal(r.Status)
 		}
@@ -387,7 +388,7 @@ func runHub(t *testing.T, nd NewDriver) {
 		if g := h.Do(t, http.MethodGet, "/read/"+addr+"/g", nil); g.Status != http.StatusNotFound {
 			t.Errorf("a revoked token's store left g: %d %q", g.Status, g.Body)
 		}
-		fresh := h.Token(t, key, gaia.TokenOptions{IssuedAt: now})
+		fresh := h.Token(t, key, gaiaauth.TokenOptions{IssuedAt: now})
 		if r := h.Store(t, fresh, addr, "g", []byte("2")); r.Status != http.StatusAccepted {
 			t.Errorf("token issued after revoke-all: %d %s", r.Status, r.Body)
 		}
@@ -402,7 +403,7 @@ func runHub(t *testing.T, nd NewDriver) {
 		}
 		// A second hub on the same storage (a restart) honours it.
 		h2 := StartHub(t, d, gaia.Config{})
-		if r := h2.Store(t, h2.Token(t, key, gaia.TokenOptions{IssuedAt: now.Add(-time.Hour)}), addr, "h", []byte("3")); r.Status != http.StatusUnauthorized {
+		if r := h2.Store(t, h2.Token(t, key, gaiaauth.TokenOptions{IssuedAt: now.Add(-time.Hour)}), addr, "h", []byte("3")); r.Status != http.StatusUnauthorized {
 			t.Errorf("revoked token on a restarted hub: %d %s", r.Status, r.Body)
 		}
 	})

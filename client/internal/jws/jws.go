@@ -3,9 +3,8 @@
 // them. It owns only the token encoding; what the claims mean belongs to
 // client/profile and client/auth.
 //
-// The signature algorithm is gaia.SigningMethodES256K (secp256k1 ECDSA over
-// SHA-256 of the signing input, r‖s), which package gaia registers with
-// golang-jwt; parsing goes through golang-jwt. Signing builds the signing
+// The signature algorithm is gaiaauth.SigningMethodES256K (secp256k1 ECDSA
+// over SHA-256 of the signing input, r‖s); parsing goes through golang-jwt. Signing builds the signing
 // input here rather than with jwt.Token.SignedString, because golang-jwt
 // marshals with encoding/json defaults: the header comes out as
 // {"alg","typ"} and <, > and & in claims as \u003c escapes, where jsontokens
@@ -20,9 +19,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -49,14 +49,23 @@ func Sign(payload any, key *btcec.PrivateKey) (string, error) {
 		return "", fmt.Errorf("jws: payload: %w", err)
 	}
 	input := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString(body)
-	sig, err := gaia.SigningMethodES256K.Sign(input, key)
+	sig, err := gaiaauth.SigningMethodES256K.Sign(input, key)
 	if err != nil {
 		return "", fmt.Errorf("jws: sign: %w", err)
 	}
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
-// Parser reads ES256K tokens only (so "alg":"none" and every other
-// algorithm are refused), keeps JSON numbers as json.Number, and leaves
-// time rules to the caller.
-var Parser = jwt.NewParser(jwt.WithValidMethods([]string{"ES256K"}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
+// Parse parses token into claims and verifies its signature with the key
+// keyFunc returns. It reads ES256K tokens only (so "alg":"none" and every
+// other algorithm are refused), keeps JSON numbers as json.Number, and
+// leaves time rules to the caller.
+func Parse(token string, claims jwt.Claims, keyFunc jwt.Keyfunc) (*jwt.Token, error) {
+	return parser().ParseWithClaims(token, claims, keyFunc)
+}
+
+// parser is built on first use, which registers ES256K with golang-jwt
+// only in programs that parse tokens.
+var parser = sync.OnceValue(func() *jwt.Parser {
+	return gaiaauth.NewParser(jwt.WithValidMethods([]string{"ES256K"}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
+})

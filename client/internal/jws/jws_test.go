@@ -23,15 +23,15 @@ func TestSignParse(t *testing.T) {
 		t.Fatalf("token parts %s %s %x", h, p, sig)
 	}
 	claims := jwt.MapClaims{}
-	if _, err := Parser.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return key.PubKey(), nil }); err != nil {
+	if _, err := Parse(tok, claims, func(*jwt.Token) (any, error) { return key.PubKey(), nil }); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := btcec.NewPrivateKey()
-	if _, err := Parser.ParseWithClaims(tok, jwt.MapClaims{}, func(*jwt.Token) (any, error) { return other.PubKey(), nil }); err == nil {
+	if _, err := Parse(tok, jwt.MapClaims{}, func(*jwt.Token) (any, error) { return other.PubKey(), nil }); err == nil {
 		t.Error("verified with another key")
 	}
 	hs256 := base64.RawURLEncoding.EncodeToString([]byte(`{"typ":"JWT","alg":"HS256"}`)) + "." + parts[1] + "." + parts[2]
-	if _, err := Parser.ParseWithClaims(hs256, jwt.MapClaims{}, func(*jwt.Token) (any, error) { return []byte("k"), nil }); err == nil {
+	if _, err := Parse(hs256, jwt.MapClaims{}, func(*jwt.Token) (any, error) { return []byte("k"), nil }); err == nil {
 		t.Error("HS256 accepted")
 	}
 }
