@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 )
 
 func TestClientAgainstServer(t *testing.T) {
@@ -17,7 +19,7 @@ func TestClientAgainstServer(t *testing.T) {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	c, err := NewClient(srv.URL+"/", nil)
+	c, err := apiclient.New(srv.URL+"/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +46,11 @@ func TestClientAgainstServer(t *testing.T) {
 		t.Errorf("old.test %+v, %v", n, err)
 	}
 	_, err = c.Name(ctx, "nobody.test")
-	var apiErr *Error
-	if !errors.Is(err, ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Message != "Name not found" {
+	var apiErr *apiclient.Error
+	if !errors.Is(err, apiclient.ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Message != "Name not found" {
 		t.Errorf("unknown name: %v", err)
 	}
-	if _, err := c.Name(ctx, "Alice.test"); errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "400") ||
+	if _, err := c.Name(ctx, "Alice.test"); errors.Is(err, apiclient.ErrNotFound) || !strings.Contains(err.Error(), "400") ||
 		!strings.Contains(err.Error(), "invalid name") {
 		t.Errorf("malformed name: %v", err)
 	}
@@ -70,10 +72,10 @@ func TestClientAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !ns.Ready || ns.ReadyBlock != 5 || ns.Coeff != 250 || ns.Buckets != (Buckets{6, 5, 4, 3, 2, 1}) || ns.Lifetime != 100 {
+	if !ns.Ready || ns.ReadyBlock != 5 || ns.Coeff != 250 || ns.Buckets != (apitypes.Buckets{6, 5, 4, 3, 2, 1}) || ns.Lifetime != 100 {
 		t.Errorf("namespace %+v", ns)
 	}
-	if _, err := c.Namespace(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Namespace(ctx, "nope"); !errors.Is(err, apiclient.ErrNotFound) {
 		t.Errorf("unknown namespace: %v", err)
 	}
 	if p, err := c.NamePrice(ctx, "alice.test"); err != nil || p != 40000 {
@@ -86,7 +88,7 @@ func TestClientAgainstServer(t *testing.T) {
 		strings.Join(names, ",") != "alice.test,frozen.test" {
 		t.Errorf("names owned %v, %v", names, err)
 	}
-	if _, err := c.Operation(ctx, strings.Repeat("ab", 32)); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Operation(ctx, strings.Repeat("ab", 32)); !errors.Is(err, apiclient.ErrNotFound) {
 		t.Errorf("unindexed operation: %v", err)
 	}
 
@@ -94,7 +96,7 @@ func TestClientAgainstServer(t *testing.T) {
 	if _, err := c.PutZonefile(ctx, []byte("not on chain")); err == nil || !strings.Contains(err.Error(), "not named on chain") {
 		t.Errorf("unnamed zone file: %v", err)
 	}
-	if _, err := c.NameZonefile(ctx, "alice.test"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.NameZonefile(ctx, "alice.test"); !errors.Is(err, apiclient.ErrNotFound) {
 		t.Errorf("zone file before publishing: %v", err)
 	}
 	h, err := c.PutZonefile(ctx, []byte(zonefileText))
@@ -118,11 +120,11 @@ func TestClientUnavailableAndBuckets(t *testing.T) {
 	s.cfg.Zonefiles = nil
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	c, err := NewClient(srv.URL, nil)
+	c, err := apiclient.New(srv.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PutZonefile(context.Background(), []byte(zonefileText)); !errors.Is(err, ErrUnavailable) {
+	if _, err := c.PutZonefile(context.Background(), []byte(zonefileText)); !errors.Is(err, apiclient.ErrUnavailable) {
 		t.Errorf("no store: %v", err)
 	}
 
@@ -131,15 +133,15 @@ func TestClientUnavailableAndBuckets(t *testing.T) {
 		fmt.Fprint(w, `{"namespace_id":"id","ready":true,"buckets":"[6, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"}`)
 	}))
 	t.Cleanup(core.Close)
-	c, _ = NewClient(core.URL, nil)
+	c, _ = apiclient.New(core.URL, nil)
 	ns, err := c.Namespace(context.Background(), "id")
-	if err != nil || ns.Buckets != (Buckets{6, 5, 4, 3, 2, 1}) {
+	if err != nil || ns.Buckets != (apitypes.Buckets{6, 5, 4, 3, 2, 1}) {
 		t.Errorf("string buckets: %+v, %v", ns, err)
 	}
 
 	for _, bad := range []string{"127.0.0.1:16270", "ftp://x", "http://"} {
-		if _, err := NewClient(bad, nil); err == nil {
-			t.Errorf("NewClient(%q) accepted", bad)
+		if _, err := apiclient.New(bad, nil); err == nil {
+			t.Errorf("apiclient.New(%q) accepted", bad)
 		}
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/wallet"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -20,7 +21,7 @@ import (
 // the block whose rules it will meet.
 
 // nextBlock is the first block a transaction sent now can be mined in.
-func nextBlock(info *api.Info) int64 { return info.LastBlockProcessed + 1 }
+func nextBlock(info *apitypes.Info) int64 { return info.LastBlockProcessed + 1 }
 
 // ZonefileHash checks a zone file (size and syntax, so that no hash of a
 // file nodes would refuse goes on chain) and returns the value hash a name
@@ -55,7 +56,7 @@ func (r *Runner) keyFor(addr string) *wallet.Key {
 
 // consensusHash is the node's last consensus hash, which preorders,
 // updates and transfers carry to prove they were made for this chain.
-func consensusHash(info *api.Info) (bns.Hash128, error) {
+func consensusHash(info *apitypes.Info) (bns.Hash128, error) {
 	var h bns.Hash128
 	b, err := hex.DecodeString(info.Consensus)
 	if err != nil || len(b) != len(h) {
@@ -66,9 +67,9 @@ func consensusHash(info *api.Info) (bns.Hash128, error) {
 }
 
 // readyNamespace reads the namespace of a name that is to be registered.
-func (r *Runner) readyNamespace(ctx context.Context, id string) (*api.Namespace, error) {
+func (r *Runner) readyNamespace(ctx context.Context, id string) (*apitypes.Namespace, error) {
 	ns, err := r.Node.Namespace(ctx, id)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil, refuse(ErrNoSuchNamespace, "namespace %s does not exist", id)
 	}
 	if err != nil {
@@ -83,9 +84,9 @@ func (r *Runner) readyNamespace(ctx context.Context, id string) (*api.Namespace,
 
 // available refuses a name that a registration in the next block could not
 // take: registered, and not past its grace period.
-func (r *Runner) available(ctx context.Context, info *api.Info, name string) error {
+func (r *Runner) available(ctx context.Context, info *apitypes.Info, name string) error {
 	rec, err := r.Node.Name(ctx, name)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -97,7 +98,7 @@ func (r *Runner) available(ctx context.Context, info *api.Info, name string) err
 	return refuse(ErrNameTaken, "%s is already registered (owner %s, %s)", name, rec.Address, lifeOf(rec))
 }
 
-func lifeOf(rec *api.Name) string {
+func lifeOf(rec *apitypes.Name) string {
 	switch {
 	case rec.Status == "revoked":
 		return "revoked"
@@ -112,9 +113,9 @@ func lifeOf(rec *api.Name) string {
 // owner may not do in the next block: change an unknown, revoked or
 // expired name (renewal: one past its grace period), or one owned by a key
 // of another wallet.
-func (r *Runner) ownedName(ctx context.Context, info *api.Info, name string, renewal bool) (*api.Name, *wallet.Key, error) {
+func (r *Runner) ownedName(ctx context.Context, info *apitypes.Info, name string, renewal bool) (*apitypes.Name, *wallet.Key, error) {
 	rec, err := r.Node.Name(ctx, name)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil, nil, refuse(ErrNoSuchName, "%s is not registered", name)
 	}
 	if err != nil {
@@ -140,7 +141,7 @@ func (r *Runner) ownedName(ctx context.Context, info *api.Info, name string, ren
 }
 
 // checkQuota refuses a recipient that already owns the most names allowed.
-func (r *Runner) checkQuota(ctx context.Context, info *api.Info, addr string) error {
+func (r *Runner) checkQuota(ctx context.Context, info *apitypes.Info, addr string) error {
 	names, err := r.Node.NamesOwned(ctx, addr)
 	if err != nil {
 		return err
@@ -170,7 +171,7 @@ func (r *Runner) checkQuota(ctx context.Context, info *api.Info, addr string) er
 // address, or the creator of a version-2 namespace within its
 // pay-to-creator period. (A transaction mined later than `at`, across the
 // period's end, would pay the wrong address: the rules then reject it.)
-func (r *Runner) feeAddress(ns *api.Namespace, info *api.Info, at int64) (btcutil.Address, error) {
+func (r *Runner) feeAddress(ns *apitypes.Namespace, info *apitypes.Info, at int64) (btcutil.Address, error) {
 	if ns.Version == bns.NamespaceVersionPayToCreator && at <= ns.RevealBlock+info.Rules.PayToCreatorBlocks {
 		addr, err := btcutil.DecodeAddress(ns.Address, r.Net.Params)
 		if err != nil {

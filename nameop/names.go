@@ -10,7 +10,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
@@ -47,7 +48,7 @@ func (r *Runner) Register(ctx context.Context, name string, zonefile []byte, las
 	// the journal was lost, or after the job finished.
 	ours := func(ctx context.Context, _ *Job) (bool, error) {
 		rec, err := r.Node.Name(ctx, name)
-		if errors.Is(err, api.ErrNotFound) {
+		if errors.Is(err, apiclient.ErrNotFound) {
 			return false, nil
 		}
 		return err == nil && rec.Address == recipient.EncodeAddress() && rec.Status == "registered", err
@@ -58,7 +59,7 @@ func (r *Runner) Register(ctx context.Context, name string, zonefile []byte, las
 		steps: []step{{
 			name: "preorder",
 			done: ours,
-			build: func(ctx context.Context, info *api.Info, job *Job) (*wire.MsgTx, error) {
+			build: func(ctx context.Context, info *apitypes.Info, job *Job) (*wire.MsgTx, error) {
 				ns, err := r.readyNamespace(ctx, nsID)
 				if err != nil {
 					return nil, err
@@ -92,7 +93,7 @@ func (r *Runner) Register(ctx context.Context, name string, zonefile []byte, las
 		}, {
 			name: "register",
 			done: ours,
-			build: func(ctx context.Context, info *api.Info, job *Job) (*wire.MsgTx, error) {
+			build: func(ctx context.Context, info *apitypes.Info, job *Job) (*wire.MsgTx, error) {
 				pre := job.record("preorder")
 				if pre == nil || pre.Block == 0 {
 					return nil, refuse(ErrStepMissing, "no preorder of %s in the journal %s: run the command again to preorder it",
@@ -144,7 +145,7 @@ func (r *Runner) publish(ctx context.Context, job *Job, name string, zonefile []
 			"publish the zone file it carries, or set this one with `name update`", name, rec.ZonefileHash, want)
 	}
 	_, err = r.Node.PutZonefile(ctx, zonefile)
-	if errors.Is(err, api.ErrUnavailable) {
+	if errors.Is(err, apiclient.ErrUnavailable) {
 		r.logf(job, "zonefile: NOT published: the node at %s keeps no zone files (%v); its hash %s is on chain, publish it to a node that does",
 			r.Node.URL(), err, want)
 		return nil
@@ -157,7 +158,7 @@ func (r *Runner) publish(ctx context.Context, job *Job, name string, zonefile []
 }
 
 // ownerOp makes the operation a name's owner sends, from fresh state.
-type ownerOp func(ctx context.Context, info *api.Info, rec *api.Name, owner *wallet.Key) (bns.Op, error)
+type ownerOp func(ctx context.Context, info *apitypes.Info, rec *apitypes.Name, owner *wallet.Key) (bns.Op, error)
 
 // ownerSteps are the steps of an operation the name's owner key must send
 // (the rules read the owner from the first input, and the wallet spends
@@ -165,8 +166,8 @@ type ownerOp func(ctx context.Context, info *api.Info, rec *api.Name, owner *wal
 // to it from the payment key, confirmed; then the operation. isDone says
 // from the name's record whether the operation is done already (nil:
 // never).
-func (r *Runner) ownerSteps(name, opStep string, renewal bool, makeOp ownerOp, isDone func(*api.Name) bool) []step {
-	build := func(ctx context.Context, info *api.Info) (*wallet.Key, *wire.MsgTx, error) {
+func (r *Runner) ownerSteps(name, opStep string, renewal bool, makeOp ownerOp, isDone func(*apitypes.Name) bool) []step {
+	build := func(ctx context.Context, info *apitypes.Info) (*wallet.Key, *wire.MsgTx, error) {
 		rec, owner, err := r.ownedName(ctx, info, name, renewal)
 		if err != nil {
 			return nil, nil, err
@@ -183,7 +184,7 @@ func (r *Runner) ownerSteps(name, opStep string, renewal bool, makeOp ownerOp, i
 			return false, nil
 		}
 		rec, err := r.Node.Name(ctx, name)
-		if errors.Is(err, api.ErrNotFound) {
+		if errors.Is(err, apiclient.ErrNotFound) {
 			return false, nil
 		}
 		return err == nil && isDone(rec), err
@@ -211,7 +212,7 @@ func (r *Runner) ownerSteps(name, opStep string, renewal bool, makeOp ownerOp, i
 			}
 			return err == nil, err
 		},
-		build: func(ctx context.Context, info *api.Info, job *Job) (*wire.MsgTx, error) {
+		build: func(ctx context.Context, info *apitypes.Info, job *Job) (*wire.MsgTx, error) {
 			amount := shortfall + r.FeeRate*ownerReserve
 			payer := r.Wallet.PaymentKey()
 			tx, err := r.Wallet.BuildTx(wallet.TxRequest{
@@ -231,7 +232,7 @@ func (r *Runner) ownerSteps(name, opStep string, renewal bool, makeOp ownerOp, i
 	op := step{
 		name: opStep,
 		done: done,
-		build: func(ctx context.Context, info *api.Info, _ *Job) (*wire.MsgTx, error) {
+		build: func(ctx context.Context, info *apitypes.Info, _ *Job) (*wire.MsgTx, error) {
 			_, tx, err := build(ctx, info)
 			return tx, err
 		},
@@ -250,14 +251,14 @@ func (r *Runner) Update(ctx context.Context, name string, zonefile []byte) error
 		return err
 	}
 	steps := r.ownerSteps(name, "update", false,
-		func(_ context.Context, info *api.Info, _ *api.Name, _ *wallet.Key) (bns.Op, error) {
+		func(_ context.Context, info *apitypes.Info, _ *apitypes.Name, _ *wallet.Key) (bns.Op, error) {
 			ch, err := consensusHash(info)
 			if err != nil {
 				return nil, err
 			}
 			return &bns.NameUpdate{NameConsensusHash: bns.NameConsensusHash(name, ch), ValueHash: valueHash}, nil
 		},
-		func(rec *api.Name) bool {
+		func(rec *apitypes.Name) bool {
 			return rec.Status == "registered" && rec.ZonefileHash == hashString(valueHash)
 		})
 	steps = append(steps, step{
@@ -281,7 +282,7 @@ func (r *Runner) Transfer(ctx context.Context, name string, to btcutil.Address, 
 		return fmt.Errorf("%s is not a %s address", to, r.Net.Name)
 	}
 	steps := r.ownerSteps(name, "transfer", false,
-		func(ctx context.Context, info *api.Info, rec *api.Name, _ *wallet.Key) (bns.Op, error) {
+		func(ctx context.Context, info *apitypes.Info, rec *apitypes.Name, _ *wallet.Key) (bns.Op, error) {
 			if rec.Address == to.EncodeAddress() {
 				return nil, fmt.Errorf("%s is already owned by %s", name, to)
 			}
@@ -294,7 +295,7 @@ func (r *Runner) Transfer(ctx context.Context, name string, to btcutil.Address, 
 			}
 			return &bns.NameTransfer{KeepData: keepZonefile, NameHash128: bns.NameHash128(name), ConsensusHash: ch, Recipient: to}, nil
 		},
-		func(rec *api.Name) bool { return rec.Address == to.EncodeAddress() })
+		func(rec *apitypes.Name) bool { return rec.Address == to.EncodeAddress() })
 	return r.run(ctx, jobSpec{
 		key:    "transfer " + name,
 		params: map[string]string{"recipient": to.EncodeAddress(), "keep_zonefile": strconv.FormatBool(keepZonefile)},
@@ -311,7 +312,7 @@ func (r *Runner) Renew(ctx context.Context, name string) error {
 	}
 	_, nsID, _ := bns.SplitName(name)
 	steps := r.ownerSteps(name, "renew", true,
-		func(ctx context.Context, info *api.Info, rec *api.Name, owner *wallet.Key) (bns.Op, error) {
+		func(ctx context.Context, info *apitypes.Info, rec *apitypes.Name, owner *wallet.Key) (bns.Op, error) {
 			ns, err := r.readyNamespace(ctx, nsID)
 			if err != nil {
 				return nil, err
@@ -349,9 +350,9 @@ func (r *Runner) Revoke(ctx context.Context, name string) error {
 		return err
 	}
 	steps := r.ownerSteps(name, "revoke", false,
-		func(context.Context, *api.Info, *api.Name, *wallet.Key) (bns.Op, error) {
+		func(context.Context, *apitypes.Info, *apitypes.Name, *wallet.Key) (bns.Op, error) {
 			return &bns.NameRevoke{Name: name}, nil
 		},
-		func(rec *api.Name) bool { return rec.Status == "revoked" })
+		func(rec *apitypes.Name) bool { return rec.Status == "revoked" })
 	return r.run(ctx, jobSpec{key: "revoke " + name, steps: steps}, "", "")
 }

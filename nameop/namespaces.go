@@ -8,7 +8,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
@@ -64,7 +65,7 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 	// this wallet as its reveal address.
 	revealedByUs := func(ctx context.Context, _ *Job) (bool, error) {
 		ns, err := r.Node.Namespace(ctx, id)
-		if errors.Is(err, api.ErrNotFound) {
+		if errors.Is(err, apiclient.ErrNotFound) {
 			return false, nil
 		}
 		return err == nil && r.keyFor(ns.RecipientAddress) != nil, err
@@ -75,10 +76,10 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 		steps: []step{{
 			name: StepNamespacePreorder,
 			done: revealedByUs,
-			build: func(ctx context.Context, info *api.Info, job *Job) (*wire.MsgTx, error) {
+			build: func(ctx context.Context, info *apitypes.Info, job *Job) (*wire.MsgTx, error) {
 				ns, err := r.Node.Namespace(ctx, id)
 				switch {
-				case errors.Is(err, api.ErrNotFound):
+				case errors.Is(err, apiclient.ErrNotFound):
 				case err != nil:
 					return nil, err
 				case ns.Ready:
@@ -109,7 +110,7 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 		}, {
 			name: StepNamespaceReveal,
 			done: revealedByUs,
-			build: func(ctx context.Context, info *api.Info, job *Job) (*wire.MsgTx, error) {
+			build: func(ctx context.Context, info *apitypes.Info, job *Job) (*wire.MsgTx, error) {
 				pre := job.record(StepNamespacePreorder)
 				if pre == nil || pre.Block == 0 {
 					return nil, refuse(ErrStepMissing, "no preorder of namespace %s in the journal %s", id, r.Journal.Path())
@@ -128,12 +129,12 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 			name: StepNamespaceReady,
 			done: func(ctx context.Context, _ *Job) (bool, error) {
 				ns, err := r.Node.Namespace(ctx, id)
-				if errors.Is(err, api.ErrNotFound) {
+				if errors.Is(err, apiclient.ErrNotFound) {
 					return false, nil
 				}
 				return err == nil && ns.Ready, err
 			},
-			build: func(ctx context.Context, info *api.Info, _ *Job) (*wire.MsgTx, error) {
+			build: func(ctx context.Context, info *apitypes.Info, _ *Job) (*wire.MsgTx, error) {
 				_, key, err := r.revealedNamespace(ctx, info, id)
 				if err != nil {
 					return nil, err
@@ -153,9 +154,9 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 // revealedNamespace reads a namespace that may still import names and be
 // made ready, and the wallet key of its reveal address, which must send
 // both.
-func (r *Runner) revealedNamespace(ctx context.Context, info *api.Info, id string) (*api.Namespace, *wallet.Key, error) {
+func (r *Runner) revealedNamespace(ctx context.Context, info *apitypes.Info, id string) (*apitypes.Namespace, *wallet.Key, error) {
 	ns, err := r.Node.Namespace(ctx, id)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil, nil, refuse(ErrNoSuchNamespace, "namespace %s is not revealed", id)
 	}
 	if err != nil {
@@ -197,12 +198,12 @@ func (r *Runner) ImportName(ctx context.Context, name string, recipient btcutil.
 			name: "import",
 			done: func(ctx context.Context, _ *Job) (bool, error) {
 				rec, err := r.Node.Name(ctx, name)
-				if errors.Is(err, api.ErrNotFound) {
+				if errors.Is(err, apiclient.ErrNotFound) {
 					return false, nil
 				}
 				return err == nil && rec.Address == recipient.EncodeAddress() && rec.ZonefileHash == hashString(valueHash), err
 			},
-			build: func(ctx context.Context, info *api.Info, _ *Job) (*wire.MsgTx, error) {
+			build: func(ctx context.Context, info *apitypes.Info, _ *Job) (*wire.MsgTx, error) {
 				_, key, err := r.revealedNamespace(ctx, info, nsID)
 				if err != nil {
 					return nil, err

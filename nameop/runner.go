@@ -15,7 +15,8 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/wallet"
@@ -47,7 +48,7 @@ const DefaultStaleAfter = time.Minute
 type Runner struct {
 	Wallet  *wallet.Wallet
 	Chain   chain.Backend
-	Node    *api.Client
+	Node    *apiclient.Client
 	Net     *bns.Network
 	Journal *Journal
 	// FeeRate is the miner fee rate, in satoshis per virtual byte.
@@ -90,7 +91,7 @@ type step struct {
 	// build checks the step against the node's state (info is fresh: the
 	// node has indexed the chain's tip) and returns its signed
 	// transaction.
-	build func(ctx context.Context, info *api.Info, job *Job) (*wire.MsgTx, error)
+	build func(ctx context.Context, info *apitypes.Info, job *Job) (*wire.MsgTx, error)
 	// payment: the transaction pays between the wallet's keys and is done
 	// once its output 0 is a confirmed coin of the wallet. Otherwise it
 	// carries a name operation and is done once the node has indexed it.
@@ -344,7 +345,7 @@ func (r *Runner) settled(ctx context.Context, s step, txid chainhash.Hash) (int6
 		return block, ok, nil
 	}
 	op, err := r.Node.Operation(ctx, txid.String())
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return 0, false, nil
 	}
 	if err != nil {
@@ -359,7 +360,7 @@ func (r *Runner) settled(ctx context.Context, s step, txid chainhash.Hash) (int6
 // fresh brings the wallet to the chain's tip and waits until the node has
 // indexed it, so that checks see the state a new transaction will meet
 // (and the wallet the coins it may spend).
-func (r *Runner) fresh(ctx context.Context, job *Job) (*api.Info, error) {
+func (r *Runner) fresh(ctx context.Context, job *Job) (*apitypes.Info, error) {
 	tip, err := r.Chain.Tip(ctx)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,8 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -88,7 +90,7 @@ type stack struct {
 	t     *testing.T
 	chain autoMine
 	db    *namedb.DB
-	node  *api.Client
+	node  *apiclient.Client
 	dir   string
 	// stopIndexer stops the node's indexing, as if it were stuck.
 	stopIndexer func()
@@ -125,7 +127,7 @@ func newStack(t *testing.T) *stack {
 		db.Close()
 		c.Close()
 	})
-	node, err := api.NewClient(srv.URL, nil)
+	node, err := apiclient.New(srv.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +236,7 @@ func (s *stack) createNamespace(walletPath, id string, rules NamespaceRules) {
 	}
 }
 
-func (s *stack) name(name string) *api.Name {
+func (s *stack) name(name string) *apitypes.Name {
 	s.t.Helper()
 	rec, err := s.node.Name(context.Background(), name)
 	if err != nil {
@@ -455,7 +457,7 @@ func TestDeadJournaledTxIsRebuilt(t *testing.T) {
 	if err := s.runner(w1).Register(ctxt, "carol.test", nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if op, err := s.node.Operation(ctxt, dead); !errors.Is(err, api.ErrNotFound) {
+	if op, err := s.node.Operation(ctxt, dead); !errors.Is(err, apiclient.ErrNotFound) {
 		t.Errorf("the dead preorder was mined: %+v, %v", op, err)
 	}
 	if rec := s.name("carol.test"); rec.Status != "registered" {
@@ -606,7 +608,7 @@ func TestNodeWithoutZonefileStore(t *testing.T) {
 	t.Cleanup(bare.Close)
 	r := s.runner(w1)
 	var err error
-	if r.Node, err = api.NewClient(bare.URL, nil); err != nil {
+	if r.Node, err = apiclient.New(bare.URL, nil); err != nil {
 		t.Fatal(err)
 	}
 	var progress strings.Builder

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -96,13 +96,13 @@ func (a *UpdateAnchor) journaled(key string) string {
 
 // APINode is Node over a BNS node's REST API.
 type APINode struct {
-	Client *api.Client
+	Client *apiclient.Client
 }
 
 // Zonefile implements Node.
 func (n APINode) Zonefile(ctx context.Context, name string) ([]byte, error) {
 	zf, err := n.Client.NameZonefile(ctx, name)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -114,7 +114,7 @@ func (n APINode) Zonefile(ctx context.Context, name string) ([]byte, error) {
 // Subdomain implements Node.
 func (n APINode) Subdomain(ctx context.Context, fqn string) (Current, error) {
 	s, err := n.Client.Subdomain(ctx, fqn)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return Current{}, fmt.Errorf("%s: %w", fqn, ErrUnknown)
 	}
 	if err != nil {

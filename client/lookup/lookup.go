@@ -15,7 +15,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -62,7 +62,7 @@ func (r *Result) AppBucket(origin string) (string, bool) {
 
 // Resolve follows name from the node to its verified profile. hc fetches
 // the profile (nil: http.DefaultClient).
-func Resolve(ctx context.Context, node *api.Client, hc *http.Client, name string) (*Result, error) {
+func Resolve(ctx context.Context, node *apiclient.Client, hc *http.Client, name string) (*Result, error) {
 	broke := func(link string, err error) error { return &LinkError{Name: name, Link: link, Err: err} }
 	rec, err := node.Name(ctx, name)
 	if err != nil {

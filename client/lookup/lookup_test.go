@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 
 	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -115,7 +116,7 @@ func TestResolve(t *testing.T) {
 	}
 	nodeSrv := httptest.NewServer(api.New(api.Config{DB: db, Zonefiles: zfs, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1}))
 	defer nodeSrv.Close()
-	node, err := api.NewClient(nodeSrv.URL, nil)
+	node, err := apiclient.New(nodeSrv.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

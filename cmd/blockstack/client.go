@@ -10,7 +10,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/nameop"
 )
@@ -48,8 +48,8 @@ func nodeURL() string {
 	}
 }
 
-func openNode() (*api.Client, error) {
-	return api.NewClient(nodeURL(), nil)
+func openNode() (*apiclient.Client, error) {
+	return apiclient.New(nodeURL(), nil)
 }
 
 // opFlags are shared by the commands that send transactions.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
@@ -248,7 +248,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 // runDevnetRegistrar waits until the wallet owns f.registrarDomain, then
 // runs its registrar on the devnet's chain and API until ctx ends.
 func runDevnetRegistrar(ctx context.Context, f devnetFlags, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) {
-	node, err := api.NewClient(apiURL, nil)
+	node, err := apiclient.New(apiURL, nil)
 	if err != nil {
 		log.Error("registrar", "err", err)
 		return

@@ -8,7 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 )
@@ -17,7 +18,7 @@ import (
 // accepted operations in order.
 type whois struct {
 	FQN string `json:"name"`
-	*api.Name
+	*apitypes.Name
 	// ZonefileHash is null for none, as in the API (it hides the
 	// embedded field).
 	ZonefileHash *string   `json:"zonefile_hash"`
@@ -50,7 +51,7 @@ func newWhoisCmd() *cobra.Command {
 				return err
 			}
 			rec, err := node.Name(cmd.Context(), name)
-			if errors.Is(err, api.ErrNotFound) {
+			if errors.Is(err, apiclient.ErrNotFound) {
 				return fmt.Errorf("%s is not registered", name)
 			}
 			if err != nil {
@@ -107,7 +108,7 @@ is named in the error.`,
 				return err
 			}
 			zf, err := node.NameZonefile(cmd.Context(), name)
-			if errors.Is(err, api.ErrNotFound) {
+			if errors.Is(err, apiclient.ErrNotFound) {
 				return fmt.Errorf("%s: no zone file (%w)", name, err)
 			}
 			if err != nil {
@@ -162,7 +163,7 @@ func newNamespaceShowCmd() *cobra.Command {
 				return err
 			}
 			ns, err := node.Namespace(cmd.Context(), args[0])
-			if errors.Is(err, api.ErrNotFound) {
+			if errors.Is(err, apiclient.ErrNotFound) {
 				return fmt.Errorf("namespace %s is not revealed", args[0])
 			}
 			if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/registrar"
@@ -184,7 +184,7 @@ func (rs *registrarService) stop() {
 }
 
 // checkOwnsDomain refuses a domain the wallet's owner keys do not own.
-func checkOwnsDomain(ctx context.Context, node *api.Client, owners []*wallet.Key, domain string) error {
+func checkOwnsDomain(ctx context.Context, node *apiclient.Client, owners []*wallet.Key, domain string) error {
 	rec, err := node.Name(ctx, domain)
 	if err != nil {
 		return fmt.Errorf("--domain %s: %w", domain, err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/registrar"
 	"github.com/go-blockstack/go-blockstack/subdomains"
@@ -173,7 +173,7 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 			switch {
 			case err == nil:
 				out["node"] = indexed
-			case !errors.Is(err, api.ErrNotFound):
+			case !errors.Is(err, apiclient.ErrNotFound):
 				return fmt.Errorf("the record of %s at the node: %w", args[0], err)
 			}
 			return printJSON(cmd.OutOrStdout(), out)
@@ -195,7 +195,7 @@ func currentRecord(ctx context.Context, c *registrar.Client, fqn string) (*regis
 		return nil, err
 	}
 	s, err := node.Subdomain(ctx, fqn)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil, fmt.Errorf("%s is neither registered nor queued at %s", fqn, c.URL())
 	}
 	if err != nil {
@@ -264,7 +264,7 @@ func openRegistrarClient(ctx context.Context, regURL, fqn string) (*registrar.Cl
 		return nil, err
 	}
 	text, err := node.NameZonefile(ctx, domain)
-	if errors.Is(err, api.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) {
 		return nil, fmt.Errorf("%s has no zone file to name its registrar: give --registrar", domain)
 	}
 	if err != nil {

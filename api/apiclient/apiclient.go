@@ -1,4 +1,11 @@
-package api
+// Package apiclient reads a node's REST API (/v1): this project's server in
+// package api, or Blockstack Core's for the shapes both serve. The answers'
+// types are package apitypes.
+//
+// It is a package of its own, importing none of the server, so that a
+// program that only looks names up or publishes zone files links no name
+// database, SQLite or indexer.
+package apiclient
 
 import (
 	"bytes"
@@ -15,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 )
 
 // ErrNotFound matches (errors.Is) an *Error for a 404 answer: no such name,
@@ -51,17 +60,16 @@ func (e *Error) Is(target error) bool {
 // page of names or a long history, is far below it.
 const maxResponse = 16 << 20
 
-// Client reads a node's /v1 API (this package's server, or Blockstack
-// Core's for the shapes both serve). It is safe for concurrent use.
+// Client reads a node's /v1 API. It is safe for concurrent use.
 type Client struct {
 	base *url.URL
 	hc   *http.Client
 }
 
-// NewClient returns a client of the node at baseURL (scheme and host, e.g.
+// New returns a client of the node at baseURL (scheme and host, e.g.
 // http://127.0.0.1:16270). hc nil means a client with a 30 s timeout per
 // request; each call's context bounds it further.
-func NewClient(baseURL string, hc *http.Client) (*Client, error) {
+func New(baseURL string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("node URL %q: %w", baseURL, err)
@@ -141,80 +149,27 @@ func (c *Client) get(ctx context.Context, out any, segments ...string) error {
 	return c.do(ctx, http.MethodGet, nil, nil, out, segments...)
 }
 
-// Info is /v1/info: what the node has indexed and under which rules.
-type Info struct {
-	ServerVersion string `json:"server_version"`
-	Network       string `json:"network"`
-	FirstBlock    int64  `json:"first_block"`
-	// LastBlockProcessed is the last indexed block; 0 before the first.
-	LastBlockProcessed int64 `json:"last_block_processed"`
-	// Consensus is that block's consensus hash; "" before the first.
-	Consensus string    `json:"consensus"`
-	Rules     InfoRules `json:"rules"`
-}
-
-// InfoRules are the BNS time and quota constants the node applies.
-type InfoRules struct {
-	PreorderExpire        int64 `json:"preorder_expire"`
-	NamespaceRevealExpire int64 `json:"namespace_reveal_expire"`
-	PayToCreatorBlocks    int64 `json:"pay_to_creator_blocks"`
-	GracePeriod           int64 `json:"grace_period"`
-	ConsensusWindow       int64 `json:"consensus_window"`
-	LifetimeMultiplier    int64 `json:"lifetime_multiplier"`
-	MaxNamesPerOwner      int   `json:"max_names_per_owner"`
-}
-
 // Info reads /v1/info.
-func (c *Client) Info(ctx context.Context) (*Info, error) {
-	var i Info
+func (c *Client) Info(ctx context.Context) (*apitypes.Info, error) {
+	var i apitypes.Info
 	if err := c.get(ctx, &i, "v1", "info"); err != nil {
 		return nil, err
 	}
 	return &i, nil
 }
 
-// Name is /v1/names/{name}: a name's record as of the node's last block.
-type Name struct {
-	// Status is "registered", "revoked" or "expired".
-	Status          string `json:"status"`
-	Address         string `json:"address"`
-	Blockchain      string `json:"blockchain"`
-	ExpireBlock     int64  `json:"expire_block"` // -1: never
-	GracePeriod     bool   `json:"grace_period"`
-	RenewalDeadline int64  `json:"renewal_deadline"`
-	LastTxid        string `json:"last_txid"`
-	// ZonefileHash is "" when the name has none.
-	ZonefileHash string `json:"zonefile_hash"`
-	// Zonefile is the zone file, nil when the node does not hold it.
-	Zonefile *string `json:"zonefile"`
-}
-
 // Name reads a name's record; ErrNotFound if it was never registered.
-func (c *Client) Name(ctx context.Context, name string) (*Name, error) {
-	var n Name
+func (c *Client) Name(ctx context.Context, name string) (*apitypes.Name, error) {
+	var n apitypes.Name
 	if err := c.get(ctx, &n, "v1", "names", name); err != nil {
 		return nil, err
 	}
 	return &n, nil
 }
 
-// HistoryEntry is one operation of a name's history.
-type HistoryEntry struct {
-	Block    int64  `json:"block_number"`
-	Vtxindex int    `json:"vtxindex"`
-	Txid     string `json:"txid"`
-	Opcode   string `json:"opcode"`
-	Accepted bool   `json:"accepted"`
-	// Reason says why a rejected operation was refused.
-	Reason string `json:"reason"`
-	// Fields is the whole entry: for an accepted operation, the name's
-	// state after it.
-	Fields map[string]any `json:"-"`
-}
-
 // NameHistory reads a name's operations, oldest first; withRejected adds
 // the operations the rules refused (an extension of /v1).
-func (c *Client) NameHistory(ctx context.Context, name string, withRejected bool) ([]HistoryEntry, error) {
+func (c *Client) NameHistory(ctx context.Context, name string, withRejected bool) ([]apitypes.HistoryEntry, error) {
 	var q url.Values
 	if withRejected {
 		q = url.Values{"rejected": {"1"}}
@@ -223,14 +178,14 @@ func (c *Client) NameHistory(ctx context.Context, name string, withRejected bool
 	if err := c.do(ctx, http.MethodGet, q, nil, &byBlock, "v1", "names", name, "history"); err != nil {
 		return nil, err
 	}
-	var out []HistoryEntry
+	var out []apitypes.HistoryEntry
 	for block, entries := range byBlock {
 		height, err := strconv.ParseInt(block, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: block %q is not a number", name, block)
 		}
 		for _, raw := range entries {
-			var e HistoryEntry
+			var e apitypes.HistoryEntry
 			if err := json.Unmarshal(raw, &e); err != nil {
 				return nil, fmt.Errorf("history of %s: %w", name, err)
 			}
@@ -241,7 +196,7 @@ func (c *Client) NameHistory(ctx context.Context, name string, withRejected bool
 			out = append(out, e)
 		}
 	}
-	slices.SortFunc(out, func(a, b HistoryEntry) int {
+	slices.SortFunc(out, func(a, b apitypes.HistoryEntry) int {
 		return cmp.Or(cmp.Compare(a.Block, b.Block), cmp.Compare(a.Vtxindex, b.Vtxindex))
 	})
 	return out, nil
@@ -259,48 +214,9 @@ func (c *Client) NameZonefile(ctx context.Context, name string) (string, error) 
 	return out.Zonefile, nil
 }
 
-// Namespace is /v1/namespaces/{id}: a revealed namespace.
-type Namespace struct {
-	NamespaceID      string  `json:"namespace_id"`
-	Address          string  `json:"address"`           // the revealer
-	RecipientAddress string  `json:"recipient_address"` // the reveal address: imports and READY
-	RevealBlock      int64   `json:"reveal_block"`
-	ReadyBlock       int64   `json:"ready_block"`
-	Ready            bool    `json:"ready"`
-	Lifetime         uint32  `json:"lifetime"`
-	Coeff            uint8   `json:"coeff"`
-	Base             uint8   `json:"base"`
-	Buckets          Buckets `json:"buckets"`
-	NonalphaDiscount uint8   `json:"nonalpha_discount"`
-	NoVowelDiscount  uint8   `json:"no_vowel_discount"`
-	Version          uint16  `json:"version"`
-	Txid             string  `json:"txid"`
-}
-
-// Buckets are a namespace's 16 price exponents. Blockstack Core sent them
-// as the string "[6, 5, 4, ...]", this node as a JSON array; both decode.
-type Buckets [16]uint8
-
-// UnmarshalJSON accepts an array or a string holding one.
-func (b *Buckets) UnmarshalJSON(data []byte) error {
-	var s string
-	if json.Unmarshal(data, &s) == nil {
-		data = []byte(s)
-	}
-	var vs []uint8
-	if err := json.Unmarshal(data, &vs); err != nil {
-		return fmt.Errorf("buckets: %w", err)
-	}
-	if len(vs) != len(b) {
-		return fmt.Errorf("buckets: %d values, want %d", len(vs), len(b))
-	}
-	copy(b[:], vs)
-	return nil
-}
-
 // Namespace reads a namespace; ErrNotFound if it was never revealed.
-func (c *Client) Namespace(ctx context.Context, id string) (*Namespace, error) {
-	var ns Namespace
+func (c *Client) Namespace(ctx context.Context, id string) (*apitypes.Namespace, error) {
+	var ns apitypes.Namespace
 	if err := c.get(ctx, &ns, "v1", "namespaces", id); err != nil {
 		return nil, err
 	}
@@ -342,25 +258,10 @@ func (c *Client) NamesOwned(ctx context.Context, address string) ([]string, erro
 	return out.Names, nil
 }
 
-// Operation is /v1/operations/{txid}: what the rules made of a
-// transaction's name operation.
-type Operation struct {
-	Txid     string `json:"txid"`
-	Block    int64  `json:"block_number"`
-	Vtxindex int    `json:"vtxindex"`
-	Opcode   string `json:"opcode"`
-	// Subject is the name, namespace id or preorder hash.
-	Subject  string `json:"subject"`
-	Accepted bool   `json:"accepted"`
-	Reason   string `json:"reason"`
-	// Record is the subject's state after an accepted operation.
-	Record json.RawMessage `json:"record"`
-}
-
 // Operation reads what became of txid; ErrNotFound until a block holding
 // it has been indexed.
-func (c *Client) Operation(ctx context.Context, txid string) (*Operation, error) {
-	var op Operation
+func (c *Client) Operation(ctx context.Context, txid string) (*apitypes.Operation, error) {
+	var op apitypes.Operation
 	if err := c.get(ctx, &op, "v1", "operations", txid); err != nil {
 		return nil, err
 	}
@@ -382,24 +283,10 @@ func (c *Client) PutZonefile(ctx context.Context, data []byte) (string, error) {
 	return out.Hash, nil
 }
 
-// Subdomain is /v1/names/{fqn} for a subdomain ("label.name.namespace"):
-// its current record as the node's subdomain index has it.
-type Subdomain struct {
-	// Status is "registered_subdomain".
-	Status       string `json:"status"`
-	Address      string `json:"address"`
-	Seq          uint64 `json:"seqn"`
-	Domain       string `json:"domain"`
-	LastTxid     string `json:"last_txid"`
-	Block        int64  `json:"block_height"`
-	Zonefile     string `json:"zonefile"`
-	ZonefileHash string `json:"zonefile_hash"`
-}
-
 // Subdomain reads a subdomain's record; ErrNotFound if it has none (or
 // the node keeps no subdomains).
-func (c *Client) Subdomain(ctx context.Context, fqn string) (*Subdomain, error) {
-	var s Subdomain
+func (c *Client) Subdomain(ctx context.Context, fqn string) (*apitypes.Subdomain, error) {
+	var s apitypes.Subdomain
 	if err := c.get(ctx, &s, "v1", "names", fqn); err != nil {
 		return nil, err
 	}

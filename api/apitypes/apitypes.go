@@ -1,0 +1,136 @@
+// Package apitypes is the node's REST API on the wire: the JSON answers of
+// /v1 (Blockstack Core's paths and shapes, and this node's extensions), as
+// the server in package api writes them and the client in package
+// apiclient reads them.
+//
+// It holds shapes only: no handler, no client, nothing of the name
+// database, so that a program that reads a node links none of the node. A
+// type here is the one definition of its answer; the server and the client
+// do not keep copies of their own.
+package apitypes
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Info is /v1/info: what the node has indexed and under which rules.
+type Info struct {
+	ServerVersion string `json:"server_version"`
+	Network       string `json:"network"`
+	FirstBlock    int64  `json:"first_block"`
+	// LastBlockProcessed is the last indexed block; 0 before the first.
+	LastBlockProcessed int64 `json:"last_block_processed"`
+	// Consensus is that block's consensus hash; "" before the first.
+	Consensus string    `json:"consensus"`
+	Rules     InfoRules `json:"rules"`
+}
+
+// InfoRules are the BNS time and quota constants the node applies.
+type InfoRules struct {
+	PreorderExpire        int64 `json:"preorder_expire"`
+	NamespaceRevealExpire int64 `json:"namespace_reveal_expire"`
+	PayToCreatorBlocks    int64 `json:"pay_to_creator_blocks"`
+	GracePeriod           int64 `json:"grace_period"`
+	ConsensusWindow       int64 `json:"consensus_window"`
+	LifetimeMultiplier    int64 `json:"lifetime_multiplier"`
+	MaxNamesPerOwner      int   `json:"max_names_per_owner"`
+}
+
+// Name is /v1/names/{name}: a name's record as of the node's last block.
+type Name struct {
+	// Status is "registered", "revoked" or "expired".
+	Status          string `json:"status"`
+	Address         string `json:"address"`
+	Blockchain      string `json:"blockchain"`
+	ExpireBlock     int64  `json:"expire_block"` // -1: never
+	GracePeriod     bool   `json:"grace_period"`
+	RenewalDeadline int64  `json:"renewal_deadline"`
+	LastTxid        string `json:"last_txid"`
+	// ZonefileHash is "" when the name has none.
+	ZonefileHash string `json:"zonefile_hash"`
+	// Zonefile is the zone file, nil when the node does not hold it.
+	Zonefile *string `json:"zonefile"`
+}
+
+// HistoryEntry is one operation of a name's history.
+type HistoryEntry struct {
+	Block    int64  `json:"block_number"`
+	Vtxindex int    `json:"vtxindex"`
+	Txid     string `json:"txid"`
+	Opcode   string `json:"opcode"`
+	Accepted bool   `json:"accepted"`
+	// Reason says why a rejected operation was refused.
+	Reason string `json:"reason"`
+	// Fields is the whole entry: for an accepted operation, the name's
+	// state after it.
+	Fields map[string]any `json:"-"`
+}
+
+// Namespace is /v1/namespaces/{id}: a revealed namespace.
+type Namespace struct {
+	NamespaceID      string  `json:"namespace_id"`
+	Address          string  `json:"address"`           // the revealer
+	RecipientAddress string  `json:"recipient_address"` // the reveal address: imports and READY
+	RevealBlock      int64   `json:"reveal_block"`
+	ReadyBlock       int64   `json:"ready_block"`
+	Ready            bool    `json:"ready"`
+	Lifetime         uint32  `json:"lifetime"`
+	Coeff            uint8   `json:"coeff"`
+	Base             uint8   `json:"base"`
+	Buckets          Buckets `json:"buckets"`
+	NonalphaDiscount uint8   `json:"nonalpha_discount"`
+	NoVowelDiscount  uint8   `json:"no_vowel_discount"`
+	Version          uint16  `json:"version"`
+	Txid             string  `json:"txid"`
+}
+
+// Buckets are a namespace's 16 price exponents. Blockstack Core sent them
+// as the string "[6, 5, 4, ...]", this node as a JSON array; both decode.
+type Buckets [16]uint8
+
+// UnmarshalJSON accepts an array or a string holding one.
+func (b *Buckets) UnmarshalJSON(data []byte) error {
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		data = []byte(s)
+	}
+	var vs []uint8
+	if err := json.Unmarshal(data, &vs); err != nil {
+		return fmt.Errorf("buckets: %w", err)
+	}
+	if len(vs) != len(b) {
+		return fmt.Errorf("buckets: %d values, want %d", len(vs), len(b))
+	}
+	copy(b[:], vs)
+	return nil
+}
+
+// Operation is /v1/operations/{txid}: what the rules made of a
+// transaction's name operation.
+type Operation struct {
+	Txid     string `json:"txid"`
+	Block    int64  `json:"block_number"`
+	Vtxindex int    `json:"vtxindex"`
+	Opcode   string `json:"opcode"`
+	// Subject is the name, namespace id or preorder hash.
+	Subject  string `json:"subject"`
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason"`
+	// Record is the subject's state after an accepted operation.
+	Record json.RawMessage `json:"record"`
+}
+
+// Subdomain is /v1/names/{fqn} for a subdomain ("label.name.namespace"):
+// its current record as the node's subdomain index has it.
+type Subdomain struct {
+	// Status is "registered_subdomain".
+	Status       string `json:"status"`
+	Address      string `json:"address"`
+	Seq          uint64 `json:"seqn"`
+	Domain       string `json:"domain"`
+	LastTxid     string `json:"last_txid"`
+	Block        int64  `json:"block_height"`
+	Zonefile     string `json:"zonefile"`
+	ZonefileHash string `json:"zonefile_hash"`
+}
