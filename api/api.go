@@ -1,5 +1,5 @@
 // Package api serves the node's REST API, compatible with Blockstack Core's
-// /v1 paths and JSON shapes (shared/spec/bns.md §5): names, zone files,
+// /v1 paths and JSON shapes (docs/api.md): names, zone files,
 // history, namespaces, addresses, prices, consensus, node status, and zone
 // file publishing.
 //

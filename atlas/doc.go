@@ -1,6 +1,6 @@
 // Package atlas is the Atlas peer network: how the zone files whose hashes
 // the chain names reach every node, as Blockstack v1's Atlas did
-// (shared/spec/atlas-gaia.md, Part A), with v1's quirks fixed.
+// (docs/atlas.md), with v1's quirks fixed.
 //
 // Every node works out the same chain-ordered list of zone file hashes
 // from the chain (Chain), and an inventory is a bit vector over that list:

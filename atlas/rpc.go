@@ -18,7 +18,7 @@ import (
 // request {"method", "peer", "params"} and whose reply is {"result"} with
 // status 200 or {"error"} with a 4xx/5xx status. Binary data (inventory
 // bits, zone files) is base64, as in Blockstack v1, whose methods and
-// limits these follow (shared/spec/atlas-gaia.md A.3); unlike v1, inventory
+// limits these follow (docs/atlas.md, "The peer protocol"); unlike v1, inventory
 // offsets and counts are in bits.
 
 // Path is where a node serves the Atlas RPC.

@@ -17,7 +17,7 @@
 // transaction claims, and rejects transactions whose bytes or output shape
 // cannot be a Blockstack v1 operation at all.
 //
-// The facts come from shared/spec/bns.md, which summarises the Python node
-// blockstack-core and the blockstack.js transaction builders. Where the spec
-// is silent, the choice made and its source are written beside the code.
+// The facts come from the Python node blockstack-core and the blockstack.js
+// transaction builders, summarised in docs/bns.md. Where they leave a
+// choice open, the choice made and its source are written beside the code.
 package bns

@@ -11,7 +11,9 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 )
 
-// The vectors of shared/spec/bns.md.
+// Vectors computed independently of this code from Blockstack v1's
+// construction (docs/bns.md); those marked (js) were also produced by
+// blockstack.js.
 
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()

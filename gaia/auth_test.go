@@ -29,7 +29,7 @@ const (
 	jsFixturePub         = "022f45bfb4f2e96055a8e626e1f320079c3c97718ca121d2a30f3b588aaa5c4f86"
 )
 
-// The legacy token of gaia's hub/test/src/testAuth.ts (atlas-gaia.md C.1).
+// The legacy token of gaia's hub/test/src/testAuth.ts.
 const (
 	legacyVectorToken   = "eyJwdWJsaWNrZXkiOiIwMjQxYTViMDQ2Mjg1ZjVlMjgwMDRmOTJjY2M0MjNmY2RkODYyZmYzYjgwODUwNzE4MDY4MGIyNDA3ZTIyOWE3NzgiLCJzaWduYXR1cmUiOiIzMDQ0MDIyMDY5ODUwNmNjYjg3MDg1ZmY5ZGI3ZTc4MTIwYTVmMjY1YzExZmY0ODc4OTBlNDQ1MWZjYWM3NjA4NTkyMDhjZWMwMjIwNTZkY2I0OGUyYzE4Y2YwZjQ1NDZiMmQ3M2I2MDY4MWM5ODEyMzQyMmIzOTRlZjRkMWI2MjE3NTYyODQ4MzUwNCJ9"
 	legacyVectorAddress = "1AotVNASQouiNiBtfxv49WWvSNcQUzGYuU"

@@ -5,7 +5,7 @@
 // storage backends implement.
 //
 // It owns request validation, authentication, authorization and the order
-// of the checks (atlas-gaia.md Part B); it must not touch storage except
+// of the checks (docs/gaia.md); it must not touch storage except
 // through a Driver, and it holds no backend-specific code (gaia/disk and
 // gaia/s3 do).
 package gaia

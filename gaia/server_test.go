@@ -86,7 +86,7 @@ func TestCORS(t *testing.T) {
 		}
 	}
 	// Errors carry CORS too, or a browser app sees a CORS failure instead
-	// of the 413 (atlas-gaia.md D.1).
+	// of the 413 (a complaint of Gaia's users: stacks-archive/gaia#169).
 	k := gaiatest.Key("cors")
 	r := h.Store(t, h.Token(t, k, gaiaauth.TokenOptions{}), gaiaauth.AddressFromKey(k), "big", make([]byte, 200<<10))
 	if r.Status != http.StatusRequestEntityTooLarge || r.Header.Get("Access-Control-Allow-Origin") != "*" {

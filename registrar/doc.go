@@ -1,5 +1,5 @@
-// Package registrar is a subdomain registrar (shared/spec/subdomains.md
-// §5): it takes signed requests for subdomains of one on-chain name, its
+// Package registrar is a subdomain registrar (docs/subdomains.md,
+// "The registrar"): it takes signed requests for subdomains of one on-chain name, its
 // domain, over HTTP, queues them, batches them into the domain's next zone
 // file, anchors that with a NAME_UPDATE from the domain owner's key, hands
 // the zone file to the node (and so to Atlas), and answers for the names

@@ -1,4 +1,4 @@
-// Package subdomains is the subdomain indexer of shared/spec/subdomains.md:
+// Package subdomains is the subdomain indexer of docs/subdomains.md:
 // subdomains ("alice.foo.id") live as TXT records in the zone files of
 // on-chain names, and this package turns the zone files of the chain's
 // inventory into each subdomain's history and current state.
@@ -9,7 +9,7 @@
 //     v1: making them (Sign, with a SingleKey or a MultisigKey) and
 //     checking them (Verify; the ECDSA itself is internal/secpverify's,
 //     libsecp256k1 when built with cgo, btcec without);
-//   - the rules of spec §3, applied to every record, each stored as
+//   - the rules of docs/subdomains.md ("Rules"), applied to every record, each stored as
 //     accepted or rejected with its Reason;
 //   - the Indexer, which takes zone files in any order (AddZonefile),
 //     takes them back on a reorganisation (Rewind), and answers the

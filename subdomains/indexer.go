@@ -58,8 +58,8 @@ func (ix *Indexer) Close() error {
 // and every subdomain they touch is brought up to date. Zone files may
 // come in any order: one that lands before records already indexed makes
 // the indexer re-judge the records of the subdomains it touches from its
-// position on (spec §4), so the state depends only on which zone files
-// have been added, never on the order they came in.
+// position on (docs/subdomains.md, "Rules"), so the state depends only on
+// which zone files have been added, never on the order they came in.
 //
 // Adding a zone file again is a no-op. A zone file that does not parse,
 // or whose $ORIGIN is not ref.Name, is recorded as seen, with no records

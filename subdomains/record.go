@@ -46,7 +46,7 @@ func RefOf(z namedb.ZonefileHash, data []byte) (ZonefileRef, error) {
 // same in words, with the numbers.
 type Reason string
 
-// The reasons a record is rejected, one per rule of spec §3 and v1's
+// The reasons a record is rejected, one per rule of docs/subdomains.md and v1's
 // check_initial_subdomain, check_subdomain_transition and
 // decode_zonefile_subdomains.
 const (

@@ -2,7 +2,7 @@ package subdomains
 
 import "fmt"
 
-// judge applies the rules of spec §3 to r, given cur, the subdomain's
+// judge applies the rules of docs/subdomains.md to r, given cur, the subdomain's
 // last accepted record before r in chain order (nil if none). It returns
 // the reason r is rejected (Accepted if it is not) and the reason in
 // words. r.signer must be set.

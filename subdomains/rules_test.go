@@ -9,7 +9,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
-// TestRules runs each rule of spec §3 through the indexer: zone files in
+// TestRules runs each rule of docs/subdomains.md through the indexer: zone files in
 // chain order, then the verdicts of alice.foo.id's records in chain order
 // and its final owner.
 func TestRules(t *testing.T) {
@@ -179,7 +179,7 @@ func TestAddZonefileTwice(t *testing.T) {
 }
 
 // TestLateZonefile: a zone file that arrives after later ones changes the
-// verdicts of the records after it, both ways (spec §4), and IndexedOf
+// verdicts of the records after it, both ways (docs/subdomains.md, "Rules"), and IndexedOf
 // shows the gap while it lasts.
 func TestLateZonefile(t *testing.T) {
 	ctx := context.Background()

@@ -275,7 +275,7 @@ func (ix *Indexer) IndexedBetween(ctx context.Context, lo, hi int64) (map[int64]
 // IndexedOf lists the inventory indexes of the name's zone files that have
 // been processed, in chain order. Compared with the name's inventory
 // (namedb), it tells which are missing, and so whether the state of its
-// subdomains may still change (spec §4).
+// subdomains may still change (docs/subdomains.md, "Rules").
 func (ix *Indexer) IndexedOf(ctx context.Context, name string) ([]int64, error) {
 	rows, err := ix.r.QueryContext(ctx, `SELECT idx FROM zonefiles WHERE name = ? ORDER BY idx`, name)
 	if err != nil {

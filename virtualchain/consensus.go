@@ -11,7 +11,7 @@ import (
 )
 
 // SerializeOp is the canonical text of one accepted operation that the
-// ops hash commits to (shared/spec/bns.md §4.1): the opcode character, a
+// ops hash commits to (docs/bns.md, "Consensus hashes"): the opcode character, a
 // colon, then the fields as netstrings ("len:value") joined by commas; the
 // length counts bytes; absent values are empty strings.
 func SerializeOp(opcode byte, fields ...string) string {

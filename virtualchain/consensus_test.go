@@ -2,7 +2,8 @@ package virtualchain
 
 import "testing"
 
-// The vectors of shared/spec/bns.md §4.
+// Consensus hash vectors computed independently of this code (the
+// construction is in docs/bns.md, "Consensus hashes").
 func TestConsensusHashVectors(t *testing.T) {
 	s1 := "?:40:3e2b5b3dd1f7f5b6a9b7bb0e3a1c4b0d2c8e7f61,32:d2c6a1b9e2cd4a2fe3e5c0c4d1b0a2f1"
 	s2 := "+:8:alice.id,40:b100a68235244b012854a95f9114695679002af9"

@@ -3,7 +3,8 @@
 // bns), checks each against the rules and the state before it, commits the
 // accepted ones to the name database (package namedb), whole blocks per
 // atomic transaction, and computes every block's consensus hash
-// (shared/spec/bns.md §3–4). On a reorganisation it rewinds the database to
+// (docs/bns.md, "Rules" and
+// "Consensus hashes"). On a reorganisation it rewinds the database to
 // the fork point and applies the new branch; only the last Config.UndoDepth
 // blocks below the tip (288 by default) keep what a rewind needs, and a
 // deeper reorganisation fails, asking for a rebuild.

@@ -1,6 +1,6 @@
 package virtualchain
 
-// Rules are the time and quota constants of BNS (shared/spec/bns.md §3).
+// Rules are the time and quota constants of BNS (docs/bns.md, "Rules").
 type Rules struct {
 	// PreorderExpire: a NAME_PREORDER or NAMESPACE_PREORDER must be used
 	// before this many blocks pass (144 on mainnet).

@@ -36,7 +36,7 @@ var scenarioRules = virtualchain.Rules{
 	MaxNamesPerOwner:      3,
 }
 
-// scenarioPrices are the namespaces' price function (spec §3's example:
+// scenarioPrices are the namespaces' price function (the example of docs/bns.md, "Prices":
 // "alice" costs 40,000 satoshis).
 var scenarioPrices = bns.PriceParams{Coeff: 250, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1},
 	NonalphaDiscount: 10, NoVowelDiscount: 10}

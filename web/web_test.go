@@ -36,7 +36,7 @@ var rules = func() virtualchain.Rules {
 	return r
 }()
 
-// prices are the namespace's price function: spec §3's example, in which
+// prices are the namespace's price function: the example of docs/bns.md ("Prices"), in which
 // "alice" costs 40,000 satoshis.
 var prices = bns.PriceParams{Coeff: 250, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1},
 	NonalphaDiscount: 10, NoVowelDiscount: 10}

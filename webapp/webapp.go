@@ -2,7 +2,7 @@
 // (an authenticator: it creates or restores an identity from a recovery
 // phrase in the browser, lets the user choose one of the identity's BNS
 // names, verifies an app's auth request and answers it, see
-// shared/spec/auth.md) and the sample notes app (notes encrypted in the
+// docs/client-formats.md, "Sign-in tokens") and the sample notes app (notes encrypted in the
 // user's own Gaia bucket, public notes read through the lookup path).
 //
 // The pages are static files, built from src/ by build.mjs with the pinned

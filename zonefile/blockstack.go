@@ -11,7 +11,7 @@ import (
 
 // The Blockstack conventions below come from Blockstack v1: blockstack.js
 // (profile zone files), blockstack-core's subdomains.py (subdomain records)
-// and shared/spec/subdomains.md.
+// and stacks-core's docs/subdomains.md; docs/subdomains.md here describes them.
 
 // ProfileRecordName is the owner of the URI record that points at a name's
 // profile (a signed token file, usually profile.json on a Gaia hub).
@@ -106,7 +106,7 @@ func (f *File) ResolverURL() (string, bool) {
 var ErrNotSubdomain = errors.New("not a subdomain record")
 
 // Subdomain is one subdomain operation: a TXT record in a name's zone file
-// (see shared/spec/subdomains.md). In the text it is
+// (see docs/subdomains.md). In the text it is
 //
 //	alice	IN	TXT	"owner=1Abc..." "seqn=0" "parts=1" "zf0=JE9SSUdJTi..." "sig=..."
 //

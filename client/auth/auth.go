@@ -1,4 +1,5 @@
-// Package auth is Blockstack app sign-in (shared/spec/auth.md): the
+// Package auth is Blockstack app sign-in (docs/client-formats.md,
+// "Sign-in tokens"): the
 // authentication request an app makes with a transit key, the response the
 // identity side (a wallet) signs with the user's identity key, carrying the
 // app private key encrypted to the transit key, and the checks each side

@@ -1,5 +1,5 @@
 // Package ecies encrypts and signs data in the formats Blockstack and Stacks
-// apps store on Gaia (shared/spec/atlas-gaia.md B.9), byte-compatible with
+// apps store on Gaia (docs/client-formats.md, "Encryption"), byte-compatible with
 // @stacks/encryption (encryptECIES, decryptECIES, signECDSA, verifyECDSA,
 // encryptContent, decryptContent) and @stacks/storage (signed files).
 //

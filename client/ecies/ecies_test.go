@@ -17,7 +17,8 @@ import (
 	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
-// The key pair of @stacks/encryption's tests (atlas-gaia.md C.3).
+// The key pair of @stacks/encryption's tests
+// (packages/encryption/tests/encryption.test.ts).
 const (
 	testSK = "a5c61c6ca7b3e7e55edee68566aeab22e4da26baa285c7bd10e8d2218aa3b229"
 	testPK = "027d28f9951ce46538951e3697c62588a87f1f1f295de4a14fdd4c780fc52cfe69"
@@ -48,7 +49,8 @@ func testKeys(t testing.TB) (*btcec.PrivateKey, *btcec.PublicKey) {
 	return priv, pub
 }
 
-// TestKnownAnswer is atlas-gaia.md C.3: ephemeral key 32 bytes of 0x01, IV
+// TestKnownAnswer is a vector computed independently of this code and
+// decrypted by @stacks/encryption 7.6.0 (docs/client-formats.md): ephemeral key 32 bytes of 0x01, IV
 // 00..0f, "hello world" as a string.
 func TestKnownAnswer(t *testing.T) {
 	priv, pub := testKeys(t)
@@ -161,8 +163,8 @@ func computeMAC(key, iv, ephPK, ct []byte) []byte {
 	return m.Sum(nil)
 }
 
-// TestPublicKeyValidity is atlas-gaia.md C.4: the public-key cases of
-// @stacks/encryption's tests.
+// TestPublicKeyValidity: the public-key cases of @stacks/encryption's
+// tests (packages/encryption/tests/encryption.test.ts).
 func TestPublicKeyValidity(t *testing.T) {
 	pad := func(s string) string { return strings.Repeat("0", 64-len(s)) + s }
 	tests := []struct {
@@ -525,7 +527,7 @@ func derDecode(t testing.TB, der []byte) (r, s btcec.ModNScalar) {
 	return r, s
 }
 
-// TestGaiaLegacyVector is atlas-gaia.md C.1: the legacy Gaia token's
+// TestGaiaLegacyVector: blockstack/gaia's hub/test/src/testAuth.ts: the legacy Gaia token's
 // {publickey, signature} is a DER ECDSA signature over SHA-256 of the
 // challenge text, the same shape as a signature object, by the key of
 // address 1AotVNASQouiNiBtfxv49WWvSNcQUzGYuU.

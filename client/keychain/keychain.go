@@ -19,7 +19,7 @@
 //
 // # Facts checked against the JavaScript libraries
 //
-// The derivation follows shared/spec/atlas-gaia.md B.10, checked against
+// The derivation follows docs/client-formats.md ("Keys"), checked against
 // @stacks/wallet-sdk 7.4.0 (derive.ts deriveSalt and deriveAccount,
 // models/account.ts getAppPrivateKey) and @stacks/encryption 7.6.0
 // (utils.ts hashCode); testdata/keychain.json holds vectors that wallet-sdk

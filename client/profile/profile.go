@@ -2,7 +2,7 @@
 // token (an ES256K JWT whose claim is a schema.org Person), the
 // profile.json file of token records that an identity keeps in its Gaia
 // bucket, and the zone file whose _http._tcp URI record points to that file
-// (shared/spec/atlas-gaia.md B.10).
+// (docs/client-formats.md, "Profiles and zone files").
 //
 // It owns the token and file formats and their verification against an
 // owner's public key or address. It must not touch the network, Gaia or

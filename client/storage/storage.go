@@ -2,8 +2,8 @@
 // user's hub with the app key, writes files (plain, encrypted, signed or
 // both, with ETag preconditions), reads them back from the user's own
 // bucket or another user's bucket for the same app with decryption and
-// signature checks, lists and deletes them (shared/spec/atlas-gaia.md B.1,
-// B.4, B.7, B.9), as @stacks/storage does.
+// signature checks, lists and deletes them (docs/gaia.md and
+// docs/client-formats.md, "Storage"), as @stacks/storage does.
 //
 // It owns the client side of the hub protocol and the session state that
 // goes with it (hub_info, the bearer token, the ETags of the paths it has

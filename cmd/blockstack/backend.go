@@ -30,6 +30,14 @@ const (
 	hubEnv  = "BLOCKSTACK_HUB"
 )
 
+// The environment variables of the other global flags, so that a shell
+// working against one node (a real btcd, say) names it once.
+const (
+	networkEnv = "BLOCKSTACK_NETWORK"
+	rpcUserEnv = "BLOCKSTACK_RPC_USER"
+	rpcPassEnv = "BLOCKSTACK_RPC_PASS"
+)
+
 const (
 	defaultDevnetRPCAddr = "127.0.0.1:16443"
 	defaultDevnetRPCUser = "devnet"
@@ -39,10 +47,13 @@ const (
 func addBackendFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&backendOpts.network, "network", "devnet", "Bitcoin network: devnet, regtest, testnet or mainnet")
+	fromEnv(f, "network", networkEnv)
 	f.StringVar(&backendOpts.rpcAddr, "rpc", defaultDevnetRPCAddr, "JSON-RPC address (host:port) of btcd, bitcoind or a devnet")
 	fromEnv(f, "rpc", rpcEnv)
 	f.StringVar(&backendOpts.rpcUser, "rpc-user", defaultDevnetRPCUser, "JSON-RPC user")
+	fromEnv(f, "rpc-user", rpcUserEnv)
 	f.StringVar(&backendOpts.rpcPass, "rpc-pass", defaultDevnetRPCPass, "JSON-RPC password")
+	fromEnv(f, "rpc-pass", rpcPassEnv)
 }
 
 func (f backendFlags) String() string {

@@ -80,7 +80,7 @@ type diskSettings struct {
 }
 
 // hubConfig is the configuration file, in the reference hub's key names
-// (atlas-gaia.md B.8). Unknown keys are refused, so a typo is an error,
+// (docs/gaia.md, "Configuration"). Unknown keys are refused, so a typo is an error,
 // not a silently ignored setting.
 type hubConfig struct {
 	Driver                 string       `json:"driver"`

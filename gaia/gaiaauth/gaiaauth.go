@@ -1,5 +1,5 @@
 // Package gaiaauth is the authentication protocol of a Gaia hub as clients
-// and the hub both speak it (atlas-gaia.md B.3-B.6): the challenge text and
+// and the hub both speak it (docs/gaia.md, "Tokens"): the challenge text and
 // the hub_info answer that carries it, the v1 (ES256K JWT), association and
 // legacy v0 tokens, their claims and scopes, and the bucket address of a key.
 //
@@ -42,7 +42,7 @@ type HubInfo struct {
 	ReadURLPrefix     string  `json:"read_url_prefix"`
 }
 
-// Scope names (atlas-gaia.md B.5).
+// Scope names (docs/gaia.md, "Tokens").
 const (
 	ScopePutFile               = "putFile"
 	ScopePutFilePrefix         = "putFilePrefix"
