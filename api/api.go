@@ -24,7 +24,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // Version is what /v1/node/ping and /v1/info report.
@@ -50,7 +50,7 @@ type Config struct {
 	// Subdomains answers subdomain names; nil: the node keeps none.
 	Subdomains Subdomains
 	Network    *bns.Network
-	Rules      virtualchain.Rules
+	Rules      rules.Rules
 	FirstBlock int64
 	Log        *slog.Logger
 }

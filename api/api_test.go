@@ -16,7 +16,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // memZonefiles is a store that holds what the chain names.
@@ -76,9 +76,9 @@ func fixture(t testing.TB) (*Server, *memZonefiles) {
 		}
 		must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: "00"}, nil))
 	}
-	rules := virtualchain.DevnetRules
-	rules.GracePeriod = 8
-	return New(Config{DB: db, Zonefiles: zf, Network: &bns.DevNet, Rules: rules, FirstBlock: 1}), zf
+	r := rules.DevnetRules
+	r.GracePeriod = 8
+	return New(Config{DB: db, Zonefiles: zf, Network: &bns.DevNet, Rules: r, FirstBlock: 1}), zf
 }
 
 func must(t testing.TB, err error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 )
 
@@ -80,15 +81,15 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 	if rec == nil {
 		return
 	}
-	status, inGrace := NameStatus(rec, height, s.cfg.Rules.GracePeriod)
+	state := s.cfg.Rules.NameState(rec.Revoked, rec.ExpireBlock, height)
 	out := nameJSON{
 		Address:         rec.Address,
 		Blockchain:      "bitcoin",
 		ExpireBlock:     rec.ExpireBlock,
-		GracePeriod:     inGrace,
+		GracePeriod:     state == rules.InGrace,
 		LastTxid:        rec.Txid,
-		RenewalDeadline: RenewalDeadline(rec, s.cfg.Rules.GracePeriod),
-		Status:          status,
+		RenewalDeadline: s.cfg.Rules.RenewalDeadline(rec.ExpireBlock),
+		Status:          state.Status(),
 		ZonefileHash:    nullable(rec.ValueHash),
 	}
 	if !rec.Revoked && rec.ValueHash != "" && s.cfg.Zonefiles != nil {
@@ -116,30 +117,6 @@ type nameJSON struct {
 	Status          string  `json:"status"`
 	Zonefile        *string `json:"zonefile"`
 	ZonefileHash    *string `json:"zonefile_hash"`
-}
-
-// NameStatus is a name's status after block height, as /v1/names/{name}
-// reports it: "registered", "revoked" or "expired"; and whether an expired
-// name is still in its grace period (grace blocks), when only its owner
-// may renew it.
-func NameStatus(rec *namedb.NameRecord, height, grace int64) (status string, inGrace bool) {
-	expired := rec.ExpireBlock >= 0 && height >= rec.ExpireBlock
-	switch {
-	case rec.Revoked:
-		return "revoked", false
-	case expired:
-		return "expired", height < rec.ExpireBlock+grace
-	}
-	return "registered", false
-}
-
-// RenewalDeadline is the first block at which the owner can no longer
-// renew the name (-1: it never expires).
-func RenewalDeadline(rec *namedb.NameRecord, grace int64) int64 {
-	if rec.ExpireBlock < 0 {
-		return -1
-	}
-	return rec.ExpireBlock + grace
 }
 
 // found reports whether a look-up succeeded (err nil), and otherwise

@@ -136,6 +136,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"OP_RETURN two pushes", &wire.MsgTx{TxOut: []*wire.TxOut{{PkScript: []byte{0x6a, 0x01, 'i', 0x02, 'd', '~'}}}}, ErrNotOp, "output 0"},
 		{"OP_RETURN small int", &wire.MsgTx{TxOut: []*wire.TxOut{{PkScript: []byte{0x6a, 0x51}}}}, ErrNotOp, "output 0"},
 		{"OP_RETURN truncated push", &wire.MsgTx{TxOut: []*wire.TxOut{{PkScript: []byte{0x6a, 0x05, 'i', 'd'}}}}, ErrNotOp, "output 0"},
+		{"OP_RETURN payload then OP_1", &wire.MsgTx{TxOut: []*wire.TxOut{{PkScript: []byte{0x6a, 0x03, 'i', 'd', '?', 0x51}}}}, ErrNotOp, "output 0"},
 		{"bad payload", txOf(t, []byte("id@")), ErrUnknownOpcode, "opcode"},
 
 		{"preorder 2 outputs", txOf(t, preorder, change), ErrOutputs, "outputs"},
@@ -346,5 +347,34 @@ func TestDecodeErrorMessage(t *testing.T) {
 	want = `decode NAMESPACE_PREORDER: output 2 (burn): wrong number of outputs: transaction has 2 outputs`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// TestIsNameOp: which transactions claim to be name operations, and so
+// are judged (and, if Decode refuses them, recorded as rejected) rather
+// than ignored.
+func TestIsNameOp(t *testing.T) {
+	script := func(b ...byte) *wire.MsgTx { return &wire.MsgTx{TxOut: []*wire.TxOut{{PkScript: b}}} }
+	for _, tc := range []struct {
+		desc string
+		tx   *wire.MsgTx
+		want bool
+	}{
+		{"no outputs", wire.NewMsgTx(1), false},
+		{"output 0 pays someone", script(append(append([]byte{0x76, 0xa9, 0x14}, make20(1)...), 0x88, 0xac)...), false},
+		{"magic payload", txOf(t, []byte("id?")), true},
+		{"magic only", txOf(t, []byte("id")), true},
+		{"other network's magic", txOf(t, []byte("xy?")), false},
+		{"empty OP_RETURN", script(0x6a), false},
+		{"payload then OP_1: claims, but Decode refuses it", script(0x6a, 0x03, 'i', 'd', '?', 0x51), true},
+		{"two pushes", script(0x6a, 0x02, 'i', 'd', 0x01, '?'), false},
+		{"payload not after OP_RETURN", script(0x03, 'i', 'd', '?'), false},
+		{"truncated push", script(0x6a, 0x05, 'i', 'd'), false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if got := IsNameOp(tc.tx, &MainNet); got != tc.want {
+				t.Errorf("IsNameOp = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

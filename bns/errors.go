@@ -8,8 +8,8 @@ import (
 
 // Kinds of decoding failure. Every error from Decode and DecodePayload is a
 // *DecodeError wrapping one of these (or ErrInvalidName), so callers can
-// branch with errors.Is: a virtualchain skips ErrNotOp transactions
-// silently and records any other error as the reason the operation was
+// branch with errors.Is. A virtualchain decodes only the transactions
+// IsNameOp accepts, and records any error as the reason the operation was
 // rejected.
 var (
 	// ErrNotOp: output 0 is not an OP_RETURN carrying this network's magic

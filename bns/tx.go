@@ -74,9 +74,12 @@ type Decoded struct {
 //
 // Change outputs are not inspected: they mean nothing to the operation.
 func Decode(tx *wire.MsgTx, senderScript []byte, net *Network) (*Decoded, error) {
-	if len(tx.TxOut) == 0 {
-		return nil, &DecodeError{Field: "output 0", Offset: -1, Err: ErrNotOp, Detail: "transaction has no outputs"}
+	if !IsNameOp(tx, net) {
+		return nil, &DecodeError{Field: "output 0", Offset: -1, Err: ErrNotOp,
+			Detail: fmt.Sprintf("not an OP_RETURN whose one data push starts with %q", net.Magic[:])}
 	}
+	// IsNameOp lets other opcodes beside the push through; a payload must
+	// be the script's only item.
 	payload, ok := nullData(tx.TxOut[0].PkScript)
 	if !ok {
 		return nil, &DecodeError{Field: "output 0", Offset: -1, Err: ErrNotOp, Detail: "not OP_RETURN followed by one data push"}
@@ -107,6 +110,21 @@ func Decode(tx *wire.MsgTx, senderScript []byte, net *Network) (*Decoded, error)
 		d.SenderPubKey = revealedPubKey(tx.TxIn[0].SignatureScript, pkh.Hash160()[:])
 	}
 	return d, nil
+}
+
+// IsNameOp reports whether tx claims to be a name operation on net: its
+// first output is an OP_RETURN whose one data push (other opcodes aside)
+// starts with net's magic bytes. A virtualchain judges every transaction
+// that claims so, recording why Decode refuses those that cannot be one,
+// and ignores all others; Decode refuses the others with ErrNotOp.
+func IsNameOp(tx *wire.MsgTx, net *Network) bool {
+	if len(tx.TxOut) == 0 {
+		return false
+	}
+	script := tx.TxOut[0].PkScript
+	pushes, err := txscript.PushedData(script)
+	return err == nil && len(script) > 0 && script[0] == txscript.OP_RETURN && len(pushes) == 1 &&
+		bytes.HasPrefix(pushes[0], net.Magic[:])
 }
 
 // nullData returns the data of an OP_RETURN script that pushes exactly one

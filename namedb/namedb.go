@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS history (
 	accepted INTEGER NOT NULL,
 	reason TEXT NOT NULL,
 	record TEXT NOT NULL,
+	code TEXT NOT NULL DEFAULT '', -- last: where addHistoryCode puts it in older files
 	PRIMARY KEY (block, vtxindex)
 );
 CREATE TABLE IF NOT EXISTS zonefile_hashes (
@@ -157,6 +158,10 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("namedb: schema of %s: %w", path, err)
 	}
+	if err := addHistoryCode(w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("namedb: %s: %w", path, err)
+	}
 	if err := buildQueryIndexes(context.Background(), w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
@@ -178,6 +183,24 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("namedb: %s: %w", path, err)
 	}
 	return d, nil
+}
+
+// addHistoryCode gives a database made before rejections had codes the
+// history's code column (its old rejections keep none). The change is
+// additive and every statement names its columns, so this program and older
+// ones read and write such a file alike: the schema version stays.
+func addHistoryCode(w *sql.DB) error {
+	var n int
+	if err := w.QueryRow(`SELECT count(*) FROM pragma_table_info('history') WHERE name = 'code'`).Scan(&n); err != nil {
+		return fmt.Errorf("history columns: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := w.Exec(`ALTER TABLE history ADD COLUMN code TEXT NOT NULL DEFAULT ''`); err != nil {
+		return fmt.Errorf("history code column: %w", err)
+	}
+	return nil
 }
 
 func buildQueryIndexes(ctx context.Context, w *sql.DB) error {

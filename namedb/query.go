@@ -143,20 +143,20 @@ func (db *DB) NameCount(ctx context.Context) (int64, error) {
 // History lists the operations about a name or namespace (accepted and
 // rejected), oldest first.
 func (db *DB) History(ctx context.Context, subject string) ([]HistoryEntry, error) {
-	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record FROM history
+	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record, code FROM history
 		WHERE subject = ? ORDER BY block, vtxindex`, subject)
 }
 
 // TxHistory lists what became of the name operations a transaction
 // carried (one, unless the chain reorganised it into another block).
 func (db *DB) TxHistory(ctx context.Context, txid string) ([]HistoryEntry, error) {
-	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record FROM history
+	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record, code FROM history
 		WHERE txid = ? ORDER BY block, vtxindex`, txid)
 }
 
 // BlockHistory lists the operations found in a block, in order.
 func (db *DB) BlockHistory(ctx context.Context, height int64) ([]HistoryEntry, error) {
-	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record FROM history
+	return db.history(ctx, `SELECT block, vtxindex, txid, op, subject, accepted, reason, record, code FROM history
 		WHERE block = ? ORDER BY vtxindex`, height)
 }
 
@@ -169,7 +169,7 @@ func (db *DB) history(ctx context.Context, query string, arg any) ([]HistoryEntr
 	var out []HistoryEntry
 	for rows.Next() {
 		var h HistoryEntry
-		if err := rows.Scan(&h.Block, &h.Vtxindex, &h.Txid, &h.Op, &h.Subject, &h.Accepted, &h.Reason, &h.Record); err != nil {
+		if err := rows.Scan(&h.Block, &h.Vtxindex, &h.Txid, &h.Op, &h.Subject, &h.Accepted, &h.Reason, &h.Record, &h.Code); err != nil {
 			return nil, fmt.Errorf("namedb: history: %w", err)
 		}
 		out = append(out, h)

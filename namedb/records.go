@@ -1,5 +1,7 @@
 package namedb
 
+import "github.com/go-blockstack/go-blockstack/rules"
+
 // NameRecord is a name's state. Hex strings are lowercase; absent hashes
 // are empty strings.
 type NameRecord struct {
@@ -62,18 +64,20 @@ type Preorder struct {
 }
 
 // HistoryEntry is one name operation found in a block, accepted or
-// rejected (with the reason). Record is, for an accepted operation, the
+// rejected (with the rule's code and the reason in words; rejections
+// recorded before codes existed have none). Record is, for an accepted operation, the
 // state of its subject after it (a NameRecord, NamespaceRecord or
 // Preorder, as JSON); for a rejected one, the decoded operation's fields.
 type HistoryEntry struct {
-	Block    int64  `json:"block"`
-	Vtxindex int    `json:"vtxindex"`
-	Txid     string `json:"txid"`
-	Op       string `json:"op"`
-	Subject  string `json:"subject"` // the name or namespace id, or the preorder hash
-	Accepted bool   `json:"accepted"`
-	Reason   string `json:"reason,omitempty"`
-	Record   []byte `json:"record"`
+	Block    int64      `json:"block"`
+	Vtxindex int        `json:"vtxindex"`
+	Txid     string     `json:"txid"`
+	Op       string     `json:"op"`
+	Subject  string     `json:"subject"` // the name or namespace id, or the preorder hash
+	Accepted bool       `json:"accepted"`
+	Code     rules.Code `json:"code,omitempty"`
+	Reason   string     `json:"reason,omitempty"`
+	Record   []byte     `json:"record"`
 }
 
 // ZonefileHash is one zone file hash the chain names, in chain order: the

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // block applies one block's changes in a transaction and commits it.
@@ -128,7 +129,10 @@ func TestRewindRestoresPreviousRecord(t *testing.T) {
 	if p, err := tx.Preorder("p1"); err != nil || !reflect.DeepEqual(p, preorder) {
 		t.Fatalf("preorder after the rewind: %+v, %v", p, err)
 	}
-	if n, err := tx.NamesOwned("addrA", 0); err != nil || n != 2 {
+	counts := func(revoked bool, expireBlock int64) bool {
+		return rules.Rules{}.CountsTowardQuota(revoked, expireBlock, 2)
+	}
+	if n, err := tx.NamesOwned("addrA", counts); err != nil || n != 2 {
 		t.Fatalf("NamesOwned(addrA) = %d, %v", n, err)
 	}
 }

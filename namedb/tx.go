@@ -660,13 +660,12 @@ func (t *Tx) DeletePreorder(hash string) error {
 	return nil
 }
 
-// NamesOwned counts the names address owns at the transaction's block:
-// not revoked (Blockstack v1's namedb_get_names_owned_by_address frees a
-// revoked name's slot), not past the grace period after expiry.
-func (t *Tx) NamesOwned(address string, grace int64) (int, error) {
+// NamesOwned counts the names of address that counts says count (the
+// rules decide which: rules.Rules.CountsTowardQuota).
+func (t *Tx) NamesOwned(address string, counts func(revoked bool, expireBlock int64) bool) (int, error) {
 	n := 0
 	t.st.names.owned(address, func(r *packedName) {
-		if !r.revoked && (r.expireBlock < 0 || r.expireBlock+grace > t.height) {
+		if counts(r.revoked, r.expireBlock) {
 			n++
 		}
 	})
@@ -699,8 +698,8 @@ func (t *Tx) AddHistory(h HistoryEntry) error {
 	if h.Block != t.height {
 		return fmt.Errorf("namedb: history of block %d in the transaction of %d", h.Block, t.height)
 	}
-	err := t.exec(`INSERT INTO history(block, vtxindex, txid, op, subject, accepted, reason, record) VALUES(?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.Block, h.Vtxindex, h.Txid, h.Op, h.Subject, h.Accepted, h.Reason, h.Record)
+	err := t.exec(`INSERT INTO history(block, vtxindex, txid, op, subject, accepted, reason, record, code) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.Block, h.Vtxindex, h.Txid, h.Op, h.Subject, h.Accepted, h.Reason, h.Record, string(h.Code))
 	if err != nil {
 		return fmt.Errorf("namedb: history %s: %w", h.Txid, err)
 	}

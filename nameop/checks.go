@@ -12,6 +12,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/wallet"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -22,6 +23,19 @@ import (
 
 // nextBlock is the first block a transaction sent now can be mined in.
 func nextBlock(info *apitypes.Info) int64 { return info.LastBlockProcessed + 1 }
+
+// nodeRules are the rules the node says it applies, for the checks to
+// judge by.
+func nodeRules(info *apitypes.Info) rules.Rules {
+	r := info.Rules
+	return rules.Rules{PreorderExpire: r.PreorderExpire, NamespaceRevealExpire: r.NamespaceRevealExpire,
+		PayToCreatorBlocks: r.PayToCreatorBlocks, GracePeriod: r.GracePeriod, ConsensusWindow: r.ConsensusWindow,
+		LifetimeMultiplier: r.LifetimeMultiplier, MaxNamesPerOwner: r.MaxNamesPerOwner}
+}
+
+// revoked reads the node's verdict on a name: the API says revoked in its
+// status only.
+func revoked(rec *apitypes.Name) bool { return rec.Status == rules.Revoked.Status() }
 
 // ZonefileHash checks a zone file (size and syntax, so that no hash of a
 // file nodes would refuse goes on chain) and returns the value hash a name
@@ -92,7 +106,7 @@ func (r *Runner) available(ctx context.Context, info *apitypes.Info, name string
 	if err != nil {
 		return err
 	}
-	if rec.ExpireBlock >= 0 && nextBlock(info) >= rec.ExpireBlock+info.Rules.GracePeriod {
+	if nodeRules(info).Registrable(rec.ExpireBlock, nextBlock(info)) {
 		return nil
 	}
 	return refuse(ErrNameTaken, "%s is already registered (owner %s, %s)", name, rec.Address, lifeOf(rec))
@@ -100,7 +114,7 @@ func (r *Runner) available(ctx context.Context, info *apitypes.Info, name string
 
 func lifeOf(rec *apitypes.Name) string {
 	switch {
-	case rec.Status == "revoked":
+	case revoked(rec):
 		return "revoked"
 	case rec.ExpireBlock < 0:
 		return "never expires"
@@ -121,17 +135,18 @@ func (r *Runner) ownedName(ctx context.Context, info *apitypes.Info, name string
 	if err != nil {
 		return nil, nil, err
 	}
-	next := nextBlock(info)
-	expired := rec.ExpireBlock >= 0 && next >= rec.ExpireBlock
-	switch {
-	case rec.Status == "revoked":
+	rs := nodeRules(info)
+	switch rs.NameState(revoked(rec), rec.ExpireBlock, nextBlock(info)) {
+	case rules.Revoked:
 		return nil, nil, refuse(ErrRevoked, "%s is revoked: it can no longer change", name)
-	case expired && next >= rec.ExpireBlock+info.Rules.GracePeriod:
+	case rules.Expired:
 		return nil, nil, refuse(ErrExpired, "%s expired at block %d and its grace period ended at block %d: it can only be registered anew",
-			name, rec.ExpireBlock, rec.ExpireBlock+info.Rules.GracePeriod)
-	case expired && !renewal:
-		return nil, nil, refuse(ErrExpired, "%s expired at block %d: until block %d, in its grace period, its owner may only renew it",
-			name, rec.ExpireBlock, rec.ExpireBlock+info.Rules.GracePeriod)
+			name, rec.ExpireBlock, rs.RenewalDeadline(rec.ExpireBlock))
+	case rules.InGrace:
+		if !renewal {
+			return nil, nil, refuse(ErrExpired, "%s expired at block %d: until block %d, in its grace period, its owner may only renew it",
+				name, rec.ExpireBlock, rs.RenewalDeadline(rec.ExpireBlock))
+		}
 	}
 	key := r.keyFor(rec.Address)
 	if key == nil {
@@ -146,7 +161,8 @@ func (r *Runner) checkQuota(ctx context.Context, info *apitypes.Info, addr strin
 	if err != nil {
 		return err
 	}
-	if len(names) < info.Rules.MaxNamesPerOwner {
+	rs := nodeRules(info)
+	if !rs.QuotaFull(len(names)) {
 		return nil
 	}
 	// The list holds revoked names and names past their grace period too,
@@ -157,11 +173,11 @@ func (r *Runner) checkQuota(ctx context.Context, info *apitypes.Info, addr strin
 		if err != nil {
 			return err
 		}
-		if rec.Status != "revoked" && (rec.ExpireBlock < 0 || nextBlock(info) < rec.ExpireBlock+info.Rules.GracePeriod) {
+		if rs.CountsTowardQuota(revoked(rec), rec.ExpireBlock, nextBlock(info)) {
 			n++
 		}
 	}
-	if n >= info.Rules.MaxNamesPerOwner {
+	if rs.QuotaFull(n) {
 		return refuse(ErrQuota, "%s already owns %d names, the most allowed", addr, n)
 	}
 	return nil
@@ -172,7 +188,7 @@ func (r *Runner) checkQuota(ctx context.Context, info *apitypes.Info, addr strin
 // pay-to-creator period. (A transaction mined later than `at`, across the
 // period's end, would pay the wrong address: the rules then reject it.)
 func (r *Runner) feeAddress(ns *apitypes.Namespace, info *apitypes.Info, at int64) (btcutil.Address, error) {
-	if ns.Version == bns.NamespaceVersionPayToCreator && at <= ns.RevealBlock+info.Rules.PayToCreatorBlocks {
+	if nodeRules(info).PaysCreator(ns.Version, ns.RevealBlock, at) {
 		addr, err := btcutil.DecodeAddress(ns.Address, r.Net.Params)
 		if err != nil {
 			return nil, fmt.Errorf("creator address of namespace %s: %w", ns.NamespaceID, err)

@@ -99,9 +99,9 @@ func (r *Runner) Register(ctx context.Context, name string, zonefile []byte, las
 					return nil, refuse(ErrStepMissing, "no preorder of %s in the journal %s: run the command again to preorder it",
 						name, r.Journal.Path())
 				}
-				if expires := pre.Block + info.Rules.PreorderExpire; nextBlock(info) >= expires {
+				if rs := nodeRules(info); rs.PreorderExpired(pre.Block, nextBlock(info)) {
 					return nil, refuse(ErrPreorderExpired, "the preorder of %s (block %d) expired at block %d and its fee is spent: run `name register` again to preorder anew",
-						name, pre.Block, expires)
+						name, pre.Block, rs.PreorderExpiresAt(pre.Block))
 				}
 				if _, err := r.readyNamespace(ctx, nsID); err != nil {
 					return nil, err

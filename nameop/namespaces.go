@@ -18,7 +18,7 @@ import (
 // what they cost.
 type NamespaceRules struct {
 	// Lifetime is how many blocks a registration lasts (0xffffffff:
-	// forever); the rules double it (virtualchain.Rules.LifetimeMultiplier).
+	// forever); the rules double it (rules.Rules.LifetimeMultiplier).
 	Lifetime uint32
 	bns.PriceParams
 	// Version is bns.NamespaceVersionPayToBurn or PayToCreator.
@@ -84,9 +84,9 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 					return nil, err
 				case ns.Ready:
 					return nil, refuse(ErrNamespaceReady, "namespace %s exists (ready at block %d)", id, ns.ReadyBlock)
-				case nextBlock(info) < ns.RevealBlock+info.Rules.NamespaceRevealExpire:
+				case !nodeRules(info).RevealLapsed(ns.RevealBlock, nextBlock(info)):
 					return nil, refuse(ErrNamespaceTaken, "namespace %s is revealed (block %d) by %s; it lapses at block %d unless made ready",
-						id, ns.RevealBlock, ns.Address, ns.RevealBlock+info.Rules.NamespaceRevealExpire)
+						id, ns.RevealBlock, ns.Address, nodeRules(info).RevealLapsesAt(ns.RevealBlock))
 				}
 				price, err := r.Node.NamespacePrice(ctx, id)
 				if err != nil {
@@ -115,9 +115,9 @@ func (r *Runner) CreateNamespace(ctx context.Context, id string, rules *Namespac
 				if pre == nil || pre.Block == 0 {
 					return nil, refuse(ErrStepMissing, "no preorder of namespace %s in the journal %s", id, r.Journal.Path())
 				}
-				if expires := pre.Block + info.Rules.PreorderExpire; nextBlock(info) >= expires {
+				if rs := nodeRules(info); rs.PreorderExpired(pre.Block, nextBlock(info)) {
 					return nil, refuse(ErrPreorderExpired, "the preorder of namespace %s (block %d) expired at block %d and its fee is spent",
-						id, pre.Block, expires)
+						id, pre.Block, rs.PreorderExpiresAt(pre.Block))
 				}
 				op, err := reveal()
 				if err != nil {
@@ -165,8 +165,8 @@ func (r *Runner) revealedNamespace(ctx context.Context, info *apitypes.Info, id 
 	if ns.Ready {
 		return nil, nil, refuse(ErrNamespaceReady, "namespace %s is ready (block %d): imports have stopped", id, ns.ReadyBlock)
 	}
-	if lapse := ns.RevealBlock + info.Rules.NamespaceRevealExpire; nextBlock(info) >= lapse {
-		return nil, nil, refuse(ErrNoSuchNamespace, "namespace %s lapsed at block %d: it was not made ready in time", id, lapse)
+	if rs := nodeRules(info); rs.RevealLapsed(ns.RevealBlock, nextBlock(info)) {
+		return nil, nil, refuse(ErrNoSuchNamespace, "namespace %s lapsed at block %d: it was not made ready in time", id, rs.RevealLapsesAt(ns.RevealBlock))
 	}
 	key := r.keyFor(ns.RecipientAddress)
 	if key == nil {

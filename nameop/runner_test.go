@@ -20,6 +20,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/wallet"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -31,8 +32,8 @@ import (
 
 // testRules keep the mainnet quotas but a grace period long enough to
 // test renewal in it.
-var testRules = func() virtualchain.Rules {
-	r := virtualchain.DevnetRules
+var testRules = func() rules.Rules {
+	r := rules.DevnetRules
 	r.GracePeriod = 100
 	return r
 }()

@@ -14,6 +14,7 @@
 // (Prepare), and drops the database's query-only indexes when far behind,
 // building them again when chain.Sync stops.
 //
-// It owns the rules and the consensus hash; it must not touch the chain's
+// It applies the rules (package rules, which says what each one is) and
+// owns the consensus hash; it must not touch the chain's
 // storage, serve HTTP, or hold zone file bytes.
 package virtualchain

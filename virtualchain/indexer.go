@@ -1,7 +1,6 @@
 package virtualchain
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -11,19 +10,19 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // Config says what an Indexer indexes.
 type Config struct {
 	Network *bns.Network
-	Rules   Rules
+	Rules   rules.Rules
 	// FirstBlock is the first block read; the consensus hash chain starts
 	// there. Every node that must agree uses the same one.
 	FirstBlock int64
@@ -422,7 +421,7 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block, outputs *out
 	var ops []opContext
 	var rejected []namedb.HistoryEntry
 	for vtx, mtx := range b.Txs {
-		if vtx == 0 || !ix.hasMagic(mtx) {
+		if vtx == 0 || !bns.IsNameOp(mtx, ix.cfg.Network) {
 			continue
 		}
 		txid := mtx.TxHash().String()
@@ -438,22 +437,12 @@ func (ix *Indexer) decodeBlock(ctx context.Context, b *chain.Block, outputs *out
 				op = de.Op
 			}
 			rejected = append(rejected, namedb.HistoryEntry{Block: b.Height, Vtxindex: vtx, Txid: txid, Op: op,
-				Reason: err.Error(), Record: []byte("{}")})
+				Code: rules.ErrMalformed, Reason: err.Error(), Record: []byte("{}")})
 			continue
 		}
 		ops = append(ops, newOpContext(d, txid, vtx))
 	}
 	return &decodedBlock{ops: ops, rejected: rejected}, nil
-}
-
-func (ix *Indexer) hasMagic(tx *wire.MsgTx) bool {
-	if len(tx.TxOut) == 0 {
-		return false
-	}
-	pushes, err := txscript.PushedData(tx.TxOut[0].PkScript)
-	script := tx.TxOut[0].PkScript
-	return err == nil && len(script) > 0 && script[0] == txscript.OP_RETURN && len(pushes) == 1 &&
-		bytes.HasPrefix(pushes[0], ix.cfg.Network.Magic[:])
 }
 
 // senderScript is the scriptPubKey of the output tx's first input spends.
@@ -483,15 +472,20 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 	var serialized []string
 	collided := map[string]bool{}
 	decided := map[int]bool{} // later claimers already rejected as collisions
-	record := func(o opContext, subject string, rec any, reason string) error {
+	// record writes an operation's history: rej is nil if it was accepted.
+	record := func(o opContext, subject string, rec any, rej *rules.RuleError) error {
 		raw, err := namedb.MarshalRecord(rec)
 		if err != nil {
 			return err
 		}
-		return s.tx.AddHistory(namedb.HistoryEntry{Block: s.height, Vtxindex: o.vtxindex, Txid: o.txid,
-			Op: o.d.Op.OpName(), Subject: subject, Accepted: reason == "", Reason: reason, Record: raw})
+		h := namedb.HistoryEntry{Block: s.height, Vtxindex: o.vtxindex, Txid: o.txid,
+			Op: o.d.Op.OpName(), Subject: subject, Accepted: rej == nil, Record: raw}
+		if rej != nil {
+			h.Code, h.Reason = rej.Code, rej.Description
+		}
+		return s.tx.AddHistory(h)
 	}
-	rejectOp := func(o opContext, reason string) error {
+	rejectOp := func(o opContext, rej *rules.RuleError) error {
 		fields, err := o.d.Fields(s.net)
 		if err != nil {
 			return err
@@ -506,16 +500,19 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 			// had none and History(hash) missed them.
 			subject, _ = fields["preorder_hash"].(string)
 		}
-		return record(o, subject, fields, reason)
+		return record(o, subject, fields, rej)
+	}
+	collision := func(claim string) *rules.RuleError {
+		return &rules.RuleError{Code: rules.ErrCollision, Description: "collision: another operation in this block claims " + claim}
 	}
 	for i, o := range ops {
 		if decided[i] {
 			continue
 		}
 		acc, err := s.check(o)
-		var rej *Rejected
+		var rej *rules.RuleError
 		if errors.As(err, &rej) {
-			if err := rejectOp(o, rej.Reason); err != nil {
+			if err := rejectOp(o, rej); err != nil {
 				return nil, err
 			}
 			continue
@@ -525,7 +522,7 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 		}
 		if acc.claim != "" {
 			if collided[acc.claim] {
-				if err := rejectOp(o, "collision: another operation in this block claims "+acc.claim); err != nil {
+				if err := rejectOp(o, collision(acc.claim)); err != nil {
 					return nil, err
 				}
 				continue
@@ -545,13 +542,13 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 				if other.claim == acc.claim {
 					collided[acc.claim] = true
 					decided[j] = true
-					if err := rejectOp(ops[j], "collision: another operation in this block claims "+acc.claim); err != nil {
+					if err := rejectOp(ops[j], collision(acc.claim)); err != nil {
 						return nil, err
 					}
 				}
 			}
 			if collided[acc.claim] {
-				if err := rejectOp(o, "collision: another operation in this block claims "+acc.claim); err != nil {
+				if err := rejectOp(o, collision(acc.claim)); err != nil {
 					return nil, err
 				}
 				continue
@@ -561,7 +558,7 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := record(o, acc.subject, rec, ""); err != nil {
+		if err := record(o, acc.subject, rec, nil); err != nil {
 			return nil, err
 		}
 		serialized = append(serialized, SerializeOp(o.d.Op.Opcode(), acc.fields...))

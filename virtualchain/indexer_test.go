@@ -10,6 +10,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
@@ -23,7 +24,7 @@ func openDevchain(t testing.TB) *devchain.Chain {
 	return c
 }
 
-func openIndexer(t testing.TB, b chain.Backend, rules virtualchain.Rules) (*virtualchain.Indexer, *namedb.DB) {
+func openIndexer(t testing.TB, b chain.Backend, rules rules.Rules) (*virtualchain.Indexer, *namedb.DB) {
 	t.Helper()
 	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
 	if err != nil {
@@ -54,7 +55,7 @@ func consensusHashes(t testing.TB, db *namedb.DB, tip int64) []string {
 func TestTwoIndexersAgreeAndReorgsRewind(t *testing.T) {
 	ctx := context.Background()
 	c := openDevchain(t)
-	a, dbA := openIndexer(t, c, virtualchain.DevnetRules)
+	a, dbA := openIndexer(t, c, rules.DevnetRules)
 	tip, err := a.Sync(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func TestTwoIndexersAgreeAndReorgsRewind(t *testing.T) {
 	if _, err := a.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b, dbB := openIndexer(t, c, virtualchain.DevnetRules)
+	b, dbB := openIndexer(t, c, rules.DevnetRules)
 	tip, err = b.Sync(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +101,7 @@ func TestReorgBeyondUndoDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg := virtualchain.Config{Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1, UndoDepth: 10}
+	cfg := virtualchain.Config{Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1, UndoDepth: 10}
 	ix, err := virtualchain.New(ctx, db, c, cfg)
 	if err != nil {
 		t.Fatal(err)

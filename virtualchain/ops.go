@@ -10,14 +10,14 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
-// Rejected is why the rules refused an operation; it goes into the history.
-type Rejected struct{ Reason string }
-
-func (r *Rejected) Error() string { return r.Reason }
-
-func reject(format string, args ...any) error { return &Rejected{Reason: fmt.Sprintf(format, args...)} }
+// reject is the rules' refusal of an operation: a *rules.RuleError, whose
+// code and description go into the history.
+func reject(code rules.Code, format string, args ...any) error {
+	return &rules.RuleError{Code: code, Description: fmt.Sprintf(format, args...)}
+}
 
 // accepted is an operation that passed its checks against the state: what
 // it claims (for collisions), how to apply it, and what the consensus hash
@@ -59,7 +59,7 @@ func (o opContext) common() []string {
 // blockState checks operations of one block against the name database as
 // the block's earlier operations left it.
 type blockState struct {
-	rules  Rules
+	rules  rules.Rules
 	net    *bns.Network
 	tx     *namedb.Tx
 	height int64
@@ -70,7 +70,7 @@ type blockState struct {
 	freshList []string
 }
 
-// check runs the rules for one operation. A *Rejected error is the rules'
+// check runs the rules for one operation. A *rules.RuleError is the rules'
 // refusal; any other error is the database failing.
 func (s *blockState) check(o opContext) (*accepted, error) {
 	switch op := o.d.Op.(type) {
@@ -98,26 +98,28 @@ func (s *blockState) check(o opContext) (*accepted, error) {
 	case *bns.NameRevoke:
 		return s.nameRevoke(o, op)
 	case *bns.Announce:
-		return nil, reject("ANNOUNCE is not accepted: this node trusts no announcers")
+		return nil, reject(rules.ErrAnnounceUntrusted, "ANNOUNCE is not accepted: this node trusts no announcers")
 	}
 	return nil, fmt.Errorf("no rules for %T", o.d.Op)
 }
 
 func (s *blockState) freshConsensus(ch bns.Hash128) error {
 	if !s.fresh[ch.String()] {
-		return reject("consensus hash %s is not one of the last %d blocks'", ch, s.rules.ConsensusWindow)
+		return reject(rules.ErrStaleConsensusHash, "consensus hash %s is not one of the last %d blocks'", ch, s.rules.ConsensusWindow)
 	}
 	return nil
 }
 
 // quota refuses an owner that already has the most names allowed.
 func (s *blockState) quota(address string) error {
-	n, err := s.tx.NamesOwned(address, s.rules.GracePeriod)
+	n, err := s.tx.NamesOwned(address, func(revoked bool, expireBlock int64) bool {
+		return s.rules.CountsTowardQuota(revoked, expireBlock, s.height)
+	})
 	if err != nil {
 		return err
 	}
-	if n >= s.rules.MaxNamesPerOwner {
-		return reject("%s already owns %d names (the most allowed)", address, n)
+	if s.rules.QuotaFull(n) {
+		return reject(rules.ErrQuota, "%s already owns %d names (the most allowed)", address, n)
 	}
 	return nil
 }
@@ -128,7 +130,7 @@ func (s *blockState) pendingPreorder(hash string) (*namedb.Preorder, error) {
 	if err != nil || p == nil {
 		return nil, err
 	}
-	if s.height >= p.Block+s.rules.PreorderExpire {
+	if s.rules.PreorderExpired(p.Block, s.height) {
 		return nil, nil
 	}
 	return p, nil
@@ -143,7 +145,7 @@ func (s *blockState) preorder(o opContext, hash bns.Hash160, ch bns.Hash128, fee
 		return nil, err
 	}
 	if p != nil {
-		return nil, reject("preorder %s is already pending (block %d)", hash, p.Block)
+		return nil, reject(rules.ErrPreorderPending, "preorder %s is already pending (block %d)", hash, p.Block)
 	}
 	rec := &namedb.Preorder{
 		PreorderHash: hash.String(), Namespace: namespace, Address: o.senderAddress(), Sender: o.sender(),
@@ -160,7 +162,7 @@ func (s *blockState) preorder(o opContext, hash bns.Hash160, ch bns.Hash128, fee
 
 func (s *blockState) namespaceReveal(o opContext, op *bns.NamespaceReveal) (*accepted, error) {
 	if o.d.SenderPubKey == nil {
-		return nil, reject("the sender of a NAMESPACE_REVEAL must be a P2PKH address whose key the input reveals")
+		return nil, reject(rules.ErrRevealerKey, "the sender of a NAMESPACE_REVEAL must be a P2PKH address whose key the input reveals")
 	}
 	id := op.NamespaceID
 	ns, err := s.tx.Namespace(id)
@@ -168,28 +170,28 @@ func (s *blockState) namespaceReveal(o opContext, op *bns.NamespaceReveal) (*acc
 		return nil, err
 	}
 	if ns != nil && ns.Ready {
-		return nil, reject("namespace %s is already ready (block %d)", id, ns.ReadyBlock)
+		return nil, reject(rules.ErrNamespaceReady, "namespace %s is already ready (block %d)", id, ns.ReadyBlock)
 	}
-	if ns != nil && s.height < ns.RevealBlock+s.rules.NamespaceRevealExpire {
-		return nil, reject("namespace %s is already revealed (block %d)", id, ns.RevealBlock)
+	if ns != nil && !s.rules.RevealLapsed(ns.RevealBlock, s.height) {
+		return nil, reject(rules.ErrNamespaceRevealed, "namespace %s is already revealed (block %d)", id, ns.RevealBlock)
 	}
 	hash, err := bns.NamespacePreorderHash(id, o.d.Sender, op.Recipient)
 	if err != nil {
-		return nil, reject("preorder hash of %s: %v", id, err)
+		return nil, reject(rules.ErrInvalidName, "preorder hash of %s: %v", id, err)
 	}
 	p, err := s.pendingPreorder(hash.String())
 	if err != nil {
 		return nil, err
 	}
 	if p == nil || !p.Namespace || p.Sender != o.sender() {
-		return nil, reject("no pending NAMESPACE_PREORDER %s by this sender for namespace %s", hash, id)
+		return nil, reject(rules.ErrNoPreorder, "no pending NAMESPACE_PREORDER %s by this sender for namespace %s", hash, id)
 	}
 	price, err := bns.NamespacePrice(id)
 	if err != nil {
-		return nil, reject("namespace %s: %v", id, err)
+		return nil, reject(rules.ErrInvalidName, "namespace %s: %v", id, err)
 	}
 	if p.Burn < price {
-		return nil, reject("namespace %s costs %d satoshis; its preorder burned %d", id, price, p.Burn)
+		return nil, reject(rules.ErrFeeTooLow, "namespace %s costs %d satoshis; its preorder burned %d", id, price, p.Burn)
 	}
 	rec := &namedb.NamespaceRecord{
 		NamespaceID: id, Address: o.senderAddress(), Sender: o.sender(),
@@ -238,13 +240,13 @@ func (s *blockState) revealedNamespace(o opContext, id string) (*namedb.Namespac
 	}
 	switch {
 	case ns == nil:
-		return nil, reject("namespace %s is not revealed", id)
+		return nil, reject(rules.ErrNamespaceNotRevealed, "namespace %s is not revealed", id)
 	case ns.Ready:
-		return nil, reject("namespace %s is already ready", id)
-	case s.height >= ns.RevealBlock+s.rules.NamespaceRevealExpire:
-		return nil, reject("namespace %s lapsed: not made ready within %d blocks of its reveal", id, s.rules.NamespaceRevealExpire)
+		return nil, reject(rules.ErrNamespaceReady, "namespace %s is already ready", id)
+	case s.rules.RevealLapsed(ns.RevealBlock, s.height):
+		return nil, reject(rules.ErrNamespaceLapsed, "namespace %s lapsed: not made ready within %d blocks of its reveal", id, s.rules.NamespaceRevealExpire)
 	case ns.Recipient != o.sender():
-		return nil, reject("only the reveal address %s may import into or ready namespace %s", ns.RecipientAddress, id)
+		return nil, reject(rules.ErrNotRevealer, "only the reveal address %s may import into or ready namespace %s", ns.RecipientAddress, id)
 	}
 	return ns, nil
 }
@@ -252,7 +254,7 @@ func (s *blockState) revealedNamespace(o opContext, id string) (*namedb.Namespac
 func (s *blockState) nameImport(o opContext, op *bns.NameImport) (*accepted, error) {
 	_, nsID, err := bns.SplitName(op.Name)
 	if err != nil {
-		return nil, reject("%v", err)
+		return nil, reject(rules.ErrInvalidName, "%v", err)
 	}
 	if _, err := s.revealedNamespace(o, nsID); err != nil {
 		return nil, err
@@ -292,7 +294,7 @@ func (s *blockState) namespaceReady(o opContext, op *bns.NamespaceReady) (*accep
 				return nil, err
 			}
 			for _, n := range names {
-				n.ExpireBlock = s.rules.expireBlock(rec.Lifetime, s.height, n.LastRenewed)
+				n.ExpireBlock = s.rules.ExpireBlock(rec.Lifetime, s.height, n.LastRenewed)
 				if err := s.tx.PutName(n); err != nil {
 					return nil, err
 				}
@@ -306,37 +308,33 @@ func (s *blockState) namespaceReady(o opContext, op *bns.NamespaceReady) (*accep
 func (s *blockState) readyNamespace(name string) (*namedb.NamespaceRecord, error) {
 	_, nsID, err := bns.SplitName(name)
 	if err != nil {
-		return nil, reject("%v", err)
+		return nil, reject(rules.ErrInvalidName, "%v", err)
 	}
 	ns, err := s.tx.Namespace(nsID)
 	if err != nil {
 		return nil, err
 	}
 	if ns == nil || !ns.Ready {
-		return nil, reject("namespace %s is not ready", nsID)
+		return nil, reject(rules.ErrNamespaceNotReady, "namespace %s is not ready", nsID)
 	}
 	return ns, nil
 }
 
 // checkFee checks a name fee (registration or renewal) against the price
-// and the address it must go to: the burn address, or for a version-2
-// namespace its creator during the PayToCreatorBlocks after its reveal.
-// paidAt is the block of the transaction that paid: the preorder's for a
-// registration, the renewal's own. As in Blockstack v1 (register.py:
-// fee_block_id; check_burn_address: reveal_block + period >= fee block), a
-// fee paid to the creator within the period stays good even when the
-// registration lands after it.
+// and the address it must go to (rules.PaysCreator): the burn address, or
+// the namespace's creator. paidAt is the block of the transaction that
+// paid: the preorder's for a registration, the renewal's own.
 func (s *blockState) checkFee(ns *namedb.NamespaceRecord, name string, fee int64, paidTo string, paidAt int64) error {
 	price := priceParams(ns).NamePrice(nameOnly(name))
 	if fee < price {
-		return reject("%s costs %d satoshis; %d paid", name, price, fee)
+		return reject(rules.ErrFeeTooLow, "%s costs %d satoshis; %d paid", name, price, fee)
 	}
 	want := s.net.BurnAddress().EncodeAddress()
-	if ns.Version == bns.NamespaceVersionPayToCreator && paidAt <= ns.RevealBlock+s.rules.PayToCreatorBlocks {
+	if s.rules.PaysCreator(ns.Version, ns.RevealBlock, paidAt) {
 		want = ns.Address
 	}
 	if paidTo != want {
-		return reject("the fee for %s must go to %s, not %s", name, want, paidTo)
+		return reject(rules.ErrFeeAddress, "the fee for %s must go to %s, not %s", name, want, paidTo)
 	}
 	return nil
 }
@@ -347,15 +345,15 @@ func (s *blockState) registrable(name string) (*namedb.NameRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cur != nil && (cur.ExpireBlock < 0 || s.height < cur.ExpireBlock+s.rules.GracePeriod) {
-		return nil, reject("name %s is already registered (owner %s)", name, cur.Address)
+	if cur != nil && !s.rules.Registrable(cur.ExpireBlock, s.height) {
+		return nil, reject(rules.ErrNameTaken, "name %s is already registered (owner %s)", name, cur.Address)
 	}
 	return cur, nil
 }
 
 func (s *blockState) nameRegistration(o opContext, op *bns.NameRegistration) (*accepted, error) {
 	if op.Recipient == nil {
-		return nil, reject("registration of %s has no recipient output", op.Name)
+		return nil, reject(rules.ErrNoRecipient, "registration of %s has no recipient output", op.Name)
 	}
 	ns, err := s.readyNamespace(op.Name)
 	if err != nil {
@@ -370,7 +368,7 @@ func (s *blockState) nameRegistration(o opContext, op *bns.NameRegistration) (*a
 	for _, recipient := range []btcutil.Address{op.Recipient, nil} {
 		hash, err := bns.PreorderHash(op.Name, o.d.Sender, recipient)
 		if err != nil {
-			return nil, reject("preorder hash of %s: %v", op.Name, err)
+			return nil, reject(rules.ErrInvalidName, "preorder hash of %s: %v", op.Name, err)
 		}
 		if p, err = s.pendingPreorder(hash.String()); err != nil {
 			return nil, err
@@ -381,13 +379,13 @@ func (s *blockState) nameRegistration(o opContext, op *bns.NameRegistration) (*a
 		p = nil
 	}
 	if p == nil {
-		return nil, reject("no pending NAME_PREORDER by this sender from an earlier block commits to %s", op.Name)
+		return nil, reject(rules.ErrNoPreorder, "no pending NAME_PREORDER by this sender from an earlier block commits to %s", op.Name)
 	}
 	// Blockstack v1 (register.py check_register) refuses a preorder sent
 	// before the namespace was ready: it could not have been checked
 	// against the names the creator was still importing.
 	if p.Block < ns.ReadyBlock {
-		return nil, reject("the preorder of %s (block %d) is older than namespace %s (ready at block %d)",
+		return nil, reject(rules.ErrPreorderBeforeReady, "the preorder of %s (block %d) is older than namespace %s (ready at block %d)",
 			op.Name, p.Block, ns.NamespaceID, ns.ReadyBlock)
 	}
 	if err := s.checkFee(ns, op.Name, p.Burn, p.BurnAddress, p.Block); err != nil {
@@ -401,7 +399,7 @@ func (s *blockState) nameRegistration(o opContext, op *bns.NameRegistration) (*a
 		Name: op.Name, NamespaceID: ns.NamespaceID, Address: recipient, Sender: scriptHex(op.Recipient),
 		ValueHash: valueHash(op.ValueHash), PreorderHash: p.PreorderHash,
 		FirstRegistered: s.height, LastRenewed: s.height,
-		ExpireBlock: s.rules.expireBlock(ns.Lifetime, ns.ReadyBlock, s.height),
+		ExpireBlock: s.rules.ExpireBlock(ns.Lifetime, ns.ReadyBlock, s.height),
 		Op:          op.OpName(), Txid: o.txid, Vtxindex: o.vtxindex, BlockNumber: s.height,
 	}
 	return &accepted{
@@ -424,17 +422,21 @@ func (s *blockState) owned(o opContext, name string, inGrace bool) (*namedb.Name
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case cur == nil:
-		return nil, reject("name %s is not registered", name)
-	case cur.Sender != o.sender():
-		return nil, reject("name %s is owned by %s, not the sender %s", name, cur.Address, o.senderAddress())
-	case cur.Revoked:
-		return nil, reject("name %s is revoked", name)
-	case cur.ExpireBlock >= 0 && s.height >= cur.ExpireBlock+s.rules.GracePeriod:
-		return nil, reject("name %s expired at block %d and its grace period is over", name, cur.ExpireBlock)
-	case !inGrace && cur.ExpireBlock >= 0 && s.height >= cur.ExpireBlock:
-		return nil, reject("name %s expired at block %d (in its grace period only renewal is allowed)", name, cur.ExpireBlock)
+	if cur == nil {
+		return nil, reject(rules.ErrNameNotRegistered, "name %s is not registered", name)
+	}
+	if cur.Sender != o.sender() {
+		return nil, reject(rules.ErrNotOwner, "name %s is owned by %s, not the sender %s", name, cur.Address, o.senderAddress())
+	}
+	switch s.rules.NameState(cur.Revoked, cur.ExpireBlock, s.height) {
+	case rules.Revoked:
+		return nil, reject(rules.ErrRevoked, "name %s is revoked", name)
+	case rules.Expired:
+		return nil, reject(rules.ErrExpired, "name %s expired at block %d and its grace period is over", name, cur.ExpireBlock)
+	case rules.InGrace:
+		if !inGrace {
+			return nil, reject(rules.ErrInGrace, "name %s expired at block %d (in its grace period only renewal is allowed)", name, cur.ExpireBlock)
+		}
 	}
 	return cur, nil
 }
@@ -471,7 +473,7 @@ func (s *blockState) nameRenewal(o opContext, op *bns.NameRenewal) (*accepted, e
 		rec.ValueHash = valueHash(op.ValueHash)
 	}
 	rec.LastRenewed = s.height
-	rec.ExpireBlock = s.rules.expireBlock(ns.Lifetime, ns.ReadyBlock, s.height)
+	rec.ExpireBlock = s.rules.ExpireBlock(ns.Lifetime, ns.ReadyBlock, s.height)
 	rec.Op, rec.Txid, rec.Vtxindex, rec.BlockNumber = op.OpName(), o.txid, o.vtxindex, s.height
 	return &accepted{
 		subject: op.Name,
@@ -504,7 +506,7 @@ search:
 		}
 	}
 	if name == "" {
-		return nil, reject("name consensus hash %s matches no name of the sender with a recent consensus hash", op.NameConsensusHash)
+		return nil, reject(rules.ErrNoMatchingName, "name consensus hash %s matches no name of the sender with a recent consensus hash", op.NameConsensusHash)
 	}
 	cur, err := s.owned(o, name, false)
 	if err != nil {
@@ -536,7 +538,7 @@ func (s *blockState) nameTransfer(o opContext, op *bns.NameTransfer) (*accepted,
 		}
 	}
 	if name == "" {
-		return nil, reject("name hash %s matches no name of the sender %s", op.NameHash128, o.senderAddress())
+		return nil, reject(rules.ErrNoMatchingName, "name hash %s matches no name of the sender %s", op.NameHash128, o.senderAddress())
 	}
 	cur, err := s.owned(o, name, false)
 	if err != nil {
@@ -544,7 +546,7 @@ func (s *blockState) nameTransfer(o opContext, op *bns.NameTransfer) (*accepted,
 	}
 	recipient := op.Recipient.EncodeAddress()
 	if recipient == cur.Address {
-		return nil, reject("transfer of %s to its own owner", name)
+		return nil, reject(rules.ErrTransferToOwner, "transfer of %s to its own owner", name)
 	}
 	if err := s.quota(recipient); err != nil {
 		return nil, err

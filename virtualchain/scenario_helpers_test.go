@@ -20,13 +20,14 @@ import (
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
 // scenarioRules are short enough that preorders, reveals, names and grace
 // periods run out within a few blocks.
-var scenarioRules = virtualchain.Rules{
+var scenarioRules = rules.Rules{
 	PreorderExpire:        10,
 	NamespaceRevealExpire: 30,
 	PayToCreatorBlocks:    30,
@@ -221,16 +222,22 @@ func (w *world) accepted(txids ...string) {
 	}
 }
 
-// rejected checks that the transaction was refused for a reason
-// containing why.
-func (w *world) rejected(txid, why string) {
+// rejected checks that the transaction was refused by the rule of code,
+// with a description containing each of details (the particulars a test
+// cares about: an amount, an address).
+func (w *world) rejected(txid string, code rules.Code, details ...string) {
 	w.t.Helper()
 	e := w.entry(txid)
 	if e.Accepted {
-		w.t.Fatalf("%s %s (block %d) accepted, want rejected (%s)", e.Op, e.Subject, e.Block, why)
+		w.t.Fatalf("%s %s (block %d) accepted, want rejected (%s)", e.Op, e.Subject, e.Block, code)
 	}
-	if !strings.Contains(e.Reason, why) {
-		w.t.Fatalf("%s %s (block %d) rejected for %q, want %q", e.Op, e.Subject, e.Block, e.Reason, why)
+	if e.Code != code {
+		w.t.Fatalf("%s %s (block %d) rejected with %s (%q), want %s", e.Op, e.Subject, e.Block, e.Code, e.Reason, code)
+	}
+	for _, d := range details {
+		if !strings.Contains(e.Reason, d) {
+			w.t.Fatalf("%s %s (block %d) rejected for %q, want it to say %q", e.Op, e.Subject, e.Block, e.Reason, d)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
@@ -29,7 +30,7 @@ func TestScenarioNamespaceLifecycle(t *testing.T) {
 	// A reveal needs a preorder.
 	noPre := w.revealNamespace(w.creator, id, w.revealer)
 	w.mine()
-	w.rejected(noPre, "no pending NAMESPACE_PREORDER")
+	w.rejected(noPre, rules.ErrNoPreorder)
 
 	pre := w.preorderNamespace(w.creator, id, w.revealer, nsPrice)
 	w.mine()
@@ -39,7 +40,7 @@ func TestScenarioNamespaceLifecycle(t *testing.T) {
 	byBob := w.revealNamespace(w.bob, id, w.revealer)
 	rev := w.revealNamespace(w.creator, id, w.revealer)
 	revealBlock := w.mine()
-	w.rejected(byBob, "no pending NAMESPACE_PREORDER")
+	w.rejected(byBob, rules.ErrNoPreorder)
 	w.accepted(rev)
 	ns := w.namespace(id)
 	if ns == nil || ns.Ready || ns.RevealBlock != revealBlock || ns.Address != w.creator.Address().EncodeAddress() ||
@@ -53,7 +54,7 @@ func TestScenarioNamespaceLifecycle(t *testing.T) {
 	imp := w.importName(w.revealer, imported, w.alice, zonefile("imported"))
 	early := w.preorder(w.carol, "early."+id, w.carol)
 	w.mine()
-	w.rejected(badImport, "only the reveal address")
+	w.rejected(badImport, rules.ErrNotRevealer)
 	w.accepted(imp, early)
 	if rec := w.owned(imported, w.alice, -1); !rec.Imported || rec.ValueHash != zonefile("imported").String() {
 		t.Fatalf("imported name: %+v", rec)
@@ -65,8 +66,8 @@ func TestScenarioNamespaceLifecycle(t *testing.T) {
 	notReady := w.register(w.carol, "early."+id, w.carol, bns.Hash160{})
 	badReady := w.ready(w.creator, id) // the revealer's sender, not the reveal address
 	w.mine()
-	w.rejected(notReady, "namespace lifecycle is not ready")
-	w.rejected(badReady, "only the reveal address")
+	w.rejected(notReady, rules.ErrNamespaceNotReady)
+	w.rejected(badReady, rules.ErrNotRevealer)
 
 	w.mineN(3)
 	rdy := w.ready(w.revealer, id)
@@ -82,8 +83,8 @@ func TestScenarioNamespaceLifecycle(t *testing.T) {
 	// Carol's preorder predates READY: Blockstack v1 refuses it.
 	tooEarly := w.register(w.carol, "early."+id, w.carol, bns.Hash160{})
 	w.mine()
-	w.rejected(late, "already ready")
-	w.rejected(tooEarly, "is older than namespace lifecycle")
+	w.rejected(late, rules.ErrNamespaceReady)
+	w.rejected(tooEarly, rules.ErrPreorderBeforeReady)
 	if w.name("late."+id) != nil {
 		t.Fatal("an import after READY registered its name")
 	}
@@ -121,7 +122,7 @@ func TestScenarioNamespaceBurnBelowPrice(t *testing.T) {
 	revCheap := w.revealNamespace(w.creator, "cheapone", w.revealer)
 	revExact := w.revealNamespace(w.bob, "exactone", w.carol)
 	w.mine()
-	w.rejected(revCheap, "costs 4000000 satoshis; its preorder burned 3999999")
+	w.rejected(revCheap, rules.ErrFeeTooLow, "costs 4000000 satoshis; its preorder burned 3999999")
 	w.accepted(revExact)
 	if w.namespace("cheapone") != nil || w.namespace("exactone") == nil {
 		t.Fatal("namespaces after the reveals")
@@ -152,8 +153,8 @@ func TestScenarioNamespaceRevealLapse(t *testing.T) {
 	if b := w.mine(); b != revealBlock+scenarioRules.NamespaceRevealExpire {
 		t.Fatalf("mined %d", b)
 	}
-	w.rejected(lateReady, "lapsed")
-	w.rejected(lateImport, "lapsed")
+	w.rejected(lateReady, rules.ErrNamespaceLapsed)
+	w.rejected(lateImport, rules.ErrNamespaceLapsed)
 	w.accepted(rebid)
 
 	// Anyone may now reveal it anew: bob, with carol as reveal address.
@@ -196,22 +197,23 @@ func TestScenarioCommitReveal(t *testing.T) {
 		oldHash    bool  // the preorder hash leaves out the register address
 		toBob      bool  // the name is for bob
 		gap        int64 // blocks from the preorder's to the registration's
-		preErr     string
-		regErr     string
+		preErr     rules.Code
+		regErr     rules.Code
+		regWhy     string // in the registration's rejection, beside its code
 	}{
 		{desc: "preorder then register", gap: 1},
 		{desc: "preorder then register for someone else", gap: 1, toBob: true},
 		{desc: "old preorder form without the register address", gap: 1, oldHash: true},
-		{desc: "register without preorder", noPreorder: true, regErr: "no pending NAME_PREORDER"},
-		{desc: "preorder in the same block", gap: 0, regErr: "from an earlier block"},
+		{desc: "register without preorder", noPreorder: true, regErr: rules.ErrNoPreorder},
+		{desc: "preorder in the same block", gap: 0, regErr: rules.ErrNoPreorder},
 		{desc: "last block before the preorder expires", gap: scenarioRules.PreorderExpire - 1},
-		{desc: "expired preorder", gap: scenarioRules.PreorderExpire, regErr: "no pending NAME_PREORDER"},
-		{desc: "fee below price", fee: price(name) - 1, gap: 1, regErr: "costs 40000 satoshis; 39999 paid"},
+		{desc: "expired preorder", gap: scenarioRules.PreorderExpire, regErr: rules.ErrNoPreorder},
+		{desc: "fee below price", fee: price(name) - 1, gap: 1, regErr: rules.ErrFeeTooLow, regWhy: "costs 40000 satoshis; 39999 paid"},
 		{desc: "fee to the wrong address", gap: 1, payTo: func(w *world) btcutil.Address { return w.bob.Address() },
-			regErr: "must go to " + bns.DevNet.BurnAddress().EncodeAddress()},
+			regErr: rules.ErrFeeAddress, regWhy: "must go to " + bns.DevNet.BurnAddress().EncodeAddress()},
 		{desc: "oldest fresh consensus hash", chAge: scenarioRules.ConsensusWindow - 1, gap: 1},
 		{desc: "stale consensus hash", chAge: scenarioRules.ConsensusWindow, gap: 1,
-			preErr: "is not one of the last 24 blocks'", regErr: "no pending NAME_PREORDER"},
+			preErr: rules.ErrStaleConsensusHash, regErr: rules.ErrNoPreorder},
 	}
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -250,7 +252,7 @@ func TestScenarioCommitReveal(t *testing.T) {
 				}
 			}
 			if tc.regErr != "" {
-				w.rejected(reg, tc.regErr)
+				w.rejected(reg, tc.regErr, tc.regWhy)
 				if rec := w.name(name); rec != nil {
 					t.Fatalf("registered after a rejected registration: %+v", rec)
 				}
@@ -279,7 +281,7 @@ func TestScenarioAlreadyRegistered(t *testing.T) {
 	again := w.register(w.bob, name, w.bob, zonefile("bob"))
 	w.mine()
 	w.accepted(pre)
-	w.rejected(again, "already registered")
+	w.rejected(again, rules.ErrNameTaken)
 	if rec := w.owned(name, w.alice, reg+2*nsLifetime); rec.ValueHash != zonefile("alice").String() {
 		t.Fatalf("after a rejected registration: %+v", rec)
 	}
@@ -309,13 +311,13 @@ func TestScenarioQuota(t *testing.T) {
 	fourth := w.preorder(w.alice, inTestspace("four"), w.alice)
 	gift := w.preorder(w.bob, inTestspace("gift"), w.alice)
 	w.mine()
-	w.rejected(fourth, "already owns 3 names")
+	w.rejected(fourth, rules.ErrQuota, "already owns 3 names")
 	w.accepted(gift)
 	giftReg := w.register(w.bob, inTestspace("gift"), w.alice, bns.Hash160{})
 	giftXfer := w.transfer(w.bob, inTestspace("bobs"), w.alice, true)
 	w.mine()
-	w.rejected(giftReg, "already owns 3 names")
-	w.rejected(giftXfer, "already owns 3 names")
+	w.rejected(giftReg, rules.ErrQuota, "already owns 3 names")
+	w.rejected(giftXfer, rules.ErrQuota, "already owns 3 names")
 
 	// A revoked name no longer counts (Blockstack v1 counts unexpired,
 	// unrevoked names).
@@ -343,8 +345,8 @@ func TestScenarioUpdate(t *testing.T) {
 		ValueHash:         zonefile("stale")})
 	w.mine()
 	w.accepted(up)
-	w.rejected(byBob, "matches no name of the sender")
-	w.rejected(stale, "matches no name of the sender")
+	w.rejected(byBob, rules.ErrNoMatchingName)
+	w.rejected(stale, rules.ErrNoMatchingName)
 	if rec := w.name(name); rec.ValueHash != zonefile("v2").String() || rec.Op != "NAME_UPDATE" {
 		t.Fatalf("after the update: %+v", rec)
 	}
@@ -355,7 +357,7 @@ func TestScenarioUpdate(t *testing.T) {
 	w.accepted(rev)
 	afterRevoke := w.update(w.carol, carols, zonefile("c2"))
 	w.mine()
-	w.rejected(afterRevoke, "revoked")
+	w.rejected(afterRevoke, rules.ErrRevoked)
 	if rec := w.name(carols); rec.ValueHash != zonefile("c1").String() || !rec.Revoked {
 		t.Fatalf("revoked name: %+v", rec)
 	}
@@ -369,11 +371,11 @@ func TestScenarioUpdate(t *testing.T) {
 	w.accepted(last)
 	expired := w.update(w.alice, name, zonefile("v4"))
 	w.mine()
-	w.rejected(expired, "in its grace period only renewal is allowed")
+	w.rejected(expired, rules.ErrInGrace)
 	w.mineTo(expire + scenarioRules.GracePeriod)
 	afterGrace := w.update(w.alice, name, zonefile("v5"))
 	w.mine()
-	w.rejected(afterGrace, "grace period is over")
+	w.rejected(afterGrace, rules.ErrExpired)
 	if rec := w.name(name); rec.ValueHash != zonefile("v3").String() {
 		t.Fatalf("expired name: %+v", rec)
 	}
@@ -407,9 +409,9 @@ func TestScenarioTransfer(t *testing.T) {
 	stale := w.send(w.bob, &bns.NameTransfer{KeepData: true, NameHash128: bns.NameHash128(name),
 		ConsensusHash: w.chAt(w.height() - scenarioRules.ConsensusWindow), Recipient: w.carol.Address()})
 	w.mine()
-	w.rejected(byOld, "matches no name of the sender")
-	w.rejected(toSelf, "to its own owner")
-	w.rejected(stale, "is not one of the last 24 blocks'")
+	w.rejected(byOld, rules.ErrNoMatchingName)
+	w.rejected(toSelf, rules.ErrTransferToOwner)
+	w.rejected(stale, rules.ErrStaleConsensusHash)
 
 	wipe := w.transfer(w.bob, name, w.carol, false)
 	w.mine()
@@ -441,8 +443,8 @@ func TestScenarioRenewal(t *testing.T) {
 	byBob := w.renew(w.bob, name, w.bob, zonefile("bob"), price(name))
 	cheap := w.renew(w.alice, name, w.alice, zonefile("v3"), price(name)-1)
 	w.mine()
-	w.rejected(byBob, "already registered")
-	w.rejected(cheap, "costs 40000 satoshis; 39999 paid")
+	w.rejected(byBob, rules.ErrNameTaken)
+	w.rejected(cheap, rules.ErrFeeTooLow, "costs 40000 satoshis; 39999 paid")
 
 	// In the grace period only renewal is allowed, and a renewal may
 	// give the name to someone else.
@@ -450,7 +452,7 @@ func TestScenarioRenewal(t *testing.T) {
 	up := w.update(w.alice, name, zonefile("late"))
 	graceRenew := w.renew(w.alice, name, w.carol, zonefile("v3"), price(name))
 	inGrace := w.mine()
-	w.rejected(up, "grace period")
+	w.rejected(up, rules.ErrInGrace)
 	w.accepted(graceRenew)
 	if rec := w.owned(name, w.carol, inGrace+2*nsLifetime); rec.ValueHash != zonefile("v3").String() {
 		t.Fatalf("after the renewal in grace: %+v", rec)
@@ -469,7 +471,7 @@ func TestScenarioRevoke(t *testing.T) {
 
 	byBob := w.revoke(w.bob, name)
 	w.mine()
-	w.rejected(byBob, "owned by")
+	w.rejected(byBob, rules.ErrNotOwner)
 	rev := w.revoke(w.alice, name)
 	w.mine()
 	w.accepted(rev)
@@ -484,14 +486,14 @@ func TestScenarioRevoke(t *testing.T) {
 	pre := w.preorder(w.bob, name, w.bob)
 	w.mine()
 	for _, txid := range []string{up, xfer, renew} {
-		w.rejected(txid, "revoked")
+		w.rejected(txid, rules.ErrRevoked)
 	}
 	again := w.revoke(w.alice, name)
 	steal := w.register(w.bob, name, w.bob, zonefile("bob"))
 	w.mine()
 	w.accepted(pre)
-	w.rejected(again, "revoked")
-	w.rejected(steal, "already registered")
+	w.rejected(again, rules.ErrRevoked)
+	w.rejected(steal, rules.ErrNameTaken)
 	if rec := w.name(name); !rec.Revoked || rec.Address != w.alice.Address().EncodeAddress() || rec.ValueHash != zonefile("v1").String() {
 		t.Fatalf("revoked name: %+v", rec)
 	}
@@ -510,20 +512,20 @@ func TestScenarioExpiryGraceReregistration(t *testing.T) {
 	xfer := w.transfer(w.alice, name, w.carol, true)
 	pre := w.preorder(w.bob, name, w.bob)
 	w.mine()
-	w.rejected(xfer, "expired at block")
+	w.rejected(xfer, rules.ErrInGrace)
 	w.accepted(pre)
 	w.owned(name, w.alice, expire)
 
 	// In the grace period the name is still alice's.
 	early := w.register(w.bob, name, w.bob, zonefile("bob"))
 	w.mine()
-	w.rejected(early, "already registered")
+	w.rejected(early, rules.ErrNameTaken)
 
 	// After it, alice cannot renew, and bob registers it.
 	w.mineTo(expire + scenarioRules.GracePeriod)
 	late := w.renew(w.alice, name, w.alice, zonefile("v1"), price(name))
 	w.mine()
-	w.rejected(late, "grace period is over")
+	w.rejected(late, rules.ErrExpired)
 	reg2 := w.register(w.bob, name, w.bob, zonefile("bob"))
 	again := w.mine()
 	w.accepted(reg2)
@@ -552,8 +554,8 @@ func TestScenarioCollisions(t *testing.T) {
 	w.accepted(pa, pb)
 	ra, rb := w.register(w.alice, name, w.alice, zonefile("a")), w.register(w.bob, name, w.bob, zonefile("b"))
 	w.mine()
-	w.rejected(ra, "collision")
-	w.rejected(rb, "collision")
+	w.rejected(ra, rules.ErrCollision)
+	w.rejected(rb, rules.ErrCollision)
 	if rec := w.name(name); rec != nil {
 		t.Fatalf("collided name registered: %+v", rec)
 	}
@@ -572,15 +574,15 @@ func TestScenarioCollisions(t *testing.T) {
 	twice := inTestspace("twice")
 	p1, p2 := w.preorder(w.carol, twice, w.carol), w.preorder(w.carol, twice, w.carol)
 	w.mine()
-	w.rejected(p1, "collision")
-	w.rejected(p2, "collision")
+	w.rejected(p1, rules.ErrCollision)
+	w.rejected(p2, rules.ErrCollision)
 	hash, _ := bns.PreorderHash(twice, w.carol.PkScript(), w.carol.Address())
 	if hist, err := w.db.History(w.ctx, hash.String()); err != nil || len(hist) != 2 {
 		t.Fatalf("history of preorder %s: %+v, %v", hash, hist, err)
 	}
 	reg := w.register(w.carol, twice, w.carol, bns.Hash160{})
 	w.mine()
-	w.rejected(reg, "no pending NAME_PREORDER")
+	w.rejected(reg, rules.ErrNoPreorder)
 }
 
 func TestScenarioZonefileInventory(t *testing.T) {
@@ -702,7 +704,7 @@ func TestScenarioRegisterInUnknownNamespace(t *testing.T) {
 	reg := w.register(w.alice, name, w.alice, bns.Hash160{})
 	w.mine()
 	e := w.entry(reg)
-	if e.Accepted || e.Subject != name || !strings.Contains(e.Reason, "namespace testspace is not ready") {
+	if e.Accepted || e.Subject != name || e.Code != rules.ErrNamespaceNotReady || !strings.Contains(e.Reason, "namespace testspace") {
 		t.Fatalf("history entry: %+v", e)
 	}
 }
@@ -736,7 +738,7 @@ func TestScenarioPayToCreator(t *testing.T) {
 	burnt := w.register(w.bob, n("burnt"), w.bob, bns.Hash160{})
 	w.mine()
 	w.accepted(early)
-	w.rejected(burnt, "must go to "+creator.EncodeAddress())
+	w.rejected(burnt, rules.ErrFeeAddress, "must go to "+creator.EncodeAddress())
 
 	w.mineTo(revealBlock + period) // the last block of the period
 	preorder(w.carol, n("edge"), creator)
@@ -750,5 +752,5 @@ func TestScenarioPayToCreator(t *testing.T) {
 	latecomer := w.register(w.bob, n("latecomer"), w.bob, bns.Hash160{})
 	w.mine()
 	w.accepted(edge, after)
-	w.rejected(latecomer, "must go to "+burn().EncodeAddress())
+	w.rejected(latecomer, rules.ErrFeeAddress, "must go to "+burn().EncodeAddress())
 }

@@ -12,16 +12,17 @@ import (
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
-var snapCfg = virtualchain.Config{Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1}
+var snapCfg = virtualchain.Config{Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}
 
 // snapshotOf indexes b, exports a snapshot and returns its path and tip.
 func snapshotOf(t *testing.T, b chain.Backend) (string, namedb.Block) {
 	t.Helper()
 	ctx := context.Background()
-	ix, db := openIndexer(t, b, virtualchain.DevnetRules)
+	ix, db := openIndexer(t, b, rules.DevnetRules)
 	if _, err := ix.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestSnapshotBootstrapAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, fullDB := openIndexer(t, c, virtualchain.DevnetRules)
+	full, fullDB := openIndexer(t, c, rules.DevnetRules)
 	if _, err := full.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}

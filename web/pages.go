@@ -13,12 +13,11 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 
-	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/subdomains"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
 const (
@@ -271,9 +270,9 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	d := nameData{Rec: rec, Height: height, Deadline: api.RenewalDeadline(rec, s.cfg.Rules.GracePeriod),
-		BlocksLeft: rec.ExpireBlock - height, History: timeline(hist)}
-	d.Status, d.InGrace = api.NameStatus(rec, height, s.cfg.Rules.GracePeriod)
+	state := s.cfg.Rules.NameState(rec.Revoked, rec.ExpireBlock, height)
+	d := nameData{Rec: rec, Height: height, Deadline: s.cfg.Rules.RenewalDeadline(rec.ExpireBlock),
+		BlocksLeft: rec.ExpireBlock - height, History: timeline(hist), Status: state.Status(), InGrace: state == rules.InGrace}
 	if d.Zonefile, err = s.zonefileOf(ctx, rec); err != nil {
 		s.internalError(w, r, err)
 		return
@@ -291,7 +290,7 @@ type namespaceData struct {
 	Price        int64 // of the namespace id itself
 	Infinite     bool  // names never expire
 	NameLifetime int64 // blocks a name lives after registration or renewal
-	Rules        virtualchain.Rules
+	Rules        rules.Rules
 	Prices       []priceRow
 	Names        []string
 	Page         int
@@ -365,7 +364,7 @@ func (s *Server) namespace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := namespaceData{NS: ns, Price: price, Rules: s.cfg.Rules, Page: pageNo, History: timeline(hist),
-		Infinite:     ns.Lifetime == virtualchain.LifetimeInfinite,
+		Infinite:     ns.Lifetime == rules.LifetimeInfinite,
 		NameLifetime: int64(ns.Lifetime) * s.cfg.Rules.LifetimeMultiplier,
 		Prices: priceTable(bns.PriceParams{Coeff: ns.Coeff, Base: ns.Base, Buckets: ns.Buckets,
 			NonalphaDiscount: ns.NonalphaDiscount, NoVowelDiscount: ns.NoVowelDiscount})}
@@ -411,7 +410,7 @@ func (s *Server) address(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, err)
 			return
 		}
-		status, _ := api.NameStatus(rec, height, s.cfg.Rules.GracePeriod)
+		status := s.cfg.Rules.NameState(rec.Revoked, rec.ExpireBlock, height).Status()
 		d.Names = append(d.Names, addressName{Name: n, Status: status, ExpireBlock: rec.ExpireBlock})
 	}
 	if s.cfg.Subdomains != nil {

@@ -22,7 +22,7 @@ func TestSubdomainPages(t *testing.T) {
 			ZoneFileHash: zonefile.HashOf(zf), Block: 9, Txid: strings.Repeat("cd", 32),
 			Reason: subdomains.ReasonIndependentTransfer, Why: "a record carried by evil.test may not change the owner"},
 	}}
-	s, err := web.New(web.Config{DB: w.db, Zonefiles: w.zfs, Subdomains: subs, Network: &bns.DevNet, Rules: rules})
+	s, err := web.New(web.Config{DB: w.db, Zonefiles: w.zfs, Subdomains: subs, Network: &bns.DevNet, Rules: testRules})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 //go:embed templates/*.html
@@ -59,7 +59,7 @@ type Config struct {
 	DB        *namedb.DB
 	Zonefiles api.Zonefiles // nil: the node keeps no zone files
 	Network   *bns.Network
-	Rules     virtualchain.Rules
+	Rules     rules.Rules
 	Chain     Tipper // nil: the chain's tip is not shown
 	Atlas     Atlas  // nil: the node runs no Atlas peer
 	// Subdomains answers subdomain names; nil: the node keeps none.

@@ -20,6 +20,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/wallet"
 	"github.com/go-blockstack/go-blockstack/web"
@@ -29,9 +30,9 @@ import (
 // The tests render pages over a real name database: real transactions on
 // the embedded devchain, indexed by the real virtualchain.
 
-// rules let names live 20 blocks (lifetime 10 × 2) with a grace period of 5.
-var rules = func() virtualchain.Rules {
-	r := virtualchain.DevnetRules
+// testRules let names live 20 blocks (lifetime 10 × 2) with a grace period of 5.
+var testRules = func() rules.Rules {
+	r := rules.DevnetRules
 	r.GracePeriod = 5
 	return r
 }()
@@ -226,7 +227,7 @@ func newWorld(t *testing.T) (*chainWorld, http.Handler) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ix, err := virtualchain.New(ctx, db, c, virtualchain.Config{Network: &bns.DevNet, Rules: rules, FirstBlock: 1})
+	ix, err := virtualchain.New(ctx, db, c, virtualchain.Config{Network: &bns.DevNet, Rules: testRules, FirstBlock: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func newWorld(t *testing.T) (*chainWorld, http.Handler) {
 	w.send(w.bob, &bns.NameRegistration{Name: "nopre.test", Recipient: w.bob.Address()})
 	w.mine("rejected")
 
-	s, err := web.New(web.Config{DB: db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: rules, Chain: c, Atlas: fakeAtlas{},
+	s, err := web.New(web.Config{DB: db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: testRules, Chain: c, Atlas: fakeAtlas{},
 		ProfileClient: web.ProfileClient(true)})
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +321,7 @@ func TestPages(t *testing.T) {
 		{"/name/alice.test", 200, []string{
 			"alice.test", `<span class="status registered">registered</span>`,
 			fmt.Sprintf(`<a href="/address/%s"><code>%s</code></a>`, aliceAddr, aliceAddr),
-			fmt.Sprintf("block %d", alice.ExpireBlock), fmt.Sprintf("block %d", alice.ExpireBlock+rules.GracePeriod),
+			fmt.Sprintf("block %d", alice.ExpireBlock), fmt.Sprintf("block %d", alice.ExpireBlock+testRules.GracePeriod),
 			alice.ValueHash, "<td>URI</td>", "/alice.json", // rendered zone file
 			"$ORIGIN alice.test", // raw zone file
 			"Signed by the owner", "Alice Liddell", "https://notes.example",
@@ -451,7 +452,7 @@ func TestProfileNotFetched(t *testing.T) {
 		{web.ProfileClient(false), "is not a public address"},
 		{nil, "This node does not fetch profiles"},
 	} {
-		s, err := web.New(web.Config{DB: w.db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: rules, ProfileClient: tc.client})
+		s, err := web.New(web.Config{DB: w.db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: testRules, ProfileClient: tc.client})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 func main() {
@@ -117,7 +117,7 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		defer served.Close()
 	}
 	// The node's server settings (timeouts, header limit), as measured.
-	srv := httpserve.New(api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1}), slog.New(slog.DiscardHandler))
+	srv := httpserve.New(api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}), slog.New(slog.DiscardHandler))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/bnsgen"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 type options struct {
@@ -80,9 +80,9 @@ func main() {
 	flag.Parse()
 	switch o.rules {
 	case "mainnet":
-		o.cfg.Rules = virtualchain.MainnetRules
+		o.cfg.Rules = rules.MainnetRules
 	case "devnet":
-		o.cfg.Rules = virtualchain.DevnetRules
+		o.cfg.Rules = rules.DevnetRules
 	default:
 		fatal(fmt.Errorf("unknown -rules %q", o.rules))
 	}

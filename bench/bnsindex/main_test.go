@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/internal/bnsgen"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // TestRun runs the whole benchmark at a tiny scale: generate, index with
@@ -19,7 +19,7 @@ import (
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	o := options{
-		cfg:   bnsgen.Config{Blocks: 80, Ops: 800, Invalid: 0.05, Seed: 3, Network: "mainnet", Rules: virtualchain.MainnetRules},
+		cfg:   bnsgen.Config{Blocks: 80, Ops: 800, Invalid: 0.05, Seed: 3, Network: "mainnet", Rules: rules.MainnetRules},
 		rules: "mainnet", out: filepath.Join(dir, "chain"), oracle: "model",
 		jsonOut: filepath.Join(dir, "r.json"), genInProcess: true,
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -114,7 +114,7 @@ func TestResolve(t *testing.T) {
 	if err := tx.Commit(namedb.Block{Height: 1, Hash: "01", ConsensusHash: "01", OpsHash: "00"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	nodeSrv := httptest.NewServer(api.New(api.Config{DB: db, Zonefiles: zfs, Network: &bns.DevNet, Rules: virtualchain.DevnetRules, FirstBlock: 1}))
+	nodeSrv := httptest.NewServer(api.New(api.Config{DB: db, Zonefiles: zfs, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}))
 	defer nodeSrv.Close()
 	node, err := apiclient.New(nodeSrv.URL, nil)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/web"
 	"github.com/go-blockstack/go-blockstack/webapp"
@@ -183,11 +184,11 @@ func openZonefiles(dataDir string, db *namedb.DB, log *slog.Logger) (*store.Stor
 }
 
 // networkRules are the BNS rules of the global --network.
-func networkRules() virtualchain.Rules {
+func networkRules() rules.Rules {
 	if backendOpts.network == "devnet" || backendOpts.network == "regtest" {
-		return virtualchain.DevnetRules
+		return rules.DevnetRules
 	}
-	return virtualchain.MainnetRules
+	return rules.MainnetRules
 }
 
 // openIndexer opens the name database in dataDir and an indexer over it

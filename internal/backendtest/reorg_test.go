@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/nameop"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
@@ -27,7 +27,7 @@ func newIndexer(t *testing.T, b chain.Backend) (*virtualchain.Indexer, *namedb.D
 	}
 	t.Cleanup(func() { db.Close() })
 	ix, err := virtualchain.New(context.Background(), db, b,
-		virtualchain.Config{Network: &bns.RegTest, Rules: virtualchain.DevnetRules, FirstBlock: 1})
+		virtualchain.Config{Network: &bns.RegTest, Rules: rules.DevnetRules, FirstBlock: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestIndexerFollowsBtcdReorg(t *testing.T) {
 		t.Fatalf("winning branch holds %d name operations, want the 2 preorders: %+v", len(hist), hist)
 	}
 	for _, e := range hist {
-		if e.Accepted || !strings.Contains(e.Reason, "consensus hash") {
+		if e.Accepted || e.Code != rules.ErrStaleConsensusHash {
 			t.Fatalf("re-mined preorder in block %d: accepted %v (%s); want a stale consensus hash rejection", e.Block, e.Accepted, e.Reason)
 		}
 	}

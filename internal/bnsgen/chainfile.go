@@ -21,7 +21,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // The chain file:
@@ -369,7 +369,7 @@ func (c *Chain) Meta() Meta { return c.meta }
 func (c *Chain) Network() *bns.Network { return c.net }
 
 // Rules are the rules the chain was generated against.
-func (c *Chain) Rules() virtualchain.Rules { return c.meta.Config.Rules }
+func (c *Chain) Rules() rules.Rules { return c.meta.Config.Rules }
 
 // FirstBlock is where indexing must start (the consensus hashes the
 // generator recorded assume it).

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/go-blockstack/go-blockstack/bns"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // Config says what chain to generate. The same Config (and the same
@@ -25,7 +25,7 @@ type Config struct {
 	Network string `json:"network"`
 	// Rules are the rules the operations are valid under (MainnetRules
 	// when zero). Index with the same.
-	Rules virtualchain.Rules `json:"rules"`
+	Rules rules.Rules `json:"rules"`
 	// Filler is the number of plain (non-BNS) transactions added to every
 	// block, which the indexer must skip.
 	Filler int `json:"filler"`
@@ -39,7 +39,7 @@ type Config struct {
 // DefaultConfig is the benchmark of issue 4: 100,000 blocks, 1,000,000
 // valid operations and 5% invalid ones on mainnet rules.
 func DefaultConfig() Config {
-	return Config{Blocks: 100_000, Ops: 1_000_000, Invalid: 0.05, Seed: 1, Network: "mainnet", Rules: virtualchain.MainnetRules}
+	return Config{Blocks: 100_000, Ops: 1_000_000, Invalid: 0.05, Seed: 1, Network: "mainnet", Rules: rules.MainnetRules}
 }
 
 // minBlocks leaves room for the namespace set-up (blocks 1–4) and for
@@ -54,8 +54,8 @@ func (c Config) normalize() (Config, *bns.Network, error) {
 	if err != nil {
 		return c, nil, err
 	}
-	if c.Rules == (virtualchain.Rules{}) {
-		c.Rules = virtualchain.MainnetRules
+	if c.Rules == (rules.Rules{}) {
+		c.Rules = rules.MainnetRules
 	}
 	switch {
 	case c.Blocks < minBlocks:
@@ -147,7 +147,7 @@ type nsSpec struct {
 var namespaceSpecs = []nsSpec{
 	{id: "id", lifetime: 52595, version: bns.NamespaceVersionPayToBurn, weight: 40, imports: true},
 	{id: "podcast", lifetime: 52595, version: bns.NamespaceVersionPayToCreator, weight: 10},
-	{id: "helloworld", lifetime: virtualchain.LifetimeInfinite, version: bns.NamespaceVersionPayToBurn, weight: 10},
+	{id: "helloworld", lifetime: rules.LifetimeInfinite, version: bns.NamespaceVersionPayToBurn, weight: 10},
 	{id: "graphite", lifetime: 52595, version: bns.NamespaceVersionPayToBurn, weight: 10},
 	{id: "blockstack", lifetime: 52595, version: bns.NamespaceVersionPayToBurn, weight: 15},
 	{id: "ephemeral", lifetime: 0, version: bns.NamespaceVersionPayToBurn, weight: 15},

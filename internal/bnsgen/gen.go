@@ -17,6 +17,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
@@ -69,7 +70,7 @@ type pendingReg struct {
 type gen struct {
 	cfg   Config
 	net   *bns.Network
-	rules virtualchain.Rules
+	rules rules.Rules
 	rng   *rand.Rand
 	w     *writer
 	h     int64
@@ -650,7 +651,7 @@ func (g *gen) namePreorder(reg *pendingReg, fee, due int64, avoid *wallet) bool 
 		if err != nil {
 			panic(err)
 		}
-		if at, ok := g.preorders[hash]; ok && g.h < at+g.rules.PreorderExpire {
+		if at, ok := g.preorders[hash]; ok && !g.rules.PreorderExpired(at, g.h) {
 			continue
 		}
 		reg.hash = hash
@@ -688,7 +689,7 @@ func (g *gen) register(reg *pendingReg) {
 		return
 	}
 	g.validLater--
-	if n.state != stPending || !n.ns.ready || g.owned(reg.owner, g.h) >= g.rules.MaxNamesPerOwner {
+	if n.state != stPending || !n.ns.ready || g.rules.QuotaFull(g.owned(reg.owner, g.h)) {
 		panic(fmt.Sprintf("bnsgen: block %d: registration of %s would be rejected (model bug)", g.h, n.fqn))
 	}
 	g.add(g.valid(op, reg.payer, reg.owner, n.fqn, reg.owner.encoded(g), valueHash(value), reg.hash.String()))
@@ -951,7 +952,7 @@ func (g *gen) scheduleInvalid(kind string) bool {
 	var n *name
 	switch kind {
 	case invRegisterTaken:
-		n = g.pickLive(func(n *name) bool { return n.expire < 0 || due < n.expire+g.rules.GracePeriod })
+		n = g.pickLive(func(n *name) bool { return !g.rules.Registrable(n.expire, due) })
 		if n == nil {
 			return false
 		}

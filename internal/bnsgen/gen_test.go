@@ -15,7 +15,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/bnsgen"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // smallConfig exercises every path in a few seconds: devnet rules (a
@@ -24,9 +24,9 @@ import (
 // expire, are renewed in their grace period and are released and
 // registered again.
 func smallConfig() bnsgen.Config {
-	rules := virtualchain.DevnetRules
-	rules.PayToCreatorBlocks = 100
-	return bnsgen.Config{Blocks: 300, Ops: 4000, Invalid: 0.1, Seed: 7, Rules: rules, Filler: 2}
+	r := rules.DevnetRules
+	r.PayToCreatorBlocks = 100
+	return bnsgen.Config{Blocks: 300, Ops: 4000, Invalid: 0.1, Seed: 7, Rules: r, Filler: 2}
 }
 
 func generate(t testing.TB, cfg bnsgen.Config, opt bnsgen.Options) (*bnsgen.Chain, string) {
@@ -100,7 +100,7 @@ func TestIndexGeneratedChain(t *testing.T) {
 // (its copy of the serialization) equal a real indexer's, so that both
 // oracles give the same chain.
 func TestIndexerOracleAgreesWithModel(t *testing.T) {
-	cfg := bnsgen.Config{Blocks: 120, Ops: 1500, Invalid: 0.1, Seed: 11, Rules: virtualchain.DevnetRules}
+	cfg := bnsgen.Config{Blocks: 120, Ops: 1500, Invalid: 0.1, Seed: 11, Rules: rules.DevnetRules}
 	model, _ := generate(t, cfg, bnsgen.Options{})
 	indexer, _ := generate(t, cfg, bnsgen.Options{IndexerOracle: true})
 	if n := indexer.Meta().ModelMismatches; n > 0 {

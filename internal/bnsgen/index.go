@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/btcsuite/btcd/txscript"
-
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
@@ -94,7 +92,7 @@ func DecodeBaseline(ctx context.Context, c *Chain) (DecodeStats, error) {
 		}
 		st.Blocks++
 		for _, tx := range b.Txs[1:] {
-			if len(tx.TxOut) == 0 || !hasMagic(tx.TxOut[0].PkScript, net.Magic) {
+			if !bns.IsNameOp(tx, net) {
 				continue
 			}
 			st.Ops++
@@ -108,13 +106,4 @@ func DecodeBaseline(ctx context.Context, c *Chain) (DecodeStats, error) {
 	}
 	st.Elapsed = time.Since(start)
 	return st, nil
-}
-
-// hasMagic: OP_RETURN, then one push starting with the magic bytes.
-func hasMagic(script []byte, magic [2]byte) bool {
-	if len(script) < 4 || script[0] != txscript.OP_RETURN {
-		return false
-	}
-	pushes, err := txscript.PushedData(script)
-	return err == nil && len(pushes) == 1 && len(pushes[0]) >= 2 && pushes[0][0] == magic[0] && pushes[0][1] == magic[1]
 }

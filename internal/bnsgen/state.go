@@ -10,7 +10,6 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/go-blockstack/go-blockstack/bns"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
 // wallet is an address that sends or receives operations. Its key is only
@@ -135,12 +134,8 @@ type namespace struct {
 
 func (ns *namespace) price(n *name) int64 { return ns.reveal.NamePrice(n.part()) }
 
-// expireBlock mirrors virtualchain's Rules.expireBlock.
 func (g *gen) expireBlock(ns *namespace, lastRenewed int64) int64 {
-	if ns.reveal.Lifetime == virtualchain.LifetimeInfinite {
-		return -1
-	}
-	return max(ns.readyAt, lastRenewed) + int64(ns.reveal.Lifetime)*g.rules.LifetimeMultiplier
+	return g.rules.ExpireBlock(ns.reveal.Lifetime, ns.readyAt, lastRenewed)
 }
 
 // feeAddress is where a name fee paid at height must go: the block of the
@@ -153,7 +148,7 @@ func (g *gen) feeAddress(ns *namespace, paidAt int64) btcutil.Address {
 }
 
 func (g *gen) toCreator(ns *namespace, paidAt int64) bool {
-	return ns.reveal.Version == bns.NamespaceVersionPayToCreator && paidAt <= ns.revealAt+g.rules.PayToCreatorBlocks
+	return g.rules.PaysCreator(ns.reveal.Version, ns.revealAt, paidAt)
 }
 
 // owned counts w's names as the quota does: every record with w as owner
@@ -161,7 +156,7 @@ func (g *gen) toCreator(ns *namespace, paidAt int64) bool {
 func (g *gen) owned(w *wallet, height int64) int {
 	n := 0
 	for _, nm := range w.names {
-		if !nm.revoked && (nm.expire < 0 || nm.expire+g.rules.GracePeriod > height) {
+		if g.rules.CountsTowardQuota(nm.revoked, nm.expire, height) {
 			n++
 		}
 	}
@@ -171,7 +166,7 @@ func (g *gen) owned(w *wallet, height int64) int {
 // room reports whether w may receive one more name, counting the
 // registrations scheduled for it.
 func (g *gen) room(w *wallet, height int64) bool {
-	return g.owned(w, height)+w.reserved < g.rules.MaxNamesPerOwner
+	return !g.rules.QuotaFull(g.owned(w, height) + w.reserved)
 }
 
 func (g *gen) setOwner(n *name, w *wallet) {
@@ -212,7 +207,7 @@ func (g *gen) pickLive(ok func(*name) bool) *name {
 			return nil
 		}
 		n := g.live[g.rng.IntN(len(g.live))]
-		if n.expire >= 0 && g.h >= n.expire+g.rules.GracePeriod {
+		if g.rules.Registrable(n.expire, g.h) {
 			g.removeLive(n)
 			n.state = stReleased
 			g.released = append(g.released, n)

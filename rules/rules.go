@@ -1,4 +1,6 @@
-package virtualchain
+package rules
+
+import "github.com/go-blockstack/go-blockstack/bns"
 
 // Rules are the time and quota constants of BNS (docs/bns.md, "Rules").
 type Rules struct {
@@ -51,12 +53,45 @@ var DevnetRules = Rules{
 // LifetimeInfinite is the namespace lifetime whose names never expire.
 const LifetimeInfinite = 0xffffffff
 
-// expireBlock is when a name renewed at lastRenewed in a namespace made
+// ExpireBlock is when a name renewed at lastRenewed in a namespace made
 // ready at readyBlock expires (-1: never): max(ready, last renewal) +
 // lifetime × multiplier.
-func (r Rules) expireBlock(lifetime uint32, readyBlock, lastRenewed int64) int64 {
+func (r Rules) ExpireBlock(lifetime uint32, readyBlock, lastRenewed int64) int64 {
 	if lifetime == LifetimeInfinite {
 		return -1
 	}
 	return max(readyBlock, lastRenewed) + int64(lifetime)*r.LifetimeMultiplier
+}
+
+// PreorderExpiresAt is the first block at which a preorder mined at block
+// can no longer be used.
+func (r Rules) PreorderExpiresAt(block int64) int64 { return block + r.PreorderExpire }
+
+// PreorderExpired reports whether a preorder mined at block is used up by
+// height.
+func (r Rules) PreorderExpired(block, height int64) bool {
+	return height >= r.PreorderExpiresAt(block)
+}
+
+// RevealLapsesAt is the first block at which a namespace revealed at
+// revealBlock, if still not ready, has lapsed: it may be revealed anew,
+// and its reveal address may no longer import or ready it.
+func (r Rules) RevealLapsesAt(revealBlock int64) int64 { return revealBlock + r.NamespaceRevealExpire }
+
+// RevealLapsed reports whether an unready namespace revealed at revealBlock
+// has lapsed by height.
+func (r Rules) RevealLapsed(revealBlock, height int64) bool {
+	return height >= r.RevealLapsesAt(revealBlock)
+}
+
+// PaysCreator reports whether a name fee paid in block paidAt, in a
+// namespace of version revealed at revealBlock, goes to the namespace's
+// creator rather than the burn address: version 2 namespaces pay their
+// creator for PayToCreatorBlocks after the reveal. paidAt is the block of
+// the transaction that paid (a registration's preorder, a renewal's own);
+// as in Blockstack v1 (register.py: fee_block_id; check_burn_address:
+// reveal_block + period >= fee block), a fee paid to the creator within
+// the period stays good even when the registration lands after it.
+func (r Rules) PaysCreator(version uint16, revealBlock, paidAt int64) bool {
+	return version == bns.NamespaceVersionPayToCreator && paidAt <= revealBlock+r.PayToCreatorBlocks
 }
