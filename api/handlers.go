@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -457,6 +458,6 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := hist[len(hist)-1]
-	writeJSON(w, http.StatusOK, map[string]any{"txid": h.Txid, "block_number": h.Block, "vtxindex": h.Vtxindex,
-		"opcode": h.Op, "subject": h.Subject, "accepted": h.Accepted, "reason": h.Reason, "record": json.RawMessage(h.Record)})
+	writeJSON(w, http.StatusOK, &apitypes.Operation{Txid: h.Txid, Block: h.Block, Vtxindex: h.Vtxindex,
+		Opcode: h.Op, Subject: h.Subject, Accepted: h.Accepted, Reason: h.Reason, Record: h.Record})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 )
 
@@ -44,18 +45,17 @@ func (s *Server) subdomain(w http.ResponseWriter, r *http.Request, fqn string) {
 	if rec == nil {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"address":       rec.Owner,
-		"blockchain":    "bitcoin",
-		"last_txid":     rec.Txid,
-		"resolver":      nil,
-		"status":        "registered_subdomain",
-		"zonefile":      string(rec.ZoneFile),
-		"zonefile_hash": rec.ZoneFileHash.String(),
-		"subdomain":     true,
-		"domain":        rec.Parent,
-		"block_height":  rec.Block,
-		"seqn":          rec.Seq,
+	writeJSON(w, http.StatusOK, &apitypes.Subdomain{
+		Address:      rec.Owner,
+		Blockchain:   "bitcoin",
+		LastTxid:     rec.Txid,
+		Status:       "registered_subdomain",
+		Zonefile:     string(rec.ZoneFile),
+		ZonefileHash: rec.ZoneFileHash.String(),
+		Subdomain:    true,
+		Domain:       rec.Parent,
+		Block:        rec.Block,
+		Seq:          rec.Seq,
 	})
 }
 

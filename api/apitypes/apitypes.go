@@ -4,9 +4,12 @@
 // apiclient reads them.
 //
 // It holds shapes only: no handler, no client, nothing of the name
-// database, so that a program that reads a node links none of the node. A
-// type here is the one definition of its answer; the server and the client
-// do not keep copies of their own.
+// database, so that a program that reads a node links none of the node.
+// The server writes Operation and Subdomain with these types. Info and
+// Name are the client's reading of answers the server still writes with
+// shapes of its own, because it sends null where these types hold a zero
+// value ("" or 0 before the first block, or for a name without a zone
+// file); Namespace reads namedb's record, which the server sends as it is.
 package apitypes
 
 import (
@@ -109,28 +112,36 @@ func (b *Buckets) UnmarshalJSON(data []byte) error {
 // Operation is /v1/operations/{txid}: what the rules made of a
 // transaction's name operation.
 type Operation struct {
-	Txid     string `json:"txid"`
-	Block    int64  `json:"block_number"`
-	Vtxindex int    `json:"vtxindex"`
-	Opcode   string `json:"opcode"`
-	// Subject is the name, namespace id or preorder hash.
-	Subject  string `json:"subject"`
 	Accepted bool   `json:"accepted"`
+	Block    int64  `json:"block_number"`
+	Opcode   string `json:"opcode"`
 	Reason   string `json:"reason"`
 	// Record is the subject's state after an accepted operation.
 	Record json.RawMessage `json:"record"`
+	// Subject is the name, namespace id or preorder hash.
+	Subject  string `json:"subject"`
+	Txid     string `json:"txid"`
+	Vtxindex int    `json:"vtxindex"`
 }
 
 // Subdomain is /v1/names/{fqn} for a subdomain ("label.name.namespace"):
-// its current record as the node's subdomain index has it.
+// its current record as the node's subdomain index has it, in the shape
+// of Blockstack Core and the Stacks API, plus where it comes from (its
+// parent domain, the block and the record's sequence number).
 type Subdomain struct {
+	Address    string `json:"address"`
+	Block      int64  `json:"block_height"`
+	Blockchain string `json:"blockchain"`
+	Domain     string `json:"domain"`
+	// LastTxid is the transaction that anchored the record.
+	LastTxid string `json:"last_txid"`
+	// Resolver is always null.
+	Resolver *string `json:"resolver"`
+	Seq      uint64  `json:"seqn"`
 	// Status is "registered_subdomain".
-	Status       string `json:"status"`
-	Address      string `json:"address"`
-	Seq          uint64 `json:"seqn"`
-	Domain       string `json:"domain"`
-	LastTxid     string `json:"last_txid"`
-	Block        int64  `json:"block_height"`
+	Status string `json:"status"`
+	// Subdomain is always true.
+	Subdomain    bool   `json:"subdomain"`
 	Zonefile     string `json:"zonefile"`
 	ZonefileHash string `json:"zonefile_hash"`
 }
