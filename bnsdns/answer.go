@@ -70,7 +70,11 @@ func (s *Server) answer(ctx context.Context, m *dns.Msg, qname string, qtype uin
 			return
 		}
 		m.Authoritative = true
-		rrs, exists := z.lookup(name)
+		var rrs []dns.RR
+		exists := false
+		if z != nil { // nil: no such name
+			rrs, exists = z.lookup(name)
+		}
 		if !exists {
 			m.Rcode = dns.RcodeNameError
 			m.Ns = []dns.RR{soa}
