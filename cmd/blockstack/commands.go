@@ -23,5 +23,6 @@ func subcommands() []*cobra.Command {
 		newProfileCmd(),
 		newRegistrarCmd(),
 		newSubdomainCmd(),
+		newDNSCmd(),
 	}
 }

@@ -38,6 +38,9 @@ type devnetFlags struct {
 	// hubConfig is the hub's JSON configuration file (as blockstack hub
 	// --config takes), "" for the defaults.
 	hubConfig string
+	// dnsAddr, if set, is where the in-process DNS server listens.
+	dnsAddr string
+	dns     dnsFlags
 }
 
 func newDevnetCmd() *cobra.Command {
@@ -53,6 +56,9 @@ API and the sign-in page (/auth/), a Gaia hub on the disk driver
 (--data-dir/gaia), and the sample notes app on its own origin (--app-addr).
 With --registrar-domain NAME it also runs a subdomain registrar for NAME
 (at --registrar-addr) as soon as the wallet (--wallet) owns NAME.
+With --dns-addr ADDR it answers DNS queries for the names at ADDR, as
+blockstack dns does (off by default: 5353 may be taken, and devnets run
+side by side).
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -83,6 +89,8 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	addAtlasFlags(fl, &f.atlas, defaultDevnetAtlasAddr)
 	fl.StringVar(&f.registrarDomain, "registrar-domain", "", "run a subdomain registrar for this name once the wallet owns it")
 	fl.StringVar(&f.registrarAddr, "registrar-addr", defaultRegistrarAddr, "listen address of that registrar")
+	fl.StringVar(&f.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
+	addDNSFlags(fl, &f.dns)
 	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
 	return cmd
 }
@@ -149,6 +157,11 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 		return err
 	}
 	defer sub.close()
+	dnsSrv, err := startNodeDNS(ctx, f.dnsAddr, f.dns, db, zfs, sub, log)
+	if err != nil {
+		return err
+	}
+	defer dnsSrv.close()
 	// The hub starts first: the sign-in page gives apps its URL.
 	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubCfg, log)
 	if err != nil {
@@ -189,6 +202,9 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hubSrv.addr, hubSrv.addr)
 	fmt.Fprintf(out, "  notes app:      %s/ (sample app)\n", localURL(appSrv.addr))
 	fmt.Fprintf(out, "  Atlas peer:     %s\n", at)
+	if dnsSrv != nil {
+		fmt.Fprintf(out, "  DNS:            %s (UDP and TCP; try: %s)\n", dnsSrv.addr, dnsSrv.digHint(f.dns.suffix))
+	}
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
@@ -228,6 +244,8 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 			return fmt.Errorf("devnet: %w", hubSrv.err)
 		case <-appSrv.done:
 			return fmt.Errorf("devnet: %w", appSrv.err)
+		case <-dnsSrv.stopped():
+			return fmt.Errorf("devnet: %w", dnsSrv.err)
 		case <-at.done():
 			return fmt.Errorf("devnet: %w", at.err())
 		case <-tick:

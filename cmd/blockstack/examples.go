@@ -26,7 +26,11 @@ var examples = map[string]string{
 	"registrar": `  blockstack registrar --domain foo.test
   blockstack registrar --domain foo.test --listen 0.0.0.0:16290 --resolver-url https://registrar.example`,
 
-	"chain tip":  `  blockstack chain tip`,
+	"dns": `  blockstack dns                                   # the devnet's names on 127.0.0.1:5353
+  dig @127.0.0.1 -p 5353 alice.test A
+  blockstack dns --node http://127.0.0.1:6270 --listen 0.0.0.0:53 --dns-suffix bns.example. --dns-ns-name ns1.example.`,
+
+	"chain tip": `  blockstack chain tip`,
 	"chain mine": `  blockstack chain mine        # one block
   blockstack chain mine 10`,
 
@@ -62,7 +66,7 @@ var examples = map[string]string{
 	"name renew":    `  blockstack name renew alice.test`,
 	"name revoke":   `  blockstack name revoke alice.test`,
 
-	"whois":  `  blockstack whois alice.test`,
+	"whois": `  blockstack whois alice.test`,
 	"lookup": `  blockstack lookup alice.test                      # the zone file
   blockstack lookup alice.test --profile            # the owner-signed profile it leads to
   blockstack lookup alice.test --app https://notes.example`,

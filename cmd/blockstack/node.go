@@ -36,6 +36,8 @@ func newNodeCmd() *cobra.Command {
 	var apiAddr string
 	var atlasF atlasFlags
 	var signInHub string
+	var dnsAddr string
+	var dnsF dnsFlags
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -74,6 +76,11 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer sub.close()
+			dnsSrv, err := startNodeDNS(cmd.Context(), dnsAddr, dnsF, db, zfs, sub, log)
+			if err != nil {
+				return err
+			}
+			defer dnsSrv.close()
 			h, err := newHTTP(db, zfs, first, at, sub, b, log)
 			if err != nil {
 				return err
@@ -92,6 +99,9 @@ resumes where it stopped after a restart.`,
 			if signInHub != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "sign-in page at %s/auth/ (Gaia hub %s)\n", localURL(apiSrv.addr), signInHub)
 			}
+			if dnsSrv != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "DNS at %s (UDP and TCP; try: %s)\n", dnsSrv.addr, dnsSrv.digHint(dnsF.suffix))
+			}
 			runIndexer(cmd.Context(), ix, log)
 			return nil
 		},
@@ -100,6 +110,8 @@ resumes where it stopped after a restart.`,
 	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
 	cmd.Flags().StringVar(&signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
+	cmd.Flags().StringVar(&dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
+	addDNSFlags(cmd.Flags(), &dnsF)
 	addAtlasFlags(cmd.Flags(), &atlasF, defaultAtlasAddr)
 	cmd.AddCommand(newNodeStatusCmd(&dataDir))
 	return cmd

@@ -39,6 +39,7 @@ type devnetAddrs struct {
 	api string // http://host:port
 	hub string // http://host:port
 	app string // http://host:port, the notes app
+	dns string // host:port, with --dns-addr
 }
 
 var (
@@ -46,6 +47,7 @@ var (
 	devnetAPIRE = regexp.MustCompile(`API:\s+(http://\S+)/v1/`)
 	devnetHubRE = regexp.MustCompile(`Gaia hub:\s+(http://\S+)`)
 	devnetAppRE = regexp.MustCompile(`notes app:\s+(http://\S+)/`)
+	devnetDNSRE = regexp.MustCompile(`DNS:\s+(\S+) \(UDP`)
 	// devnetEnvRE: the export lines that point other commands at it.
 	devnetEnvRE = regexp.MustCompile(`^\s+export (BLOCKSTACK_\w+)=(\S+)$`)
 )
@@ -90,6 +92,9 @@ func startDevnetWith(t *testing.T, bin, dir string, args ...string) devnetAddrs 
 		}
 		if m := devnetAppRE.FindStringSubmatch(sc.Text()); m != nil {
 			addrs.app = m[1]
+		}
+		if m := devnetDNSRE.FindStringSubmatch(sc.Text()); m != nil {
+			addrs.dns = m[1]
 		}
 		if addrs.rpc != "" && addrs.api != "" && addrs.hub != "" && addrs.app != "" && len(env) == 3 {
 			if want := map[string]string{rpcEnv: addrs.rpc, nodeEnv: addrs.api, hubEnv: addrs.hub}; !maps.Equal(env, want) {

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/bnsdns"
+	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/subdomains"
+	"github.com/go-blockstack/go-blockstack/web"
+	"github.com/go-blockstack/go-blockstack/zonefile"
+	"github.com/go-blockstack/go-blockstack/zonefile/store"
+)
+
+// dnsFlags are the DNS server's settings, shared by dns, node and devnet.
+type dnsFlags struct {
+	suffix string
+	nsName string
+	poll   time.Duration
+}
+
+func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
+	fl.StringVar(&f.suffix, "dns-suffix", "", "serve every name under this DNS `domain` (alice.test as alice.test.DOMAIN), for a domain delegated to this server")
+	fl.StringVar(&f.nsName, "dns-ns-name", "localhost.", "the DNS server's own host `name`, in its SOA and NS records")
+	fl.DurationVar(&f.poll, "dns-poll", 500*time.Millisecond, "how often the DNS server checks for a new block")
+}
+
+func newDNSCmd() *cobra.Command {
+	var listenAddr string
+	var f dnsFlags
+	cmd := &cobra.Command{
+		Use:   "dns",
+		Short: "Answer DNS queries for BNS names from a node's zone files",
+		Long: `dns is an authoritative DNS server for BNS names (UDP and TCP on --listen):
+alice.test's A, AAAA, CNAME, MX, NS, SRV, TXT, URI... records come from its
+zone file on the node (--node), checked against the hash on chain;
+subdomains from their own zone files. Names that do not exist, expired or
+revoked names are NXDOMAIN. A new block is visible within --dns-poll. Point
+a resolver's stub zone for a namespace (or, with --dns-suffix, for that
+domain) at it; docs/dns.md says how. node and devnet run the same server
+in-process with --dns-addr.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			node, err := openNode()
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			s, err := startDNS(cmd.Context(), listenAddr, f, restSource{node}, log)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "DNS for BNS names at %s (UDP and TCP), from the node at %s\n  try: %s\n", s.addr, node.URL(), s.digHint(f.suffix))
+			select {
+			case <-cmd.Context().Done():
+				s.stop()
+				return nil
+			case <-s.done:
+				return s.err
+			}
+		},
+	}
+	cmd.Flags().StringVar(&listenAddr, "listen", "127.0.0.1:5353", "listen `address` (UDP and TCP)")
+	addDNSFlags(cmd.Flags(), &f)
+	return cmd
+}
+
+// dnsService is a running DNS server.
+type dnsService struct {
+	addr net.Addr
+	stop func() // ends it and waits
+	done chan struct{}
+	err  error // why it stopped, once done is closed
+}
+
+// startDNS serves src's names on addr (UDP and TCP) until stop; it reads
+// src once first, so that a node that cannot be reached fails here.
+func startDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, log *slog.Logger) (*dnsService, error) {
+	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err = s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	pc, ln, err := bnsdns.Listen(addr)
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	d := &dnsService{addr: pc.LocalAddr(), done: make(chan struct{})}
+	d.stop = func() {
+		cancel()
+		<-d.done
+	}
+	go func() {
+		defer close(d.done)
+		d.err = s.Run(runCtx, pc, ln)
+	}()
+	return d, nil
+}
+
+// startNodeDNS starts the in-process DNS server of node and devnet over
+// their name database, zone files and subdomains; nil without an address.
+func startNodeDNS(ctx context.Context, addr string, f dnsFlags, db *namedb.DB, zfs *store.Store, sub *subdomainService, log *slog.Logger) (*dnsService, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	return startDNS(ctx, addr, f, nodeSource{db: db, zfs: zfs, sub: sub.index(), rules: networkRules()}, log)
+}
+
+func (d *dnsService) close() {
+	if d != nil {
+		d.stop()
+	}
+}
+
+func (d *dnsService) stopped() <-chan struct{} {
+	if d == nil {
+		return nil
+	}
+	return d.done
+}
+
+// digHint is a dig command that asks the server for a name's profile URI.
+func (d *dnsService) digHint(suffix string) string {
+	host, port, _ := net.SplitHostPort(d.addr.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	if suffix != "" {
+		suffix = "." + suffix
+	}
+	return fmt.Sprintf("dig @%s -p %s _http._tcp.NAME.NAMESPACE%s URI", host, port, suffix)
+}
+
+// nodeSource is what node and devnet serve DNS from: their own name
+// database, zone file store and subdomain index.
+type nodeSource struct {
+	db    *namedb.DB
+	zfs   *store.Store
+	sub   web.Subdomains // nil: no subdomains
+	rules rules.Rules
+}
+
+// Tip changes with each block and each zone file stored, since a zone file
+// may arrive (through Atlas) after the block that names it.
+func (s nodeSource) Tip(ctx context.Context) (bnsdns.Tip, error) {
+	b, ok, err := s.db.LastBlock(ctx)
+	if err != nil || !ok {
+		return bnsdns.Tip{}, err
+	}
+	return bnsdns.Tip{Height: b.Height, ID: fmt.Sprintf("%s/%d", b.ConsensusHash, s.zfs.Len())}, nil
+}
+
+func (s nodeSource) Namespace(ctx context.Context, id string) error {
+	_, err := s.db.Namespace(ctx, id)
+	return notFound(err, namedb.ErrNotFound)
+}
+
+func (s nodeSource) Name(ctx context.Context, name string) (bnsdns.Name, error) {
+	rec, height, err := s.db.CurrentName(ctx, name)
+	if err != nil {
+		return bnsdns.Name{}, notFound(err, namedb.ErrNotFound)
+	}
+	n := bnsdns.Name{Live: s.rules.NameState(rec.Revoked, rec.ExpireBlock, height) == rules.Registered}
+	if rec.ValueHash == "" || !n.Live {
+		return n, nil
+	}
+	if n.ZonefileHash, err = zonefile.ParseHash(rec.ValueHash); err != nil {
+		return n, fmt.Errorf("%s: %w", name, err)
+	}
+	n.HasZonefile = true
+	n.Zonefile, err = s.zfs.Get(n.ZonefileHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return n, nil // not here yet
+	}
+	return n, err
+}
+
+func (s nodeSource) Subdomain(ctx context.Context, fqn string) (bnsdns.Name, error) {
+	if s.sub == nil {
+		return bnsdns.Name{}, bnsdns.ErrNotFound
+	}
+	rec, err := s.sub.Get(ctx, fqn)
+	if err != nil {
+		return bnsdns.Name{}, notFound(err, subdomains.ErrNotFound)
+	}
+	return bnsdns.Name{Live: true, ZonefileHash: rec.ZoneFileHash, HasZonefile: len(rec.ZoneFile) > 0, Zonefile: rec.ZoneFile}, nil
+}
+
+// restSource is what blockstack dns serves from: a node's REST API.
+type restSource struct{ c *apiclient.Client }
+
+func (s restSource) Tip(ctx context.Context) (bnsdns.Tip, error) {
+	info, err := s.c.Info(ctx)
+	if err != nil {
+		return bnsdns.Tip{}, err
+	}
+	return bnsdns.Tip{Height: info.LastBlockProcessed, ID: info.Consensus}, nil
+}
+
+func (s restSource) Namespace(ctx context.Context, id string) error {
+	_, err := s.c.Namespace(ctx, id)
+	return notFound(err, apiclient.ErrNotFound)
+}
+
+func (s restSource) Name(ctx context.Context, name string) (bnsdns.Name, error) {
+	rec, err := s.c.Name(ctx, name)
+	if err != nil {
+		return bnsdns.Name{}, notFound(err, apiclient.ErrNotFound)
+	}
+	return restName(name, rec.Status == "registered", rec.ZonefileHash, rec.Zonefile)
+}
+
+func (s restSource) Subdomain(ctx context.Context, fqn string) (bnsdns.Name, error) {
+	rec, err := s.c.Subdomain(ctx, fqn)
+	if err != nil {
+		return bnsdns.Name{}, notFound(err, apiclient.ErrNotFound)
+	}
+	live := rec.Status == "registered_subdomain"
+	if rec.Zonefile == "" {
+		return restName(fqn, live, "", nil)
+	}
+	return restName(fqn, live, rec.ZonefileHash, &rec.Zonefile)
+}
+
+// restName is a name's state from the API's fields; the server checks the
+// zone file against the hash.
+func restName(name string, live bool, hash string, text *string) (bnsdns.Name, error) {
+	n := bnsdns.Name{Live: live}
+	if hash == "" || !live {
+		return n, nil
+	}
+	var err error
+	if n.ZonefileHash, err = zonefile.ParseHash(hash); err != nil {
+		return n, fmt.Errorf("%s: the node's zone file hash: %w", name, err)
+	}
+	n.HasZonefile = true
+	if text != nil {
+		n.Zonefile = []byte(*text)
+	}
+	return n, nil
+}
+
+// notFound maps a source's "no such thing" onto bnsdns.ErrNotFound.
+func notFound(err, missing error) error {
+	if errors.Is(err, missing) {
+		return fmt.Errorf("%w: %w", bnsdns.ErrNotFound, err)
+	}
+	return err
+}

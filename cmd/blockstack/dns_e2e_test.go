@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/testbin"
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
+	"github.com/go-blockstack/go-blockstack/zonefile"
+)
+
+// digAnswer is what dig printed for one query.
+type digAnswer struct {
+	status  string   // NOERROR, NXDOMAIN, ...
+	answers []string // "name TTL TYPE data", class left out
+	flags   string
+}
+
+var (
+	digStatusRE = regexp.MustCompile(`status: (\w+)`)
+	digFlagsRE  = regexp.MustCompile(`;; flags: ([a-z ]+);`)
+)
+
+// dig asks the server at addr (host:port) with Debian's dig.
+func dig(t *testing.T, digBin, addr, name, qtype string, opts ...string) digAnswer {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"@" + host, "-p", port, "+tries=1", "+time=5", "+nocookie", name, qtype}, opts...)
+	out, err := exec.Command(digBin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dig %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	var a digAnswer
+	if m := digStatusRE.FindSubmatch(out); m != nil {
+		a.status = string(m[1])
+	}
+	if m := digFlagsRE.FindSubmatch(out); m != nil {
+		a.flags = string(m[1])
+	}
+	inAnswer := false
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, ";; ANSWER SECTION:"):
+			inAnswer = true
+		case line == "" || strings.HasPrefix(line, ";"):
+			inAnswer = false
+		case inAnswer:
+			f := strings.Fields(line)
+			a.answers = append(a.answers, strings.Join(append(f[:2:2], f[3:]...), " "))
+		}
+	}
+	if a.status == "" {
+		t.Fatalf("dig %s printed no status:\n%s", strings.Join(args, " "), out)
+	}
+	return a
+}
+
+var dnsCmdRE = regexp.MustCompile(`DNS for BNS names at (\S+) `)
+
+// startDNSCommand runs `blockstack dns ARGS` until the test ends and
+// returns its address.
+func startDNSCommand(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"dns", "--listen", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if m := dnsCmdRE.FindStringSubmatch(sc.Text()); m != nil {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return m[1]
+		}
+	}
+	t.Fatal("blockstack dns exited before serving")
+	return ""
+}
+
+// TestDNSEndToEnd: names registered through the CLI on a devnet resolve
+// with Debian's dig, from the devnet's in-process server and from
+// `blockstack dns --node` in suffix mode; an update shows within a block,
+// a subdomain resolves from its own zone file, revoked and expired names
+// stop resolving.
+func TestDNSEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	digBin := testbin.Require(t, "dig", "apt-get install bind9-dnsutils (bash .ci/run does)", "the DNS tests")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	e, addrs := devnetE2E(t, bin, dir, "--dns-addr", "127.0.0.1:0", "--dns-poll", "100ms")
+	if addrs.dns == "" {
+		t.Fatal("devnet printed no DNS address")
+	}
+	suffixed := startDNSCommand(t, bin, "--node", e.node, "--dns-suffix", "bns.example.", "--dns-poll", "100ms")
+
+	w, _, owner := e.newWallet(t, "w")
+	e.ok(t, "wallet", "faucet", "--wallet", w, "300000000")
+	e.waitSpendable(t, w, 300_000_000)
+	rules := []string{"--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0",
+		"--nonalpha-discount", "10", "--no-vowel-discount", "10", "--wallet", w}
+	e.ok(t, append([]string{"namespace", "create", "test", "--lifetime", "1000"}, rules...)...)
+
+	writeZone := func(file string, f *zonefile.File) string {
+		t.Helper()
+		data, err := f.Format()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, file)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	bob, err := zonefile.Subdomain{Name: "bob", Owner: owner, Seq: 0,
+		ZoneFile: []byte("$ORIGIN bob.alice.test\n$TTL 600\n@\tIN\tA\t192.0.2.2\n")}.Record()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := zonefile.Parse([]byte(`$ORIGIN alice.test
+$TTL 3600
+@	300	IN	A	192.0.2.1
+@	IN	AAAA	2001:db8::1
+@	IN	MX	10 mail
+@	IN	TXT	"hello from BNS"
+www	IN	CNAME	@
+mail	IN	A	192.0.2.25
+_sip._udp	IN	SRV	0 5 5060 mail
+_http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.Records = append(alice.Records, bob)
+	e.ok(t, "name", "register", "alice.test", "--wallet", w, "--zonefile", writeZone("alice.zone", alice))
+
+	expect := func(addr, name, qtype, status string, answers ...string) {
+		t.Helper()
+		var got digAnswer
+		if !waitfor.Poll(10*time.Second, func() bool {
+			got = dig(t, digBin, addr, name, qtype)
+			return got.status == status && slices.Equal(got.answers, answers)
+		}) {
+			t.Fatalf("dig @%s %s %s: %s %q, want %s %q", addr, name, qtype, got.status, got.answers, status, answers)
+		}
+		if status != "REFUSED" && !strings.Contains(got.flags, "aa") {
+			t.Fatalf("dig @%s %s %s: flags %q, not authoritative", addr, name, qtype, got.flags)
+		}
+	}
+	for _, s := range []struct{ addr, suffix string }{{addrs.dns, ""}, {suffixed, ".bns.example."}} {
+		n := func(name string) string { return name + strings.TrimSuffix(s.suffix, ".") + "." }
+		expect(s.addr, n("alice.test"), "A", "NOERROR", n("alice.test")+" 300 A 192.0.2.1")
+		expect(s.addr, n("alice.test"), "AAAA", "NOERROR", n("alice.test")+" 3600 AAAA 2001:db8::1")
+		expect(s.addr, n("alice.test"), "MX", "NOERROR", n("alice.test")+" 3600 MX 10 "+n("mail.alice.test"))
+		expect(s.addr, n("alice.test"), "TXT", "NOERROR", n("alice.test")+` 3600 TXT "hello from BNS"`)
+		expect(s.addr, n("www.alice.test"), "A", "NOERROR", n("www.alice.test")+" 3600 CNAME "+n("alice.test"), n("alice.test")+" 300 A 192.0.2.1")
+		expect(s.addr, n("_sip._udp.alice.test"), "SRV", "NOERROR", n("_sip._udp.alice.test")+" 3600 SRV 0 5 5060 "+n("mail.alice.test"))
+		expect(s.addr, n("_http._tcp.alice.test"), "URI", "NOERROR", n("_http._tcp.alice.test")+` 3600 URI 10 1 "https://hub.example/alice/profile.json"`)
+		expect(s.addr, n("bob.alice.test"), "A", "NOERROR", n("bob.alice.test")+" 600 A 192.0.2.2")
+		expect(s.addr, n("alice.test"), "SRV", "NOERROR")
+		expect(s.addr, n("nobody.test"), "A", "NXDOMAIN")
+		if tcp := dig(t, digBin, s.addr, n("alice.test"), "A", "+tcp"); tcp.status != "NOERROR" || len(tcp.answers) != 1 {
+			t.Fatalf("over TCP: %+v", tcp)
+		}
+	}
+	expect(addrs.dns, "example.com.", "A", "REFUSED")
+
+	// An update shows at the next block; the name's own record
+	// confirmed before update returns.
+	alice.Records[0].Data = zonefile.A{Addr: netip.MustParseAddr("192.0.2.100")}
+	e.ok(t, "name", "update", "alice.test", "--wallet", w, "--zonefile", writeZone("alice2.zone", alice))
+	start := time.Now()
+	expect(addrs.dns, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.100")
+	t.Logf("the update answered %s after name update returned", time.Since(start).Round(time.Millisecond))
+	expect(suffixed, "alice.test.bns.example.", "A", "NOERROR", "alice.test.bns.example. 300 A 192.0.2.100")
+
+	// An expired name: a namespace whose names live 2 × 15 blocks.
+	e.ok(t, append([]string{"namespace", "create", "shortlife", "--lifetime", "15"}, rules...)...)
+	carol := &zonefile.File{Origin: "carol.shortlife", Records: []zonefile.Record{{Name: "@", Data: zonefile.A{Addr: netip.MustParseAddr("192.0.2.3")}}}}
+	e.ok(t, "name", "register", "carol.shortlife", "--wallet", w, "--zonefile", writeZone("carol.zone", carol))
+	expect(addrs.dns, "carol.shortlife.", "A", "NOERROR", "carol.shortlife. 3600 A 192.0.2.3")
+	var got digAnswer
+	if !waitfor.Poll(30*time.Second, func() bool {
+		got = dig(t, digBin, addrs.dns, "carol.shortlife.", "A")
+		return got.status == "NXDOMAIN"
+	}) {
+		t.Fatalf("carol.shortlife never stopped resolving: %+v", got)
+	}
+
+	// A revoked name stops resolving, and so does its subdomain.
+	e.ok(t, "name", "revoke", "alice.test", "--wallet", w)
+	expect(addrs.dns, "alice.test.", "A", "NXDOMAIN")
+	expect(addrs.dns, "bob.alice.test.", "A", "NXDOMAIN")
+	expect(suffixed, "alice.test.bns.example.", "A", "NXDOMAIN")
+}
