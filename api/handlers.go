@@ -176,6 +176,9 @@ func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
 		if h.Reason != "" {
 			entry["reason"] = h.Reason
 		}
+		if h.Code != "" {
+			entry["code"] = h.Code
+		}
 		key := strconv.FormatInt(h.Block, 10)
 		out[key] = append(out[key], entry)
 	}
@@ -459,5 +462,5 @@ func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 	}
 	h := hist[len(hist)-1]
 	writeJSON(w, http.StatusOK, &apitypes.Operation{Txid: h.Txid, Block: h.Block, Vtxindex: h.Vtxindex,
-		Opcode: h.Op, Subject: h.Subject, Accepted: h.Accepted, Reason: h.Reason, Record: h.Record})
+		Opcode: h.Op, Subject: h.Subject, Accepted: h.Accepted, Code: h.Code, Reason: h.Reason, Record: h.Record})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/subdomains/subdomainstest"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -29,7 +30,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	tx, err := s.cfg.DB.Begin(ctx, 21)
 	must(t, err)
 	must(t, tx.AddHistory(namedb.HistoryEntry{Block: 21, Vtxindex: 1, Txid: txid, Op: "NAME_UPDATE", Subject: "alice.test",
-		Accepted: false, Reason: "not the owner", Record: json.RawMessage(`{"name":"alice.test"}`)}))
+		Accepted: false, Code: rules.ErrNotOwner, Reason: "not the owner", Record: json.RawMessage(`{"name":"alice.test"}`)}))
 	must(t, tx.Commit(namedb.Block{Height: 21, Hash: fmt.Sprintf("%064x", 21), ConsensusHash: fmt.Sprintf("%032x", 21), OpsHash: "00"}, nil))
 
 	sub := []byte("$ORIGIN bob.alice.test\n")

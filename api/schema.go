@@ -68,7 +68,7 @@ var (
 	// A history entry is the operation's record (its fields depend on
 	// the operation) with where it happened.
 	historySchema = mapOf(arrayOf(object(map[string]schema{"opcode": str, "txid": str, "block_number": integer,
-		"accepted": boolean}).with(map[string]schema{"vtxindex": integer, "reason": str}).open()))
+		"accepted": boolean}).with(map[string]schema{"vtxindex": integer, "reason": str, "code": str}).open()))
 	namespaceSchema = object(map[string]schema{"namespace_id": str, "address": str, "sender": str,
 		"recipient_address": str, "recipient": str, "preorder_hash": str, "preorder_block": integer,
 		"reveal_block": integer, "ready_block": integer, "ready": boolean, "lifetime": integer, "coeff": integer,
@@ -80,7 +80,7 @@ var (
 			"pay_to_creator_blocks": integer, "grace_period": integer, "consensus_window": integer,
 			"lifetime_multiplier": integer, "max_names_per_owner": integer})})
 	operationSchema = object(map[string]schema{"txid": str, "block_number": integer, "vtxindex": integer,
-		"opcode": str, "subject": str, "accepted": boolean, "reason": str, "record": {}})
+		"opcode": str, "subject": str, "accepted": boolean, "code": str, "reason": str, "record": {}})
 )
 
 // errorSchema is every error's answer (a refused zone file also says

@@ -3,6 +3,8 @@ package nameop
 import (
 	"errors"
 	"fmt"
+
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // Kinds of refusal. The runner checks an operation against the node's state
@@ -53,6 +55,7 @@ type RejectedError struct {
 	Op     string // e.g. NAME_REGISTRATION
 	Txid   string
 	Block  int64
+	Code   rules.Code // the rule it broke ("" from a node that gives none)
 	Reason string
 }
 
@@ -60,5 +63,30 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("%s %s was rejected in block %d: %s", e.Op, e.Txid, e.Block, e.Reason)
 }
 
-// Is makes errors.Is(err, ErrRejected) hold.
-func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
+// kinds are the refusals of this package that the rules' codes amount
+// to: a caller branching on ErrNameTaken, say, gets it whether the check
+// before broadcasting refused or the chain did. Codes with no kind here
+// (a collision, a stale consensus hash) say nothing about the state a new
+// run would meet.
+var kinds = map[rules.Code]error{
+	rules.ErrNameTaken:            ErrNameTaken,
+	rules.ErrNameNotRegistered:    ErrNoSuchName,
+	rules.ErrNamespaceRevealed:    ErrNamespaceTaken,
+	rules.ErrNamespaceNotRevealed: ErrNoSuchNamespace,
+	rules.ErrNamespaceLapsed:      ErrNoSuchNamespace,
+	rules.ErrNamespaceNotReady:    ErrNamespaceNotReady,
+	rules.ErrNamespaceReady:       ErrNamespaceReady,
+	rules.ErrNotOwner:             ErrNotOwner,
+	rules.ErrNotRevealer:          ErrNotOwner,
+	rules.ErrExpired:              ErrExpired,
+	rules.ErrInGrace:              ErrExpired,
+	rules.ErrRevoked:              ErrRevoked,
+	rules.ErrQuota:                ErrQuota,
+}
+
+// Is makes errors.Is(err, ErrRejected) hold, and errors.Is(err, kind) for
+// the kind its code amounts to.
+func (e *RejectedError) Is(target error) bool {
+	kind, ok := kinds[e.Code]
+	return target == ErrRejected || ok && target == kind
+}

@@ -352,7 +352,7 @@ func (r *Runner) settled(ctx context.Context, s step, txid chainhash.Hash) (int6
 		return 0, false, fmt.Errorf("%s: %w", s.name, err)
 	}
 	if !op.Accepted {
-		return op.Block, true, &RejectedError{Op: op.Opcode, Txid: op.Txid, Block: op.Block, Reason: op.Reason}
+		return op.Block, true, &RejectedError{Op: op.Opcode, Txid: op.Txid, Block: op.Block, Code: op.Code, Reason: op.Reason}
 	}
 	return op.Block, true, nil
 }

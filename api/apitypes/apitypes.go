@@ -15,6 +15,8 @@ package apitypes
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // Info is /v1/info: what the node has indexed and under which rules.
@@ -63,6 +65,9 @@ type HistoryEntry struct {
 	Txid     string `json:"txid"`
 	Opcode   string `json:"opcode"`
 	Accepted bool   `json:"accepted"`
+	// Code is the rule a rejected operation broke ("" for an accepted
+	// one, or a rejection recorded before codes existed).
+	Code rules.Code `json:"code"`
 	// Reason says why a rejected operation was refused.
 	Reason string `json:"reason"`
 	// Fields is the whole entry: for an accepted operation, the name's
@@ -112,10 +117,12 @@ func (b *Buckets) UnmarshalJSON(data []byte) error {
 // Operation is /v1/operations/{txid}: what the rules made of a
 // transaction's name operation.
 type Operation struct {
-	Accepted bool   `json:"accepted"`
-	Block    int64  `json:"block_number"`
-	Opcode   string `json:"opcode"`
-	Reason   string `json:"reason"`
+	Accepted bool  `json:"accepted"`
+	Block    int64 `json:"block_number"`
+	// Code is the rule a rejected operation broke (see HistoryEntry).
+	Code   rules.Code `json:"code"`
+	Opcode string     `json:"opcode"`
+	Reason string     `json:"reason"`
 	// Record is the subject's state after an accepted operation.
 	Record json.RawMessage `json:"record"`
 	// Subject is the name, namespace id or preorder hash.
