@@ -20,6 +20,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/atomicfile"
+	"github.com/go-blockstack/go-blockstack/internal/seal"
 )
 
 var (
@@ -71,6 +72,11 @@ type CreateOptions struct {
 	// OwnerKeys is how many owner keys to derive and watch (mnemonic
 	// wallets); zero means one.
 	OwnerKeys int
+	// Passphrase, when not empty, encrypts the file (package
+	// internal/seal: scrypt, then AES-256-GCM) with Scrypt's cost (zero:
+	// the default).
+	Passphrase []byte
+	Scrypt     seal.ScryptParams
 }
 
 // Create writes a new wallet file at path (never replacing one) and opens
@@ -104,7 +110,12 @@ func Create(path string, opts CreateOptions) (*Wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create wallet: %w", err)
 	}
-	data, err := json.MarshalIndent(f, "", "  ")
+	var data []byte
+	if len(opts.Passphrase) > 0 {
+		data, err = sealWallet(f, opts.Passphrase, opts.Scrypt)
+	} else {
+		data, err = json.MarshalIndent(f, "", "  ")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create wallet: %w", err)
 	}
@@ -120,9 +131,14 @@ func Create(path string, opts CreateOptions) (*Wallet, error) {
 	return w, nil
 }
 
-// Open opens the wallet file at path and its state file.
-func Open(path string) (*Wallet, error) {
-	f, err := readWalletFile(path)
+// Open opens the plain wallet file at path and its state file.
+func Open(path string) (*Wallet, error) { return OpenWith(path, nil) }
+
+// OpenWith opens the wallet file at path, plain or encrypted, and its
+// state file; passphrase is called only if the file is encrypted (nil: an
+// encrypted file fails with ErrNeedPassphrase).
+func OpenWith(path string, passphrase func() ([]byte, error)) (*Wallet, error) {
+	f, _, err := readWalletFile(path, passphrase)
 	if err != nil {
 		return nil, err
 	}

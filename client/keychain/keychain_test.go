@@ -256,3 +256,22 @@ func TestDefaultScrypt(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpensEarlierFiles: a keychain file sealed before the format's code
+// moved to internal/seal (testdata/sealed-v1.json) still opens.
+func TestOpensEarlierFiles(t *testing.T) {
+	data, err := os.ReadFile("testdata/sealed-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := Open(data, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Mnemonic() != "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about" || k.Network() != "devnet" {
+		t.Fatalf("opened %q for %s", k.Mnemonic(), k.Network())
+	}
+	if _, err := Open(data, []byte("wrong")); !errors.Is(err, ErrPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+}

@@ -20,6 +20,9 @@ import (
 type clientFlags struct {
 	node   string
 	wallet string
+	// passphraseFile holds the passphrase of an encrypted wallet or
+	// keychain (readPassphrase).
+	passphraseFile string
 }
 
 var clientOpts clientFlags
@@ -34,6 +37,7 @@ func addClientFlags(root *cobra.Command) {
 		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
 	fromEnv(f, "node", nodeEnv)
 	f.StringVar(&clientOpts.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
+	f.StringVar(&clientOpts.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (default $"+passphraseEnv+", else a prompt)")
 }
 
 // nodeURL is --node, or where the network's node serves by default.

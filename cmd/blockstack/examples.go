@@ -37,7 +37,9 @@ var examples = map[string]string{
 	"wallet create": `  blockstack wallet create
   blockstack wallet create --mnemonic "abandon abandon … about"   # restore
   blockstack wallet create --wif "$(cat key.wif)"                  # a single key`,
-	"wallet show":    `  blockstack wallet show`,
+	"wallet show": `  blockstack wallet show`,
+	"wallet encrypt": `  blockstack wallet encrypt                        # asks for the passphrase twice
+  BLOCKSTACK_PASSPHRASE=... blockstack wallet balance`,
 	"wallet balance": `  blockstack wallet balance`,
 	"wallet send":    `  blockstack wallet send mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx 100000`,
 	"wallet faucet": `  blockstack wallet faucet                 # the default amount, waiting for a block

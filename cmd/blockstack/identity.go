@@ -29,44 +29,21 @@ import (
 // owner key i and owns the names registered with it; or, with --keychain, a
 // passphrase-encrypted keychain file made by `keys new --out`.
 
-// passphraseEnv holds the keychain passphrase when --passphrase-file is not
-// given.
-const passphraseEnv = "BLOCKSTACK_PASSPHRASE"
-
 type identityFlags struct {
-	keychain       string
-	passphraseFile string
-	index          uint32
+	keychain string
+	index    uint32
 }
 
 func addIdentityFlags(cmd *cobra.Command, f *identityFlags) {
 	fl := cmd.PersistentFlags()
 	fl.StringVar(&f.keychain, "keychain", "", "encrypted keychain `FILE` (made by keys new --out) instead of the wallet's mnemonic")
-	fl.StringVar(&f.passphraseFile, "passphrase-file", "", "`FILE` holding the keychain's passphrase (default $"+passphraseEnv+")")
 	fl.Uint32Var(&f.index, "index", 0, "identity index i (key m/888'/0'/i')")
-}
-
-func (f *identityFlags) passphrase() ([]byte, error) {
-	var p []byte
-	if f.passphraseFile != "" {
-		data, err := os.ReadFile(f.passphraseFile)
-		if err != nil {
-			return nil, fmt.Errorf("passphrase: %w", err)
-		}
-		p = []byte(strings.TrimRight(string(data), "\r\n"))
-	} else {
-		p = []byte(os.Getenv(passphraseEnv))
-	}
-	if len(p) == 0 {
-		return nil, fmt.Errorf("the keychain needs a passphrase: --passphrase-file FILE or $%s", passphraseEnv)
-	}
-	return p, nil
 }
 
 func (f *identityFlags) open() (*keychain.Keychain, *keychain.Identity, error) {
 	var kc *keychain.Keychain
 	if f.keychain != "" {
-		pass, err := f.passphrase()
+		pass, err := readPassphrase("the keychain "+f.keychain, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -152,7 +129,7 @@ way back to the keys.`,
 				return err
 			}
 			if out != "" {
-				pass, err := f.passphrase()
+				pass, err := readPassphrase("the new keychain "+out, true)
 				if err != nil {
 					return err
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/internal/seal"
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
@@ -39,6 +40,7 @@ keys unencrypted (mode 0600).`,
 		newWalletBalanceCmd(),
 		newWalletSendCmd(),
 		newWalletFaucetCmd(),
+		newWalletEncryptCmd(),
 	)
 	return cmd
 }
@@ -53,7 +55,8 @@ func walletPath() string {
 }
 
 func openWallet() (*wallet.Wallet, error) {
-	w, err := wallet.Open(walletPath())
+	path := walletPath()
+	w, err := wallet.OpenWith(path, func() ([]byte, error) { return readPassphrase("the wallet "+path, false) })
 	if errors.Is(err, wallet.ErrNoWallet) {
 		return nil, fmt.Errorf("%w (create one with `blockstack wallet create`)", err)
 	}
@@ -62,12 +65,25 @@ func openWallet() (*wallet.Wallet, error) {
 
 func newWalletCreateCmd() *cobra.Command {
 	var opts wallet.CreateOptions
+	var encrypt bool
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a wallet file for --network, from a new or given mnemonic or a WIF key",
-		Args:  cobra.NoArgs,
+		Long: `create writes a new wallet file: a new mnemonic (printed once: write it
+down), or the mnemonic or WIF key given. With --encrypt the file holds the
+keys encrypted with a passphrase (scrypt, then AES-256-GCM), read from
+--passphrase-file, $` + passphraseEnv + ` or a prompt; every command that opens the
+wallet then asks for it the same way.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Network = backendOpts.network
+			if encrypt {
+				p, err := readPassphrase("the new wallet "+walletPath(), true)
+				if err != nil {
+					return err
+				}
+				opts.Passphrase = p
+			}
 			w, err := wallet.Create(walletPath(), opts)
 			if err != nil {
 				return err
@@ -88,7 +104,34 @@ func newWalletCreateCmd() *cobra.Command {
 	f.StringVar(&opts.WIF, "wif", "", "import this single WIF key instead of a mnemonic")
 	f.Int64Var(&opts.Birthday, "birthday", 0, "first block height that can hold the wallet's outputs")
 	f.IntVar(&opts.OwnerKeys, "owner-keys", 1, "owner keys to derive and watch")
+	f.BoolVar(&encrypt, "encrypt", false, "encrypt the file with a passphrase")
 	return cmd
+}
+
+func newWalletEncryptCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "encrypt",
+		Short: "Encrypt a plain wallet file with a passphrase, in place",
+		Long: `encrypt replaces the plain wallet file by one that holds the same keys
+encrypted with a passphrase (scrypt, then AES-256-GCM), in one atomic step:
+the file is the plain wallet or the encrypted one, never neither. The
+passphrase comes from --passphrase-file, $` + passphraseEnv + ` or a prompt, and every
+command that opens the wallet asks for it the same way afterwards. Copies
+of the plain file made before (backups) are not touched.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := walletPath()
+			p, err := readPassphrase("the wallet "+path, true)
+			if err != nil {
+				return err
+			}
+			if err := wallet.Encrypt(path, p, seal.DefaultScrypt); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "encrypted %s\n", path)
+			return nil
+		},
+	}
 }
 
 func newWalletShowCmd() *cobra.Command {

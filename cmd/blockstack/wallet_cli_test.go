@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"maps"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -208,5 +210,72 @@ func TestWalletWIFExportImport(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^payment, owner 0\s+imported\s+` + payment + `\s+` + wif + `$`).MatchString(out) {
 		t.Errorf("imported wallet does not hold the exported key:\n%s", out)
+	}
+}
+
+// TestEncryptedWalletCLI: a wallet created with --encrypt, or encrypted
+// afterwards, holds its keys in no plain text; commands open it with the
+// passphrase from $BLOCKSTACK_PASSPHRASE or --passphrase-file, and fail
+// saying how to give one without it, or with a wrong one; the devnet's
+// faucet pays it.
+func TestEncryptedWalletCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	mnemonic := "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	run := func(env []string, args ...string) (string, string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		return out.String(), errOut.String(), err
+	}
+	withPass := []string{"BLOCKSTACK_PASSPHRASE=s3cret"}
+
+	created := filepath.Join(dir, "created.json")
+	if _, stderr, err := run(withPass, "wallet", "create", "--encrypt", "--wallet", created, "--mnemonic", mnemonic); err != nil {
+		t.Fatalf("wallet create --encrypt: %v\n%s", err, stderr)
+	}
+	plain := filepath.Join(dir, "plain.json")
+	if _, stderr, err := run(nil, "wallet", "create", "--wallet", plain, "--mnemonic", mnemonic); err != nil {
+		t.Fatalf("wallet create: %v\n%s", err, stderr)
+	}
+	passFile := filepath.Join(dir, "pass")
+	os.WriteFile(passFile, []byte("s3cret\n"), 0o600)
+	if _, stderr, err := run(nil, "wallet", "encrypt", "--wallet", plain, "--passphrase-file", passFile); err != nil {
+		t.Fatalf("wallet encrypt: %v\n%s", err, stderr)
+	}
+	for _, path := range []string{created, plain} {
+		data, _ := os.ReadFile(path)
+		if bytes.Contains(data, []byte("abandon")) {
+			t.Fatalf("%s holds the mnemonic in plain text", path)
+		}
+		show, stderr, err := run(withPass, "wallet", "show", "--wallet", path)
+		if err != nil || !strings.Contains(show, "payment") {
+			t.Fatalf("wallet show %s: %v\n%s%s", path, err, show, stderr)
+		}
+		if again, _, _ := run(nil, "wallet", "show", "--wallet", path, "--passphrase-file", passFile); again != show {
+			t.Fatalf("--passphrase-file shows another wallet:\n%s\n%s", again, show)
+		}
+		_, stderr, err = run(nil, "wallet", "show", "--wallet", path)
+		if err == nil || !strings.Contains(stderr, "needs a passphrase") || !strings.Contains(stderr, "BLOCKSTACK_PASSPHRASE") {
+			t.Fatalf("without a passphrase: %v %s", err, stderr)
+		}
+		_, stderr, err = run([]string{"BLOCKSTACK_PASSPHRASE=wrong"}, "wallet", "show", "--wallet", path)
+		if err == nil || !strings.Contains(stderr, "wrong passphrase") {
+			t.Fatalf("with a wrong passphrase: %v %s", err, stderr)
+		}
+	}
+	rpc := startDevnet(t, bin)
+	if out, stderr, err := run(withPass, "--rpc", rpc, "wallet", "faucet", "--wallet", created, "--wait=false", "100000"); err != nil {
+		t.Fatalf("faucet to an encrypted wallet: %v\n%s%s", err, out, stderr)
+	}
+	mustCLI(t, bin, rpc, "chain", "mine", "1")
+	out, stderr, err := run(withPass, "--rpc", rpc, "wallet", "balance", "--wallet", created)
+	if err != nil || !strings.Contains(out, "100000") {
+		t.Fatalf("balance: %v\n%s%s", err, out, stderr)
 	}
 }
