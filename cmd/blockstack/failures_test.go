@@ -54,10 +54,12 @@ func failingServer(t *testing.T, status int) (url, msg string, hits *atomic.Int6
 	t.Helper()
 	msg = fmt.Sprintf("server says %d", status)
 	hits = new(atomic.Int64)
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The read prefix is known before the server starts, so that the
+	// handler reads nothing written after it started.
+	var readPrefix string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/hub_info" {
-			fmt.Fprintf(w, `{"challenge_text":"[\"gaiahub\",\"0\",\"fake\",\"blockstack_storage_please_sign\"]","latest_auth_version":"v1","max_file_upload_size_megabytes":20,"read_url_prefix":%q}`, srv.URL+"/read/")
+			fmt.Fprintf(w, `{"challenge_text":"[\"gaiahub\",\"0\",\"fake\",\"blockstack_storage_please_sign\"]","latest_auth_version":"v1","max_file_upload_size_megabytes":20,"read_url_prefix":%q}`, readPrefix)
 			return
 		}
 		hits.Add(1)
@@ -65,6 +67,8 @@ func failingServer(t *testing.T, status int) (url, msg string, hits *atomic.Int6
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `{"error":%q}`, msg)
 	}))
+	readPrefix = "http://" + srv.Listener.Addr().String() + "/read/"
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL, msg, hits
 }

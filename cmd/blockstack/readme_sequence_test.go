@@ -51,7 +51,7 @@ func TestReadmeSequenceOnDevnet(t *testing.T) {
 		t.Fatalf("after the install lines %s, want the GOPATH's bin first", path)
 	}
 	bin := filepath.Join(gopath, "bin", "blockstack")
-	if _, err := os.Stat(bin); err != nil {
+	if _, err = os.Stat(bin); err != nil {
 		t.Fatalf("the install lines made no %s: %v", bin, err)
 	}
 
