@@ -22,10 +22,14 @@ import (
 // already passed ValidatePath, but drivers check again so that no caller can
 // make them escape their storage. Every method honours ctx.
 //
-// Drivers need not serialise writers: the hub holds a per-path lock around
-// its read-check-write sequences. Put must be atomic: a reader sees the old
-// object or the new one, never a mix, and a failed Put (including a body
-// that errors part-way) leaves the old object in place.
+// Put must be atomic: a reader sees the old object or the new one, never a
+// mix, and a failed Put (including a body that errors part-way) leaves the
+// old object in place. Put's preconditions (PutOptions.IfMatch,
+// IfNoneMatch) must hold against every writer of the storage, including
+// other hub processes over the same bucket: drivers of shared storage
+// enforce them with the backend's own conditional writes, never with a
+// lock of their own process. The hub's per-path lock only queues its own
+// requests.
 type Driver interface {
 	// Put stores body as bucket/path and returns the new object's info.
 	Put(ctx context.Context, bucket, path string, body io.Reader, opts PutOptions) (ObjectInfo, error)
@@ -44,17 +48,25 @@ type Driver interface {
 	List(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
 }
 
-// PutOptions are the metadata stored with an object.
+// PutOptions are the metadata stored with an object and the preconditions
+// of the write. When a precondition does not hold, Put stores nothing and
+// returns ErrPreconditionFailed.
 type PutOptions struct {
 	ContentType string
+	// IfMatch, when not "", writes only over an existing object whose ETag
+	// matches it (ETagsMatch: quoted or not).
+	IfMatch string
+	// IfNoneMatch writes only if no object exists at the path.
+	IfNoneMatch bool
 }
 
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
 	// Name is the path within the bucket (set by List).
 	Name string
-	// ETag is the driver's entity tag as the reference hub reports it: the
-	// bare MD5 hex for disk, S3's quoted form for S3. Compare with ETagsMatch.
+	// ETag is the driver's entity tag: the content's MD5 in hex, bare for
+	// disk, Google Cloud Storage and Azure, quoted for S3 (as S3 reports
+	// it). Compare with ETagsMatch.
 	ETag         string
 	Size         int64
 	ContentType  string
@@ -99,4 +111,7 @@ var (
 	ErrConflict = errors.New("gaia: path conflicts with an existing object")
 	// ErrBadPage: the list page token is not one this driver issued (400).
 	ErrBadPage = errors.New("gaia: invalid page token")
+	// ErrPreconditionFailed: a Put's IfMatch or IfNoneMatch does not hold
+	// (412).
+	ErrPreconditionFailed = errors.New("gaia: precondition failed")
 )

@@ -74,6 +74,8 @@ func asHubError(err error) *HubError {
 		return &HubError{Status: http.StatusNotFound, Name: "DoesNotExist", Message: "File does not exist", Err: err}
 	case errors.Is(err, ErrConflict):
 		return &HubError{Status: http.StatusConflict, Name: "ConflictError", Message: "path conflicts with an existing file or directory", Err: err}
+	case errors.Is(err, ErrPreconditionFailed):
+		return &HubError{Status: http.StatusPreconditionFailed, Name: "PreconditionFailedError", Message: "precondition failed", Err: err}
 	case errors.Is(err, ErrBadPage):
 		return &HubError{Status: http.StatusBadRequest, Name: "InvalidInputError", Message: "invalid page", Err: err}
 	case errors.Is(err, context.Canceled):

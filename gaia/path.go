@@ -144,6 +144,10 @@ func ETagsMatch(a, b string) bool {
 	return a != "" && normalizeETag(a) == normalizeETag(b)
 }
 
+// QuotedETag is e in HTTP's quoted form (as S3 and the read endpoint want
+// it), whichever form e is in.
+func QuotedETag(e string) string { return `"` + normalizeETag(e) + `"` }
+
 func normalizeETag(e string) string {
 	e = strings.TrimPrefix(strings.TrimSpace(e), "W/")
 	return strings.Trim(e, `"`)

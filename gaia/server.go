@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
+	"github.com/go-blockstack/go-blockstack/internal/keylock"
 )
 
 // Config configures a Hub. Zero values take the reference hub's defaults,
@@ -43,8 +44,6 @@ type Config struct {
 	CacheControl string
 	// MaxFileUploadSizeMB caps a stored file, in MiB (default 20, at least 0.1).
 	MaxFileUploadSizeMB float64
-	// AuthTimestampCacheSize bounds the revocation cache (default 50000).
-	AuthTimestampCacheSize int
 	// Logger receives the access log and server errors (default slog.Default()).
 	Logger *slog.Logger
 	// Now is the clock for token expiry (default time.Now).
@@ -90,9 +89,15 @@ type Hub struct {
 	revs        *revocations
 	uploads     *uploads
 	spoolMemory *memoryBudget
-	locks       *pathLocks
-	whitelist   map[string]bool
-	log         *slog.Logger
+	// locks queues this process's read-check-write sequences on one path
+	// (archival copy then write, revocation raise). Where the reference hub
+	// answers 409 to a second operation in flight on the same path, this
+	// hub queues it, so that If-Match gives the loser a 412 instead of a
+	// spurious conflict. It orders nothing across processes: the
+	// preconditions themselves are the driver's conditional writes.
+	locks     *keylock.Set
+	whitelist map[string]bool
+	log       *slog.Logger
 }
 
 // New checks cfg and makes a hub storing through d.
@@ -130,12 +135,6 @@ func New(d Driver, cfg Config) (*Hub, error) {
 	if cfg.MaxFileUploadSizeMB < 0.1 || cfg.MaxFileUploadSizeMB > 1<<20 || math.IsNaN(cfg.MaxFileUploadSizeMB) {
 		return nil, fmt.Errorf("gaia: MaxFileUploadSizeMB %v not in 0.1..%d", cfg.MaxFileUploadSizeMB, 1<<20)
 	}
-	if cfg.AuthTimestampCacheSize == 0 {
-		cfg.AuthTimestampCacheSize = 50000
-	}
-	if cfg.AuthTimestampCacheSize < 1 {
-		return nil, fmt.Errorf("gaia: AuthTimestampCacheSize %d < 1", cfg.AuthTimestampCacheSize)
-	}
 	if cfg.MaxUploadsPerAddress == 0 {
 		cfg.MaxUploadsPerAddress = 32
 	}
@@ -156,10 +155,10 @@ func New(d Driver, cfg Config) (*Hub, error) {
 		cfg:         cfg,
 		maxBytes:    int64(cfg.MaxFileUploadSizeMB * 1024 * 1024),
 		auth:        newAuthenticator(cfg),
-		revs:        newRevocations(d, cfg.AuthTimestampCacheSize, cfg.Now),
+		revs:        newRevocations(d),
 		uploads:     newUploads(cfg.MaxUploadsPerAddress),
 		spoolMemory: &memoryBudget{free: spoolMemory},
-		locks:       newPathLocks(lockStripes),
+		locks:       keylock.New(lockStripes),
 		log:         cfg.Logger,
 	}
 	if len(cfg.Whitelist) > 0 {
@@ -311,8 +310,10 @@ func (h *Hub) authorize(r *http.Request, address string) (*grant, error) {
 //
 // The body is read whole before the path lock is taken, so that a slow
 // client holds only one of its own bucket's upload slots, never a lock that
-// other buckets' paths share. "If-Match: *" on a missing file creates it,
-// as the reference hub does (RFC 9110 would answer 412).
+// other buckets' paths share. If-Match and If-None-Match: * go to the
+// driver as the write's preconditions, so that they hold across hubs that
+// share the storage. "If-Match: *" on a missing file creates it, as the
+// reference hub does (RFC 9110 would answer 412).
 func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 	address, path, err := splitBucketPath(rest, false)
 	if err != nil {
@@ -356,23 +357,14 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 	defer body.Close()
 
 	ctx := r.Context()
-	unlock, err := h.locks.lock(ctx, address+"/"+path)
+	unlock, err := h.locks.Lock(ctx, address+"/"+path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if ifMatch != "" && ifMatch != "*" || ifNoneMatch == "*" {
-		cur, err := h.driver.Stat(ctx, address, path)
-		exists := err == nil
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if ifNoneMatch == "*" && exists {
-			return preconditionFailed("The entity you are trying to create already exists", cur.ETag)
-		}
-		if ifMatch != "" && ifMatch != "*" && (!exists || !ETagsMatch(ifMatch, cur.ETag)) {
-			return preconditionFailed("The provided ETag does not match that of the resource on the server", cur.ETag)
-		}
+	opts := PutOptions{ContentType: contentType, IfNoneMatch: ifNoneMatch == "*"}
+	if ifMatch != "*" {
+		opts.IfMatch = ifMatch
 	}
 	var history string
 	if g.scopes.archival() {
@@ -380,13 +372,16 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 			return err
 		}
 	}
-	info, err := h.driver.Put(ctx, address, path, body, PutOptions{ContentType: contentType})
+	info, err := h.driver.Put(ctx, address, path, body, opts)
 	if err != nil {
 		if history != "" {
 			// The current version is still in place: its copy is not history.
 			if derr := h.driver.Delete(context.WithoutCancel(ctx), address, history); derr != nil {
 				h.log.Warn("gaia: removing the archived copy after a failed write", "bucket", address, "path", history, "err", derr)
 			}
+		}
+		if errors.Is(err, ErrPreconditionFailed) {
+			return h.preconditionFailed(ctx, address, path, opts)
 		}
 		return err
 	}
@@ -395,6 +390,19 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		ETag      string `json:"etag"`
 	}{h.cfg.ReadURL + address + "/" + path, info.ETag})
 	return nil
+}
+
+// preconditionFailed is the answer to a store whose precondition the
+// driver refused, with the file's current ETag as far as it is known.
+func (h *Hub) preconditionFailed(ctx context.Context, address, path string, opts PutOptions) error {
+	var current string
+	if cur, err := h.driver.Stat(ctx, address, path); err == nil {
+		current = cur.ETag
+	}
+	if opts.IfNoneMatch {
+		return preconditionFailed("The entity you are trying to create already exists", current)
+	}
+	return preconditionFailed("The provided ETag does not match that of the resource on the server", current)
 }
 
 // archive copies the current version of path, if any, to a history name
@@ -433,7 +441,7 @@ func (h *Hub) delete(w http.ResponseWriter, r *http.Request, rest string) error 
 		return err
 	}
 	ctx := r.Context()
-	unlock, err := h.locks.lock(ctx, address+"/"+path)
+	unlock, err := h.locks.Lock(ctx, address+"/"+path)
 	if err != nil {
 		return err
 	}
@@ -582,7 +590,7 @@ func (h *Hub) revokeAll(w http.ResponseWriter, r *http.Request, rest string) err
 		return validationError("Address %s not authorized to revoke tokens: the token is restricted by scopes", address)
 	}
 	ctx := r.Context()
-	unlock, err := h.locks.lock(ctx, address+authBucketSuffix+"/"+authTimestampFile)
+	unlock, err := h.locks.Lock(ctx, address+authBucketSuffix+"/"+authTimestampFile)
 	if err != nil {
 		return err
 	}
@@ -645,7 +653,7 @@ func (h *Hub) read(w http.ResponseWriter, r *http.Request, rest string) error {
 		hd.Set("Content-Security-Policy", "sandbox")
 	}
 	if obj.ETag != "" {
-		hd.Set("ETag", `"`+normalizeETag(obj.ETag)+`"`)
+		hd.Set("ETag", QuotedETag(obj.ETag))
 	}
 	if rs, ok := obj.Body.(io.ReadSeeker); ok {
 		http.ServeContent(w, r, "", obj.LastModified, rs)

@@ -13,6 +13,12 @@
 // a reader or a crash sees the old object or the new one, never a mix, and
 // concurrent writers to one path never interleave (the last rename wins).
 //
+// Preconditions (gaia.PutOptions) are checked and the object renamed into
+// place under a per-path lock that every write, delete and rename of the
+// path takes. That lock is this process's: one directory is for one hub
+// process (hubs that share storage use a shared backend: S3, Google Cloud
+// Storage, Azure).
+//
 // Object file format. The content type and ETag must change in the same
 // rename as the content, so they are kept in the object file itself rather
 // than in a side file (the reference hub's .gaia-metadata tree, which a crash
@@ -41,6 +47,7 @@ import (
 	"syscall"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/internal/keylock"
 )
 
 const (
@@ -60,7 +67,13 @@ type Driver struct {
 	// into them, a prune holds it alone, so a prune never removes a
 	// directory in between (issue 22, item 9: such a store used to fail).
 	tree sync.RWMutex
+	// paths orders each path's writes, deletes and renames, so that a
+	// precondition checked still holds when the object is renamed in.
+	paths *keylock.Set
 }
+
+// pathStripes is the number of stripes of Driver.paths.
+const pathStripes = 1024
 
 var _ gaia.Driver = (*Driver)(nil)
 
@@ -87,7 +100,7 @@ func New(dir string) (*Driver, error) {
 		root.Close()
 		return nil, fmt.Errorf("disk driver: %w", err)
 	}
-	return &Driver{root: root, flush: fl}, nil
+	return &Driver{root: root, flush: fl, paths: keylock.New(pathStripes)}, nil
 }
 
 // Close releases the root directory.
@@ -217,11 +230,42 @@ func (d *Driver) Put(ctx context.Context, bucket, p string, body io.Reader, opts
 		return gaia.ObjectInfo{}, fmt.Errorf("close %s: %w", target, err)
 	}
 	f = nil
+	unlock, err := d.paths.Lock(ctx, target)
+	if err != nil {
+		return gaia.ObjectInfo{}, err
+	}
+	defer unlock()
+	if err := d.checkPreconditions(bucket, p, opts); err != nil {
+		return gaia.ObjectInfo{}, err
+	}
 	if err := d.moveInto(tmp, target, false); err != nil {
 		return gaia.ObjectInfo{}, err
 	}
 	renamed = true
 	return gaia.ObjectInfo{Name: p, ETag: m.ETag, Size: n, ContentType: m.ContentType, LastModified: fi.ModTime()}, nil
+}
+
+// checkPreconditions compares opts with the object now at bucket/p. The
+// caller holds the path's lock.
+func (d *Driver) checkPreconditions(bucket, p string, opts gaia.PutOptions) error {
+	if opts.IfMatch == "" && !opts.IfNoneMatch {
+		return nil
+	}
+	f, cur, _, err := d.open(bucket, p)
+	if err != nil && !errors.Is(err, gaia.ErrNotFound) {
+		return err
+	}
+	exists := err == nil
+	if exists {
+		f.Close()
+	}
+	switch {
+	case opts.IfNoneMatch && exists:
+		return fmt.Errorf("%w: %s/%s exists", gaia.ErrPreconditionFailed, bucket, p)
+	case opts.IfMatch != "" && (!exists || !gaia.ETagsMatch(opts.IfMatch, cur.ETag)):
+		return fmt.Errorf("%w: %s/%s is not at ETag %s", gaia.ErrPreconditionFailed, bucket, p, opts.IfMatch)
+	}
+	return nil
 }
 
 func (d *Driver) createTemp() (string, *os.File, error) {
@@ -418,6 +462,11 @@ func (d *Driver) Delete(ctx context.Context, bucket, p string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := d.paths.Lock(ctx, n)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := d.regular(n); err != nil {
 		return err
 	}
@@ -447,6 +496,11 @@ func (d *Driver) Rename(ctx context.Context, bucket, from, to string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := d.paths.Lock(ctx, src, dst)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := d.regular(src); err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package gaiatest holds test helpers for Gaia storage drivers: the driver
-// conformance suite that every gaia.Driver must pass (run by gaia/disk and
-// gaia/s3 tests), and a launcher for a real S3-compatible server
-// (versitygw) on loopback.
+// conformance suite that every gaia.Driver must pass (run by the tests of
+// gaia/disk, gaia/s3, gaia/gcs and gaia/azure), the suite of hubs sharing
+// one bucket, and launchers for real storage servers on loopback
+// (versitygw for S3, fake-gcs-server, Azurite).
 //
 // It owns only the temporary state its tests create; it must not be
 // imported by non-test code.
@@ -146,7 +147,7 @@ func runDriver(t *testing.T, nd NewDriver) {
 			if err != nil || st.ContentType != c.ct || st.Size != int64(len(c.data)) || !gaia.ETagsMatch(st.ETag, info.ETag) {
 				t.Errorf("%s: Stat %+v, %v", c.path, st, err)
 			}
-			// Both drivers' ETags are the content MD5 (S3 quotes it).
+			// Every driver's ETag is the content MD5 (S3 quotes it).
 			if !gaia.ETagsMatch(info.ETag, md5hex(c.data)) {
 				t.Errorf("%s: ETag %s, want MD5 %s", c.path, info.ETag, md5hex(c.data))
 			}
@@ -311,6 +312,49 @@ func runDriver(t *testing.T, nd NewDriver) {
 		}
 	})
 
+	t.Run("Preconditions", func(t *testing.T) {
+		d := nd(t)
+		putIf := func(data string, opts gaia.PutOptions) (gaia.ObjectInfo, error) {
+			opts.ContentType = "text/plain"
+			return d.Put(ctx, bucket, "cond", strings.NewReader(data), opts)
+		}
+		if _, err := putIf("x", gaia.PutOptions{IfMatch: md5hex([]byte("x"))}); !errors.Is(err, gaia.ErrPreconditionFailed) {
+			t.Errorf("IfMatch on a missing object: %v, want ErrPreconditionFailed", err)
+		}
+		first, err := putIf("one", gaia.PutOptions{IfNoneMatch: true})
+		if err != nil {
+			t.Fatalf("IfNoneMatch on a missing object: %v", err)
+		}
+		if _, err := putIf("two", gaia.PutOptions{IfNoneMatch: true}); !errors.Is(err, gaia.ErrPreconditionFailed) {
+			t.Errorf("IfNoneMatch on an existing object: %v, want ErrPreconditionFailed", err)
+		}
+		if _, err := putIf("two", gaia.PutOptions{IfMatch: md5hex([]byte("other"))}); !errors.Is(err, gaia.ErrPreconditionFailed) {
+			t.Errorf("IfMatch with another ETag: %v, want ErrPreconditionFailed", err)
+		}
+		if _, data := get(t, d, bucket, "cond"); string(data) != "one" {
+			t.Fatalf("after refused writes: %q", data)
+		}
+		// Either form of the ETag matches.
+		second, err := putIf("two", gaia.PutOptions{IfMatch: gaia.QuotedETag(first.ETag)})
+		if err != nil {
+			t.Fatalf("IfMatch with the quoted ETag: %v", err)
+		}
+		if _, err := putIf("three", gaia.PutOptions{IfMatch: strings.Trim(second.ETag, `"`)}); err != nil {
+			t.Fatalf("IfMatch with the bare ETag: %v", err)
+		}
+		if _, err := putIf("four", gaia.PutOptions{IfMatch: first.ETag}); !errors.Is(err, gaia.ErrPreconditionFailed) {
+			t.Errorf("IfMatch with a stale ETag: %v, want ErrPreconditionFailed", err)
+		}
+		if _, data := get(t, d, bucket, "cond"); string(data) != "three" {
+			t.Errorf("final content %q", data)
+		}
+	})
+
+	t.Run("ConditionalWritersOneWinner", func(t *testing.T) {
+		d := nd(t)
+		RaceConditionalWrites(t, []gaia.Driver{d})
+	})
+
 	t.Run("ConcurrentWritersNeverInterleave", func(t *testing.T) {
 		d := nd(t)
 		const writers = 8
@@ -341,6 +385,57 @@ func runDriver(t *testing.T, nd NewDriver) {
 			t.Errorf("ETag %s does not describe the content (%s)", info.ETag, md5hex(data))
 		}
 	})
+}
+
+// RaceConditionalWrites makes writers through the drivers (taken in turn)
+// race, first to create one path with IfNoneMatch, then to replace it with
+// IfMatch on the ETag they all read: each time exactly one must win, the
+// others getting ErrPreconditionFailed, and the object must hold the
+// winner's content.
+func RaceConditionalWrites(t *testing.T, drivers []gaia.Driver) {
+	t.Helper()
+	const writers = 8
+	ctx := context.Background()
+	race := func(what string, opts gaia.PutOptions) gaia.ObjectInfo {
+		t.Helper()
+		type result struct {
+			data string
+			info gaia.ObjectInfo
+			err  error
+		}
+		results := make(chan result, writers)
+		start := make(chan struct{})
+		for i := 0; i < writers; i++ {
+			go func(i int) {
+				data := fmt.Sprintf("%s by writer %d", what, i)
+				<-start
+				info, err := drivers[i%len(drivers)].Put(ctx, bucket, "raced", strings.NewReader(data), opts)
+				results <- result{data, info, err}
+			}(i)
+		}
+		close(start)
+		var winners []result
+		for i := 0; i < writers; i++ {
+			r := <-results
+			switch {
+			case r.err == nil:
+				winners = append(winners, r)
+			case !errors.Is(r.err, gaia.ErrPreconditionFailed):
+				t.Errorf("%s: %v, want success or ErrPreconditionFailed", what, r.err)
+			}
+		}
+		if len(winners) != 1 {
+			t.Fatalf("%s: %d writers won, want exactly 1", what, len(winners))
+		}
+		for _, d := range drivers {
+			if info, data := get(t, d, bucket, "raced"); string(data) != winners[0].data || !gaia.ETagsMatch(info.ETag, winners[0].info.ETag) {
+				t.Errorf("%s: stored %q (ETag %s), the winner wrote %q (ETag %s)", what, data, info.ETag, winners[0].data, winners[0].info.ETag)
+			}
+		}
+		return winners[0].info
+	}
+	created := race("create", gaia.PutOptions{IfNoneMatch: true})
+	race("replace", gaia.PutOptions{IfMatch: created.ETag})
 }
 
 func sameSet(a, b []string) bool {

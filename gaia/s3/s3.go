@@ -13,16 +13,13 @@
 package s3
 
 import (
-	"bytes"
 	"context"
-	"crypto/md5"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -34,6 +31,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/internal/spool"
 )
 
 // Config says which S3 bucket to use and how to reach it.
@@ -54,14 +52,11 @@ type Config struct {
 	// CacheControl is stored with each object, for readers that fetch
 	// straight from the bucket.
 	CacheControl string `json:"cacheControl"`
-	// SpoolDir holds uploads larger than spoolInMemory while they are sent
-	// (default os.TempDir()).
+	// SpoolDir holds uploads larger than spool.InMemory while they are
+	// sent (default os.TempDir()). Bodies are spooled because SigV4 over
+	// plain HTTP needs a seekable payload to hash.
 	SpoolDir string `json:"spoolDir"`
 }
-
-// spoolInMemory is the largest upload buffered in memory. Bodies are
-// spooled because SigV4 over plain HTTP needs a seekable payload to hash.
-const spoolInMemory = 1 << 20
 
 // Driver stores objects in one S3 bucket.
 type Driver struct {
@@ -81,9 +76,6 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
-	}
-	if cfg.SpoolDir == "" {
-		cfg.SpoolDir = os.TempDir()
 	}
 	opts := s3.Options{
 		Region:       cfg.Region,
@@ -135,6 +127,18 @@ func isNotFound(err error) bool {
 	return errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchKey" || ae.ErrorCode() == "NotFound")
 }
 
+// isPreconditionFailed: S3 refused a conditional write (412). Some servers
+// answer 409 ConditionalRequestConflict when another conditional write to
+// the key is in flight; that writer may win, so this one has lost too.
+func isPreconditionFailed(err error) bool {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict")
+}
+
 func key(bucket, p string) (string, error) {
 	if err := gaia.ValidateBucket(bucket); err != nil {
 		return "", err
@@ -145,80 +149,48 @@ func key(bucket, p string) (string, error) {
 	return bucket + "/" + p, nil
 }
 
-// spool reads body into memory, or a temporary file past spoolInMemory,
-// and returns a seekable copy, its length and MD5.
-func (d *Driver) spool(ctx context.Context, body io.Reader) (io.ReadSeeker, int64, []byte, func(), error) {
-	sum := md5.New()
-	var mem bytes.Buffer
-	n, err := io.Copy(io.MultiWriter(&mem, sum), io.LimitReader(ctxReader{ctx, body}, spoolInMemory+1))
-	if err != nil {
-		return nil, 0, nil, nil, err
-	}
-	if n <= spoolInMemory {
-		return bytes.NewReader(mem.Bytes()), n, sum.Sum(nil), func() {}, nil
-	}
-	f, err := os.CreateTemp(d.cfg.SpoolDir, "gaia-s3-spool-*")
-	if err != nil {
-		return nil, 0, nil, nil, fmt.Errorf("spool upload: %w", err)
-	}
-	cleanup := func() { f.Close(); os.Remove(f.Name()) }
-	if _, err := f.Write(mem.Bytes()); err != nil {
-		cleanup()
-		return nil, 0, nil, nil, fmt.Errorf("spool upload: %w", err)
-	}
-	m, err := io.Copy(io.MultiWriter(f, sum), ctxReader{ctx, body})
-	if err != nil {
-		cleanup()
-		return nil, 0, nil, nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		cleanup()
-		return nil, 0, nil, nil, err
-	}
-	return f, n + m, sum.Sum(nil), cleanup, nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // Put uploads the whole body in one PutObject with its Content-MD5; S3
-// stores all of it or nothing. A body that fails part-way is never sent.
+// stores all of it or nothing. The body is spooled first, so one that
+// fails part-way is never sent.
 func (d *Driver) Put(ctx context.Context, bucket, p string, body io.Reader, opts gaia.PutOptions) (gaia.ObjectInfo, error) {
 	k, err := key(bucket, p)
 	if err != nil {
 		return gaia.ObjectInfo{}, err
 	}
-	rs, n, sum, cleanup, err := d.spool(ctx, body)
+	sp, err := spool.Read(ctx, body, d.cfg.SpoolDir)
 	if err != nil {
 		return gaia.ObjectInfo{}, fmt.Errorf("s3 put %s: %w", k, err)
 	}
-	defer cleanup()
+	defer sp.Close()
 	in := &s3.PutObjectInput{
 		Bucket:        &d.cfg.Bucket,
 		Key:           &k,
-		Body:          rs,
-		ContentLength: aws.Int64(n),
-		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum)),
+		Body:          sp,
+		ContentLength: aws.Int64(sp.Size),
+		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sp.MD5)),
 		ContentType:   aws.String(opts.ContentType),
+	}
+	// S3's own conditional writes (answered 412), so that they hold against
+	// every hub writing to this bucket.
+	if opts.IfMatch != "" {
+		in.IfMatch = aws.String(gaia.QuotedETag(opts.IfMatch))
+	}
+	if opts.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
 	}
 	if d.cfg.CacheControl != "" {
 		in.CacheControl = &d.cfg.CacheControl
 	}
 	out, err := d.client.PutObject(ctx, in)
 	if err != nil {
+		// If-Match on a missing key is answered 404 NoSuchKey.
+		if isPreconditionFailed(err) || opts.IfMatch != "" && isNotFound(err) {
+			return gaia.ObjectInfo{}, fmt.Errorf("s3 put %s: %w", k, gaia.ErrPreconditionFailed)
+		}
 		return gaia.ObjectInfo{}, fmt.Errorf("s3 put %s: %w", k, err)
 	}
 	// PutObject reports no modification time; the hub only needs the ETag.
-	return gaia.ObjectInfo{Name: p, ETag: aws.ToString(out.ETag), Size: n, ContentType: opts.ContentType, LastModified: time.Now()}, nil
+	return gaia.ObjectInfo{Name: p, ETag: aws.ToString(out.ETag), Size: sp.Size, ContentType: opts.ContentType, LastModified: time.Now()}, nil
 }
 
 // Get streams an object; the body does not seek.
