@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -87,23 +88,33 @@ func (r Resp) JSON(t *testing.T) map[string]any {
 // Do sends a request; headers alternate name, value.
 func (h *Hub) Do(t *testing.T, method, path string, body []byte, headers ...string) Resp {
 	t.Helper()
-	req, err := http.NewRequest(method, h.URL+path, bytes.NewReader(body))
+	r, err := h.DoErr(method, path, body, headers...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// DoErr is Do for goroutines other than the test's, which must not end
+// the test.
+func (h *Hub) DoErr(method, path string, body []byte, headers ...string) (Resp, error) {
+	req, err := http.NewRequest(method, h.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return Resp{}, err
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return Resp{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return Resp{}, fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
-	return Resp{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return Resp{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 // Store POSTs data to /store/<address>/<path>.
