@@ -17,7 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/azure"
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
+	"github.com/go-blockstack/go-blockstack/gaia/gcs"
 	gaias3 "github.com/go-blockstack/go-blockstack/gaia/s3"
 )
 
@@ -41,10 +43,15 @@ is its own read endpoint. --config names a JSON file with the reference hub's
 keys (driver, serverName, readURL, whitelist, validHubUrls,
 requireCorrectHubUrl, pageSize, cacheControl, maxFileUploadSize,
 authTimestampCacheSize, diskSettings.storageRootDirectory, bucket,
-awsCredentials{accessKeyId,secretAccessKey,sessionToken,endpoint}, plus
-awsRegion and awsPathStyle, and this hub's hardening settings
-allowLegacyTokens, allowActiveContent and maxUploadsPerAddress, see
-docs/gaia-hardening.md); GAIA_* environment variables override the file.`,
+awsCredentials{accessKeyId,secretAccessKey,sessionToken,endpoint},
+gcCredentials{projectId,keyFilename,email,credentials{client_email,private_key}},
+resumable, azCredentials{accountName,accountKey}, plus awsRegion,
+awsPathStyle and azEndpoint, and this hub's hardening settings
+allowLegacyTokens, allowActiveContent and maxUploadsPerAddress); GAIA_*
+environment variables override the file. Drivers: disk, aws (s3),
+google-cloud, azure. Several hubs over one S3 bucket, GCS bucket or Azure
+container behave as one hub. See docs/gaia-drivers.md and
+docs/gaia-hardening.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadHubConfig(configPath, os.Getenv)
@@ -83,15 +90,19 @@ type diskSettings struct {
 // (docs/gaia.md, "Configuration"). Unknown keys are refused, so a typo is an error,
 // not a silently ignored setting.
 type hubConfig struct {
-	Driver                 string       `json:"driver"`
-	ServerName             string       `json:"serverName"`
-	ReadURL                string       `json:"readURL"`
-	Whitelist              []string     `json:"whitelist"`
-	ValidHubURLs           []string     `json:"validHubUrls"`
-	RequireCorrectHubURL   bool         `json:"requireCorrectHubUrl"`
-	PageSize               int          `json:"pageSize"`
-	CacheControl           string       `json:"cacheControl"`
-	MaxFileUploadSize      float64      `json:"maxFileUploadSize"`
+	Driver               string   `json:"driver"`
+	ServerName           string   `json:"serverName"`
+	ReadURL              string   `json:"readURL"`
+	Whitelist            []string `json:"whitelist"`
+	ValidHubURLs         []string `json:"validHubUrls"`
+	RequireCorrectHubURL bool     `json:"requireCorrectHubUrl"`
+	PageSize             int      `json:"pageSize"`
+	CacheControl         string   `json:"cacheControl"`
+	MaxFileUploadSize    float64  `json:"maxFileUploadSize"`
+	// AuthTimestampCacheSize is accepted so that the reference hub's
+	// config files load, and unused: this hub reads a bucket's revocation
+	// timestamp from storage on every request, so that a revoke-all through
+	// another hub over the same storage holds here at once.
 	AuthTimestampCacheSize int          `json:"authTimestampCacheSize"`
 	AllowLegacyTokens      bool         `json:"allowLegacyTokens"`
 	AllowActiveContent     bool         `json:"allowActiveContent"`
@@ -104,8 +115,27 @@ type hubConfig struct {
 		SessionToken    string `json:"sessionToken"`
 		Endpoint        string `json:"endpoint"`
 	} `json:"awsCredentials"`
-	AWSRegion    string `json:"awsRegion"`
-	AWSPathStyle bool   `json:"awsPathStyle"`
+	AWSRegion     string `json:"awsRegion"`
+	AWSPathStyle  bool   `json:"awsPathStyle"`
+	GCCredentials struct {
+		ProjectID   string `json:"projectId"`
+		KeyFilename string `json:"keyFilename"`
+		// Email is the service account's, used when credentials has no
+		// client_email.
+		Email       string `json:"email"`
+		Credentials struct {
+			ClientEmail string `json:"client_email"`
+			PrivateKey  string `json:"private_key"`
+		} `json:"credentials"`
+	} `json:"gcCredentials"`
+	Resumable     bool `json:"resumable"`
+	AZCredentials struct {
+		AccountName string `json:"accountName"`
+		AccountKey  string `json:"accountKey"`
+	} `json:"azCredentials"`
+	// AZEndpoint is the Azure account's blob service URL (an emulator's);
+	// the reference hub always uses https://<account>.blob.core.windows.net.
+	AZEndpoint string `json:"azEndpoint"`
 }
 
 // loadHubConfig reads path (if any) and applies the environment: defaults
@@ -178,13 +208,21 @@ func loadHubConfig(path string, getenv func(string) string) (hubConfig, error) {
 	str(&cfg.AWSCredentials.Endpoint, "GAIA_S3_ENDPOINT")
 	str(&cfg.AWSRegion, "GAIA_S3_REGION")
 	boolean(&cfg.AWSPathStyle, "GAIA_S3_PATH_STYLE")
+	str(&cfg.GCCredentials.Email, "GAIA_GCP_EMAIL")
+	str(&cfg.GCCredentials.ProjectID, "GAIA_GCP_PROJECT_ID")
+	str(&cfg.GCCredentials.KeyFilename, "GAIA_GCP_KEY_FILENAME")
+	str(&cfg.GCCredentials.Credentials.ClientEmail, "GAIA_GCP_CLIENT_EMAIL")
+	str(&cfg.GCCredentials.Credentials.PrivateKey, "GAIA_GCP_CLIENT_PRIVATE_KEY")
+	str(&cfg.AZCredentials.AccountName, "GAIA_AZURE_ACCOUNT_NAME")
+	str(&cfg.AZCredentials.AccountKey, "GAIA_AZURE_ACCOUNT_KEY")
+	str(&cfg.AZEndpoint, "GAIA_AZURE_ENDPOINT")
 	if err := errors.Join(errs...); err != nil {
 		return cfg, fmt.Errorf("hub config: %w", err)
 	}
 	switch cfg.Driver {
-	case "disk", "aws", "s3":
+	case "disk", "aws", "s3", "google-cloud", "azure":
 	default:
-		return cfg, fmt.Errorf("hub config: driver %q: want disk or aws (s3)", cfg.Driver)
+		return cfg, fmt.Errorf("hub config: driver %q: want disk, aws (s3), google-cloud or azure", cfg.Driver)
 	}
 	return cfg, nil
 }
@@ -206,12 +244,40 @@ func splitList(v string) []string {
 
 // openDriver makes the configured driver and what releases it.
 func openDriver(ctx context.Context, cfg hubConfig) (gaia.Driver, func(), error) {
-	if cfg.Driver == "disk" {
+	switch cfg.Driver {
+	case "disk":
 		dd, err := disk.New(cfg.DiskSettings.StorageRootDirectory)
 		if err != nil {
 			return nil, nil, err
 		}
 		return dd, func() { dd.Close() }, nil
+	case "google-cloud":
+		gc := cfg.GCCredentials
+		gd, err := gcs.New(ctx, gcs.Config{
+			Bucket:       cfg.Bucket,
+			ProjectID:    gc.ProjectID,
+			KeyFilename:  gc.KeyFilename,
+			ClientEmail:  cmp.Or(gc.Credentials.ClientEmail, gc.Email),
+			PrivateKey:   gc.Credentials.PrivateKey,
+			CacheControl: cfg.CacheControl,
+			Resumable:    cfg.Resumable,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return gd, func() { gd.Close() }, nil
+	case "azure":
+		ad, err := azure.New(ctx, azure.Config{
+			Container:    cfg.Bucket,
+			AccountName:  cfg.AZCredentials.AccountName,
+			AccountKey:   cfg.AZCredentials.AccountKey,
+			Endpoint:     cfg.AZEndpoint,
+			CacheControl: cfg.CacheControl,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return ad, func() {}, nil
 	}
 	sd, err := gaias3.New(ctx, gaias3.Config{
 		Bucket:          cfg.Bucket,
@@ -246,19 +312,18 @@ func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger
 		readURL = base + "/read/"
 	}
 	hub, err := gaia.New(d, gaia.Config{
-		ServerName:             cfg.ServerName,
-		ReadURL:                readURL,
-		Whitelist:              cfg.Whitelist,
-		RequireCorrectHubURL:   cfg.RequireCorrectHubURL,
-		ValidHubURLs:           cfg.ValidHubURLs,
-		PageSize:               cfg.PageSize,
-		CacheControl:           cfg.CacheControl,
-		MaxFileUploadSizeMB:    cfg.MaxFileUploadSize,
-		AuthTimestampCacheSize: cfg.AuthTimestampCacheSize,
-		AllowLegacyTokens:      cfg.AllowLegacyTokens,
-		AllowActiveContent:     cfg.AllowActiveContent,
-		MaxUploadsPerAddress:   cfg.MaxUploadsPerAddress,
-		Logger:                 log,
+		ServerName:           cfg.ServerName,
+		ReadURL:              readURL,
+		Whitelist:            cfg.Whitelist,
+		RequireCorrectHubURL: cfg.RequireCorrectHubURL,
+		ValidHubURLs:         cfg.ValidHubURLs,
+		PageSize:             cfg.PageSize,
+		CacheControl:         cfg.CacheControl,
+		MaxFileUploadSizeMB:  cfg.MaxFileUploadSize,
+		AllowLegacyTokens:    cfg.AllowLegacyTokens,
+		AllowActiveContent:   cfg.AllowActiveContent,
+		MaxUploadsPerAddress: cfg.MaxUploadsPerAddress,
+		Logger:               log,
 	})
 	if err != nil {
 		closeDriver()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -193,6 +194,49 @@ func TestHubS3ThroughEnv(t *testing.T) {
 	}
 }
 
+// TestHubManyOverOneBucket runs two `blockstack hub` processes over one
+// bucket of each shared backend (versitygw for S3, fake-gcs-server for
+// Google Cloud Storage, Azurite for Azure Blob), each configured through
+// the reference hub's GAIA_* variables, and checks that they behave as one
+// hub (gaiatest.RunSharedHubTests).
+func TestHubManyOverOneBucket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	backends := []struct {
+		name string
+		env  func(t *testing.T) []string // the variables of every hub over one backend
+	}{
+		{"aws", func(t *testing.T) []string {
+			s3 := gaiatest.StartVersityGW(t)
+			return []string{"GAIA_S3_ENDPOINT=" + s3.Endpoint, "GAIA_S3_ACCESS_KEY_ID=" + s3.AccessKey,
+				"GAIA_S3_SECRET_ACCESS_KEY=" + s3.SecretKey, "GAIA_S3_REGION=" + s3.Region, "GAIA_S3_PATH_STYLE=true"}
+		}},
+		{"google-cloud", func(t *testing.T) []string {
+			gcs := gaiatest.StartFakeGCS(t)
+			return []string{"STORAGE_EMULATOR_HOST=" + gcs.Endpoint, "GAIA_GCP_PROJECT_ID=gaiatest"}
+		}},
+		{"azure", func(t *testing.T) []string {
+			az := gaiatest.StartAzurite(t)
+			return []string{"GAIA_AZURE_ACCOUNT_NAME=" + az.Account, "GAIA_AZURE_ACCOUNT_KEY=" + az.Key, "GAIA_AZURE_ENDPOINT=" + az.Endpoint}
+		}},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			env := append(b.env(t), "GAIA_DRIVER="+b.name)
+			n := 0
+			gaiatest.RunSharedHubTests(t, func(t *testing.T) (*gaiatest.Hub, *gaiatest.Hub) {
+				n++
+				hubEnv := append(slices.Clone(env), fmt.Sprintf("GAIA_BUCKET_NAME=gaia-shared-%d", n))
+				urlA, _ := startHubBinary(t, bin, hubEnv)
+				urlB, _ := startHubBinary(t, bin, hubEnv)
+				return &gaiatest.Hub{URL: urlA, Name: "gaia-0"}, &gaiatest.Hub{URL: urlB, Name: "gaia-0"}
+			})
+		})
+	}
+}
+
 func TestHubConfig(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -223,13 +267,28 @@ func TestHubConfig(t *testing.T) {
 		!slices.Equal(cfg.Whitelist, []string{"1B", "1C"}) || !slices.Equal(cfg.ValidHubURLs, []string{"https://a", "https://b"}) {
 		t.Errorf("environment over file: %+v %v", cfg, err)
 	}
+	gc := write("gc.json", `{"driver":"google-cloud","bucket":"gb","resumable":true,
+		"gcCredentials":{"projectId":"p","keyFilename":"/k.json","email":"e@x","credentials":{"client_email":"c@x","private_key":"K"}}}`)
+	cfg, err = loadHubConfig(gc, getenv)
+	if g := cfg.GCCredentials; err != nil || cfg.Driver != "google-cloud" || cfg.Bucket != "gb" || !cfg.Resumable || g.ProjectID != "p" ||
+		g.KeyFilename != "/k.json" || g.Email != "e@x" || g.Credentials.ClientEmail != "c@x" || g.Credentials.PrivateKey != "K" {
+		t.Errorf("google-cloud config: %+v %v", cfg, err)
+	}
+	az := write("az.json", `{"driver":"azure","bucket":"container","azCredentials":{"accountName":"acct","accountKey":"a2V5"},
+		"azEndpoint":"http://127.0.0.1:1/acct","authTimestampCacheSize":10}`)
+	env = map[string]string{"GAIA_AZURE_ACCOUNT_KEY": "ZW52", "GAIA_GCP_PROJECT_ID": "envp", "GAIA_GCP_CLIENT_PRIVATE_KEY": "EK"}
+	cfg, err = loadHubConfig(az, getenv)
+	if err != nil || cfg.Driver != "azure" || cfg.AZCredentials.AccountName != "acct" || cfg.AZCredentials.AccountKey != "ZW52" ||
+		cfg.AZEndpoint != "http://127.0.0.1:1/acct" || cfg.GCCredentials.ProjectID != "envp" || cfg.GCCredentials.Credentials.PrivateKey != "EK" {
+		t.Errorf("azure config with the environment: %+v %v", cfg, err)
+	}
 	env = map[string]string{}
 	if cfg, err := loadHubConfig("", getenv); err != nil || cfg.Driver != "disk" || cfg.Bucket != "hub" {
 		t.Errorf("defaults: %+v %v", cfg, err)
 	}
 	for name, body := range map[string]string{
 		"typo.json":   `{"serverNmae":"x"}`,
-		"driver.json": `{"driver":"azure"}`,
+		"driver.json": `{"driver":"dropbox"}`,
 		"broken.json": `{"driver":`,
 	} {
 		if _, err := loadHubConfig(write(name, body), getenv); err == nil {
