@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 )
 
 // NewDriverPair makes two drivers over one empty bucket, each with a
@@ -41,11 +42,11 @@ func RunSharedTests(t *testing.T, np NewDriverPair) {
 // through both have exactly one winner.
 func RunSharedHubTests(t *testing.T, np NewHubPair) {
 	key := Key("shared-owner")
-	addr := gaia.AddressFromKey(key)
+	addr := gaiaauth.AddressFromKey(key)
 
 	t.Run("WriteThroughOneReadThroughOther", func(t *testing.T) {
 		a, b := np(t)
-		r := a.Store(t, a.Token(t, key, gaia.TokenOptions{}), addr, "profile.json", []byte(`{"a":1}`), "Content-Type", "application/json")
+		r := a.Store(t, a.Token(t, key, gaiaauth.TokenOptions{}), addr, "profile.json", []byte(`{"a":1}`), "Content-Type", "application/json")
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("store through A: %d %s", r.Status, r.Body)
 		}
@@ -55,7 +56,7 @@ func RunSharedHubTests(t *testing.T, np NewHubPair) {
 			!gaia.ETagsMatch(g.Header.Get("ETag"), etag) {
 			t.Errorf("read through B: %d %q %v", g.Status, g.Body, g.Header)
 		}
-		authB := b.Token(t, key, gaia.TokenOptions{})
+		authB := b.Token(t, key, gaiaauth.TokenOptions{})
 		if got := entryNames(b.ListAll(t, authB, addr, false)); !slices.Equal(got, []string{"profile.json"}) {
 			t.Errorf("list through B: %q", got)
 		}
@@ -64,7 +65,7 @@ func RunSharedHubTests(t *testing.T, np NewHubPair) {
 		if r := b.Store(t, authB, addr, "profile.json", []byte(`{"a":2}`), "If-Match", etag); r.Status != http.StatusAccepted {
 			t.Fatalf("store through B with A's ETag: %d %s", r.Status, r.Body)
 		}
-		if r := a.Store(t, a.Token(t, key, gaia.TokenOptions{}), addr, "profile.json", []byte(`{"a":3}`), "If-Match", etag); r.Status != http.StatusPreconditionFailed {
+		if r := a.Store(t, a.Token(t, key, gaiaauth.TokenOptions{}), addr, "profile.json", []byte(`{"a":3}`), "If-Match", etag); r.Status != http.StatusPreconditionFailed {
 			t.Errorf("store through A with its stale ETag: %d %s, want 412", r.Status, r.Body)
 		}
 		if d := b.Do(t, http.MethodDelete, "/delete/"+addr+"/profile.json", nil, "Authorization", authB); d.Status != http.StatusAccepted {
@@ -78,17 +79,17 @@ func RunSharedHubTests(t *testing.T, np NewHubPair) {
 	t.Run("RevokeAllHonouredAtOnce", func(t *testing.T) {
 		a, b := np(t)
 		now := time.Now()
-		old := b.Token(t, key, gaia.TokenOptions{IssuedAt: now.Add(-time.Hour)})
+		old := b.Token(t, key, gaiaauth.TokenOptions{IssuedAt: now.Add(-time.Hour)})
 		// B has authorised this token (and read the bucket's timestamp)
 		// before the revocation.
 		if r := b.Store(t, old, addr, "f", []byte("before")); r.Status != http.StatusAccepted {
 			t.Fatalf("store through B before revoke: %d %s", r.Status, r.Body)
 		}
-		revokeAll(t, a, a.Token(t, key, gaia.TokenOptions{IssuedAt: now.Add(-time.Minute)}), addr, now.Add(-30*time.Minute).Unix())
+		revokeAll(t, a, a.Token(t, key, gaiaauth.TokenOptions{IssuedAt: now.Add(-time.Minute)}), addr, now.Add(-30*time.Minute).Unix())
 		if r := b.Store(t, old, addr, "f", []byte("after")); r.Status != http.StatusUnauthorized {
 			t.Errorf("store through B with a token revoked through A: %d %s, want 401", r.Status, r.Body)
 		}
-		fresh := b.Token(t, key, gaia.TokenOptions{IssuedAt: now})
+		fresh := b.Token(t, key, gaiaauth.TokenOptions{IssuedAt: now})
 		if r := b.Store(t, fresh, addr, "f", []byte("fresh")); r.Status != http.StatusAccepted {
 			t.Errorf("store through B with a token issued after the revocation: %d %s", r.Status, r.Body)
 		}
@@ -102,7 +103,7 @@ func RunSharedHubTests(t *testing.T, np NewHubPair) {
 	t.Run("ConcurrentConditionalStoresOneWinner", func(t *testing.T) {
 		a, b := np(t)
 		hubs := []*Hub{a, b}
-		auth := hubs[0].Token(t, key, gaia.TokenOptions{})
+		auth := hubs[0].Token(t, key, gaiaauth.TokenOptions{})
 		race := func(what string, header ...string) string {
 			const writers = 8
 			type result struct {
