@@ -122,6 +122,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice, object(map[string]schema{"name_price": priceSchema})},
 		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice, priceSchema},
 		{"GET /v1/blockchains/bitcoin/consensus", "the last block's consensus hash", s.consensus, object(map[string]schema{"consensus_hash": str, "block_height": integer})},
+		{"GET /v1/blockchains/bitcoin/blocks/{height}", "what SNV checks of a block: its operations hash, the consensus hashes its own commits to, its serialized operations (?operations=0: without them)", s.snvBlock, snvBlockSchema},
 		{"GET /v1/blockchains/bitcoin/name_count", "how many names exist", s.nameCount, object(map[string]schema{"names_count": integer})},
 		{"GET /v1/zonefiles/{hash}", "a zone file's bytes", s.zonefile, nil},
 		{"GET /v1/operations/{txid}", "what became of a transaction's name operation: accepted, or rejected and why (an extension of /v1)", s.operation, operationSchema},

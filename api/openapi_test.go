@@ -53,7 +53,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	}
 	zhash := fmt.Sprintf("%x", btcutil.Hash160([]byte(zonefileText)))
 	vars := map[string]string{"{name}": "alice.test", "{id}": "test", "{hash}": zhash, "{txid}": txid,
-		"{address}": "mkAlice1111111111111111111111111111"}
+		"{address}": "mkAlice1111111111111111111111111111", "{height}": "21"}
 	// More requests of a documented path: each answer must fit the
 	// documented 200 answer or, for another status, the error.
 	more := map[string][]string{
@@ -68,6 +68,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		"/v1/prices/names/{name}":           {"/v1/prices/names/a-b_c.test"},
 		"/v1/names/{name}/zonefile/{hash}":  {"/v1/names/alice.test/zonefile/" + strings.Repeat("0", 40)},
 		"/v1/blockchains/bitcoin/consensus": nil,
+		"/v1/blockchains/bitcoin/blocks/{height}": {"/v1/blockchains/bitcoin/blocks/20?operations=0", "/v1/blockchains/bitcoin/blocks/9999",
+			"/v1/blockchains/bitcoin/blocks/0", "/v1/blockchains/bitcoin/blocks/x"},
 	}
 	// The zone file is published first: the zone file reads need it.
 	paths := slices.Sorted(maps.Keys(doc.Paths))

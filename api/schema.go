@@ -79,6 +79,9 @@ var (
 		"rules": object(map[string]schema{"preorder_expire": integer, "namespace_reveal_expire": integer,
 			"pay_to_creator_blocks": integer, "grace_period": integer, "consensus_window": integer,
 			"lifetime_multiplier": integer, "max_names_per_owner": integer})})
+	snvBlockSchema = object(map[string]schema{"height": integer, "block_hash": str, "consensus_hash": str, "ops_hash": str,
+		"accepted": integer, "operations": arrayOf(str),
+		"prior_consensus_hashes": arrayOf(object(map[string]schema{"height": integer, "consensus_hash": str}))})
 	operationSchema = object(map[string]schema{"txid": str, "block_number": integer, "vtxindex": integer,
 		"opcode": str, "subject": str, "accepted": boolean, "code": str, "reason": str, "record": {}})
 )

@@ -2,6 +2,7 @@ package namedb
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,26 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 		return fmt.Errorf("namedb: integrity check of %s: %s", db.path, res)
 	}
 	return nil
+}
+
+// BlockOps is the processed block at height with the serialized
+// operations its operations hash commits to.
+func (db *DB) BlockOps(ctx context.Context, height int64) (Block, []string, error) {
+	var b Block
+	var raw []byte
+	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected, ops FROM blocks WHERE height = ?`, height)
+	err := row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected, &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Block{}, nil, fmt.Errorf("block %d: %w", height, ErrNotFound)
+	}
+	if err != nil {
+		return Block{}, nil, fmt.Errorf("namedb: block %d: %w", height, err)
+	}
+	var ops []string
+	if err := json.Unmarshal(raw, &ops); err != nil {
+		return Block{}, nil, fmt.Errorf("namedb: operations of block %d: %w", height, err)
+	}
+	return b, ops, nil
 }
 
 // ErrStop, returned by a ForEachBlock callback, ends the walk without error.

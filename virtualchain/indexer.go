@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -382,9 +383,9 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *
 	if err != nil {
 		return namedb.Block{}, nil, err
 	}
-	opsHash := OpsHash(serialized)
+	opsHash := consensus.OpsHash(serialized)
 	var prior []string
-	for _, h := range SkipHeights(b.Height, ix.cfg.FirstBlock) {
+	for _, h := range consensus.SkipHeights(b.Height, ix.cfg.FirstBlock) {
 		ch, err := ix.consensusAt(tx, h)
 		if err != nil {
 			return namedb.Block{}, nil, err
@@ -393,7 +394,7 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *
 	}
 	return namedb.Block{
 		Height: b.Height, Hash: b.Hash.String(), OpsHash: opsHash,
-		ConsensusHash: ConsensusHash(opsHash, prior),
+		ConsensusHash: consensus.ConsensusHash(opsHash, prior),
 		Accepted:      len(serialized), Rejected: len(rejected) + len(ops) - len(serialized),
 	}, serialized, nil
 }
@@ -561,7 +562,7 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 		if err := record(o, acc.subject, rec, nil); err != nil {
 			return nil, err
 		}
-		serialized = append(serialized, SerializeOp(o.d.Op.Opcode(), acc.fields...))
+		serialized = append(serialized, consensus.SerializeOp(o.d.Op.Opcode(), acc.fields...))
 	}
 	return serialized, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/namedb"
 )
 
@@ -80,15 +81,15 @@ func VerifySnapshot(ctx context.Context, snap *namedb.DB, cfg Config, trusted Tr
 			return fmt.Errorf("snapshot: block %d follows block %d", b.Height, want-1)
 		}
 		counted++
-		if oh := OpsHash(ops); oh != b.OpsHash || len(ops) != b.Accepted {
+		if oh := consensus.OpsHash(ops); oh != b.OpsHash || len(ops) != b.Accepted {
 			return fmt.Errorf("snapshot: block %d records ops hash %s for %d operations; its %d operations hash to %s",
 				b.Height, b.OpsHash, b.Accepted, len(ops), oh)
 		}
 		var prior []string
-		for _, h := range SkipHeights(b.Height, cfg.FirstBlock) {
+		for _, h := range consensus.SkipHeights(b.Height, cfg.FirstBlock) {
 			prior = append(prior, seen[h])
 		}
-		if ch := ConsensusHash(b.OpsHash, prior); ch != b.ConsensusHash {
+		if ch := consensus.ConsensusHash(b.OpsHash, prior); ch != b.ConsensusHash {
 			return fmt.Errorf("snapshot: block %d records consensus hash %s; its operations and history give %s", b.Height, b.ConsensusHash, ch)
 		}
 		seen[b.Height] = b.ConsensusHash

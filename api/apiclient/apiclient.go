@@ -292,3 +292,17 @@ func (c *Client) Subdomain(ctx context.Context, fqn string) (*apitypes.Subdomain
 	}
 	return &s, nil
 }
+
+// SNVBlock reads what SNV checks of the block at height; withOps false
+// leaves its operations out (the steps of a walk need only the hashes).
+func (c *Client) SNVBlock(ctx context.Context, height int64, withOps bool) (*apitypes.SNVBlock, error) {
+	var b apitypes.SNVBlock
+	q := url.Values{}
+	if !withOps {
+		q.Set("operations", "0")
+	}
+	if err := c.do(ctx, http.MethodGet, q, nil, &b, "v1", "blockchains", "bitcoin", "blocks", strconv.FormatInt(height, 10)); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}

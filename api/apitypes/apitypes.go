@@ -152,3 +152,25 @@ type Subdomain struct {
 	Zonefile     string `json:"zonefile"`
 	ZonefileHash string `json:"zonefile_hash"`
 }
+
+// SNVBlock is /v1/blockchains/bitcoin/blocks/{height}: what a light client
+// needs to check a block against a consensus hash it trusts (SNV, package
+// client/snv): the block's operations hash, the consensus hashes of the
+// earlier blocks its own consensus hash commits to (in the order of
+// consensus.SkipHeights), and, unless left out, the serialized operations
+// that the operations hash covers, exactly as hashed.
+type SNVBlock struct {
+	Height        int64       `json:"height"`
+	BlockHash     string      `json:"block_hash"`
+	ConsensusHash string      `json:"consensus_hash"`
+	OpsHash       string      `json:"ops_hash"`
+	Accepted      int         `json:"accepted"`
+	Operations    []string    `json:"operations"`
+	Prior         []PriorHash `json:"prior_consensus_hashes"`
+}
+
+// PriorHash is the consensus hash of an earlier block.
+type PriorHash struct {
+	Height        int64  `json:"height"`
+	ConsensusHash string `json:"consensus_hash"`
+}

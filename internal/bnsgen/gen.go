@@ -17,8 +17,8 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/rules"
-	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
 // firstBlock is where indexing starts; block 0 is an empty genesis.
@@ -178,12 +178,12 @@ func (g *gen) run(ctx context.Context, opt Options) (*Meta, error) {
 		}
 		g.decide()
 		b, txids, serialized, accepted, rejected := g.build()
-		opsHash := virtualchain.OpsHash(serialized)
+		opsHash := consensus.OpsHash(serialized)
 		var prior []string
-		for _, x := range virtualchain.SkipHeights(g.h, firstBlock) {
+		for _, x := range consensus.SkipHeights(g.h, firstBlock) {
 			prior = append(prior, g.consHex[x])
 		}
-		ch := virtualchain.ConsensusHash(opsHash, prior)
+		ch := consensus.ConsensusHash(opsHash, prior)
 		// Written first: the indexer oracle reads senders from it.
 		if err := g.w.writeBlock(b, txids, accepted, rejected); err != nil {
 			return nil, err
@@ -1094,7 +1094,7 @@ func (g *gen) build() (*wire.MsgBlock, []chainhash.Hash, []string, int, int) {
 		p.sender.utxo, p.sender.hasUTXO = wire.OutPoint{Hash: id, Index: uint32(p.change)}, true
 		if p.valid {
 			fields := append([]string{hexHash(p.sender.script()), id.String(), strconv.Itoa(vtx)}, p.fields...)
-			serialized = append(serialized, virtualchain.SerializeOp(p.opcode, fields...))
+			serialized = append(serialized, consensus.SerializeOp(p.opcode, fields...))
 			accepted++
 		} else {
 			rejected++

@@ -1,4 +1,15 @@
-package virtualchain
+// Package consensus is the construction of Blockstack v1's consensus
+// hashes: each accepted operation's canonical text (SerializeOp), a
+// block's operations hash (OpsHash), the earlier blocks a block's
+// consensus hash commits to (SkipHeights), and the consensus hash itself
+// (ConsensusHash) — docs/bns.md, "Consensus hashes", gives it step by
+// step. It sits at the bottom of the dependency order so that the indexer
+// that computes the hashes and a light client that checks them (SNV)
+// share one copy.
+//
+// MerkleRoot and ConsensusHash take hex strings; callers that hold
+// untrusted input check its form first (client/snv does).
+package consensus
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package virtualchain
+package consensus
 
 import "testing"
 
