@@ -12,6 +12,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/subdomains"
+	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
 // whois is what `whois` prints: the node's record of the name, and its
@@ -37,10 +38,16 @@ type whoisOp struct {
 }
 
 func newWhoisCmd() *cobra.Command {
-	return &cobra.Command{
+	var trust trustFlags
+	cmd := &cobra.Command{
 		Use:   "whois NAME",
 		Short: "Print a name's record and history as JSON (from the node)",
-		Args:  exactArgs(1),
+		Long: `whois prints the node's record of a name and its accepted operations. With
+--trust HASH@HEIGHT or --trust-nodes URL,... the operations that gave the
+record its owner and zone file hash are proved against that consensus hash
+by SNV (docs/trustless.md), and what was proved is said on stderr; a record
+the history does not back is refused.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := validLookupName(name); err != nil {
@@ -50,7 +57,12 @@ func newWhoisCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rec, err := node.Name(cmd.Context(), name)
+			var rec *apitypes.Name
+			if trust.set() {
+				rec, err = verifiedName(cmd, node, &trust, name)
+			} else {
+				rec, err = node.Name(cmd.Context(), name)
+			}
 			if errors.Is(err, apiclient.ErrNotFound) {
 				return fmt.Errorf("%s is not registered", name)
 			}
@@ -72,11 +84,14 @@ func newWhoisCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), out)
 		},
 	}
+	addTrustFlags(cmd, &trust)
+	return cmd
 }
 
 func newLookupCmd() *cobra.Command {
 	var withProfile bool
 	var app string
+	var trust trustFlags
 	cmd := &cobra.Command{
 		Use:   "lookup NAME",
 		Short: "Print a name's zone file (from the node); --profile follows it to the owner-signed profile",
@@ -107,6 +122,17 @@ is named in the error.`,
 			if err != nil {
 				return err
 			}
+			var proved string // the zone file hash proved, if --trust
+			if trust.set() {
+				var rec *apitypes.Name
+				if rec, err = verifiedName(cmd, node, &trust, name); err != nil {
+					return err
+				}
+				if rec.ZonefileHash == "" {
+					return fmt.Errorf("%s has no zone file (proved)", name)
+				}
+				proved = rec.ZonefileHash
+			}
 			zf, err := node.NameZonefile(cmd.Context(), name)
 			if errors.Is(err, apiclient.ErrNotFound) {
 				return fmt.Errorf("%s: no zone file (%w)", name, err)
@@ -114,11 +140,15 @@ is named in the error.`,
 			if err != nil {
 				return err
 			}
+			if got := zonefile.HashOf([]byte(zf)).String(); proved != "" && got != proved {
+				return fmt.Errorf("the node's zone file of %s hashes to %s, not the proved %s", name, got, proved)
+			}
 			_, err = io.WriteString(cmd.OutOrStdout(), zf)
 			return err
 		},
 	}
 	cmd.Flags().BoolVar(&withProfile, "profile", false, "follow the zone file to the verified profile")
+	addTrustFlags(cmd, &trust)
 	cmd.Flags().StringVar(&app, "app", "", "print the bucket the verified profile lists for this app origin")
 	return cmd
 }
