@@ -64,6 +64,11 @@ func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string,
 		return nil, nil, err
 	}
 	proof := &NameProof{Anchor: anchor}
+	for _, e := range hist {
+		if e.Txid == rec.LastTxid && e.Block > anchor.Height {
+			return nil, nil, fmt.Errorf("%w: the node's record of %s comes from block %d, above the anchor's block %d: give a later anchor", ErrUnproved, name, e.Block, anchor.Height)
+		}
+	}
 	seenLast := false
 	for i := len(hist) - 1; i >= 0 && (proof.Owner == nil || rec.ZonefileHash != "" && proof.Zonefile == nil); i-- {
 		e := hist[i]
