@@ -569,7 +569,7 @@ func (h *Hub) GetFileTo(ctx context.Context, bucketURL, path string, w io.Writer
 			bucketURL += "/"
 		}
 	}
-	body, err := h.open(ctx, bucketURL, path, own)
+	body, _, err := h.open(ctx, bucketURL, path, own)
 	if err != nil {
 		return 0, err
 	}
@@ -587,7 +587,7 @@ func (h *Hub) GetFileTo(ctx context.Context, bucketURL, path string, w io.Writer
 
 // read GETs bucketURL+path, keeping the ETag for own files.
 func (h *Hub) read(ctx context.Context, bucketURL, path string, own bool) ([]byte, error) {
-	body, err := h.open(ctx, bucketURL, path, own)
+	body, _, err := h.open(ctx, bucketURL, path, own)
 	if err != nil {
 		return nil, err
 	}
@@ -599,28 +599,28 @@ func (h *Hub) read(ctx context.Context, bucketURL, path string, own bool) ([]byt
 	return data, nil
 }
 
-// open GETs bucketURL+path and returns the body, keeping the ETag for own
-// files.
-func (h *Hub) open(ctx context.Context, bucketURL, path string, own bool) (io.ReadCloser, error) {
+// open GETs bucketURL+path and returns the body and its content type,
+// keeping the ETag for own files.
+func (h *Hub) open(ctx context.Context, bucketURL, path string, own bool) (io.ReadCloser, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, bucketURL+escapePath(path), nil)
 	if err != nil {
-		return nil, fmt.Errorf("storage: read %s: %w", path, err)
+		return nil, "", fmt.Errorf("storage: read %s: %w", path, err)
 	}
 	resp, err := h.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("storage: read %s: %w", path, err)
+		return nil, "", fmt.Errorf("storage: read %s: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, &HubError{Op: "read", Path: path, Status: resp.StatusCode, Body: string(body)}
+		return nil, "", &HubError{Op: "read", Path: path, Status: resp.StatusCode, Body: string(body)}
 	}
 	if etag := resp.Header.Get("ETag"); own && etag != "" {
 		locked.Do(&h.mu, func() {
 			h.etags[path] = etag
 		})
 	}
-	return resp.Body, nil
+	return resp.Body, resp.Header.Get("Content-Type"), nil
 }
 
 // DeleteFile deletes path and, if wasSigned, its .sig file, and forgets

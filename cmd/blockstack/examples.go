@@ -93,6 +93,9 @@ var examples = map[string]string{
 	"gaia ls": `  blockstack gaia ls
   blockstack gaia ls --app https://notes.example`,
 	"gaia rm": `  blockstack gaia rm notes/note.txt --sign`,
+	"gaia dump": `  blockstack gaia dump bucket-backup
+  blockstack gaia dump notes-backup --app https://notes.example`,
+	"gaia restore": `  blockstack gaia dump old-hub --hub https://old-hub.example && blockstack gaia restore old-hub --hub https://new-hub.example`,
 
 	"profile publish": `  blockstack profile publish alice.test --person person.json --app https://notes.example`,
 	"profile show":    `  blockstack profile show alice.test`,

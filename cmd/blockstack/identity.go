@@ -261,7 +261,7 @@ func newGaiaCmd() *cobra.Command {
 	}
 	f.add(cmd)
 	cmd.PersistentFlags().StringVar(&f.app, "app", "", "act in the identity's bucket for the app at `ORIGIN` (default: the identity's own bucket)")
-	cmd.AddCommand(newGaiaPutCmd(&f), newGaiaGetCmd(&f), newGaiaLsCmd(&f), newGaiaRmCmd(&f))
+	cmd.AddCommand(newGaiaPutCmd(&f), newGaiaGetCmd(&f), newGaiaLsCmd(&f), newGaiaRmCmd(&f), newGaiaDumpCmd(&f), newGaiaRestoreCmd(&f))
 	return cmd
 }
 
