@@ -52,8 +52,20 @@ type Config struct {
 	Network    *bns.Network
 	Rules      rules.Rules
 	FirstBlock int64
+	// Chain is the chain the node follows: /v1/info reports its tip
+	// and whether the node lags it, and names' expiry heights get
+	// estimated dates from its block rate. nil: neither.
+	Chain Chain
+	// StaleAfter is how many blocks the node may lag the chain's tip
+	// before /v1/info calls it stale; 0 means DefaultStaleAfter.
+	StaleAfter int64
 	Log        *slog.Logger
 }
+
+// DefaultStaleAfter is the lag, in blocks, past which a node is stale
+// unless configured otherwise: an hour of Bitcoin blocks, far beyond the
+// seconds a node takes to index a new one.
+const DefaultStaleAfter = 6
 
 // maxBody bounds request bodies: a zone file is at most 40,960 bytes, a
 // little over 54 KiB in base64 inside JSON.
@@ -65,6 +77,7 @@ const pageSize = 100
 // Server is the REST API's handler.
 type Server struct {
 	cfg     Config
+	clock   *BlockClock
 	mux     *http.ServeMux
 	handler http.Handler // mux behind the limits and the compression every endpoint shares
 }
@@ -74,7 +87,10 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = DefaultStaleAfter
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), clock: NewBlockClock(cfg.Chain)}
 	for _, r := range s.routes() {
 		s.mux.HandleFunc(r.pattern, r.handler)
 	}
@@ -109,16 +125,21 @@ type route struct {
 func (s *Server) routes() []route {
 	return []route{
 		{"GET /v1/node/ping", "liveness", s.ping, object(map[string]schema{"status": str, "version": str})},
-		{"GET /v1/info", "node status: last block, consensus hash, rules", s.info, infoSchema},
+		{"GET /v1/info", "node status: last block, consensus hash, rules; the chain's tip and whether the node lags it (stale)", s.info, infoSchema},
 		{"GET /v1/names", "names, 100 a page (?page=N)", s.names, nameList},
 		{"GET /v1/names/{name}", "a name's record (or a subdomain's)", s.name, nameSchema},
 		{"GET /v1/names/{name}/history", "a name's operations by block (?rejected=1: also the rejected ones, with why)", s.nameHistory, historySchema},
+		{"GET /v1/names/{name}/subdomains", "a domain's subdomains, fully qualified (all of them; ?page=N: 100 a page)", s.nameSubdomains, nameList},
 		{"GET /v1/names/{name}/zonefile", "a name's current zone file", s.nameZonefile, zonefileJSON},
 		{"GET /v1/names/{name}/zonefile/{hash}", "one of a name's zone files by hash", s.nameZonefileByHash, zonefileJSON},
 		{"GET /v1/namespaces", "namespace ids", s.namespaces, nameList},
 		{"GET /v1/namespaces/{id}", "a namespace's record", s.namespace, namespaceSchema},
 		{"GET /v1/namespaces/{id}/names", "a namespace's names, 100 a page (?page=N)", s.namespaceNames, nameList},
-		{"GET /v1/addresses/bitcoin/{address}", "names an address owns", s.addressNames, object(map[string]schema{"names": nameList})},
+		{"GET /v1/namespaces/{id}/name_count", "how many names a namespace has", s.namespaceNameCount, countSchema},
+		{"GET /v1/subdomains", "all subdomains, 100 a page (?page=N)", s.allSubdomains, nameList},
+		{"GET /v1/subdomains/{txid}", "the subdomain records a transaction's zone file carried, accepted or not", s.subdomainsOfTx, arrayOf(subdomainOpSchema)},
+		{"GET /v1/blockchains/bitcoin/subdomains_count", "how many subdomains exist (as \"names_count\", as Blockstack Core answered)", s.subdomainCount, countSchema},
+		{"GET /v1/addresses/bitcoin/{address}", "names an address owns (subdomains too)", s.addressNames, object(map[string]schema{"names": nameList})},
 		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice, object(map[string]schema{"name_price": priceSchema})},
 		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice, priceSchema},
 		{"GET /v1/blockchains/bitcoin/consensus", "the last block's consensus hash", s.consensus, object(map[string]schema{"consensus_hash": str, "block_height": integer})},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -49,12 +50,41 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 			"lifetime_multiplier":     s.cfg.Rules.LifetimeMultiplier,
 			"max_names_per_owner":     s.cfg.Rules.MaxNamesPerOwner,
 		},
+		"last_block_seen":    nil,
+		"stale":              false,
+		"stale_after_blocks": s.cfg.StaleAfter,
 	}
 	if ok {
 		info["last_block_processed"] = last.Height
 		info["consensus"] = last.ConsensusHash
 	}
+	if warning := s.freshness(r, info, last.Height); warning != "" {
+		info["stale"] = true
+		info["warning"] = warning
+	}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// freshness sets last_block_seen to the chain's tip and says why the node
+// is stale: it lags the tip by more than the configured blocks, or cannot
+// see it ("" when it is fresh, or follows no chain it can ask).
+func (s *Server) freshness(r *http.Request, info map[string]any, indexed int64) string {
+	if s.cfg.Chain == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), chainTimeout)
+	defer cancel()
+	tip, err := s.cfg.Chain.Tip(ctx)
+	if err != nil {
+		s.cfg.Log.Warn("api: chain tip", "err", err)
+		return "The node cannot reach its chain: do not rely on it for fresh information."
+	}
+	info["last_block_seen"] = tip.Height
+	if behind := tip.Height - indexed; behind > s.cfg.StaleAfter {
+		return fmt.Sprintf("The node is %d blocks behind the chain tip (more than %d): do not rely on it for fresh information.",
+			behind, s.cfg.StaleAfter)
+	}
+	return ""
 }
 
 // lookupName validates the {name} path value and reads its record, with
@@ -92,6 +122,7 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 		RenewalDeadline: s.cfg.Rules.RenewalDeadline(rec.ExpireBlock),
 		Status:          state.Status(),
 		ZonefileHash:    nullable(rec.ValueHash),
+		ExpiryEstimate:  s.clock.Expiry(r.Context(), height, rec.ExpireBlock, s.cfg.Rules.RenewalDeadline(rec.ExpireBlock)),
 	}
 	if !rec.Revoked && rec.ValueHash != "" && s.cfg.Zonefiles != nil {
 		if zf, err := s.cfg.Zonefiles.Get(r.Context(), rec.ValueHash); err == nil {
@@ -118,6 +149,8 @@ type nameJSON struct {
 	Status          string  `json:"status"`
 	Zonefile        *string `json:"zonefile"`
 	ZonefileHash    *string `json:"zonefile_hash"`
+	// ExpiryEstimate dates the heights (an extension of /v1).
+	ExpiryEstimate *apitypes.ExpiryEstimate `json:"expiry_estimate"`
 }
 
 // found reports whether a look-up succeeded (err nil), and otherwise
@@ -370,6 +403,21 @@ func (s *Server) namespaceNames(w http.ResponseWriter, r *http.Request) {
 	if ns := s.lookupNamespace(w, r); ns != nil {
 		s.listNames(w, r, ns.NamespaceID)
 	}
+}
+
+// namespaceNameCount is /v1/namespaces/{id}/name_count, Blockstack Core's
+// count of a namespace's names.
+func (s *Server) namespaceNameCount(w http.ResponseWriter, r *http.Request) {
+	ns := s.lookupNamespace(w, r)
+	if ns == nil {
+		return
+	}
+	n, err := s.cfg.DB.NamespaceNameCount(r.Context(), ns.NamespaceID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apitypes.Count{NamesCount: n})
 }
 
 func (s *Server) addressNames(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
 
@@ -36,7 +37,11 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	sub := []byte("$ORIGIN bob.alice.test\n")
 	s.cfg.Subdomains = subdomainstest.Index{"bob.alice.test": {{Name: "bob.alice.test", Parent: "alice.test", Domain: "alice.test",
 		Owner: "mkAlice1111111111111111111111111111", ZoneFile: sub, ZoneFileHash: zonefile.HashOf(sub), Block: 6, Index: 3,
-		Txid: "t1", Accepted: true}}}
+		Txid: strings.Repeat("cd", 32), Accepted: true}}}
+	// A chain ahead of the node: info says stale, names carry estimates.
+	c := &fakeChain{start: time.Unix(1_700_000_000, 0), spacing: 10 * time.Minute}
+	c.tip.Store(40)
+	s.cfg.Chain, s.clock = c, NewBlockClock(c)
 
 	status, _, raw := do(t, s, "GET", "/v1/openapi.json", "")
 	var doc struct {
@@ -70,6 +75,10 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		"/v1/blockchains/bitcoin/consensus": nil,
 		"/v1/blockchains/bitcoin/blocks/{height}": {"/v1/blockchains/bitcoin/blocks/20?operations=0", "/v1/blockchains/bitcoin/blocks/9999",
 			"/v1/blockchains/bitcoin/blocks/0", "/v1/blockchains/bitcoin/blocks/x"},
+		"/v1/names/{name}/subdomains":    {"/v1/names/alice.test/subdomains?page=0", "/v1/names/nobody.test/subdomains"},
+		"/v1/subdomains":                 {"/v1/subdomains?page=5", "/v1/subdomains?page=x"},
+		"/v1/subdomains/{txid}":          {"/v1/subdomains/" + strings.Repeat("cd", 32), "/v1/subdomains/x"},
+		"/v1/namespaces/{id}/name_count": {"/v1/namespaces/nope/name_count"},
 	}
 	// The zone file is published first: the zone file reads need it.
 	paths := slices.Sorted(maps.Keys(doc.Paths))

@@ -61,7 +61,7 @@ var (
 	nameSchema   = oneOf(
 		object(map[string]schema{"address": str, "blockchain": str, "expire_block": integer, "grace_period": boolean,
 			"last_txid": str, "renewal_deadline": integer, "resolver": orNull(str), "status": str,
-			"zonefile": orNull(str), "zonefile_hash": orNull(str)}),
+			"zonefile": orNull(str), "zonefile_hash": orNull(str), "expiry_estimate": orNull(expirySchema)}),
 		object(map[string]schema{"address": str, "blockchain": str, "last_txid": str, "resolver": orNull(str),
 			"status": str, "zonefile": str, "zonefile_hash": str, "subdomain": boolean, "domain": str,
 			"block_height": integer, "seqn": integer}))
@@ -74,11 +74,20 @@ var (
 		"reveal_block": integer, "ready_block": integer, "ready": boolean, "lifetime": integer, "coeff": integer,
 		"base": integer, "buckets": arrayOf(integer), "nonalpha_discount": integer, "no_vowel_discount": integer,
 		"version": integer, "burn": integer, "op": str, "txid": str, "vtxindex": integer, "block_number": integer})
+	// expirySchema dates a name's expiry heights, estimated.
+	expirySchema = object(map[string]schema{"expire_date": str, "renewal_deadline_date": str, "estimated": boolean,
+		"seconds_per_block": integer, "from_blocks": integer, "as_of_block": integer})
 	infoSchema = object(map[string]schema{"server_version": str, "server_alive": boolean, "network": str,
 		"testnet": boolean, "first_block": integer, "last_block_processed": orNull(integer), "consensus": orNull(str),
+		"last_block_seen": orNull(integer), "stale": boolean, "stale_after_blocks": integer,
 		"rules": object(map[string]schema{"preorder_expire": integer, "namespace_reveal_expire": integer,
 			"pay_to_creator_blocks": integer, "grace_period": integer, "consensus_window": integer,
-			"lifetime_multiplier": integer, "max_names_per_owner": integer})})
+			"lifetime_multiplier": integer, "max_names_per_owner": integer})}).with(map[string]schema{"warning": str})
+	countSchema       = object(map[string]schema{"names_count": integer})
+	subdomainOpSchema = object(map[string]schema{"accepted": integer, "block_height": integer, "domain": str,
+		"fully_qualified_subdomain": str, "missing": str, "owner": str, "parent_zonefile_hash": str,
+		"parent_zonefile_index": integer, "resolver": str, "sequence": integer, "signature": str, "txid": str,
+		"zonefile_hash": str, "zonefile_offset": integer})
 	snvBlockSchema = object(map[string]schema{"height": integer, "block_hash": str, "consensus_hash": str, "ops_hash": str,
 		"accepted": integer, "operations": arrayOf(str),
 		"prior_consensus_hashes": arrayOf(object(map[string]schema{"height": integer, "consensus_hash": str}))})

@@ -15,6 +15,15 @@ type Subdomains interface {
 	Get(ctx context.Context, fqn string) (subdomains.Record, error)
 	History(ctx context.Context, fqn string) ([]subdomains.Record, error)
 	OwnedBy(ctx context.Context, addr string) ([]string, error)
+	// Of lists a domain's subdomains in name order, at most limit after
+	// the name after.
+	Of(ctx context.Context, domain, after string, limit int) ([]string, error)
+	// Page lists all subdomains in name order, limit from offset.
+	Page(ctx context.Context, offset, limit int) ([]string, error)
+	// OfTx lists the records a transaction's zone file carried.
+	OfTx(ctx context.Context, txid string) ([]subdomains.Record, error)
+	// Count is how many subdomains exist.
+	Count(ctx context.Context) (int64, error)
 }
 
 // lookupSubdomain reads a subdomain's current record; it answers the
@@ -112,4 +121,130 @@ func (s *Server) subdomainHistory(w http.ResponseWriter, r *http.Request, fqn st
 		out[key] = append(out[key], entry)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// subdomainsChunk is how many subdomains one query of a domain's list
+// reads: the whole list is answered, as the Stacks API does, but read a
+// chunk at a time.
+const subdomainsChunk = 1000
+
+// nameSubdomains is /v1/names/{name}/subdomains: a domain's subdomains,
+// fully qualified, in name order, as the Stacks API lists them (all of
+// them; ?page=N: 100 a page, as the other lists).
+func (s *Server) nameSubdomains(w http.ResponseWriter, r *http.Request) {
+	rec, _ := s.lookupName(w, r)
+	if rec == nil {
+		return
+	}
+	out := []string{}
+	if s.cfg.Subdomains == nil {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	if r.URL.Query().Has("page") {
+		p, ok := page(w, r)
+		if !ok {
+			return
+		}
+		// Of pages by name; walk to the page's start a chunk at a time.
+		after, skip := "", p*pageSize
+		for skip > 0 {
+			chunk, err := s.cfg.Subdomains.Of(r.Context(), rec.Name, after, min(skip, subdomainsChunk))
+			if err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+			if len(chunk) == 0 {
+				writeJSON(w, http.StatusOK, out)
+				return
+			}
+			skip -= len(chunk)
+			after = chunk[len(chunk)-1]
+		}
+		names, err := s.cfg.Subdomains.Of(r.Context(), rec.Name, after, pageSize)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, append(out, names...))
+		return
+	}
+	for after := ""; ; {
+		chunk, err := s.cfg.Subdomains.Of(r.Context(), rec.Name, after, subdomainsChunk)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		out = append(out, chunk...)
+		if len(chunk) < subdomainsChunk {
+			break
+		}
+		after = chunk[len(chunk)-1]
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// allSubdomains is /v1/subdomains?page=N: every subdomain, 100 a page,
+// as Blockstack Core and the Stacks API list them.
+func (s *Server) allSubdomains(w http.ResponseWriter, r *http.Request) {
+	p, ok := page(w, r)
+	if !ok {
+		return
+	}
+	out := []string{}
+	if s.cfg.Subdomains != nil {
+		names, err := s.cfg.Subdomains.Page(r.Context(), p*pageSize, pageSize)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		out = append(out, names...)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// subdomainsOfTx is /v1/subdomains/{txid}: the subdomain records the
+// transaction's zone file carried, accepted or not, in Blockstack Core's
+// shape; an empty list for a transaction that carried none.
+func (s *Server) subdomainsOfTx(w http.ResponseWriter, r *http.Request) {
+	txid := r.PathValue("txid")
+	if !txidRE.MatchString(txid) {
+		writeError(w, http.StatusBadRequest, "Invalid txid: want 64 lowercase hex digits")
+		return
+	}
+	out := []apitypes.SubdomainOp{}
+	if s.cfg.Subdomains != nil {
+		recs, err := s.cfg.Subdomains.OfTx(r.Context(), txid)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		for _, rec := range recs {
+			op := apitypes.SubdomainOp{BlockHeight: rec.Block, Domain: rec.Domain, FQN: rec.Name, Owner: rec.Owner,
+				ParentZonefileHash: rec.ParentZonefileHash.String(), ParentZonefileIndex: rec.Index, Sequence: rec.Seq,
+				Signature: rec.Sig, Txid: rec.Txid, ZonefileHash: rec.ZoneFileHash.String(), ZonefileOffset: rec.Offset}
+			if rec.Accepted {
+				op.Accepted = 1
+			}
+			if op.Signature == "" {
+				op.Signature = "None" // as Core wrote an unsigned record's
+			}
+			out = append(out, op)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// subdomainCount is /v1/blockchains/bitcoin/subdomains_count, answered
+// as Blockstack Core did, under "names_count".
+func (s *Server) subdomainCount(w http.ResponseWriter, r *http.Request) {
+	var n int64
+	if s.cfg.Subdomains != nil {
+		var err error
+		if n, err = s.cfg.Subdomains.Count(r.Context()); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, apitypes.Count{NamesCount: n})
 }

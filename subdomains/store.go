@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS records (
 );
 DROP INDEX IF EXISTS records_by_name;
 CREATE INDEX IF NOT EXISTS records_by_parent ON records(parent, name, idx, off);
+CREATE INDEX IF NOT EXISTS records_by_txid ON records(txid);
 CREATE TABLE IF NOT EXISTS subdomains (
 	name TEXT PRIMARY KEY,
 	parent TEXT NOT NULL,
@@ -218,6 +219,27 @@ func (ix *Indexer) OwnedBy(ctx context.Context, addr string) ([]string, error) {
 // them after the name after ("" from the start).
 func (ix *Indexer) Of(ctx context.Context, domain, after string, limit int) ([]string, error) {
 	return ix.names(ctx, `SELECT name FROM subdomains WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`, domain, after, limit)
+}
+
+// Page lists every subdomain in name order: at most limit of them from
+// the offset-th.
+func (ix *Indexer) Page(ctx context.Context, offset, limit int) ([]string, error) {
+	return ix.names(ctx, `SELECT name FROM subdomains ORDER BY name LIMIT ? OFFSET ?`, limit, offset)
+}
+
+// OfTx returns the records the zone file of a transaction carried,
+// accepted or not, in chain order (none for a transaction that carried
+// none, or whose zone file was not indexed).
+func (ix *Indexer) OfTx(ctx context.Context, txid string) ([]Record, error) {
+	rs, err := scanRecords(ix.r.QueryContext(ctx, `SELECT `+recordCols+` FROM records WHERE txid = ? ORDER BY idx, off`, txid))
+	if err != nil {
+		return nil, fmt.Errorf("subdomains: records of transaction %s: %w", txid, err)
+	}
+	out := make([]Record, len(rs))
+	for i, r := range rs {
+		out[i] = *r
+	}
+	return out, nil
 }
 
 // Count is the number of subdomains (with an accepted record).

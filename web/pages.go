@@ -13,6 +13,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -234,6 +235,8 @@ type nameData struct {
 	InGrace    bool
 	Deadline   int64 // renewal deadline; -1: never expires
 	BlocksLeft int64 // until expiry
+	// Estimate dates the expiry and the deadline; nil: heights only.
+	Estimate   *apitypes.ExpiryEstimate
 	Zonefile   zonefileView
 	Profile    profileView
 	History    []historyItem
@@ -273,6 +276,7 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 	state := s.cfg.Rules.NameState(rec.Revoked, rec.ExpireBlock, height)
 	d := nameData{Rec: rec, Height: height, Deadline: s.cfg.Rules.RenewalDeadline(rec.ExpireBlock),
 		BlocksLeft: rec.ExpireBlock - height, History: timeline(hist), Status: state.Status(), InGrace: state == rules.InGrace}
+	d.Estimate = s.cfg.Clock.Expiry(ctx, height, rec.ExpireBlock, d.Deadline)
 	if d.Zonefile, err = s.zonefileOf(ctx, rec); err != nil {
 		s.internalError(w, r, err)
 		return

@@ -61,7 +61,11 @@ type Config struct {
 	Network   *bns.Network
 	Rules     rules.Rules
 	Chain     Tipper // nil: the chain's tip is not shown
-	Atlas     Atlas  // nil: the node runs no Atlas peer
+	// Clock dates expiry heights from the chain's block rate (the API's
+	// api.Server.Clock, so that both give the same dates); nil: heights
+	// only.
+	Clock *api.BlockClock
+	Atlas Atlas // nil: the node runs no Atlas peer
 	// Subdomains answers subdomain names; nil: the node keeps none.
 	Subdomains Subdomains
 	// ProfileClient fetches the profiles that names' zone files point to
@@ -137,6 +141,16 @@ var funcs = template.FuncMap{
 	},
 	"btc":        btc,
 	"subjectURL": subjectURL,
+	"date":       date,
+}
+
+// date writes an RFC 3339 time as a day and minute, UTC.
+func date(rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
 }
 
 // btc writes satoshis as bitcoins, without trailing zeros.

@@ -279,7 +279,7 @@ func newWorld(t *testing.T) (*chainWorld, http.Handler) {
 	w.mine("rejected")
 
 	s, err := web.New(web.Config{DB: db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: testRules, Chain: c, Atlas: fakeAtlas{},
-		ProfileClient: web.ProfileClient(true)})
+		Clock: api.NewBlockClock(c), ProfileClient: web.ProfileClient(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,6 +327,7 @@ func TestPages(t *testing.T) {
 			"Signed by the owner", "Alice Liddell", "https://notes.example",
 			fmt.Sprintf(`<a href="/block/%d#tx-`, regBlock), fmt.Sprintf(`<a href="/block/%d#tx-`, updBlock),
 			"<code>NAME_UPDATE</code>", "<code>NAME_REGISTRATION</code>",
+			`, about <time datetime="`, "Dates are estimates from the chain's recent block rate",
 		}, nil},
 		{"/name/forged.test", 200, []string{"not signed by the name&#39;s owner"}, []string{"Not Bob", "Signed by the owner"}},
 		{"/namespace/test", 200, []string{

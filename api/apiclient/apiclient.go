@@ -306,3 +306,47 @@ func (c *Client) SNVBlock(ctx context.Context, height int64, withOps bool) (*api
 	}
 	return &b, nil
 }
+
+// NameSubdomains lists a domain's subdomains, fully qualified, in name
+// order (all of them).
+func (c *Client) NameSubdomains(ctx context.Context, name string) ([]string, error) {
+	var out []string
+	if err := c.get(ctx, &out, "v1", "names", name, "subdomains"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Subdomains lists page (from 0) of all subdomains, 100 a page.
+func (c *Client) Subdomains(ctx context.Context, page int) ([]string, error) {
+	var out []string
+	if err := c.do(ctx, http.MethodGet, url.Values{"page": {strconv.Itoa(page)}}, nil, &out, "v1", "subdomains"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SubdomainsOfTx lists the subdomain records a transaction's zone file
+// carried, accepted or not (none for a transaction that carried none).
+func (c *Client) SubdomainsOfTx(ctx context.Context, txid string) ([]apitypes.SubdomainOp, error) {
+	var out []apitypes.SubdomainOp
+	if err := c.get(ctx, &out, "v1", "subdomains", txid); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SubdomainCount is how many subdomains the node knows.
+func (c *Client) SubdomainCount(ctx context.Context) (int64, error) {
+	var out apitypes.Count
+	err := c.get(ctx, &out, "v1", "blockchains", "bitcoin", "subdomains_count")
+	return out.NamesCount, err
+}
+
+// NamespaceNameCount is how many names a namespace has; ErrNotFound if it
+// was never revealed.
+func (c *Client) NamespaceNameCount(ctx context.Context, id string) (int64, error) {
+	var out apitypes.Count
+	err := c.get(ctx, &out, "v1", "namespaces", id, "name_count")
+	return out.NamesCount, err
+}

@@ -29,6 +29,16 @@ type Info struct {
 	// Consensus is that block's consensus hash; "" before the first.
 	Consensus string    `json:"consensus"`
 	Rules     InfoRules `json:"rules"`
+	// LastBlockSeen is the chain's tip as the node sees it (Blockstack
+	// Core's name); 0 when the node could not ask its chain.
+	LastBlockSeen int64 `json:"last_block_seen"`
+	// Stale is true when the node lags its chain's tip by more than
+	// StaleAfterBlocks, or cannot see the tip: its answers may be old.
+	Stale bool `json:"stale"`
+	// StaleAfterBlocks is the node's threshold (its --stale-blocks).
+	StaleAfterBlocks int64 `json:"stale_after_blocks"`
+	// Warning says why the node is stale ("" when it is not).
+	Warning string `json:"warning"`
 }
 
 // InfoRules are the BNS time and quota constants the node applies.
@@ -56,6 +66,59 @@ type Name struct {
 	ZonefileHash string `json:"zonefile_hash"`
 	// Zonefile is the zone file, nil when the node does not hold it.
 	Zonefile *string `json:"zonefile"`
+	// ExpiryEstimate dates ExpireBlock and RenewalDeadline; nil for a
+	// name that never expires or when the node cannot measure the
+	// chain's block rate (an extension of /v1).
+	ExpiryEstimate *ExpiryEstimate `json:"expiry_estimate"`
+}
+
+// ExpiryEstimate gives a name's expiry and renewal deadline as dates:
+// estimates, from the chain's recent block rate, beside the heights that
+// decide (a block comes when it is mined, not at a date).
+type ExpiryEstimate struct {
+	// ExpireDate and RenewalDeadlineDate are RFC 3339 times, UTC.
+	ExpireDate          string `json:"expire_date"`
+	RenewalDeadlineDate string `json:"renewal_deadline_date"`
+	// Estimated is always true: the dates are estimates.
+	Estimated bool `json:"estimated"`
+	// SecondsPerBlock is the rate the dates assume.
+	SecondsPerBlock int64 `json:"seconds_per_block"`
+	// FromBlocks is how many recent blocks the rate was measured over;
+	// 0 when it is Bitcoin's nominal 600 s (too few blocks to measure).
+	FromBlocks int64 `json:"from_blocks"`
+	// AsOfBlock is the last indexed block the dates count from.
+	AsOfBlock int64 `json:"as_of_block"`
+}
+
+// SubdomainOp is one entry of /v1/subdomains/{txid}: a subdomain record
+// the transaction's zone file carried, accepted or not, in Blockstack
+// Core's shape.
+type SubdomainOp struct {
+	// Accepted is 1 for an accepted record, 0 for a rejected one.
+	Accepted    int    `json:"accepted"`
+	BlockHeight int64  `json:"block_height"`
+	Domain      string `json:"domain"`
+	// FQN is the subdomain's fully qualified name.
+	FQN string `json:"fully_qualified_subdomain"`
+	// Missing is always "": Core listed missing zone files here.
+	Missing             string `json:"missing"`
+	Owner               string `json:"owner"`
+	ParentZonefileHash  string `json:"parent_zonefile_hash"`
+	ParentZonefileIndex int64  `json:"parent_zonefile_index"`
+	// Resolver is the domain's resolver URL; "" when unknown.
+	Resolver  string `json:"resolver"`
+	Sequence  uint64 `json:"sequence"`
+	Signature string `json:"signature"`
+	Txid      string `json:"txid"`
+	// ZonefileHash is the subdomain's own zone file's hash.
+	ZonefileHash   string `json:"zonefile_hash"`
+	ZonefileOffset int    `json:"zonefile_offset"`
+}
+
+// Count is the answer of the counting endpoints (name_count,
+// subdomains_count), all named "names_count" as in Blockstack Core.
+type Count struct {
+	NamesCount int64 `json:"names_count"`
 }
 
 // HistoryEntry is one operation of a name's history.

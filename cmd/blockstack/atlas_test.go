@@ -79,7 +79,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	defer atA.stop()
 	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.node.Status().Neighbours == 1 })
 
-	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, nil, log)
+	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, nil, 0, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 		return err
 	}
 	defer stopHub()
-	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, sub, c, log)
+	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, sub, c, 0, log)
 	if err != nil {
 		return err
 	}

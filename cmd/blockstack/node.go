@@ -38,6 +38,7 @@ func newNodeCmd() *cobra.Command {
 	var signInHub string
 	var dnsAddr string
 	var dnsF dnsFlags
+	var staleBlocks int64
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -81,7 +82,7 @@ resumes where it stopped after a restart.`,
 				return err
 			}
 			defer dnsSrv.close()
-			h, err := newHTTP(db, zfs, first, at, sub, b, log)
+			h, err := newHTTP(db, zfs, first, at, sub, b, staleBlocks, log)
 			if err != nil {
 				return err
 			}
@@ -111,6 +112,7 @@ resumes where it stopped after a restart.`,
 	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
 	cmd.Flags().StringVar(&signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
 	cmd.Flags().StringVar(&dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
+	cmd.Flags().Int64Var(&staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
 	addDNSFlags(cmd.Flags(), &dnsF)
 	addAtlasFlags(cmd.Flags(), &atlasF, defaultAtlasAddr)
 	cmd.AddCommand(newNodeStatusCmd(&dataDir))
@@ -133,21 +135,23 @@ const defaultAPIAddr = "127.0.0.1:16270"
 // subdomain index, with
 // the rules of the global --network. at (if running) hears of each zone
 // file a client publishes and shows its status; tip (if not nil) is the
-// chain the node follows. The split is by path prefix rather than a
+// chain the node follows, which the node calls itself stale when it lags
+// by more than staleAfter blocks (0: api.DefaultStaleAfter). The split is by path prefix rather than a
 // ServeMux, which would answer unclean /v1 paths with redirects where the
 // API answers with its own JSON error.
-func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, sub *subdomainService, tip web.Tipper, log *slog.Logger) (http.Handler, error) {
+func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, sub *subdomainService, tip api.Chain, staleAfter int64, log *slog.Logger) (http.Handler, error) {
 	net, err := bns.NetworkByName(backendOpts.network)
 	if err != nil {
 		return nil, err
 	}
 	zf := api.StoreZonefiles{Store: zfs, Added: sub.arrived(at.added())}
-	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), FirstBlock: first, Log: log})
+	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), FirstBlock: first,
+		Chain: tip, StaleAfter: staleAfter, Log: log})
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.
 	local := backendOpts.network == "devnet" || backendOpts.network == "regtest"
 	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), Chain: tip,
-		Atlas: at.status(), ProfileClient: web.ProfileClient(local), Log: log})
+		Clock: v1.Clock(), Atlas: at.status(), ProfileClient: web.ProfileClient(local), Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func TestHTTPServesAPIAndExplorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { zfs.Close() })
-	h, err := newHTTP(db, zfs, 1, nil, nil, nil, log)
+	h, err := newHTTP(db, zfs, 1, nil, nil, nil, 0, log)
 	if err != nil {
 		t.Fatal(err)
 	}

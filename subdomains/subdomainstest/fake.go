@@ -5,6 +5,7 @@ package subdomainstest
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/go-blockstack/go-blockstack/subdomains"
@@ -41,15 +42,51 @@ func (x Index) OwnedBy(ctx context.Context, addr string) ([]string, error) {
 	return out, nil
 }
 
-// Of lists, sorted, the subdomains of domain (after and limit are
-// ignored: a test holds few).
-func (x Index) Of(_ context.Context, domain, _ string, _ int) ([]string, error) {
+// Of lists, sorted, at most limit subdomains of domain after the name
+// after.
+func (x Index) Of(ctx context.Context, domain, after string, limit int) ([]string, error) {
 	var out []string
-	for fqn, recs := range x {
-		if len(recs) > 0 && recs[0].Parent == domain {
+	for _, fqn := range slices.Sorted(maps.Keys(x)) {
+		if r, err := x.Get(ctx, fqn); err == nil && r.Parent == domain && fqn > after && len(out) < limit {
 			out = append(out, fqn)
 		}
 	}
-	slices.Sort(out)
 	return out, nil
+}
+
+// Page lists, sorted, at most limit subdomains from the offset-th.
+func (x Index) Page(ctx context.Context, offset, limit int) ([]string, error) {
+	var all []string
+	for _, fqn := range slices.Sorted(maps.Keys(x)) {
+		if _, err := x.Get(ctx, fqn); err == nil {
+			all = append(all, fqn)
+		}
+	}
+	all = all[min(offset, len(all)):]
+	return all[:min(limit, len(all))], nil
+}
+
+// OfTx lists the records txid anchored, in chain order.
+func (x Index) OfTx(_ context.Context, txid string) ([]subdomains.Record, error) {
+	var out []subdomains.Record
+	for _, recs := range x {
+		for _, r := range recs {
+			if r.Txid == txid {
+				out = append(out, r)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b subdomains.Record) int {
+		if a.Index != b.Index {
+			return int(a.Index - b.Index)
+		}
+		return a.Offset - b.Offset
+	})
+	return out, nil
+}
+
+// Count is how many subdomains have an accepted record.
+func (x Index) Count(ctx context.Context) (int64, error) {
+	n, _ := x.Page(ctx, 0, len(x))
+	return int64(len(n)), nil
 }
