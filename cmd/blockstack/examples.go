@@ -73,6 +73,8 @@ var examples = map[string]string{
   blockstack lookup alice.test --profile            # the owner-signed profile it leads to
   blockstack lookup alice.test --app https://notes.example`,
 	"names": `  blockstack names mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx`,
+	"names expiring": `  blockstack names expiring                                  # the wallet's names expiring within 30 days
+  blockstack names expiring --within 8w mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx`,
 	"price": `  blockstack price alice.test               # from the node
   blockstack price namespace test`,
 	"price namespace": `  blockstack price namespace test`,

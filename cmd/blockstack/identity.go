@@ -630,7 +630,7 @@ func printProfile(cmd *cobra.Command, name string) error {
 	if err := validLookupName(name); err != nil {
 		return err
 	}
-	node, err := openNode()
+	node, err := openReadNode(cmd)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ the history does not back is refused.`,
 			if err := validLookupName(name); err != nil {
 				return err
 			}
-			node, err := openNode()
+			node, err := openReadNode(cmd)
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ is named in the error.`,
 			if withProfile {
 				return printProfile(cmd, name)
 			}
-			node, err := openNode()
+			node, err := openReadNode(cmd)
 			if err != nil {
 				return err
 			}
@@ -154,7 +154,7 @@ is named in the error.`,
 }
 
 func newNamesCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "names ADDRESS",
 		Short: "List the names an address owns, one a line (from the node)",
 		Args:  exactArgs(1),
@@ -163,7 +163,7 @@ func newNamesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			node, err := openNode()
+			node, err := openReadNode(cmd)
 			if err != nil {
 				return err
 			}
@@ -177,6 +177,8 @@ func newNamesCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.AddCommand(newNamesExpiringCmd())
+	return cmd
 }
 
 func newNamespaceShowCmd() *cobra.Command {
@@ -188,7 +190,7 @@ func newNamespaceShowCmd() *cobra.Command {
 			if err := bns.ValidNamespaceID(args[0]); err != nil {
 				return err
 			}
-			node, err := openNode()
+			node, err := openReadNode(cmd)
 			if err != nil {
 				return err
 			}

@@ -150,7 +150,7 @@ flags.`,
 			if err := bns.ValidName(args[0]); err != nil {
 				return err
 			}
-			node, err := openNode()
+			node, err := openReadNode(cmd)
 			if err != nil {
 				return err
 			}
