@@ -65,7 +65,7 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	zfPath := filepath.Join(e.dir, "foo.zone")
-	if err := os.WriteFile(zfPath, zf, 0o600); err != nil {
+	if err = os.WriteFile(zfPath, zf, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.ok(t, "name", "register", "foo.soon", "--wallet", w, "--zonefile", zfPath)
@@ -95,7 +95,7 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 		t.Fatalf("foo.soon dated %+v: want a future expiry before the deadline", rec.Estimate)
 	}
 	var whois map[string]any
-	if err := json.Unmarshal([]byte(e.ok(t, "whois", "foo.soon")), &whois); err != nil {
+	if err = json.Unmarshal([]byte(e.ok(t, "whois", "foo.soon")), &whois); err != nil {
 		t.Fatal(err)
 	}
 	if est, _ := whois["expiry_estimate"].(map[string]any); est == nil || est["estimated"] != true || est["expire_date"] == "" {
@@ -164,9 +164,9 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 		"--api-addr", "127.0.0.1:0", "--atlas-addr", "", "--stale-blocks", "20")
 	info := func() map[string]any {
 		var m map[string]any
-		resp, err := http.Get(second + "/v1/info")
-		if err != nil {
-			return map[string]any{"error": err.Error()}
+		resp, getErr := http.Get(second + "/v1/info")
+		if getErr != nil {
+			return map[string]any{"error": getErr.Error()}
 		}
 		defer resp.Body.Close()
 		json.NewDecoder(resp.Body).Decode(&m)
