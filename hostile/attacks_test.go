@@ -98,7 +98,8 @@ func send(r request, within time.Duration) (int, string, error) {
 	if err := w.Flush(); err != nil {
 		return 0, "", err
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	// The method says whether the answer has a body (a HEAD's has none).
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: r.method})
 	if err != nil {
 		return 0, "", err
 	}
