@@ -125,6 +125,8 @@ type route struct {
 func (s *Server) routes() []route {
 	return []route{
 		{"GET /v1/node/ping", "liveness", s.ping, object(map[string]schema{"status": str, "version": str})},
+		{"GET /healthz", "liveness: the node serves", s.healthz, object(map[string]schema{"status": str})},
+		{"GET /readyz", "readiness: indexed to within the stale threshold of the chain's tip (else 503 with a reason)", s.readyz, readySchema},
 		{"GET /v1/info", "node status: last block, consensus hash, rules; the chain's tip and whether the node lags it (stale)", s.info, infoSchema},
 		{"GET /v1/names", "names, 100 a page (?page=N)", s.names, nameList},
 		{"GET /v1/names/{name}", "a name's record (or a subdomain's)", s.name, nameSchema},

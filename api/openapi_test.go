@@ -95,6 +95,12 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 	})
 	n := 0
 	for _, path := range paths {
+		// /readyz is a 200 only for a node that is not behind: for it
+		// alone, the chain's tip is the node's last block.
+		c.tip.Store(40)
+		if path == "/readyz" {
+			c.tip.Store(21)
+		}
 		for method, op := range doc.Paths[path] {
 			n++
 			concrete := pathVarRE.ReplaceAllStringFunc(path, func(v string) string { return vars[v] })

@@ -88,6 +88,7 @@ var (
 		"fully_qualified_subdomain": str, "missing": str, "owner": str, "parent_zonefile_hash": str,
 		"parent_zonefile_index": integer, "resolver": str, "sequence": integer, "signature": str, "txid": str,
 		"zonefile_hash": str, "zonefile_offset": integer})
+	readySchema    = object(map[string]schema{"status": str, "last_block_processed": integer, "last_block_seen": orNull(integer)})
 	snvBlockSchema = object(map[string]schema{"height": integer, "block_hash": str, "consensus_hash": str, "ops_hash": str,
 		"accepted": integer, "operations": arrayOf(str),
 		"prior_consensus_hashes": arrayOf(object(map[string]schema{"height": integer, "consensus_hash": str}))})

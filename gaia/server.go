@@ -249,6 +249,11 @@ func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return h.hubInfo(w)
+	case p == "/healthz" || p == "/readyz":
+		if err := method(http.MethodGet, http.MethodHead); err != nil {
+			return err
+		}
+		return h.health(w, r, p == "/readyz")
 	case strings.HasPrefix(p, "/store/"):
 		if err := method(http.MethodPost); err != nil {
 			return err
@@ -285,6 +290,28 @@ func (h *Hub) hubInfo(w http.ResponseWriter) error {
 		MaxUploadMB:       h.cfg.MaxFileUploadSizeMB,
 		ReadURLPrefix:     h.cfg.ReadURL,
 	})
+	return nil
+}
+
+// readyTimeout bounds /readyz's look at the driver: a load balancer asks
+// often and wants an answer, not a hung request.
+const readyTimeout = 2 * time.Second
+
+// health answers /healthz (the hub serves) and, with ready, /readyz (its
+// storage answers too: a look-up of an object that does not exist comes
+// back, found or not, within readyTimeout).
+func (h *Hub) health(w http.ResponseWriter, r *http.Request, ready bool) error {
+	if !ready {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if _, err := h.driver.Stat(ctx, "readyz", "probe"); err != nil && !errors.Is(err, ErrNotFound) {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "storage: " + err.Error()})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
 

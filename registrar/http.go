@@ -97,6 +97,17 @@ type Limits struct {
 func (r *Registrar) Handler(l Limits) http.Handler {
 	lim := newLimiter(l)
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, req *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "alive"})
+	})
+	// Ready once its queue can be read: the requests it takes are kept.
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, req *http.Request) {
+		if _, err := r.store.Counts(req.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "reason": "the queue: " + err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+	})
 	mux.HandleFunc("GET /index", func(w http.ResponseWriter, req *http.Request) {
 		counts, err := r.store.Counts(req.Context())
 		if err != nil {

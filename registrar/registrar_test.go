@@ -595,3 +595,22 @@ func TestUpperCaseRefused(t *testing.T) {
 		t.Fatalf("register Bob: %v", err)
 	}
 }
+
+// TestHealth: /healthz and /readyz answer 200 while the registrar's queue
+// can be read, /readyz 503 once it cannot.
+func TestHealth(t *testing.T) {
+	r := newTestRegistrar(t, filepath.Join(t.TempDir(), "q.db"), newFakeChain(), time.Hour)
+	h := r.Handler(Limits{})
+	get := func(path string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec.Code
+	}
+	if get("/healthz") != 200 || get("/readyz") != 200 {
+		t.Fatal("a working registrar is not healthy and ready")
+	}
+	r.store.Close()
+	if code := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with its queue closed: %d", code)
+	}
+}
