@@ -1,6 +1,7 @@
 package httpserve
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,5 +39,38 @@ func TestLimits(t *testing.T) {
 		if resp.StatusCode != tc.want {
 			t.Errorf("%d-byte header: %d, want %d", tc.header, resp.StatusCode, tc.want)
 		}
+	}
+}
+
+// TestServe: Serve answers until its context ends and then returns nil;
+// a listener that fails under it is its error.
+func TestServe(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	log := slog.New(slog.DiscardHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, h, log) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve after its context ended: %v", err)
+	}
+
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- Serve(context.Background(), ln, h, log) }()
+	ln.Close()
+	if err := <-done; err == nil {
+		t.Fatal("Serve on a closed listener returned nil")
 	}
 }
