@@ -13,7 +13,9 @@
 //   - client/storage: the Gaia hub client (connect, put, get, list,
 //     delete) that stores files in those formats;
 //   - client/lookup: name → zone file → profile → app bucket, each link
-//     verified.
+//     verified;
+//   - client/publish: the other way, an identity's signed profile written
+//     to its bucket.
 //
 // This package holds no code: its test (interop_test.go) runs the pinned
 // JavaScript libraries of testdata/js against all of the above. The JS-made

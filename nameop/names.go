@@ -240,6 +240,20 @@ func (r *Runner) ownerSteps(name, opStep string, renewal bool, makeOp ownerOp, i
 	return []step{fund, op}
 }
 
+// PointTo makes zonefile name's zone file: an Update, unless the node
+// already has exactly that zone file for name, in which case it sends
+// nothing and returns false (publishing a profile again at the same URL
+// needs no transaction).
+func (r *Runner) PointTo(ctx context.Context, name string, zonefile []byte) (updated bool, err error) {
+	if current, err := r.Node.NameZonefile(ctx, name); err == nil && current == string(zonefile) {
+		return false, nil
+	}
+	if err := r.Update(ctx, name, zonefile); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Update sets name's zone file hash (NAME_UPDATE from its owner key) and
 // publishes the zone file.
 func (r *Runner) Update(ctx context.Context, name string, zonefile []byte) error {

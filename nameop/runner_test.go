@@ -624,3 +624,28 @@ func TestNodeWithoutZonefileStore(t *testing.T) {
 		t.Errorf("after the update: %+v", rec)
 	}
 }
+
+// TestPointTo: PointTo updates a name whose zone file differs, and sends
+// nothing for one that is already the zone file asked for.
+func TestPointTo(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	w1 := s.newWallet("w1", 100_000_000)
+	s.createNamespace(w1, "test", testNamespace)
+	ctxt := ctx(t)
+	if err := s.runner(w1).Register(ctxt, "alice.test", []byte(zf1), ""); err != nil {
+		t.Fatal(err)
+	}
+	if updated, err := s.runner(w1).PointTo(ctxt, "alice.test", []byte(zf1)); err != nil || updated {
+		t.Fatalf("PointTo the current zone file: updated %v, %v", updated, err)
+	}
+	if got := s.history("alice.test"); got != "NAME_REGISTRATION" {
+		t.Fatalf("history %q after pointing at the current zone file", got)
+	}
+	if updated, err := s.runner(w1).PointTo(ctxt, "alice.test", []byte(zf2)); err != nil || !updated {
+		t.Fatalf("PointTo another zone file: updated %v, %v", updated, err)
+	}
+	if rec := s.name("alice.test"); rec.Zonefile == nil || *rec.Zonefile != zf2 {
+		t.Fatalf("after PointTo: %+v", rec)
+	}
+}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/atlas"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
+	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -30,8 +32,7 @@ import (
 // a client publishes it through one node's REST API, and Atlas carries it
 // to the other node's store.
 func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
-	defer func(old string) { backendOpts.network = old }(backendOpts.network)
-	backendOpts.network = "devnet"
+	g := globalFlags{network: "devnet"}
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	zf := []byte("$ORIGIN alice.id\n$TTL 3600\n_http._tcp URI 10 1 \"https://hub.example/alice/profile.json\"\n")
@@ -67,19 +68,31 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	}
 	dbA, zfsA := open()
 	dbB, zfsB := open()
-	atB, err := startAtlas(ctx, atlasFlags{addr: "127.0.0.1:0"}, dbB, zfsB, log)
-	if err != nil {
-		t.Fatal(err)
+	// run runs a peer and its RPC server until the test ends.
+	run := func(f atlasFlags, db *namedb.DB, zfs *store.Store) *atlas.Node {
+		at, ln, err := openAtlas(g, f, net.Listen, db, zfs, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var grp runner.Group
+		grp.Add("Atlas", at.Run)
+		grp.Add("Atlas RPC", func(ctx context.Context) error { return httpserve.Serve(ctx, ln, at.Handler(), log) })
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error)
+		go func() { done <- grp.Run(runCtx) }()
+		t.Cleanup(func() {
+			stop()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+		return at
 	}
-	defer atB.stop()
-	atA, err := startAtlas(ctx, atlasFlags{addr: "127.0.0.1:0", seeds: []string{atB.node.Addr()}}, dbA, zfsA, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer atA.stop()
-	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.node.Status().Neighbours == 1 })
+	atB := run(atlasFlags{addr: "127.0.0.1:0"}, dbB, zfsB)
+	atA := run(atlasFlags{addr: "127.0.0.1:0", seeds: []string{atB.Addr()}}, dbA, zfsA)
+	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.Status().Neighbours == 1 })
 
-	handler, err := newHTTP(dbA, zfsA, 1, atA, nil, nil, 0, log)
+	handler, err := newHTTP(g, dbA, zfsA, 1, atA, nil, nil, nil, 0, log)
 	if err != nil {
 		t.Fatal(err)
 	}

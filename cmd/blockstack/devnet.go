@@ -18,6 +18,8 @@ import (
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
+	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/wallet"
 	"github.com/go-blockstack/go-blockstack/webapp"
@@ -43,7 +45,7 @@ type devnetFlags struct {
 	dns     dnsFlags
 }
 
-func newDevnetCmd() *cobra.Command {
+func newDevnetCmd(g *globalFlags) *cobra.Command {
 	var f devnetFlags
 	cmd := &cobra.Command{
 		Use:   "devnet",
@@ -70,7 +72,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 			_, statErr := os.Stat(f.dataDir)
 			fresh := errors.Is(statErr, fs.ErrNotExist)
 			var serving bool
-			err := runDevnet(cmd.Context(), cmd, f, &serving)
+			err := runDevnet(cmd.Context(), cmd, *g, f, &serving)
 			if err != nil && fresh && !serving {
 				if rmErr := os.RemoveAll(f.dataDir); rmErr != nil {
 					return errors.Join(err, fmt.Errorf("removing the half-made %s: %w", f.dataDir, rmErr))
@@ -95,18 +97,9 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	return cmd
 }
 
-// defaultDataDir is ~/.blockstack/<name>.
-func defaultDataDir(name string) string {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(".blockstack", name)
-	}
-	return filepath.Join(home, ".blockstack", name)
-}
-
-// runDevnet runs the devnet until ctx ends; it sets *serving once every
-// service is up.
-func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *bool) error {
+// runDevnet runs the devnet until ctx ends or one of its services fails;
+// it sets *serving once every service is about to run.
+func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetFlags, serving *bool) error {
 	hubCfg, err := loadHubConfig(f.hubConfig, os.Getenv)
 	if err != nil {
 		return err
@@ -120,74 +113,38 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 		return err
 	}
 	defer c.Close()
+	rpcLn, err := net.Listen("tcp", f.rpcAddr)
+	if err != nil {
+		return fmt.Errorf("chain RPC: %w", err)
+	}
+	defer rpcLn.Close()
+	// The hub first: the sign-in page gives apps its URL.
+	hub, err := listenHub(ctx, f.hubAddr, hubCfg, log)
+	if err != nil {
+		return err
+	}
+	defer hub.close()
+	n, err := openBNSNode(ctx, g, nodeConfig{dataDir: filepath.Join(f.dataDir, "node"), first: firstBlocks["devnet"],
+		apiAddr: f.apiAddr, signInHub: localURL(hub.ln.Addr()), atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns}, c, c, log)
+	if err != nil {
+		return err
+	}
+	defer n.close()
+	apiURL := localURL(n.apiAddr())
+	appLn, err := net.Listen("tcp", f.appAddr)
+	if err != nil {
+		return fmt.Errorf("notes app: %w", err)
+	}
+	defer appLn.Close()
+	notes := webapp.Notes(webapp.NotesConfig{AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: n.addrVersion})
 
-	rpcSrv, err := listen("chain RPC", f.rpcAddr, devchain.NewRPCServer(c, backendOpts.rpcUser, backendOpts.rpcPass), log)
-	if err != nil {
-		return err
-	}
-	defer rpcSrv.stop()
-
-	ix, db, err := openIndexer(ctx, c, filepath.Join(f.dataDir, "node"), firstBlocks["devnet"], log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	indexCtx, stopIndex := context.WithCancel(ctx)
-	indexDone := make(chan struct{})
-	go func() {
-		defer close(indexDone)
-		runIndexer(indexCtx, ix, log)
-	}()
-	defer func() {
-		stopIndex()
-		<-indexDone
-	}()
-	zfs, err := openZonefiles(filepath.Join(f.dataDir, "node"), db, log)
-	if err != nil {
-		return err
-	}
-	defer zfs.Close()
-	at, err := startAtlas(ctx, f.atlas, db, zfs, log)
-	if err != nil {
-		return err
-	}
-	defer at.stop()
-	sub, err := startSubdomains(ctx, filepath.Join(f.dataDir, "node"), db, zfs, log)
-	if err != nil {
-		return err
-	}
-	defer sub.close()
-	dnsSrv, err := startNodeDNS(ctx, f.dnsAddr, f.dns, db, zfs, sub, log)
-	if err != nil {
-		return err
-	}
-	defer dnsSrv.close()
-	// The hub starts first: the sign-in page gives apps its URL.
-	hubSrv, stopHub, err := startHub(ctx, f.hubAddr, hubCfg, log)
-	if err != nil {
-		return err
-	}
-	defer stopHub()
-	h, err := newHTTP(db, zfs, firstBlocks["devnet"], at, sub, c, 0, log)
-	if err != nil {
-		return err
-	}
-	apiHandler, addrVersion, err := withSignIn(h, localURL(hubSrv.addr), "devnet")
-	if err != nil {
-		return err
-	}
-	apiSrv, err := listen("API", f.apiAddr, apiHandler, log)
-	if err != nil {
-		return err
-	}
-	defer apiSrv.stop()
-	apiURL := localURL(apiSrv.addr)
-	appSrv, err := listen("notes app", f.appAddr, webapp.Notes(webapp.NotesConfig{
-		AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: addrVersion}), log)
-	if err != nil {
-		return err
-	}
-	defer appSrv.stop()
+	var grp runner.Group
+	grp.Add("chain RPC", func(ctx context.Context) error {
+		return httpserve.Serve(ctx, rpcLn, devchain.NewRPCServer(c, g.rpcUser, g.rpcPass), log)
+	})
+	hub.addService(&grp, log)
+	n.addServices(&grp, log)
+	grp.Add("notes app", func(ctx context.Context) error { return httpserve.Serve(ctx, appLn, notes, log) })
 
 	*serving = true
 	tip, _ := c.Tip(ctx)
@@ -195,86 +152,76 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, f devnetFlags, serving *
 	fmt.Fprintf(out, "devnet running (Ctrl-C stops it)\n")
 	fmt.Fprintf(out, "  data dir:       %s\n", f.dataDir)
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
-		rpcSrv.addr, backendOpts.rpcUser, backendOpts.rpcPass)
-	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiSrv.addr)
+		rpcLn.Addr(), g.rpcUser, g.rpcPass)
+	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", n.apiAddr())
 	fmt.Fprintf(out, "  explorer:       %s/\n", apiURL)
 	fmt.Fprintf(out, "  sign-in page:   %s/auth/\n", apiURL)
-	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hubSrv.addr, hubSrv.addr)
-	fmt.Fprintf(out, "  notes app:      %s/ (sample app)\n", localURL(appSrv.addr))
-	fmt.Fprintf(out, "  Atlas peer:     %s\n", at)
-	if dnsSrv != nil {
-		fmt.Fprintf(out, "  DNS:            %s (UDP and TCP; try: %s)\n", dnsSrv.addr, dnsSrv.digHint(f.dns.suffix))
+	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hub.ln.Addr(), hub.ln.Addr())
+	fmt.Fprintf(out, "  notes app:      %s/ (sample app)\n", localURL(appLn.Addr()))
+	fmt.Fprintf(out, "  Atlas peer:     %s\n", n.atlasString())
+	if n.dns != nil {
+		fmt.Fprintf(out, "  DNS:            %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(f.dns.suffix))
 	}
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
-	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", db.Path(), firstBlocks["devnet"])
+	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", n.db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
 	fmt.Fprintf(out, "  block interval: %s\n", f.blockInterval)
 	fmt.Fprintf(out, "commands in other shells find it with:\n")
-	fmt.Fprintf(out, "  export %s=%s\n  export %s=%s\n  export %s=http://%s\n", rpcEnv, rpcSrv.addr, nodeEnv, apiURL, hubEnv, hubSrv.addr)
+	fmt.Fprintf(out, "  export %s=%s\n  export %s=%s\n  export %s=http://%s\n", rpcEnv, rpcLn.Addr(), nodeEnv, apiURL, hubEnv, hub.ln.Addr())
 	if f.registrarDomain != "" {
-		fmt.Fprintf(out, "  registrar:      http://%s for %s, once the wallet %s owns it\n", f.registrarAddr, f.registrarDomain, walletPath())
-		regCtx, stopReg := context.WithCancel(ctx)
-		regDone := make(chan struct{})
-		go func() {
-			defer close(regDone)
-			runDevnetRegistrar(regCtx, f, c, apiURL, cmd.ErrOrStderr(), log)
-		}()
-		defer func() {
-			stopReg()
-			<-regDone
-		}()
+		fmt.Fprintf(out, "  registrar:      http://%s for %s, once the wallet %s owns it\n", f.registrarAddr, f.registrarDomain, g.walletPath())
+		grp.Add("registrar", func(ctx context.Context) error {
+			return runDevnetRegistrar(ctx, g, f, c, apiURL, cmd.ErrOrStderr(), log)
+		})
 	}
+	grp.Add("miner", func(ctx context.Context) error {
+		mine(ctx, c, f.blockInterval, log)
+		return nil
+	})
+	err = grp.Run(ctx)
+	if ctx.Err() != nil {
+		log.Info("devnet stopping")
+	}
+	return err
+}
 
-	var tick <-chan time.Time
-	if f.blockInterval > 0 {
-		t := time.NewTicker(f.blockInterval)
-		defer t.Stop()
-		tick = t.C
+// mine mines a block every interval (never if it is 0) until ctx ends.
+func mine(ctx context.Context, c *devchain.Chain, interval time.Duration, log *slog.Logger) {
+	if interval <= 0 {
+		<-ctx.Done()
+		return
 	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			log.Info("devnet stopping")
-			return nil
-		case <-rpcSrv.done:
-			return fmt.Errorf("devnet: %w", rpcSrv.err)
-		case <-apiSrv.done:
-			return fmt.Errorf("devnet: %w", apiSrv.err)
-		case <-hubSrv.done:
-			return fmt.Errorf("devnet: %w", hubSrv.err)
-		case <-appSrv.done:
-			return fmt.Errorf("devnet: %w", appSrv.err)
-		case <-dnsSrv.stopped():
-			return fmt.Errorf("devnet: %w", dnsSrv.err)
-		case <-at.done():
-			return fmt.Errorf("devnet: %w", at.err())
-		case <-tick:
-			hashes, err := c.Mine(ctx, 1)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				log.Error("mine", "err", err)
-				continue
-			}
-			tip, _ := c.Tip(ctx)
-			log.Info("mined block", "height", tip.Height, "hash", hashes[0])
+			return
+		case <-t.C:
 		}
+		hashes, err := c.Mine(ctx, 1)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("mine", "err", err)
+			}
+			continue
+		}
+		tip, _ := c.Tip(ctx)
+		log.Info("mined block", "height", tip.Height, "hash", hashes[0])
 	}
 }
 
 // runDevnetRegistrar waits until the wallet owns f.registrarDomain, then
 // runs its registrar on the devnet's chain and API until ctx ends.
-func runDevnetRegistrar(ctx context.Context, f devnetFlags, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) {
+func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) error {
 	node, err := apiclient.New(apiURL, nil)
 	if err != nil {
-		log.Error("registrar", "err", err)
-		return
+		return err
 	}
 	var w *wallet.Wallet
 	for waiting := ""; ; {
-		if w, err = openWallet(); err == nil {
-			err = checkOwnsDomain(ctx, node, w.OwnerKeys(), f.registrarDomain)
+		if w, err = g.openWallet(); err == nil {
+			err = checkOwnsDomain(ctx, node, w.OwnerKeys(), f.registrarDomain, g.walletPath())
 		}
 		if err == nil {
 			break
@@ -285,41 +232,29 @@ func runDevnetRegistrar(ctx context.Context, f devnetFlags, c chain.Backend, api
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-time.After(time.Second):
 		}
 	}
 	rf := registrarFlags{domain: f.registrarDomain, listen: f.registrarAddr,
 		dataDir:    filepath.Join(f.dataDir, "registrar", f.registrarDomain),
 		batchDelay: 2 * time.Second, rate: 10, burst: 100, maxPending: 10_000}
-	err = os.MkdirAll(rf.dataDir, 0o700)
-	var journal *nameop.Journal
-	if err == nil {
-		journal, err = nameop.OpenJournal(filepath.Join(rf.dataDir, "update.journal.json"))
+	if err = os.MkdirAll(rf.dataDir, 0o700); err != nil {
+		return err
 	}
+	journal, err := nameop.OpenJournal(filepath.Join(rf.dataDir, "update.journal.json"))
 	if err != nil {
-		log.Error("registrar", "err", err)
-		return
+		return err
 	}
-	runner := &nameop.Runner{Wallet: w, Chain: c, Node: node, Net: &bns.DevNet, Journal: journal,
+	ops := &nameop.Runner{Wallet: w, Chain: c, Node: node, Net: &bns.DevNet, Journal: journal,
 		FeeRate: defaultFeeRate, Poll: 200 * time.Millisecond, Log: progress}
-	ln, err := net.Listen("tcp", rf.listen)
+	rs, err := openRegistrar(rf, ops, log, nil)
 	if err != nil {
-		log.Error("registrar", "err", err)
-		return
+		return err
 	}
-	rs, err := startRegistrar(ctx, rf, ln, runner, log, nil)
-	if err != nil {
-		log.Error("registrar", "err", err)
-		return
-	}
-	defer rs.stop()
-	log.Info("registrar running", "domain", f.registrarDomain, "url", localURL(rs.srv.addr))
-	select {
-	case <-ctx.Done():
-	case <-rs.srv.done:
-		log.Error("registrar", "err", rs.srv.err)
-	case <-rs.done:
-		log.Error("registrar stopped", "err", rs.err)
-	}
+	defer rs.close()
+	log.Info("registrar running", "domain", f.registrarDomain, "url", localURL(rs.ln.Addr()))
+	var grp runner.Group
+	rs.addServices(&grp, log)
+	return grp.Run(ctx)
 }

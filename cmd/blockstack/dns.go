@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bnsdns"
+	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/subdomains"
@@ -34,7 +35,7 @@ func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
 	fl.DurationVar(&f.poll, "dns-poll", 500*time.Millisecond, "how often the DNS server checks for a new block")
 }
 
-func newDNSCmd() *cobra.Command {
+func newDNSCmd(g *globalFlags) *cobra.Command {
 	var listenAddr string
 	var f dnsFlags
 	cmd := &cobra.Command{
@@ -50,23 +51,20 @@ domain) at it; docs/dns.md says how. node and devnet run the same server
 in-process with --dns-addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			node, err := openNode()
+			node, err := g.openNode()
 			if err != nil {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			s, err := startDNS(cmd.Context(), listenAddr, f, restSource{node}, log)
+			s, err := openDNS(cmd.Context(), listenAddr, f, restSource{node}, log)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "DNS for BNS names at %s (UDP and TCP), from the node at %s\n  try: %s\n", s.addr, node.URL(), s.digHint(f.suffix))
-			select {
-			case <-cmd.Context().Done():
-				s.stop()
-				return nil
-			case <-s.done:
-				return s.err
-			}
+			defer s.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "DNS for BNS names at %s (UDP and TCP), from the node at %s\n  try: %s\n", s.addr(), node.URL(), s.digHint(f.suffix))
+			var grp runner.Group
+			grp.Add("DNS", s.run)
+			return grp.Run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&listenAddr, "listen", "127.0.0.1:5353", "listen `address` (UDP and TCP)")
@@ -74,17 +72,16 @@ in-process with --dns-addr.`,
 	return cmd
 }
 
-// dnsService is a running DNS server.
-type dnsService struct {
-	addr net.Addr
-	stop func() // ends it and waits
-	done chan struct{}
-	err  error // why it stopped, once done is closed
+// dnsServer is a DNS server with its listeners bound, ready to run.
+type dnsServer struct {
+	srv *bnsdns.Server
+	pc  net.PacketConn
+	ln  net.Listener
 }
 
-// startDNS serves src's names on addr (UDP and TCP) until stop; it reads
-// src once first, so that a node that cannot be reached fails here.
-func startDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, log *slog.Logger) (*dnsService, error) {
+// openDNS makes a server of src's names and binds addr (UDP and TCP); it
+// reads src once first, so that a node that cannot be reached fails here.
+func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, log *slog.Logger) (*dnsServer, error) {
 	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, Log: log})
 	if err != nil {
 		return nil, err
@@ -96,44 +93,23 @@ func startDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, l
 	if err != nil {
 		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	d := &dnsService{addr: pc.LocalAddr(), done: make(chan struct{})}
-	d.stop = func() {
-		cancel()
-		<-d.done
-	}
-	go func() {
-		defer close(d.done)
-		d.err = s.Run(runCtx, pc, ln)
-	}()
-	return d, nil
+	return &dnsServer{srv: s, pc: pc, ln: ln}, nil
 }
 
-// startNodeDNS starts the in-process DNS server of node and devnet over
-// their name database, zone files and subdomains; nil without an address.
-func startNodeDNS(ctx context.Context, addr string, f dnsFlags, db *namedb.DB, zfs *store.Store, sub *subdomainService, log *slog.Logger) (*dnsService, error) {
-	if addr == "" {
-		return nil, nil
-	}
-	return startDNS(ctx, addr, f, nodeSource{db: db, zfs: zfs, sub: sub.index(), rules: networkRules()}, log)
+// run serves until ctx ends or a listener fails.
+func (d *dnsServer) run(ctx context.Context) error { return d.srv.Run(ctx, d.pc, d.ln) }
+
+// Close closes the listeners (Run closes them too: for a server that
+// never ran).
+func (d *dnsServer) Close() error {
+	return errors.Join(d.pc.Close(), d.ln.Close())
 }
 
-func (d *dnsService) close() {
-	if d != nil {
-		d.stop()
-	}
-}
-
-func (d *dnsService) stopped() <-chan struct{} {
-	if d == nil {
-		return nil
-	}
-	return d.done
-}
+func (d *dnsServer) addr() net.Addr { return d.pc.LocalAddr() }
 
 // digHint is a dig command that asks the server for a name's profile URI.
-func (d *dnsService) digHint(suffix string) string {
-	host, port, _ := net.SplitHostPort(d.addr.String())
+func (d *dnsServer) digHint(suffix string) string {
+	host, port, _ := net.SplitHostPort(d.addr().String())
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}

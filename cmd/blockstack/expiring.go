@@ -20,7 +20,7 @@ import (
 // estimate: Bitcoin's target spacing.
 const nominalBlockTime = 10 * time.Minute
 
-func newNamesExpiringCmd() *cobra.Command {
+func newNamesExpiringCmd(g *globalFlags) *cobra.Command {
 	var within string
 	cmd := &cobra.Command{
 		Use:   "expiring [ADDRESS...]",
@@ -35,11 +35,11 @@ estimates from the chain's recent block rate; the block heights decide.`,
 			if err != nil {
 				return fmt.Errorf("--within %q: %w", within, err)
 			}
-			addrs, err := expiringAddresses(args)
+			addrs, err := expiringAddresses(*g, args)
 			if err != nil {
 				return err
 			}
-			node, err := openReadNode(cmd)
+			node, err := openReadNode(cmd, *g)
 			if err != nil {
 				return err
 			}
@@ -77,10 +77,10 @@ func parseWindow(s string) (time.Duration, error) {
 }
 
 // expiringAddresses are the addresses given, checked, or the wallet's.
-func expiringAddresses(args []string) ([]string, error) {
+func expiringAddresses(g globalFlags, args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
-		addr, err := parseAddress(a)
+		addr, err := g.parseAddress(a)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +89,7 @@ func expiringAddresses(args []string) ([]string, error) {
 	if len(out) > 0 {
 		return out, nil
 	}
-	w, err := openWallet()
+	w, err := g.openWallet()
 	if err != nil {
 		return nil, fmt.Errorf("%w (or give the addresses)", err)
 	}

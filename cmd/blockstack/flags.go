@@ -8,8 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/go-blockstack/go-blockstack/bns"
 )
 
 // envAnnotation marks a flag that defaults to an environment variable.
@@ -41,18 +39,6 @@ func applyEnv(cmd *cobra.Command) error {
 		}
 	})
 	return err
-}
-
-// beforeCommand runs before every command: the environment fills in the
-// flags not given, and --network is checked before anything uses it.
-func beforeCommand(cmd *cobra.Command, _ []string) error {
-	if err := applyEnv(cmd); err != nil {
-		return err
-	}
-	if _, err := bns.NetworkByName(backendOpts.network); err != nil {
-		return fmt.Errorf("--network %q: want devnet, regtest, testnet or mainnet", backendOpts.network)
-	}
-	return nil
 }
 
 // positiveDuration is a duration flag that refuses zero and negative

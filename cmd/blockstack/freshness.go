@@ -18,8 +18,8 @@ const freshnessTimeout = 3 * time.Second
 // when the node says it is stale (it lags its chain's tip, or cannot see
 // it), since its answers may then be old. A node that does not answer
 // /v1/info is left for the command itself to report.
-func openReadNode(cmd *cobra.Command) (*apiclient.Client, error) {
-	node, err := openNode()
+func openReadNode(cmd *cobra.Command, g globalFlags) (*apiclient.Client, error) {
+	node, err := g.openNode()
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newGaiaDumpCmd(f *hubFlags) *cobra.Command {
+func newGaiaDumpCmd(g *globalFlags, f *hubFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "dump DIR",
 		Short: "Copy every file of the bucket into DIR, with a manifest (sizes, SHA-256, content types)",
@@ -17,7 +17,7 @@ changed. gaia restore puts a dump in a bucket on any hub: together they move
 a bucket from one hub to another (--hub).`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, _, err := f.connect(cmd.Context())
+			h, _, err := f.connect(cmd.Context(), *g)
 			if err != nil {
 				return err
 			}
@@ -31,7 +31,7 @@ a bucket from one hub to another (--hub).`,
 	}
 }
 
-func newGaiaRestoreCmd(f *hubFlags) *cobra.Command {
+func newGaiaRestoreCmd(g *globalFlags, f *hubFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "restore DIR",
 		Short: "Store every file of a dump (gaia dump DIR) in the bucket, checking each",
@@ -43,7 +43,7 @@ stopped midway continues where it was. The bucket is the identity's (or
 the app's) on the new hub: the same key, so the same address.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, _, err := f.connect(cmd.Context())
+			h, _, err := f.connect(cmd.Context(), *g)
 			if err != nil {
 				return err
 			}

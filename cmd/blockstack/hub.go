@@ -21,6 +21,8 @@ import (
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
 	"github.com/go-blockstack/go-blockstack/gaia/gcs"
 	gaias3 "github.com/go-blockstack/go-blockstack/gaia/s3"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
+	"github.com/go-blockstack/go-blockstack/internal/runner"
 )
 
 const (
@@ -62,17 +64,14 @@ docs/gaia-hardening.md.`,
 				cfg.DiskSettings.StorageRootDirectory = cmp.Or(dataDir, defaultDataDir("gaia"))
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			srv, stop, err := startHub(cmd.Context(), listen, cfg, log)
+			hub, err := listenHub(cmd.Context(), listen, cfg, log)
 			if err != nil {
 				return err
 			}
-			defer stop()
-			select {
-			case <-cmd.Context().Done():
-				return nil
-			case <-srv.done:
-				return srv.err
-			}
+			defer hub.close()
+			var grp runner.Group
+			hub.addService(&grp, log)
+			return grp.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
@@ -334,17 +333,33 @@ func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger
 	return hub, closeDriver, nil
 }
 
-// startHub listens on addr and serves a hub there until stopped.
-func startHub(ctx context.Context, addr string, cfg hubConfig, log *slog.Logger) (srv *server, close func(), err error) {
+// hubServer is a hub with its listener bound, ready to run.
+type hubServer struct {
+	ln          net.Listener
+	h           http.Handler
+	closeDriver func()
+}
+
+// listenHub listens on addr and makes a hub to serve there.
+func listenHub(ctx context.Context, addr string, cfg hubConfig, log *slog.Logger) (*hubServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("hub: %w", err)
+		return nil, fmt.Errorf("hub: %w", err)
 	}
 	h, closeDriver, err := openHub(ctx, ln.Addr(), cfg, log)
 	if err != nil {
 		ln.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	srv = serveOn("gaia hub", ln, h, log)
-	return srv, func() { srv.stop(); closeDriver() }, nil
+	return &hubServer{ln: ln, h: h, closeDriver: closeDriver}, nil
+}
+
+func (s *hubServer) addService(grp *runner.Group, log *slog.Logger) {
+	grp.Add("gaia hub", func(ctx context.Context) error { return httpserve.Serve(ctx, s.ln, s.h, log) })
+}
+
+// close releases the driver and the listener, once the hub has stopped.
+func (s *hubServer) close() {
+	s.ln.Close()
+	s.closeDriver()
 }

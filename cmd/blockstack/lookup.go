@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,80 +14,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
-// whois is what `whois` prints: the node's record of the name, and its
-// accepted operations in order.
-type whois struct {
-	FQN string `json:"name"`
-	*apitypes.Name
-	// ZonefileHash is null for none, as in the API (it hides the
-	// embedded field).
-	ZonefileHash *string   `json:"zonefile_hash"`
-	History      []whoisOp `json:"history"`
-}
-
-type whoisOp struct {
-	Block    int64  `json:"block"`
-	Vtxindex int    `json:"vtxindex"`
-	Opcode   string `json:"opcode"`
-	Txid     string `json:"txid"`
-	// Address and ValueHash are the owner and zone file hash after the
-	// operation.
-	Address   any `json:"address"`
-	ValueHash any `json:"value_hash"`
-}
-
-func newWhoisCmd() *cobra.Command {
-	var trust trustFlags
-	cmd := &cobra.Command{
-		Use:   "whois NAME",
-		Short: "Print a name's record and history as JSON (from the node)",
-		Long: `whois prints the node's record of a name and its accepted operations. With
---trust HASH@HEIGHT or --trust-nodes URL,... the operations that gave the
-record its owner and zone file hash are proved against that consensus hash
-by SNV (docs/trustless.md), and what was proved is said on stderr; a record
-the history does not back is refused.`,
-		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := validLookupName(name); err != nil {
-				return err
-			}
-			node, err := openReadNode(cmd)
-			if err != nil {
-				return err
-			}
-			var rec *apitypes.Name
-			if trust.set() {
-				rec, err = verifiedName(cmd, node, &trust, name)
-			} else {
-				rec, err = node.Name(cmd.Context(), name)
-			}
-			if errors.Is(err, apiclient.ErrNotFound) {
-				return fmt.Errorf("%s is not registered", name)
-			}
-			if err != nil {
-				return err
-			}
-			hist, err := node.NameHistory(cmd.Context(), name, false)
-			if err != nil {
-				return err
-			}
-			out := whois{FQN: name, Name: rec, History: []whoisOp{}}
-			if rec.ZonefileHash != "" {
-				out.ZonefileHash = &rec.ZonefileHash
-			}
-			for _, h := range hist {
-				out.History = append(out.History, whoisOp{Block: h.Block, Vtxindex: h.Vtxindex, Opcode: h.Opcode, Txid: h.Txid,
-					Address: h.Fields["address"], ValueHash: h.Fields["value_hash"]})
-			}
-			return printJSON(cmd.OutOrStdout(), out)
-		},
-	}
-	addTrustFlags(cmd, &trust)
-	return cmd
-}
-
-func newLookupCmd() *cobra.Command {
+func newLookupCmd(g *globalFlags) *cobra.Command {
 	var withProfile bool
 	var app string
 	var trust trustFlags
@@ -108,7 +34,7 @@ is named in the error.`,
 				return err
 			}
 			if app != "" {
-				bucket, err := appBucketOf(cmd.Context(), name, app)
+				bucket, err := appBucketOf(cmd.Context(), *g, name, app)
 				if err != nil {
 					return err
 				}
@@ -116,16 +42,16 @@ is named in the error.`,
 				return err
 			}
 			if withProfile {
-				return printProfile(cmd, name)
+				return printProfile(cmd, *g, name)
 			}
-			node, err := openReadNode(cmd)
+			node, err := openReadNode(cmd, *g)
 			if err != nil {
 				return err
 			}
 			var proved string // the zone file hash proved, if --trust
 			if trust.set() {
 				var rec *apitypes.Name
-				if rec, err = verifiedName(cmd, node, &trust, name); err != nil {
+				if rec, err = verifiedName(cmd, *g, node, &trust, name); err != nil {
 					return err
 				}
 				if rec.ZonefileHash == "" {
@@ -153,59 +79,6 @@ is named in the error.`,
 	return cmd
 }
 
-func newNamesCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "names ADDRESS",
-		Short: "List the names an address owns, one a line (from the node)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := parseAddress(args[0])
-			if err != nil {
-				return err
-			}
-			node, err := openReadNode(cmd)
-			if err != nil {
-				return err
-			}
-			names, err := node.NamesOwned(cmd.Context(), addr.EncodeAddress())
-			if err != nil {
-				return err
-			}
-			for _, n := range names {
-				fmt.Fprintln(cmd.OutOrStdout(), n)
-			}
-			return nil
-		},
-	}
-	cmd.AddCommand(newNamesExpiringCmd())
-	return cmd
-}
-
-func newNamespaceShowCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "show ID",
-		Short: "Print a namespace's record as JSON (from the node)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := bns.ValidNamespaceID(args[0]); err != nil {
-				return err
-			}
-			node, err := openReadNode(cmd)
-			if err != nil {
-				return err
-			}
-			ns, err := node.Namespace(cmd.Context(), args[0])
-			if errors.Is(err, apiclient.ErrNotFound) {
-				return fmt.Errorf("namespace %s is not revealed", args[0])
-			}
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), ns)
-		},
-	}
-}
-
 // validLookupName checks a name the node can look up: an on-chain name
 // ("alice.id") or a subdomain ("alice.foo.id").
 func validLookupName(name string) error {
@@ -214,11 +87,4 @@ func validLookupName(name string) error {
 		return err
 	}
 	return bns.ValidName(name)
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

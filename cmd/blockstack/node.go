@@ -4,25 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/go-blockstack/go-blockstack/api"
-	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
+	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/namedb"
-	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/web"
 	"github.com/go-blockstack/go-blockstack/webapp"
+	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
@@ -30,15 +37,50 @@ import (
 // mainnet block, and the block after genesis on local chains.
 var firstBlocks = map[string]int64{"mainnet": 373601, "testnet": 1, "regtest": 1, "devnet": 1}
 
-func newNodeCmd() *cobra.Command {
+// Atlas listen addresses: Blockstack v1's port for a node, and the devnet's
+// one under the devnet's other 1xxxx ports.
+const (
+	defaultAtlasAddr       = "127.0.0.1:6264"
+	defaultDevnetAtlasAddr = "127.0.0.1:16264"
+)
+
+// nodeConfig is the BNS node that node and devnet run over a chain: where
+// its state lives and where it serves.
+type nodeConfig struct {
+	dataDir string // the state folder (names.db, zonefiles, subdomains.db)
+	first   int64  // the first block BNS indexes
+	apiAddr string
+	// signInHub, if set, serves the sign-in page beside the API, giving
+	// apps this Gaia hub URL.
+	signInHub string
+	atlas     atlasFlags
+	dnsAddr   string // "": no DNS server
+	dns       dnsFlags
+	// staleBlocks: the node calls itself stale when it lags the chain's
+	// tip by more than this many blocks (0: api.DefaultStaleAfter).
+	staleBlocks int64
+	// listen binds the node's TCP listeners (net.Listen if nil): a test
+	// closes one under its server.
+	listen func(network, addr string) (net.Listener, error)
+}
+
+// atlasFlags configure the Atlas peer of `node` and `devnet`.
+type atlasFlags struct {
+	addr, advertise  string
+	seeds, blacklist []string
+}
+
+func addAtlasFlags(fs *pflag.FlagSet, f *atlasFlags, defaultAddr string) {
+	fs.StringVar(&f.addr, "atlas-addr", defaultAddr, `listen address of the Atlas peer RPC ("" runs no Atlas peer)`)
+	fs.StringVar(&f.advertise, "atlas-advertise", "",
+		"host:port other Atlas peers reach this one at (default: --atlas-addr, unless it listens on all interfaces)")
+	fs.StringSliceVar(&f.seeds, "atlas-seeds", nil, "Atlas peers to start from, host:port,...")
+	fs.StringSliceVar(&f.blacklist, "atlas-blacklist", nil, "hosts or host:port Atlas never talks to, comma-separated")
+}
+
+func newNodeCmd(g *globalFlags) *cobra.Command {
 	var dataDir string
-	var first int64
-	var apiAddr string
-	var atlasF atlasFlags
-	var signInHub string
-	var dnsAddr string
-	var dnsF dnsFlags
-	var staleBlocks int64
+	cfg := nodeConfig{first: -1}
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -48,110 +90,245 @@ the name database in --data-dir (names.db), rewinds on reorganisations and
 resumes where it stopped after a restart.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := openBackend(cmd)
-			if err != nil {
-				return err
+			c := cfg
+			c.dataDir = nodeDataDir(*g, dataDir)
+			if c.first < 0 {
+				c.first = firstBlocks[g.network]
 			}
-			defer b.Close()
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			if first < 0 {
-				first = firstBlocks[backendOpts.network]
-			}
-			ix, db, err := openIndexer(cmd.Context(), b, dataDir, first, log)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			zfs, err := openZonefiles(dataDir, db, log)
-			if err != nil {
-				return err
-			}
-			defer zfs.Close()
-			at, err := startAtlas(cmd.Context(), atlasF, db, zfs, log)
-			if err != nil {
-				return err
-			}
-			defer at.stop()
-			sub, err := startSubdomains(cmd.Context(), dataDir, db, zfs, log)
-			if err != nil {
-				return err
-			}
-			defer sub.close()
-			dnsSrv, err := startNodeDNS(cmd.Context(), dnsAddr, dnsF, db, zfs, sub, log)
-			if err != nil {
-				return err
-			}
-			defer dnsSrv.close()
-			h, err := newHTTP(db, zfs, first, at, sub, b, staleBlocks, log)
-			if err != nil {
-				return err
-			}
-			apiHandler, _, err := withSignIn(h, signInHub, backendOpts.network)
-			if err != nil {
-				return err
-			}
-			apiSrv, err := listen("API", apiAddr, apiHandler, log)
-			if err != nil {
-				return err
-			}
-			defer apiSrv.stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nexplorer at http://%s/\nAtlas at %s\n",
-				backendOpts, first, db.Path(), apiSrv.addr, apiSrv.addr, at)
-			if signInHub != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "sign-in page at %s/auth/ (Gaia hub %s)\n", localURL(apiSrv.addr), signInHub)
-			}
-			if dnsSrv != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "DNS at %s (UDP and TCP; try: %s)\n", dnsSrv.addr, dnsSrv.digHint(dnsF.suffix))
-			}
-			runIndexer(cmd.Context(), ix, log)
-			return nil
+			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
-	cmd.Flags().Int64Var(&first, "first-block", -1, "first block to index (default: the network's BNS start)")
-	cmd.Flags().StringVar(&apiAddr, "api-addr", "127.0.0.1:6270", "listen address of the REST API")
-	cmd.Flags().StringVar(&signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
-	cmd.Flags().StringVar(&dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
-	cmd.Flags().Int64Var(&staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
-	addDNSFlags(cmd.Flags(), &dnsF)
-	addAtlasFlags(cmd.Flags(), &atlasF, defaultAtlasAddr)
-	cmd.AddCommand(newNodeStatusCmd(&dataDir))
+	cmd.Flags().Int64Var(&cfg.first, "first-block", -1, "first block to index (default: the network's BNS start)")
+	cmd.Flags().StringVar(&cfg.apiAddr, "api-addr", defaultNodeAPIAddr, "listen address of the REST API")
+	cmd.Flags().StringVar(&cfg.signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
+	cmd.Flags().StringVar(&cfg.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
+	cmd.Flags().Int64Var(&cfg.staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
+	addDNSFlags(cmd.Flags(), &cfg.dns)
+	addAtlasFlags(cmd.Flags(), &cfg.atlas, defaultAtlasAddr)
+	cmd.AddCommand(newNodeStatusCmd(g, &dataDir))
 	return cmd
 }
 
-func nodeDataDir(flag string) string {
-	if flag != "" {
-		return flag
+// runNode follows the chain g names and serves the node until ctx ends or
+// one of its services fails.
+func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, out, logTo io.Writer) error {
+	b, err := g.openBackend(ctx)
+	if err != nil {
+		return err
 	}
-	return filepath.Join(defaultDataDir(backendOpts.network), "node")
+	defer b.Close()
+	log := slog.New(slog.NewTextHandler(logTo, nil))
+	n, err := openBNSNode(ctx, g, cfg, b, b, log)
+	if err != nil {
+		return err
+	}
+	defer n.close()
+	fmt.Fprintf(out, "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nexplorer at http://%s/\nAtlas at %s\n",
+		g, cfg.first, n.db.Path(), n.apiAddr(), n.apiAddr(), n.atlasString())
+	if cfg.signInHub != "" {
+		fmt.Fprintf(out, "sign-in page at %s/auth/ (Gaia hub %s)\n", localURL(n.apiAddr()), cfg.signInHub)
+	}
+	if n.dns != nil {
+		fmt.Fprintf(out, "DNS at %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(cfg.dns.suffix))
+	}
+	var grp runner.Group
+	n.addServices(&grp, log)
+	return grp.Run(ctx)
 }
 
-// defaultAPIAddr is the devnet's API; a node's default is Blockstack Core's
-// port, 6270.
-const defaultAPIAddr = "127.0.0.1:16270"
+// bnsNode is a node opened over a chain, its listeners bound, ready to
+// run: the indexer, the zone file store, the Atlas peer, the subdomain
+// index, the DNS server and the HTTP API with the explorer.
+type bnsNode struct {
+	db       *namedb.DB
+	ix       *virtualchain.Indexer
+	zfs      *store.Store
+	atlas    *atlas.Node // nil: Atlas off
+	atlasLn  net.Listener
+	subs     *subdomains.Indexer
+	follower *subdomains.Follower
+	dns      *dnsServer // nil: no DNS server
+	api      net.Listener
+	handler  http.Handler
+	// addrVersion is the P2PKH version byte of the network's addresses,
+	// which own its names.
+	addrVersion byte
+	closers     []io.Closer // closed in reverse by close
+}
 
-// newHTTP is the node's HTTP handler: the REST API under /v1 and the
-// explorer's pages everywhere else, over db, the zone file store and the
-// subdomain index, with
-// the rules of the global --network. at (if running) hears of each zone
-// file a client publishes and shows its status; tip (if not nil) is the
-// chain the node follows, which the node calls itself stale when it lags
-// by more than staleAfter blocks (0: api.DefaultStaleAfter). The split is by path prefix rather than a
-// ServeMux, which would answer unclean /v1 paths with redirects where the
-// API answers with its own JSON error.
-func newHTTP(db *namedb.DB, zfs *store.Store, first int64, at *atlasService, sub *subdomainService, tip api.Chain, staleAfter int64, log *slog.Logger) (http.Handler, error) {
-	net, err := bns.NetworkByName(backendOpts.network)
+// openBNSNode opens the node's state in cfg.dataDir over the chain b (tip,
+// if not nil, is what the API and the explorer show of it) and binds its
+// listeners.
+func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Backend, tip api.Chain, log *slog.Logger) (_ *bnsNode, err error) {
+	n := &bnsNode{}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	listen := cfg.listen
+	if listen == nil {
+		listen = net.Listen
+	}
+	if n.ix, n.db, err = openIndexer(ctx, g, b, cfg.dataDir, cfg.first, log); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.db)
+	if n.zfs, err = openZonefiles(cfg.dataDir, n.db, log); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.zfs)
+	if n.atlas, n.atlasLn, err = openAtlas(g, cfg.atlas, listen, n.db, n.zfs, log); err != nil {
+		return nil, err
+	}
+	if n.atlasLn != nil {
+		n.closers = append(n.closers, n.atlasLn)
+	}
+	if n.subs, err = subdomains.Open(filepath.Join(cfg.dataDir, "subdomains.db")); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, n.subs)
+	n.follower = subdomains.NewFollower(n.subs, n.db, n.zfs, log)
+	if cfg.dnsAddr != "" {
+		src := nodeSource{db: n.db, zfs: n.zfs, sub: n.subs, rules: g.rules()}
+		if n.dns, err = openDNS(ctx, cfg.dnsAddr, cfg.dns, src, log); err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, n.dns)
+	}
+	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, tip, cfg.staleBlocks, log)
 	if err != nil {
 		return nil, err
 	}
-	zf := api.StoreZonefiles{Store: zfs, Added: sub.arrived(at.added())}
-	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), FirstBlock: first,
+	if n.handler, n.addrVersion, err = withSignIn(h, cfg.signInHub, g.network); err != nil {
+		return nil, err
+	}
+	if n.api, err = listen("tcp", cfg.apiAddr); err != nil {
+		return nil, fmt.Errorf("API: %w", err)
+	}
+	n.closers = append(n.closers, n.api)
+	return n, nil
+}
+
+// addServices adds the node's services to grp, each after what it
+// depends on: the indexer first, the API last.
+func (n *bnsNode) addServices(grp *runner.Group, log *slog.Logger) {
+	grp.Add("indexer", func(ctx context.Context) error {
+		runIndexer(ctx, n.ix, log)
+		return nil
+	})
+	if n.atlas != nil {
+		grp.Add("Atlas", n.atlas.Run)
+		grp.Add("Atlas RPC", func(ctx context.Context) error {
+			return httpserve.Serve(ctx, n.atlasLn, n.atlas.Handler(), log)
+		})
+	}
+	grp.Add("subdomain indexer", func(ctx context.Context) error {
+		n.follower.Run(ctx)
+		return nil
+	})
+	if n.dns != nil {
+		grp.Add("DNS", n.dns.run)
+	}
+	grp.Add("API", func(ctx context.Context) error {
+		return httpserve.Serve(ctx, n.api, n.handler, log)
+	})
+}
+
+// close releases what openBNSNode opened, once its services have stopped.
+func (n *bnsNode) close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i].Close()
+	}
+}
+
+func (n *bnsNode) apiAddr() net.Addr { return n.api.Addr() }
+
+// atlasString says where the Atlas peer listens, or that it is off.
+func (n *bnsNode) atlasString() string {
+	if n.atlas == nil {
+		return "off"
+	}
+	return fmt.Sprintf("%s (advertised as %q)", n.atlasLn.Addr(), n.atlas.Addr())
+}
+
+// openAtlas makes an Atlas peer that replicates into zfs the zone files
+// db's chain names, and binds its RPC listener; nil for both when
+// f.addr is "" (Atlas off).
+func openAtlas(g globalFlags, f atlasFlags, listen func(string, string) (net.Listener, error), db *namedb.DB, zfs *store.Store, log *slog.Logger) (*atlas.Node, net.Listener, error) {
+	if f.addr == "" {
+		return nil, nil, nil
+	}
+	ln, err := listen("tcp", f.addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("atlas peer listener: %w", err)
+	}
+	advertise := f.advertise
+	if ap := ln.Addr().(*net.TCPAddr).AddrPort(); advertise == "" && !ap.Addr().IsUnspecified() {
+		advertise = ap.String()
+	}
+	if advertise == "" {
+		log.Warn("Atlas listens on all interfaces and --atlas-advertise is not set: peers will not add this node")
+	}
+	node, err := atlas.New(atlas.Config{Network: g.network, Advertise: advertise, Seeds: f.seeds,
+		Blacklist: f.blacklist, Chain: atlas.NameDB(db), Store: zfs, Log: log})
+	if err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	return node, ln, nil
+}
+
+func nodeDataDir(g globalFlags, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(g.dataDir(), "node")
+}
+
+// newHTTP is the node's HTTP handler: the REST API under /v1 and the
+// explorer's pages everywhere else, over db, the zone file store and the
+// subdomain index (subs and follower, nil without one), with the rules of
+// the --network. at (if not nil) hears of each zone file a client
+// publishes and its status is shown; tip (if not nil) is the chain the
+// node follows, which the node calls itself stale when it lags by more
+// than staleAfter blocks (0: api.DefaultStaleAfter). The split is by path prefix rather than a ServeMux, which
+// would answer unclean /v1 paths with redirects where the API answers with
+// its own JSON error.
+func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *atlas.Node, subs *subdomains.Indexer,
+	follower *subdomains.Follower, tip api.Chain, staleAfter int64, log *slog.Logger) (http.Handler, error) {
+	net, err := g.bnsNetwork()
+	if err != nil {
+		return nil, err
+	}
+	// Interfaces get nil, not a nil pointer, for what is off.
+	var added []func(zonefile.Hash)
+	var status web.Atlas
+	var subIndex web.Subdomains
+	if at != nil {
+		added, status = append(added, at.Added), at
+	}
+	if subs != nil {
+		subIndex = subs
+	}
+	if follower != nil {
+		added = append(added, follower.Arrived)
+	}
+	zf := api.StoreZonefiles{Store: zfs}
+	if len(added) > 0 {
+		zf.Added = func(h zonefile.Hash) {
+			for _, f := range added {
+				f(h)
+			}
+		}
+	}
+	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: subIndex, Network: net, Rules: g.rules(), FirstBlock: first,
 		Chain: tip, StaleAfter: staleAfter, Log: log})
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.
-	local := backendOpts.network == "devnet" || backendOpts.network == "regtest"
-	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Subdomains: sub.index(), Network: net, Rules: networkRules(), Chain: tip,
-		Clock: v1.Clock(), Atlas: at.status(), ProfileClient: web.ProfileClient(local), Log: log})
+	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Subdomains: subIndex, Network: net, Rules: g.rules(), Chain: tip,
+		Clock: v1.Clock(), Atlas: status, ProfileClient: web.ProfileClient(g.localChain()), Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -193,40 +370,39 @@ func withSignIn(apiHandler http.Handler, hubURL, network string) (http.Handler, 
 	}), params.PubKeyHashAddrID, nil
 }
 
+// localURL is the http URL of a listener for clients on this machine:
+// loopback when it listens on every interface.
+func localURL(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + addr.String()
+}
+
 // openZonefiles opens the node's zone file store (dataDir/zonefiles), which
 // keeps only zone files whose hashes db's chain names.
 func openZonefiles(dataDir string, db *namedb.DB, log *slog.Logger) (*store.Store, error) {
-	return store.Open(filepath.Join(nodeDataDir(dataDir), "zonefiles"), api.ChainNamed(db), log)
-}
-
-// networkRules are the BNS rules of the global --network.
-func networkRules() rules.Rules {
-	if backendOpts.network == "devnet" || backendOpts.network == "regtest" {
-		return rules.DevnetRules
-	}
-	return rules.MainnetRules
+	return store.Open(filepath.Join(dataDir, "zonefiles"), api.ChainNamed(db), log)
 }
 
 // openIndexer opens the name database in dataDir and an indexer over it
 // that logs its progress.
-func openIndexer(ctx context.Context, b chain.Backend, dataDir string, first int64, log *slog.Logger) (*virtualchain.Indexer, *namedb.DB, error) {
-	dir := nodeDataDir(dataDir)
-	if err := mkdirFor(filepath.Join(dir, "names.db")); err != nil {
+func openIndexer(ctx context.Context, g globalFlags, b chain.Backend, dataDir string, first int64, log *slog.Logger) (*virtualchain.Indexer, *namedb.DB, error) {
+	if err := mkdirFor(filepath.Join(dataDir, "names.db")); err != nil {
 		return nil, nil, err
 	}
-	net, err := bns.NetworkByName(backendOpts.network)
+	net, err := g.bnsNetwork()
 	if err != nil {
 		return nil, nil, err
 	}
-	rules := networkRules()
 	gctune.Tune()
-	db, err := namedb.Open(filepath.Join(dir, "names.db"))
+	db, err := namedb.Open(filepath.Join(dataDir, "names.db"))
 	if err != nil {
 		return nil, nil, err
 	}
 	var last time.Time
 	ix, err := virtualchain.New(ctx, db, b, virtualchain.Config{
-		Network: net, Rules: rules, FirstBlock: first,
+		Network: net, Rules: g.rules(), FirstBlock: first,
 		OnBlock: func(blk namedb.Block) {
 			if blk.Accepted+blk.Rejected == 0 && time.Since(last) < 5*time.Second {
 				return
@@ -259,13 +435,13 @@ func runIndexer(ctx context.Context, ix *virtualchain.Indexer, log *slog.Logger)
 	}
 }
 
-func newNodeStatusCmd(dataDir *string) *cobra.Command {
+func newNodeStatusCmd(g *globalFlags, dataDir *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Print the name database's last block and consensus hash (works while the node runs)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := filepath.Join(nodeDataDir(*dataDir), "names.db")
+			path := filepath.Join(nodeDataDir(*g, *dataDir), "names.db")
 			// Opening would create it: say instead that there is none.
 			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("no node database at %s: run blockstack node (or devnet) first, or give its --data-dir", path)

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -8,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/chain/devchain"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
@@ -44,5 +50,55 @@ func TestNodeFollowsDevnetOverRPC(t *testing.T) {
 	want := ours
 	if !strings.Contains(want, "consensus ") {
 		t.Fatalf("status without a consensus hash:\n%s", want)
+	}
+}
+
+// TestNodeStopsWhenAServiceFails: a node whose API listener is closed
+// under its server stops every other service and returns the failure,
+// named after the service, which the binary prints as its error and exits
+// 1 with.
+func TestNodeStopsWhenAServiceFails(t *testing.T) {
+	dir := t.TempDir()
+	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(dir, "chain"), NoSync: true, CoinbaseMaturity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rpcSrv := httptest.NewServer(devchain.NewRPCServer(c, "u", "p"))
+	defer rpcSrv.Close()
+	g := globalFlags{network: "devnet", rpcAddr: strings.TrimPrefix(rpcSrv.URL, "http://"), rpcUser: "u", rpcPass: "p"}
+	listeners := make(chan net.Listener, 1)
+	cfg := nodeConfig{dataDir: filepath.Join(dir, "node"), first: 1, apiAddr: "127.0.0.1:0",
+		listen: func(network, addr string) (net.Listener, error) {
+			ln, err := net.Listen(network, addr)
+			if err == nil {
+				listeners <- ln
+			}
+			return ln, err
+		}}
+	done := make(chan error, 1)
+	go func() { done <- runNode(context.Background(), g, cfg, io.Discard, io.Discard) }()
+	var api net.Listener
+	select {
+	case api = <-listeners:
+	case err := <-done:
+		t.Fatalf("the node stopped before it listened: %v", err)
+	}
+	waitfor.True(t, 10*time.Second, "the API answers", func() bool {
+		resp, err := http.Get("http://" + api.Addr().String() + "/v1/node/ping")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	api.Close()
+	select {
+	case err := <-done:
+		if err == nil || !strings.HasPrefix(err.Error(), "API: ") {
+			t.Fatalf("runNode after its API listener closed: %v, want the API's failure", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the node runs on without its API")
 	}
 }

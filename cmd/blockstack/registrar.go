@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/internal/httpserve"
+	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/registrar"
 	"github.com/go-blockstack/go-blockstack/wallet"
@@ -37,7 +38,7 @@ type registrarFlags struct {
 // defaultRegistrarAddr is where `blockstack registrar` listens by default.
 const defaultRegistrarAddr = "127.0.0.1:16290"
 
-func newRegistrarCmd() *cobra.Command {
+func newRegistrarCmd(g *globalFlags) *cobra.Command {
 	var f registrarFlags
 	cmd := &cobra.Command{
 		Use:   "registrar --domain NAME",
@@ -59,7 +60,7 @@ Beside a devnet:
   blockstack registrar --domain foo.test --listen 127.0.0.1:16290`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRegistrar(cmd, f)
+			return runRegistrar(cmd, *g, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -78,69 +79,63 @@ Beside a devnet:
 	return cmd
 }
 
-func runRegistrar(cmd *cobra.Command, f registrarFlags) error {
+func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 	ctx := cmd.Context()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	if err := bns.ValidName(f.domain); err != nil {
 		return fmt.Errorf("--domain: %w", err)
 	}
 	if f.dataDir == "" {
-		f.dataDir = filepath.Join(defaultDataDir(backendOpts.network), "registrar", f.domain)
+		f.dataDir = filepath.Join(g.dataDir(), "registrar", f.domain)
 	}
 	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
 		return err
 	}
-	runner, closeRunner, err := openRunner(cmd, &f.op, filepath.Join(f.dataDir, "update.journal.json"))
+	ops, closeOps, err := openRunner(cmd, g, f.op, filepath.Join(f.dataDir, "update.journal.json"))
 	if err != nil {
 		return err
 	}
-	defer closeRunner()
-	if err = checkOwnsDomain(ctx, runner.Node, runner.Wallet.OwnerKeys(), f.domain); err != nil {
+	defer closeOps()
+	if err = checkOwnsDomain(ctx, ops.Node, ops.Wallet.OwnerKeys(), f.domain, g.walletPath()); err != nil {
 		return err
 	}
+	rs, err := openRegistrar(f, ops, log, testExitHook(cmd))
+	if err != nil {
+		return err
+	}
+	defer rs.close()
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "registrar for %s at http://%s (Ctrl-C stops it)\n", f.domain, rs.ln.Addr())
+	fmt.Fprintf(out, "  resolver URL: %s\n", rs.resolverURL)
+	fmt.Fprintf(out, "  data dir:     %s\n", f.dataDir)
+	fmt.Fprintf(out, "  node:         %s\n", ops.Node.URL())
+	var grp runner.Group
+	rs.addServices(&grp, log)
+	err = grp.Run(ctx)
+	if ctx.Err() != nil {
+		log.Info("registrar stopping")
+	}
+	return err
+}
+
+// registrarServer is a registrar with its listener bound and its queue
+// open, ready to run.
+type registrarServer struct {
+	reg         *registrar.Registrar
+	st          *registrar.Store
+	ln          net.Listener
+	limits      registrar.Limits
+	resolverURL string
+}
+
+// openRegistrar makes a registrar for f.domain listening on f.listen,
+// with its queue in f.dataDir, sending updates through ops.
+func openRegistrar(f registrarFlags, ops *nameop.Runner, log *slog.Logger, hook func(string)) (*registrarServer, error) {
 	// Listen first: the resolver URL defaults to the address bound.
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
-		return fmt.Errorf("registrar: %w", err)
+		return nil, fmt.Errorf("registrar: %w", err)
 	}
-	rs, err := startRegistrar(ctx, f, ln, runner, log, testExitHook(cmd))
-	if err != nil {
-		return err
-	}
-	defer rs.stop()
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "registrar for %s at http://%s (Ctrl-C stops it)\n", f.domain, rs.srv.addr)
-	fmt.Fprintf(out, "  resolver URL: %s\n", rs.resolverURL)
-	fmt.Fprintf(out, "  data dir:     %s\n", f.dataDir)
-	fmt.Fprintf(out, "  node:         %s\n", runner.Node.URL())
-	select {
-	case <-ctx.Done():
-		log.Info("registrar stopping")
-		return nil
-	case <-rs.srv.done:
-		return rs.srv.err
-	case <-rs.done:
-		if errors.Is(rs.err, context.Canceled) {
-			return nil
-		}
-		return rs.err
-	}
-}
-
-// registrarService is a registrar serving on its listener and batching
-// until stop.
-type registrarService struct {
-	srv         *server
-	resolverURL string
-	done        chan struct{} // closed when the batching loop ends
-	err         error         // why, once done is closed
-	stopRun     context.CancelFunc
-	st          *registrar.Store
-}
-
-// startRegistrar runs a registrar for f.domain on ln, with its queue in
-// f.dataDir, sending updates through runner.
-func startRegistrar(ctx context.Context, f registrarFlags, ln net.Listener, runner *nameop.Runner, log *slog.Logger, hook func(string)) (*registrarService, error) {
 	st, err := registrar.OpenStore(filepath.Join(f.dataDir, "queue.db"))
 	if err != nil {
 		ln.Close()
@@ -152,39 +147,42 @@ func startRegistrar(ctx context.Context, f registrarFlags, ln net.Listener, runn
 	}
 	reg, err := registrar.New(registrar.Config{
 		Domain:        f.domain,
-		Params:        runner.Net.Params,
+		Params:        ops.Net.Params,
 		ResolverURL:   resolverURL,
 		BatchDelay:    f.batchDelay,
 		MaxBatchDelay: f.maxDelay,
 		MaxPending:    f.maxPending,
 		Log:           log,
 		Hook:          hook,
-	}, st, registrar.APINode{Client: runner.Node}, &registrar.UpdateAnchor{Runner: runner, Domain: f.domain})
+	}, st, registrar.APINode{Client: ops.Node}, &registrar.UpdateAnchor{Runner: ops, Domain: f.domain})
 	if err != nil {
 		ln.Close()
 		st.Close()
 		return nil, err
 	}
-	runCtx, stopRun := context.WithCancel(ctx)
-	rs := &registrarService{srv: serveOn("registrar", ln, reg.Handler(registrar.Limits{Rate: rate.Limit(f.rate), Burst: f.burst}), log),
-		resolverURL: resolverURL, done: make(chan struct{}), stopRun: stopRun, st: st}
-	go func() {
-		defer close(rs.done)
-		rs.err = reg.Run(runCtx)
-	}()
-	return rs, nil
+	return &registrarServer{reg: reg, st: st, ln: ln, resolverURL: resolverURL,
+		limits: registrar.Limits{Rate: rate.Limit(f.rate), Burst: f.burst}}, nil
 }
 
-// stop ends the batching loop, then the server, then the queue.
-func (rs *registrarService) stop() {
-	rs.stopRun()
-	<-rs.done
-	rs.srv.stop()
+// addServices adds the registrar's HTTP API, then its batching loop: the
+// loop stops first, while the API still answers.
+func (rs *registrarServer) addServices(grp *runner.Group, log *slog.Logger) {
+	grp.Add("registrar API", func(ctx context.Context) error {
+		return httpserve.Serve(ctx, rs.ln, rs.reg.Handler(rs.limits), log)
+	})
+	grp.Add("registrar", rs.reg.Run)
+}
+
+// close releases the queue and the listener, once the services have
+// stopped.
+func (rs *registrarServer) close() {
+	rs.ln.Close()
 	rs.st.Close()
 }
 
-// checkOwnsDomain refuses a domain the wallet's owner keys do not own.
-func checkOwnsDomain(ctx context.Context, node *apiclient.Client, owners []*wallet.Key, domain string) error {
+// checkOwnsDomain refuses a domain the owner keys of the wallet at
+// walletPath do not own.
+func checkOwnsDomain(ctx context.Context, node *apiclient.Client, owners []*wallet.Key, domain, walletPath string) error {
 	rec, err := node.Name(ctx, domain)
 	if err != nil {
 		return fmt.Errorf("--domain %s: %w", domain, err)
@@ -193,7 +191,7 @@ func checkOwnsDomain(ctx context.Context, node *apiclient.Client, owners []*wall
 		return fmt.Errorf("--domain %s is %s", domain, rec.Status)
 	}
 	if !slices.ContainsFunc(owners, func(k *wallet.Key) bool { return k.Address().EncodeAddress() == rec.Address }) {
-		return fmt.Errorf("--domain %s is owned by %s, not by a key of the wallet %s", domain, rec.Address, walletPath())
+		return fmt.Errorf("--domain %s is owned by %s, not by a key of the wallet %s", domain, rec.Address, walletPath)
 	}
 	return nil
 }

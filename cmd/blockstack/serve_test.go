@@ -16,8 +16,6 @@ import (
 // the REST API, unchanged (JSON, its own errors for unclean paths), and
 // everything else to the explorer's pages.
 func TestHTTPServesAPIAndExplorer(t *testing.T) {
-	defer func(old string) { backendOpts.network = old }(backendOpts.network)
-	backendOpts.network = "devnet"
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
 	db, err := namedb.Open(filepath.Join(dir, "names.db"))
@@ -37,7 +35,7 @@ func TestHTTPServesAPIAndExplorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { zfs.Close() })
-	h, err := newHTTP(db, zfs, 1, nil, nil, nil, 0, log)
+	h, err := newHTTP(globalFlags{network: "devnet"}, db, zfs, 1, nil, nil, nil, nil, 0, log)
 	if err != nil {
 		t.Fatal(err)
 	}

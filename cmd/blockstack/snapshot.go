@@ -6,12 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 )
 
-func newSnapshotCmd() *cobra.Command {
+func newSnapshotCmd(g *globalFlags) *cobra.Command {
 	var dataDir string
 	cmd := &cobra.Command{
 		Use:   "snapshot",
@@ -23,7 +22,7 @@ func newSnapshotCmd() *cobra.Command {
 		Short: "Write a consistent snapshot of the node's name database (works while the node runs)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := namedb.Open(filepath.Join(nodeDataDir(dataDir), "names.db"))
+			db, err := namedb.Open(filepath.Join(nodeDataDir(*g, dataDir), "names.db"))
 			if err != nil {
 				return err
 			}
@@ -49,15 +48,15 @@ an atomic rename) as the node's names.db, which must not exist yet. The
 node then resumes indexing from the snapshot's last block.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			net, err := bns.NetworkByName(backendOpts.network)
+			net, err := g.bnsNetwork()
 			if err != nil {
 				return err
 			}
 			if first < 0 {
-				first = firstBlocks[backendOpts.network]
+				first = firstBlocks[g.network]
 			}
 			cfg := virtualchain.Config{Network: net, FirstBlock: first}
-			dst := filepath.Join(nodeDataDir(dataDir), "names.db")
+			dst := filepath.Join(nodeDataDir(*g, dataDir), "names.db")
 			if err = mkdirFor(dst); err != nil {
 				return err
 			}

@@ -20,7 +20,7 @@ import (
 // subdomainTimeout bounds each subdomain command's requests.
 const subdomainTimeout = 30 * time.Second
 
-func newSubdomainCmd() *cobra.Command {
+func newSubdomainCmd(g *globalFlags) *cobra.Command {
 	var regURL string
 	cmd := &cobra.Command{
 		Use:   "subdomain",
@@ -32,12 +32,12 @@ update or a transfer by the current one. --registrar defaults to the
 _resolver URI of the domain's zone file, read from the node (--node).`,
 	}
 	cmd.PersistentFlags().StringVar(&regURL, "registrar", "", "`URL` of the domain's registrar (default: the _resolver URI in the domain's zone file)")
-	cmd.AddCommand(newSubdomainRegisterCmd(&regURL), newSubdomainTransferCmd(&regURL), newSubdomainUpdateCmd(&regURL),
-		newSubdomainStatusCmd(&regURL))
+	cmd.AddCommand(newSubdomainRegisterCmd(g, &regURL), newSubdomainTransferCmd(g, &regURL), newSubdomainUpdateCmd(g, &regURL),
+		newSubdomainStatusCmd(g, &regURL))
 	return cmd
 }
 
-func newSubdomainRegisterCmd(regURL *string) *cobra.Command {
+func newSubdomainRegisterCmd(g *globalFlags, regURL *string) *cobra.Command {
 	var owner, zonefilePath string
 	cmd := &cobra.Command{
 		Use:   "register FQN",
@@ -48,7 +48,7 @@ func newSubdomainRegisterCmd(regURL *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withSubdomain(cmd, *regURL, args[0], func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
+			return withSubdomain(cmd, *g, *regURL, args[0], func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
 				k, err := walletOwnerKey(w, owner)
 				if err != nil {
 					return err
@@ -71,24 +71,24 @@ func newSubdomainRegisterCmd(regURL *string) *cobra.Command {
 	return cmd
 }
 
-func newSubdomainTransferCmd(regURL *string) *cobra.Command {
+func newSubdomainTransferCmd(g *globalFlags, regURL *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "transfer FQN NEW_ADDRESS",
 		Short: "Give a subdomain to another address, signed by its current owner key in the wallet",
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			to, err := parseAddress(args[1])
+			to, err := g.parseAddress(args[1])
 			if err != nil {
 				return err
 			}
-			return submitRecord(cmd, *regURL, registrar.KindTransfer, args[0], func(cur *registrar.NameRecord) (string, []byte) {
+			return submitRecord(cmd, *g, *regURL, registrar.KindTransfer, args[0], func(cur *registrar.NameRecord) (string, []byte) {
 				return to.EncodeAddress(), []byte(cur.Zonefile)
 			})
 		},
 	}
 }
 
-func newSubdomainUpdateCmd(regURL *string) *cobra.Command {
+func newSubdomainUpdateCmd(g *globalFlags, regURL *string) *cobra.Command {
 	var zonefilePath string
 	cmd := &cobra.Command{
 		Use:   "update FQN --zonefile FILE",
@@ -99,7 +99,7 @@ func newSubdomainUpdateCmd(regURL *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return submitRecord(cmd, *regURL, registrar.KindUpdate, args[0], func(cur *registrar.NameRecord) (string, []byte) {
+			return submitRecord(cmd, *g, *regURL, registrar.KindUpdate, args[0], func(cur *registrar.NameRecord) (string, []byte) {
 				return cur.Address, zf
 			})
 		},
@@ -113,10 +113,10 @@ func newSubdomainUpdateCmd(regURL *string) *cobra.Command {
 // 1, the owner and zone file next gives, signed by the current owner's
 // key. The newest record is the registrar's (pending requests included),
 // or the node's for a subdomain the registrar never handled.
-func submitRecord(cmd *cobra.Command, regURL string, kind registrar.Kind, fqn string,
+func submitRecord(cmd *cobra.Command, g globalFlags, regURL string, kind registrar.Kind, fqn string,
 	next func(cur *registrar.NameRecord) (owner string, zf []byte)) error {
-	return withSubdomain(cmd, regURL, fqn, func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
-		cur, err := currentRecord(ctx, c, fqn)
+	return withSubdomain(cmd, g, regURL, fqn, func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
+		cur, err := currentRecord(ctx, g, c, fqn)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func submitRecord(cmd *cobra.Command, regURL string, kind registrar.Kind, fqn st
 	})
 }
 
-func newSubdomainStatusCmd(regURL *string) *cobra.Command {
+func newSubdomainStatusCmd(g *globalFlags, regURL *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status FQN",
 		Short: "Show where a subdomain's newest request stands at the registrar, and its record there",
@@ -146,7 +146,7 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), subdomainTimeout)
 			defer cancel()
-			c, err := openRegistrarClient(ctx, *regURL, args[0])
+			c, err := openRegistrarClient(ctx, *g, *regURL, args[0])
 			if err != nil {
 				return err
 			}
@@ -165,7 +165,7 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 				return fmt.Errorf("the record of %s at the registrar: %w", args[0], err)
 			}
 			// What the node resolves: the record once confirmed and indexed.
-			node, err := openNode()
+			node, err := g.openNode()
 			if err != nil {
 				return err
 			}
@@ -182,7 +182,7 @@ func newSubdomainStatusCmd(regURL *string) *cobra.Command {
 }
 
 // currentRecord is fqn's newest record: the registrar's, or the node's.
-func currentRecord(ctx context.Context, c *registrar.Client, fqn string) (*registrar.NameRecord, error) {
+func currentRecord(ctx context.Context, g globalFlags, c *registrar.Client, fqn string) (*registrar.NameRecord, error) {
 	cur, err := c.Name(ctx, fqn)
 	if err == nil {
 		return cur, nil
@@ -190,7 +190,7 @@ func currentRecord(ctx context.Context, c *registrar.Client, fqn string) (*regis
 	if !errors.Is(err, registrar.ErrUnknown) {
 		return nil, fmt.Errorf("the current record of %s at the registrar: %w", fqn, err)
 	}
-	node, err := openNode()
+	node, err := g.openNode()
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func currentRecord(ctx context.Context, c *registrar.Client, fqn string) (*regis
 
 // withSubdomain opens the wallet and fqn's registrar and runs fn within
 // the commands' timeout.
-func withSubdomain(cmd *cobra.Command, regURL, fqn string, fn func(context.Context, *registrar.Client, *wallet.Wallet) error) error {
+func withSubdomain(cmd *cobra.Command, g globalFlags, regURL, fqn string, fn func(context.Context, *registrar.Client, *wallet.Wallet) error) error {
 	// The name first: the signature covers it as written, so a name the
 	// registrar would refuse must fail here, before anything is asked.
 	domain, err := subdomainDomain(fqn)
@@ -217,20 +217,13 @@ func withSubdomain(cmd *cobra.Command, regURL, fqn string, fn func(context.Conte
 	if _, _, err = registrar.SplitName(fqn, domain); err != nil {
 		return err
 	}
-	net, err := bns.NetworkByName(backendOpts.network)
+	w, err := g.openNetworkWallet()
 	if err != nil {
 		return err
-	}
-	w, err := openWallet()
-	if err != nil {
-		return err
-	}
-	if w.Network() != net.Name {
-		return fmt.Errorf("wallet %s is for %s, not %s", w.Path(), w.Network(), net.Name)
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), subdomainTimeout)
 	defer cancel()
-	c, err := openRegistrarClient(ctx, regURL, fqn)
+	c, err := openRegistrarClient(ctx, g, regURL, fqn)
 	if err != nil {
 		return err
 	}
@@ -251,7 +244,7 @@ func subdomainDomain(fqn string) (string, error) {
 
 // openRegistrarClient returns a client of regURL or, if it is "", of the
 // _resolver URI in the zone file of fqn's domain.
-func openRegistrarClient(ctx context.Context, regURL, fqn string) (*registrar.Client, error) {
+func openRegistrarClient(ctx context.Context, g globalFlags, regURL, fqn string) (*registrar.Client, error) {
 	if regURL != "" {
 		return registrar.NewClient(regURL, nil)
 	}
@@ -259,7 +252,7 @@ func openRegistrarClient(ctx context.Context, regURL, fqn string) (*registrar.Cl
 	if err != nil {
 		return nil, err
 	}
-	node, err := openNode()
+	node, err := g.openNode()
 	if err != nil {
 		return nil, err
 	}

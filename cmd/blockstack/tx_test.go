@@ -16,19 +16,17 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
-	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/bns"
 )
 
-// run executes cmd with args and stdin as cobra would, on mainnet.
-func run(t *testing.T, cmd *cobra.Command, stdin string, args ...string) (stdout, stderr string, err error) {
+// run executes the command line args with stdin as the binary would, on
+// mainnet.
+func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	saved := backendOpts.network
-	backendOpts.network = "mainnet"
-	t.Cleanup(func() { backendOpts.network = saved })
 	var out, errOut bytes.Buffer
-	cmd.SetArgs(args)
+	cmd := newRootCmd()
+	cmd.SetArgs(append([]string{"--network", "mainnet"}, args...))
 	cmd.SetIn(strings.NewReader(stdin))
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
@@ -67,7 +65,7 @@ func TestTxDecodeRevokeVector(t *testing.T) {
 		t.Fatal("payload vector missing from the transaction")
 	}
 
-	out, stderr, err := run(t, newTxCmd(), "", "decode", txHex)
+	out, stderr, err := run(t, "", "tx", "decode", txHex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +84,7 @@ func TestTxDecodeRevokeVector(t *testing.T) {
 	}
 
 	// From stdin, with the sender.
-	out, stderr, err = run(t, newTxCmd(), txHex+"\n", "decode", "-", "--sender-script", hex.EncodeToString(sender))
+	out, stderr, err = run(t, txHex+"\n", "tx", "decode", "-", "--sender-script", hex.EncodeToString(sender))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +110,7 @@ func TestTxDecodeRevealVector(t *testing.T) {
 	if !strings.Contains(txHex, "6964260000cd7304046543210000000000aa000168656c6c6f") {
 		t.Fatal("payload vector missing from the transaction")
 	}
-	out, _, err := run(t, newTxCmd(), "", "decode", txHex, "--sender-script", hex.EncodeToString(sender))
+	out, _, err := run(t, "", "tx", "decode", txHex, "--sender-script", hex.EncodeToString(sender))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +138,7 @@ func TestTxDecodePreorderFields(t *testing.T) {
 	sender := append(append([]byte{0x76, 0xa9, 0x14}, bytes.Repeat([]byte{3}, 20)...), 0x88, 0xac)
 	op := &bns.NamePreorder{PreorderHash: bns.Hash160{0xaa, 1}, ConsensusHash: bns.Hash128{0xbb, 2},
 		BurnAddress: bns.MainNet.BurnAddress(), Fee: 40_000}
-	out, _, err := run(t, newTxCmd(), "", "decode", specTx(t, op, sender), "--sender-script", hex.EncodeToString(sender))
+	out, _, err := run(t, "", "tx", "decode", specTx(t, op, sender), "--sender-script", hex.EncodeToString(sender))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +216,7 @@ func TestTxDecodeErrors(t *testing.T) {
 		{[]string{"decode", payment, "--sender-script", "0014" + strings.Repeat("00", 20)}, "output 0: not a name operation"},
 		{[]string{"decode", specTx(t, &bns.NameRevoke{Name: "alice.id"}, nil), "--sender-script", "0014" + strings.Repeat("00", 20)}, "unsupported sender script"},
 	} {
-		_, _, err := run(t, newTxCmd(), "", tc.args...)
+		_, _, err := run(t, "", append([]string{"tx"}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
 		}
@@ -227,7 +225,7 @@ func TestTxDecodeErrors(t *testing.T) {
 
 func TestPrice(t *testing.T) {
 	price := func(args ...string) (int64, error) {
-		out, _, err := run(t, newPriceCmd(), "", args...)
+		out, _, err := run(t, "", append([]string{"price"}, args...)...)
 		if err != nil {
 			return 0, err
 		}

@@ -33,8 +33,9 @@ func (f *trustFlags) set() bool { return f.anchor != "" || len(f.nodes) > 0 }
 const anchorDepth = 3
 
 // resolve returns the anchor: --trust as given, or the consensus hash all
-// of --trust-nodes give at one height.
-func (f *trustFlags) resolve(ctx context.Context) (snv.Anchor, error) {
+// of --trust-nodes give at one height, no lower than first (BNS's first
+// block).
+func (f *trustFlags) resolve(ctx context.Context, first int64) (snv.Anchor, error) {
 	if f.anchor != "" {
 		if len(f.nodes) > 0 {
 			return snv.Anchor{}, fmt.Errorf("give --trust or --trust-nodes, not both")
@@ -57,7 +58,7 @@ func (f *trustFlags) resolve(ctx context.Context) (snv.Anchor, error) {
 		}
 		clients[i] = c
 	}
-	h := max(low-anchorDepth, firstBlocks[backendOpts.network])
+	h := max(low-anchorDepth, first)
 	var a snv.Anchor
 	var says []string
 	for i, c := range clients {
@@ -77,13 +78,14 @@ func (f *trustFlags) resolve(ctx context.Context) (snv.Anchor, error) {
 
 // verifiedName proves the node's record of name against the anchor, and
 // says on stderr what was and was not proved.
-func verifiedName(cmd *cobra.Command, node *apiclient.Client, f *trustFlags, name string) (*apitypes.Name, error) {
+func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *trustFlags, name string) (*apitypes.Name, error) {
 	ctx := cmd.Context()
-	anchor, err := f.resolve(ctx)
+	first := firstBlocks[g.network]
+	anchor, err := f.resolve(ctx, first)
 	if err != nil {
 		return nil, err
 	}
-	rec, proof, err := snv.VerifyName(ctx, node, anchor, name, firstBlocks[backendOpts.network])
+	rec, proof, err := snv.VerifyName(ctx, node, anchor, name, first)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -20,11 +18,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/wallet"
 )
 
-// defaultFeeRate is the fee rate, in sat/vB, of the commands that send
-// transactions (`wallet send`, `name …`, `namespace …`).
-const defaultFeeRate = 10
-
-func newWalletCmd() *cobra.Command {
+func newWalletCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wallet",
 		Short: "Keys, addresses and bitcoin of a Blockstack user",
@@ -35,35 +29,17 @@ blocks, so any node works, without a node-side wallet. The file holds the
 keys unencrypted (mode 0600).`,
 	}
 	cmd.AddCommand(
-		newWalletCreateCmd(),
-		newWalletShowCmd(),
-		newWalletBalanceCmd(),
-		newWalletSendCmd(),
-		newWalletFaucetCmd(),
-		newWalletEncryptCmd(),
+		newWalletCreateCmd(g),
+		newWalletShowCmd(g),
+		newWalletBalanceCmd(g),
+		newWalletSendCmd(g),
+		newWalletFaucetCmd(g),
+		newWalletEncryptCmd(g),
 	)
 	return cmd
 }
 
-// walletPath is the global --wallet flag, or the network's default wallet
-// file.
-func walletPath() string {
-	if clientOpts.wallet != "" {
-		return clientOpts.wallet
-	}
-	return filepath.Join(defaultDataDir(backendOpts.network), "wallet.json")
-}
-
-func openWallet() (*wallet.Wallet, error) {
-	path := walletPath()
-	w, err := wallet.OpenWith(path, func() ([]byte, error) { return readPassphrase("the wallet "+path, false) })
-	if errors.Is(err, wallet.ErrNoWallet) {
-		return nil, fmt.Errorf("%w (create one with `blockstack wallet create`)", err)
-	}
-	return w, err
-}
-
-func newWalletCreateCmd() *cobra.Command {
+func newWalletCreateCmd(g *globalFlags) *cobra.Command {
 	var opts wallet.CreateOptions
 	var encrypt bool
 	cmd := &cobra.Command{
@@ -76,15 +52,15 @@ keys encrypted with a passphrase (scrypt, then AES-256-GCM), read from
 wallet then asks for it the same way.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.Network = backendOpts.network
+			opts.Network = g.network
 			if encrypt {
-				p, err := readPassphrase("the new wallet "+walletPath(), true)
+				p, err := g.readPassphrase("the new wallet "+g.walletPath(), true)
 				if err != nil {
 					return err
 				}
 				opts.Passphrase = p
 			}
-			w, err := wallet.Create(walletPath(), opts)
+			w, err := wallet.Create(g.walletPath(), opts)
 			if err != nil {
 				return err
 			}
@@ -99,7 +75,7 @@ wallet then asks for it the same way.`,
 	}
 	f := cmd.Flags()
 	// --file is the name this command had first; it sets the same path.
-	f.StringVar(&clientOpts.wallet, "file", "", "wallet file (same as --wallet)")
+	f.StringVar(&g.wallet, "file", "", "wallet file (same as --wallet)")
 	f.StringVar(&opts.Mnemonic, "mnemonic", "", "restore this BIP39 mnemonic instead of generating one")
 	f.StringVar(&opts.WIF, "wif", "", "import this single WIF key instead of a mnemonic")
 	f.Int64Var(&opts.Birthday, "birthday", 0, "first block height that can hold the wallet's outputs")
@@ -108,7 +84,7 @@ wallet then asks for it the same way.`,
 	return cmd
 }
 
-func newWalletEncryptCmd() *cobra.Command {
+func newWalletEncryptCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "encrypt",
 		Short: "Encrypt a plain wallet file with a passphrase, in place",
@@ -120,8 +96,8 @@ command that opens the wallet asks for it the same way afterwards. Copies
 of the plain file made before (backups) are not touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := walletPath()
-			p, err := readPassphrase("the wallet "+path, true)
+			path := g.walletPath()
+			p, err := g.readPassphrase("the wallet "+path, true)
 			if err != nil {
 				return err
 			}
@@ -134,14 +110,14 @@ of the plain file made before (backups) are not touched.`,
 	}
 }
 
-func newWalletShowCmd() *cobra.Command {
+func newWalletShowCmd(g *globalFlags) *cobra.Command {
 	var withWIF bool
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Show the wallet's network and addresses (--wif: and each key's private key)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := openWallet()
+			w, err := g.openWallet()
 			if err != nil {
 				return err
 			}
@@ -197,17 +173,17 @@ func printKeys(out io.Writer, w *wallet.Wallet, withWIF bool) error {
 	return tw.Flush()
 }
 
-func newWalletBalanceCmd() *cobra.Command {
+func newWalletBalanceCmd(g *globalFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "balance",
 		Short: "Scan the node's blocks and show the wallet's balance, per address",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := openWallet()
+			w, err := g.openWallet()
 			if err != nil {
 				return err
 			}
-			b, err := openBackend(cmd)
+			b, err := g.openBackend(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -236,7 +212,7 @@ func newWalletBalanceCmd() *cobra.Command {
 	}
 }
 
-func newWalletSendCmd() *cobra.Command {
+func newWalletSendCmd(g *globalFlags) *cobra.Command {
 	var feeRate int64
 	cmd := &cobra.Command{
 		Use:   "send ADDRESS AMOUNT_SATS",
@@ -247,7 +223,7 @@ func newWalletSendCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w, err := openWallet()
+			w, err := g.openWallet()
 			if err != nil {
 				return err
 			}
@@ -266,7 +242,7 @@ func newWalletSendCmd() *cobra.Command {
 				return fmt.Errorf("address %s: %w", args[0], err)
 			}
 
-			b, err := openBackend(cmd)
+			b, err := g.openBackend(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -295,7 +271,7 @@ func newWalletSendCmd() *cobra.Command {
 	return cmd
 }
 
-func newWalletFaucetCmd() *cobra.Command {
+func newWalletFaucetCmd(g *globalFlags) *cobra.Command {
 	var (
 		wait    bool
 		timeout time.Duration
@@ -312,11 +288,11 @@ func newWalletFaucetCmd() *cobra.Command {
 					return err
 				}
 			}
-			w, err := openWallet()
+			w, err := g.openWallet()
 			if err != nil {
 				return err
 			}
-			b, err := openBackend(cmd)
+			b, err := g.openBackend(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -335,7 +311,7 @@ func newWalletFaucetCmd() *cobra.Command {
 			addr := w.PaymentKey().Address().EncodeAddress()
 			var txid string
 			if err = b.Call(ctx, "faucet", &txid, addr, amount); err != nil {
-				return fmt.Errorf("faucet at %s (is it a devnet?): %w", backendOpts, err)
+				return fmt.Errorf("faucet at %s (is it a devnet?): %w", g, err)
 			}
 			if !wait {
 				fmt.Fprintf(cmd.OutOrStdout(), "faucet paid %d sat to %s in %s; the next block confirms it\n", amount, addr, txid)

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
 // startDevnet runs `blockstack devnet` on a free port until the test ends
@@ -166,26 +164,21 @@ func TestWalletAgainstDevnet(t *testing.T) {
 // wallet import format (plain `show` keeps them to itself), and
 // `wallet create --wif` imports one into a wallet with the same address.
 func TestWalletWIFExportImport(t *testing.T) {
-	saved := clientOpts.wallet
-	t.Cleanup(func() { clientOpts.wallet = saved })
 	dir := t.TempDir()
-	// walletCmd builds the command tree, which resets the flag variables,
-	// then points --wallet at file.
-	walletCmd := func(file string) *cobra.Command {
-		cmd := newWalletCmd()
-		clientOpts.wallet = filepath.Join(dir, file)
-		return cmd
+	// wallet runs a wallet command on the wallet file in dir.
+	wallet := func(file string, args ...string) (string, string, error) {
+		return run(t, "", append([]string{"--wallet", filepath.Join(dir, file), "wallet"}, args...)...)
 	}
 	const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 	const payment = "1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA" // wallet.TestDerivedKeys' mainnet vector
-	if _, _, err := run(t, walletCmd("hd.json"), "", "create", "--mnemonic", mnemonic); err != nil {
+	if _, _, err := wallet("hd.json", "create", "--mnemonic", mnemonic); err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := run(t, walletCmd("hd.json"), "", "show")
+	plain, _, err := wallet("hd.json", "show")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := run(t, walletCmd("hd.json"), "", "show", "--wif")
+	out, _, err := wallet("hd.json", "show", "--wif")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,10 +194,10 @@ func TestWalletWIFExportImport(t *testing.T) {
 		t.Errorf("show without --wif printed a private key:\n%s", plain)
 	}
 
-	if _, _, err = run(t, walletCmd("imported.json"), "", "create", "--wif", wif); err != nil {
+	if _, _, err = wallet("imported.json", "create", "--wif", wif); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err = run(t, walletCmd("imported.json"), "", "show", "--wif")
+	out, _, err = wallet("imported.json", "show", "--wif")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newChainCmd() *cobra.Command {
+func newChainCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "chain",
 		Short: "Look at the Bitcoin node and, on devnet or regtest, mine",
@@ -17,7 +17,7 @@ func newChainCmd() *cobra.Command {
 		Short: "Print the best block's height and hash",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := openBackend(cmd)
+			b, err := g.openBackend(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func newChainCmd() *cobra.Command {
 					return fmt.Errorf("block count %q is not a positive number", args[0])
 				}
 			}
-			b, err := openBackend(cmd)
+			b, err := g.openBackend(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -7,56 +7,16 @@ import (
 	"os"
 	"time"
 
-	"github.com/btcsuite/btcd/btcutil"
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/api/apiclient"
-	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/nameop"
 )
 
-// clientFlags say which BNS node (its REST API) and which wallet file the
-// user-facing commands use. The defaults are those of a local devnet.
-type clientFlags struct {
-	node   string
-	wallet string
-	// passphraseFile holds the passphrase of an encrypted wallet or
-	// keychain (readPassphrase).
-	passphraseFile string
-}
+// defaultFeeRate is the fee rate, in sat/vB, of the commands that send
+// transactions (`wallet send`, `name …`, `namespace …`).
+const defaultFeeRate = 10
 
-var clientOpts clientFlags
-
-// defaultNodeAPIAddr is where `blockstack node` serves its API by default
-// (its --api-addr): Blockstack Core's port.
-const defaultNodeAPIAddr = "127.0.0.1:6270"
-
-func addClientFlags(root *cobra.Command) {
-	f := root.PersistentFlags()
-	f.StringVar(&clientOpts.node, "node", "", "`URL` of the BNS node's REST API (default http://"+defaultAPIAddr+
-		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
-	fromEnv(f, "node", nodeEnv)
-	f.StringVar(&clientOpts.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
-	f.StringVar(&clientOpts.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (default $"+passphraseEnv+", else a prompt)")
-}
-
-// nodeURL is --node, or where the network's node serves by default.
-func nodeURL() string {
-	switch {
-	case clientOpts.node != "":
-		return clientOpts.node
-	case backendOpts.network == "devnet":
-		return "http://" + defaultAPIAddr
-	default:
-		return "http://" + defaultNodeAPIAddr
-	}
-}
-
-func openNode() (*apiclient.Client, error) {
-	return apiclient.New(nodeURL(), nil)
-}
-
-// opFlags are shared by the commands that send transactions.
+// opFlags are shared by the commands that send name operations.
 type opFlags struct {
 	feeRate int64
 	timeout time.Duration
@@ -78,8 +38,8 @@ const exitAfterEnv = "BLOCKSTACK_TEST_EXIT_AFTER"
 
 // withRunner opens the wallet, the chain backend, the node and the journal
 // and runs fn with a Runner over them, within the --timeout.
-func withRunner(cmd *cobra.Command, o *opFlags, fn func(ctx context.Context, r *nameop.Runner) error) error {
-	r, closeRunner, err := openRunner(cmd, o, "")
+func withRunner(cmd *cobra.Command, g globalFlags, o opFlags, fn func(ctx context.Context, r *nameop.Runner) error) error {
+	r, closeRunner, err := openRunner(cmd, g, o, "")
 	if err != nil {
 		return err
 	}
@@ -96,22 +56,19 @@ func withRunner(cmd *cobra.Command, o *opFlags, fn func(ctx context.Context, r *
 // openRunner opens the wallet, the chain backend, the node and the
 // journal at journalPath ("": the wallet's own, next to it) and returns a
 // Runner over them, and what closes them.
-func openRunner(cmd *cobra.Command, o *opFlags, journalPath string) (*nameop.Runner, func(), error) {
+func openRunner(cmd *cobra.Command, g globalFlags, o opFlags, journalPath string) (*nameop.Runner, func(), error) {
 	if o.feeRate <= 0 {
 		return nil, nil, fmt.Errorf("--fee-rate %d: want a positive number of sat/vB", o.feeRate)
 	}
-	net, err := bns.NetworkByName(backendOpts.network)
+	net, err := g.bnsNetwork()
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := openWallet()
+	w, err := g.openNetworkWallet()
 	if err != nil {
 		return nil, nil, err
 	}
-	if w.Network() != net.Name {
-		return nil, nil, fmt.Errorf("wallet %s is for %s, not %s", w.Path(), w.Network(), net.Name)
-	}
-	node, err := openNode()
+	node, err := g.openNode()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,7 +79,7 @@ func openRunner(cmd *cobra.Command, o *opFlags, journalPath string) (*nameop.Run
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := openBackend(cmd)
+	b, err := g.openBackend(cmd.Context())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,19 +104,6 @@ func testExitHook(cmd *cobra.Command) func(string) {
 			os.Exit(3)
 		}
 	}
-}
-
-// parseAddress reads an address of the --network.
-func parseAddress(s string) (btcutil.Address, error) {
-	net, err := bns.NetworkByName(backendOpts.network)
-	if err != nil {
-		return nil, err
-	}
-	addr, err := btcutil.DecodeAddress(s, net.Params)
-	if err != nil || !addr.IsForNet(net.Params) {
-		return nil, fmt.Errorf("%q is not a %s address", s, net.Name)
-	}
-	return addr, nil
 }
 
 // readZonefile reads --zonefile; "" means none (nil).

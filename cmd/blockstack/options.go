@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/chain/rpc"
+	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/wallet"
+)
+
+// globalFlags are the root command's flags: which Bitcoin network and node
+// (its JSON-RPC), which BNS node (its REST API) and which wallet. The
+// defaults are those of a local `blockstack devnet`. newRootCmd binds them
+// and hands them to every command's constructor, which reads them in its
+// RunE, once cobra has parsed them; a test builds its own root.
+type globalFlags struct {
+	network string
+	rpcAddr string
+	rpcUser string
+	rpcPass string
+	// node is the BNS node's API URL; "" is the network's default
+	// (nodeURL).
+	node string
+	// wallet is the wallet file; "" is the network's default (walletPath).
+	wallet string
+	// passphraseFile holds the passphrase of an encrypted wallet or
+	// keychain (readPassphrase).
+	passphraseFile string
+}
+
+// The environment variables of the addresses a devnet prints (see fromEnv).
+const (
+	rpcEnv  = "BLOCKSTACK_RPC"
+	nodeEnv = "BLOCKSTACK_NODE"
+	hubEnv  = "BLOCKSTACK_HUB"
+)
+
+// The environment variables of the other global flags, so that a shell
+// working against one node (a real btcd, say) names it once.
+const (
+	networkEnv = "BLOCKSTACK_NETWORK"
+	rpcUserEnv = "BLOCKSTACK_RPC_USER"
+	rpcPassEnv = "BLOCKSTACK_RPC_PASS"
+)
+
+// passphraseEnv holds the passphrase of an encrypted wallet or keychain
+// when --passphrase-file is not given.
+const passphraseEnv = "BLOCKSTACK_PASSPHRASE"
+
+const (
+	defaultDevnetRPCAddr = "127.0.0.1:16443"
+	defaultDevnetRPCUser = "devnet"
+	defaultDevnetRPCPass = "devnet"
+	// defaultAPIAddr is the devnet's API.
+	defaultAPIAddr = "127.0.0.1:16270"
+	// defaultNodeAPIAddr is where `blockstack node` serves its API by
+	// default (its --api-addr): Blockstack Core's port.
+	defaultNodeAPIAddr = "127.0.0.1:6270"
+)
+
+func addGlobalFlags(root *cobra.Command, g *globalFlags) {
+	f := root.PersistentFlags()
+	f.StringVar(&g.network, "network", "devnet", "Bitcoin network: devnet, regtest, testnet or mainnet")
+	fromEnv(f, "network", networkEnv)
+	f.StringVar(&g.rpcAddr, "rpc", defaultDevnetRPCAddr, "JSON-RPC address (host:port) of btcd, bitcoind or a devnet")
+	fromEnv(f, "rpc", rpcEnv)
+	f.StringVar(&g.rpcUser, "rpc-user", defaultDevnetRPCUser, "JSON-RPC user")
+	fromEnv(f, "rpc-user", rpcUserEnv)
+	f.StringVar(&g.rpcPass, "rpc-pass", defaultDevnetRPCPass, "JSON-RPC password")
+	fromEnv(f, "rpc-pass", rpcPassEnv)
+	f.StringVar(&g.node, "node", "", "`URL` of the BNS node's REST API (default http://"+defaultAPIAddr+
+		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
+	fromEnv(f, "node", nodeEnv)
+	f.StringVar(&g.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
+	f.StringVar(&g.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (default $"+passphraseEnv+", else a prompt)")
+}
+
+// String names the Bitcoin node, for errors.
+func (g globalFlags) String() string {
+	return fmt.Sprintf("%s node at %s", g.network, g.rpcAddr)
+}
+
+// bnsNetwork is the --network's BNS parameters (checked before any command
+// runs, by the root's hook).
+func (g globalFlags) bnsNetwork() (*bns.Network, error) {
+	return bns.NetworkByName(g.network)
+}
+
+// localChain says whether --network is a chain on this machine.
+func (g globalFlags) localChain() bool {
+	return g.network == "devnet" || g.network == "regtest"
+}
+
+// rules are the BNS rules of the --network.
+func (g globalFlags) rules() rules.Rules {
+	if g.localChain() {
+		return rules.DevnetRules
+	}
+	return rules.MainnetRules
+}
+
+// dataDir is the --network's state folder, ~/.blockstack/<network>.
+func (g globalFlags) dataDir() string {
+	return defaultDataDir(g.network)
+}
+
+// defaultDataDir is ~/.blockstack/<name>.
+func defaultDataDir(name string) string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(".blockstack", name)
+	}
+	return filepath.Join(home, ".blockstack", name)
+}
+
+// dialTimeout bounds the first contact with the node: the RPC client
+// itself retries a refused connection for about 22 s before it says so.
+const dialTimeout = 2 * time.Second
+
+// openBackend connects to the Bitcoin node the flags name. The caller
+// closes it.
+func (g globalFlags) openBackend(ctx context.Context) (*rpc.Client, error) {
+	params, err := chain.NetworkParams(g.network)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(ctx, "tcp", g.rpcAddr)
+	if err != nil {
+		return nil, g.noNodeError(err)
+	}
+	conn.Close()
+	c, err := rpc.New(rpc.Config{Host: g.rpcAddr, User: g.rpcUser, Pass: g.rpcPass, Params: params})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", g, err)
+	}
+	if err := c.CheckNetwork(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: %w", g, err)
+	}
+	return c, nil
+}
+
+// noNodeError says that no node answers at --rpc, and how to get one.
+func (g globalFlags) noNodeError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		err = op.Err // the address is said once, below
+	}
+	start := "start one with: blockstack devnet"
+	if g.network != "devnet" {
+		start = "start btcd or bitcoind with its JSON-RPC on"
+	}
+	return fmt.Errorf("no %s node at %s (--rpc or $%s): %v; %s", g.network, g.rpcAddr, rpcEnv, err, start)
+}
+
+// nodeURL is --node, or where the network's node serves by default.
+func (g globalFlags) nodeURL() string {
+	switch {
+	case g.node != "":
+		return g.node
+	case g.network == "devnet":
+		return "http://" + defaultAPIAddr
+	default:
+		return "http://" + defaultNodeAPIAddr
+	}
+}
+
+// openNode is a client of the BNS node's API.
+func (g globalFlags) openNode() (*apiclient.Client, error) {
+	return apiclient.New(g.nodeURL(), nil)
+}
+
+// walletPath is --wallet, or the network's default wallet file.
+func (g globalFlags) walletPath() string {
+	if g.wallet != "" {
+		return g.wallet
+	}
+	return filepath.Join(g.dataDir(), "wallet.json")
+}
+
+func (g globalFlags) openWallet() (*wallet.Wallet, error) {
+	path := g.walletPath()
+	w, err := wallet.OpenWith(path, func() ([]byte, error) { return g.readPassphrase("the wallet "+path, false) })
+	if errors.Is(err, wallet.ErrNoWallet) {
+		return nil, fmt.Errorf("%w (create one with `blockstack wallet create`)", err)
+	}
+	return w, err
+}
+
+// openNetworkWallet opens the wallet and refuses one of another network.
+func (g globalFlags) openNetworkWallet() (*wallet.Wallet, error) {
+	w, err := g.openWallet()
+	if err != nil {
+		return nil, err
+	}
+	if w.Network() != g.network {
+		return nil, fmt.Errorf("wallet %s is for %s, not %s", w.Path(), w.Network(), g.network)
+	}
+	return w, nil
+}
+
+// parseAddress reads an address of the --network.
+func (g globalFlags) parseAddress(s string) (btcutil.Address, error) {
+	n, err := g.bnsNetwork()
+	if err != nil {
+		return nil, err
+	}
+	addr, err := btcutil.DecodeAddress(s, n.Params)
+	if err != nil || !addr.IsForNet(n.Params) {
+		return nil, fmt.Errorf("%q is not a %s address", s, n.Name)
+	}
+	return addr, nil
+}
+
+// readPassphrase reads the passphrase of what (an encrypted wallet or
+// keychain): from --passphrase-file, else $BLOCKSTACK_PASSPHRASE, else a
+// prompt on the terminal (twice when confirm, for a new one); never from
+// the command line, where other users and the shell's history see it.
+func (g globalFlags) readPassphrase(what string, confirm bool) ([]byte, error) {
+	if g.passphraseFile != "" {
+		data, err := os.ReadFile(g.passphraseFile)
+		if err != nil {
+			return nil, fmt.Errorf("passphrase: %w", err)
+		}
+		if p := bytes.TrimRight(data, "\r\n"); len(p) > 0 {
+			return p, nil
+		}
+		return nil, fmt.Errorf("passphrase: %s is empty", g.passphraseFile)
+	}
+	if p := os.Getenv(passphraseEnv); p != "" {
+		return []byte(p), nil
+	}
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return nil, fmt.Errorf("%s needs a passphrase: --passphrase-file FILE, $%s, or run the command in a terminal", what, passphraseEnv)
+	}
+	fmt.Fprintf(os.Stderr, "passphrase of %s: ", what)
+	p, err := term.ReadPassword(fd)
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("passphrase: %w", err)
+	}
+	if len(p) == 0 {
+		return nil, errors.New("passphrase: empty")
+	}
+	if confirm {
+		fmt.Fprintf(os.Stderr, "again: ")
+		again, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return nil, fmt.Errorf("passphrase: %w", err)
+		}
+		if !bytes.Equal(p, again) {
+			return nil, errors.New("passphrase: the two differ")
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/client/auth"
+	"github.com/go-blockstack/go-blockstack/client/lookup"
+	"github.com/go-blockstack/go-blockstack/client/profile"
+	"github.com/go-blockstack/go-blockstack/client/publish"
+	"github.com/go-blockstack/go-blockstack/nameop"
+)
+
+func newProfileCmd(g *globalFlags) *cobra.Command {
+	var f hubFlags
+	cmd := &cobra.Command{
+		Use:   "profile",
+		Short: "Publish and show signed profiles",
+	}
+	f.add(cmd)
+	cmd.AddCommand(newProfilePublishCmd(g, &f), newProfileShowCmd(g))
+	return cmd
+}
+
+func newProfilePublishCmd(g *globalFlags, f *hubFlags) *cobra.Command {
+	var (
+		o        opFlags
+		person   string
+		apps     []string
+		noUpdate bool
+	)
+	cmd := &cobra.Command{
+		Use:   "publish NAME",
+		Short: "Sign the identity's profile, write it to its bucket, and point NAME's zone file at it",
+		Long: `publish signs a profile (the JSON Person in --person FILE, or an empty one)
+with the identity key, lists each --app ORIGIN with the identity's bucket for
+that app (so that others can find the app's files through NAME), writes
+profile.json to the identity's bucket on the hub, and, unless --no-update or
+NAME's zone file already points there, updates NAME (NAME_UPDATE from its
+owner key, which must be this identity's) with a zone file whose _http._tcp
+record is the profile's URL.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := bns.ValidName(name); err != nil {
+				return err
+			}
+			for _, app := range apps {
+				if err := auth.CheckOrigin(app); err != nil {
+					return fmt.Errorf("--app: %w", err)
+				}
+			}
+			p, err := readPerson(person)
+			if err != nil {
+				return err
+			}
+			h, id, err := f.connect(cmd.Context(), *g)
+			if err != nil {
+				return err
+			}
+			url, err := publish.Profile(cmd.Context(), h, id, p, apps, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "profile: %s\n", url)
+			if noUpdate {
+				return nil
+			}
+			zf, err := profile.ZoneFile(name, url)
+			if err != nil {
+				return err
+			}
+			return withRunner(cmd, *g, o, func(ctx context.Context, r *nameop.Runner) error {
+				updated, err := r.PointTo(ctx, name, zf)
+				switch {
+				case err != nil:
+					return err
+				case updated:
+					fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", name)
+				default:
+					fmt.Fprintf(cmd.OutOrStdout(), "%s already points to it\n", name)
+				}
+				return nil
+			})
+		},
+	}
+	addOpFlags(cmd, &o)
+	cmd.Flags().StringVar(&person, "person", "", "JSON `FILE` with the schema.org Person to publish (default: an empty one)")
+	cmd.Flags().StringArrayVar(&apps, "app", nil, "list the identity's bucket for the app at `ORIGIN` (repeatable)")
+	cmd.Flags().BoolVar(&noUpdate, "no-update", false, "write profile.json only; do not update NAME's zone file")
+	return cmd
+}
+
+// readPerson reads --person: a JSON object (a schema.org Person), or an
+// empty Person for "".
+func readPerson(path string) (profile.Person, error) {
+	p := profile.NewPerson()
+	if path == "" {
+		return p, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("--person %s: %w", path, err)
+	}
+	if p == nil {
+		return nil, fmt.Errorf("--person %s: null, want a JSON object", path)
+	}
+	return p, nil
+}
+
+func newProfileShowCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Print NAME's profile, verified against its owner, as JSON (lookup --profile)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return printProfile(cmd, *g, args[0])
+		},
+	}
+}
+
+// printProfile follows name's lookup path and prints the verified profile.
+func printProfile(cmd *cobra.Command, g globalFlags, name string) error {
+	if err := validLookupName(name); err != nil {
+		return err
+	}
+	node, err := openReadNode(cmd, g)
+	if err != nil {
+		return err
+	}
+	res, err := lookup.Resolve(cmd.Context(), node, nil, name)
+	if err != nil {
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), map[string]any{"name": name, "owner": res.Owner,
+		"profile_url": res.ProfileURL, "profile": res.Profile.Claim})
+}
