@@ -38,6 +38,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 		"network":              s.cfg.Network.Name,
 		"testnet":              s.cfg.Network.Name != bns.MainNet.Name,
 		"first_block":          s.cfg.FirstBlock,
+		"rule_set":             rules.RuleSet,
 		"last_block_processed": nil,
 		"consensus":            nil,
 		// A devnet shortens the BNS time constants; say which are in force.

@@ -78,7 +78,7 @@ var (
 	expirySchema = object(map[string]schema{"expire_date": str, "renewal_deadline_date": str, "estimated": boolean,
 		"seconds_per_block": integer, "from_blocks": integer, "as_of_block": integer})
 	infoSchema = object(map[string]schema{"server_version": str, "server_alive": boolean, "network": str,
-		"testnet": boolean, "first_block": integer, "last_block_processed": orNull(integer), "consensus": orNull(str),
+		"testnet": boolean, "first_block": integer, "rule_set": str, "last_block_processed": orNull(integer), "consensus": orNull(str),
 		"last_block_seen": orNull(integer), "stale": boolean, "stale_after_blocks": integer,
 		"rules": object(map[string]schema{"preorder_expire": integer, "namespace_reveal_expire": integer,
 			"pay_to_creator_blocks": integer, "grace_period": integer, "consensus_window": integer,

@@ -2,6 +2,13 @@ package rules
 
 import "github.com/go-blockstack/go-blockstack/bns"
 
+// RuleSet names the rules this package states: Blockstack v1's wire
+// format and operations, under this project's rules and consensus hashes,
+// from a first block the operator chooses. It is not v1's history, made
+// under other rules in several epochs (docs/networks.md); /v1/info says
+// it, and a node on mainnet or testnet must be started with it named.
+const RuleSet = "go-blockstack-1"
+
 // Rules are the time and quota constants of BNS (docs/bns.md, "Rules").
 type Rules struct {
 	// PreorderExpire: a NAME_PREORDER or NAMESPACE_PREORDER must be used

@@ -24,6 +24,9 @@ type Info struct {
 	ServerVersion string `json:"server_version"`
 	Network       string `json:"network"`
 	FirstBlock    int64  `json:"first_block"`
+	// RuleSet names the rules the node applies (rules.RuleSet): not
+	// Blockstack v1's history.
+	RuleSet string `json:"rule_set"`
 	// LastBlockProcessed is the last indexed block; 0 before the first.
 	LastBlockProcessed int64 `json:"last_block_processed"`
 	// Consensus is that block's consensus hash; "" before the first.

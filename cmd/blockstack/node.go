@@ -25,6 +25,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/namedb"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/web"
@@ -33,9 +34,39 @@ import (
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
 
-// firstBlocks are where BNS starts on each network: Blockstack v1's first
-// mainnet block, and the block after genesis on local chains.
-var firstBlocks = map[string]int64{"mainnet": 373601, "testnet": 1, "regtest": 1, "devnet": 1}
+// firstBlocks are where BNS starts by default: the block after genesis on
+// the local chains. Mainnet and testnet have none: see firstBlock.
+var firstBlocks = map[string]int64{"regtest": 1, "devnet": 1}
+
+// mainnetMinFirstBlock is the lowest first block a mainnet node may start
+// from: the one after Blockstack v1's chain stopped taking transactions
+// (Bitcoin block 665,750, 2021-01-12, when its state was exported to Stacks
+// 2.0). From any earlier block this project's rules would re-judge v1's
+// history and show a name state that is not v1's.
+const mainnetMinFirstBlock = 665751
+
+// firstBlock is the first block a node on network indexes: given (first ≥
+// 0) or the local chains' default. On mainnet and testnet both it and the
+// rule set must be given, so that no one runs such a node believing it
+// replays Blockstack v1's names (docs/networks.md).
+func firstBlock(network string, first int64, ruleSet string) (int64, error) {
+	if def, local := firstBlocks[network]; local {
+		if first < 0 {
+			first = def
+		}
+		return first, nil
+	}
+	why := fmt.Sprintf("a %s node does not reproduce Blockstack v1's names: it applies this project's rules (%s) from a block you choose", network, rules.RuleSet)
+	switch {
+	case ruleSet != rules.RuleSet:
+		return 0, fmt.Errorf("%s; start it with --rule-set %s and --first-block N to say so", why, rules.RuleSet)
+	case first < 0:
+		return 0, fmt.Errorf("%s; give --first-block N", why)
+	case network == "mainnet" && first < mainnetMinFirstBlock:
+		return 0, fmt.Errorf("%s; --first-block %d is before v1's chain stopped (block %d): give %d or later", why, first, mainnetMinFirstBlock-1, mainnetMinFirstBlock)
+	}
+	return first, nil
+}
 
 // Atlas listen addresses: Blockstack v1's port for a node, and the devnet's
 // one under the devnet's other 1xxxx ports.
@@ -81,25 +112,35 @@ func addAtlasFlags(fs *pflag.FlagSet, f *atlasFlags, defaultAddr string) {
 func newNodeCmd(g *globalFlags) *cobra.Command {
 	var dataDir string
 	cfg := nodeConfig{first: -1}
+	var ruleSet string
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
 		Long: `node follows the Bitcoin node the global flags name (a devnet by default;
 btcd or bitcoind with txindex), applies every block's name operations to
 the name database in --data-dir (names.db), rewinds on reorganisations and
-resumes where it stopped after a restart.`,
+resumes where it stopped after a restart.
+
+On devnet and regtest it applies this project's rules from block 1. On
+testnet and mainnet it reads Blockstack v1's wire format but applies this
+project's rules (` + rules.RuleSet + `) from a first block you choose: it is a new
+deployment, not a replica of v1's names, which were made under other rules.
+It starts only with --rule-set ` + rules.RuleSet + ` and --first-block N (on mainnet
+N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c := cfg
 			c.dataDir = nodeDataDir(*g, dataDir)
-			if c.first < 0 {
-				c.first = firstBlocks[g.network]
+			var err error
+			if c.first, err = firstBlock(g.network, c.first, ruleSet); err != nil {
+				return err
 			}
 			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
-	cmd.Flags().Int64Var(&cfg.first, "first-block", -1, "first block to index (default: the network's BNS start)")
+	cmd.Flags().Int64Var(&cfg.first, "first-block", -1, "first block to index (default on devnet and regtest: 1; required on testnet and mainnet)")
+	cmd.Flags().StringVar(&ruleSet, "rule-set", "", "the rules the node applies; required on testnet and mainnet, where it must be "+rules.RuleSet+" (this project's, not v1's history)")
 	cmd.Flags().StringVar(&cfg.apiAddr, "api-addr", defaultNodeAPIAddr, "listen address of the REST API")
 	cmd.Flags().StringVar(&cfg.signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
 	cmd.Flags().StringVar(&cfg.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")

@@ -37,6 +37,7 @@ func newSnapshotCmd(g *globalFlags) *cobra.Command {
 	})
 	var trusted virtualchain.Trusted
 	var first int64
+	var ruleSet string
 	imp := &cobra.Command{
 		Use:   "import FILE --consensus-hash HASH [--height H]",
 		Short: "Verify a snapshot against a consensus hash you trust and install it as the node's database",
@@ -52,8 +53,8 @@ node then resumes indexing from the snapshot's last block.`,
 			if err != nil {
 				return err
 			}
-			if first < 0 {
-				first = firstBlocks[g.network]
+			if first, err = firstBlock(g.network, first, ruleSet); err != nil {
+				return err
 			}
 			cfg := virtualchain.Config{Network: net, FirstBlock: first}
 			dst := filepath.Join(nodeDataDir(*g, dataDir), "names.db")
@@ -71,7 +72,8 @@ node then resumes indexing from the snapshot's last block.`,
 	}
 	imp.Flags().StringVar(&trusted.ConsensusHash, "consensus-hash", "", "a consensus hash you trust (required)")
 	imp.Flags().Int64Var(&trusted.Height, "height", -1, "the block height of that consensus hash (default: wherever the snapshot has it)")
-	imp.Flags().Int64Var(&first, "first-block", -1, "first block the node indexes (default: the network's BNS start)")
+	imp.Flags().Int64Var(&first, "first-block", -1, "first block the node indexes (default on devnet and regtest: 1; required on testnet and mainnet)")
+	imp.Flags().StringVar(&ruleSet, "rule-set", "", "the rules of the node; required on testnet and mainnet (see node --help)")
 	imp.MarkFlagRequired("consensus-hash")
 	cmd.AddCommand(imp)
 	return cmd

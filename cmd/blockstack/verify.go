@@ -80,7 +80,17 @@ func (f *trustFlags) resolve(ctx context.Context, first int64) (snv.Anchor, erro
 // says on stderr what was and was not proved.
 func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *trustFlags, name string) (*apitypes.Name, error) {
 	ctx := cmd.Context()
-	first := firstBlocks[g.network]
+	// The network's first block: the local chains' default, else the one
+	// the node says (a wrong one only makes the proof fail: the trusted
+	// consensus hash commits to the real history).
+	first, local := firstBlocks[g.network]
+	if !local {
+		info, err := node.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		first = info.FirstBlock
+	}
 	anchor, err := f.resolve(ctx, first)
 	if err != nil {
 		return nil, err
