@@ -8,10 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,45 +57,10 @@ func startServerOnce(t testing.TB, s storageServer) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	outPath := filepath.Join(dir, s.name+".out")
-	out, err := os.Create(outPath)
-	if err != nil {
-		return "", "", fmt.Errorf("create %s: %w", outPath, err)
-	}
-	cmd := exec.Command(s.bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return "", "", fmt.Errorf("start %s: %w", s.bin, err)
-	}
-	exited := make(chan struct{})
-	go func() { // reaps the process; ends when it exits
-		_ = cmd.Wait()
-		out.Close()
-		close(exited)
-	}()
-	stop := func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	}
-	if err := waitHTTP(s.name, "http://"+addr+s.readyPath, exited, 60*time.Second); err != nil {
-		stop()
-		return "", "", fmt.Errorf("%w\n%s", err, testbin.Tail(outPath, 30))
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("%s: last lines of %s:\n%s", s.name, outPath, testbin.Tail(outPath, 40))
-		}
+	err = testbin.Start(t, s.name, s.bin, args, dir, func(exited <-chan struct{}) error {
+		return waitHTTP(s.name, "http://"+addr+s.readyPath, exited, 60*time.Second)
 	})
-	return addr, dir, nil
+	return addr, dir, err
 }
 
 // waitHTTP polls until the server answers any HTTP status.

@@ -22,9 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -127,43 +125,12 @@ func start(t testing.TB, bin string, params *chaincfg.Params, opts Options) (*No
 		"--txindex",
 		"--miningaddr=" + n.MiningAddr,
 	}, opts.Args...)
-	out, err := os.Create(filepath.Join(dir, "btcd.out"))
+	err = testbin.Start(t, "btcd", bin, args, dir, func(exited <-chan struct{}) error {
+		return n.waitReady(exited, opts.StartTimeout)
+	})
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		out.Close()
-		close(exited)
-	}()
-	stop := func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	}
-	if err := n.waitReady(exited, opts.StartTimeout); err != nil {
-		stop()
-		return nil, fmt.Errorf("%w (exit: %v)\n%s", err, waitErr, testbin.Tail(filepath.Join(dir, "btcd.out"), 30))
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("btcdtest: last lines of %s:\n%s", filepath.Join(dir, "btcd.out"), testbin.Tail(filepath.Join(dir, "btcd.out"), 40))
-		}
-	})
 	return n, nil
 }
 

@@ -1,6 +1,6 @@
 // Package testbin finds the external programs that integration tests run
-// (btcd, versitygw, node) and the npm packages they load, and reports on
-// them. It owns the one convention those
+// (btcd, versitygw, node) and the npm packages they load, reports on them,
+// and runs those that are servers (Start). It owns the one convention those
 // tests share: a missing program skips the test with a loud message, or
 // fails it when the environment variable CI is true, so that CI never
 // passes by skipping.
