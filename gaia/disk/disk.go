@@ -47,6 +47,7 @@ import (
 	"syscall"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
+	"github.com/go-blockstack/go-blockstack/gaia/internal/spool"
 	"github.com/go-blockstack/go-blockstack/internal/keylock"
 )
 
@@ -165,19 +166,6 @@ func name(bucket, p string) (string, error) {
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// ctxReader stops a copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // Put writes body to a temporary file with a placeholder ETag, fills in
 // the ETag once the MD5 is known, fsyncs and renames it into place.
 func (d *Driver) Put(ctx context.Context, bucket, p string, body io.Reader, opts gaia.PutOptions) (gaia.ObjectInfo, error) {
@@ -207,7 +195,7 @@ func (d *Driver) Put(ctx context.Context, bucket, p string, body io.Reader, opts
 	}
 	sum := md5.New()
 	buf := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(f, sum), ctxReader{ctx, body}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(f, sum), spool.WithContext(ctx, body), *buf)
 	copyBufs.Put(buf)
 	if err != nil {
 		return gaia.ObjectInfo{}, fmt.Errorf("write %s: %w", target, err)

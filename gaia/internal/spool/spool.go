@@ -44,7 +44,7 @@ func (b *Body) Close() error {
 func Read(ctx context.Context, r io.Reader, dir string) (*Body, error) {
 	sum := md5.New()
 	var mem bytes.Buffer
-	r = ctxReader{ctx, r}
+	r = WithContext(ctx, r)
 	n, err := io.Copy(io.MultiWriter(&mem, sum), io.LimitReader(r, InMemory+1))
 	if err != nil {
 		return nil, err
@@ -73,6 +73,10 @@ func Read(ctx context.Context, r io.Reader, dir string) (*Body, error) {
 	b.Size, b.MD5 = n+m, sum.Sum(nil)
 	return b, nil
 }
+
+// WithContext is r, failing with ctx's error once ctx ends: a copy from a
+// client's body stops when the request does.
+func WithContext(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
 
 type ctxReader struct {
 	ctx context.Context
