@@ -191,10 +191,9 @@ func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	withRejected := r.URL.Query().Get("rejected") == "1"
-	out := map[string][]map[string]any{}
+	out := newHistoryAnswer(r)
 	for _, h := range hist {
-		if !h.Accepted && !withRejected {
+		if !out.wants(h.Accepted) {
 			continue
 		}
 		entry := map[string]any{}
@@ -213,10 +212,29 @@ func (s *Server) nameHistory(w http.ResponseWriter, r *http.Request) {
 		if h.Code != "" {
 			entry["code"] = h.Code
 		}
-		key := strconv.FormatInt(h.Block, 10)
-		out[key] = append(out[key], entry)
+		out.add(h.Block, entry)
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, out.byBlock)
+}
+
+// historyAnswer is a history answer: the entries by block number (as JSON
+// object keys), the rejected ones only when the request asks for them
+// (?rejected=1). Names and subdomains answer in this one shape.
+type historyAnswer struct {
+	withRejected bool
+	byBlock      map[string][]map[string]any
+}
+
+func newHistoryAnswer(r *http.Request) *historyAnswer {
+	return &historyAnswer{withRejected: r.URL.Query().Get("rejected") == "1", byBlock: map[string][]map[string]any{}}
+}
+
+// wants reports whether an entry accepted or not belongs in the answer.
+func (a *historyAnswer) wants(accepted bool) bool { return accepted || a.withRejected }
+
+func (a *historyAnswer) add(block int64, entry map[string]any) {
+	key := strconv.FormatInt(block, 10)
+	a.byBlock[key] = append(a.byBlock[key], entry)
 }
 
 func (s *Server) nameZonefile(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/subdomains"
@@ -102,10 +101,9 @@ func (s *Server) subdomainHistory(w http.ResponseWriter, r *http.Request, fqn st
 		s.internalError(w, r, err)
 		return
 	}
-	withRejected := r.URL.Query().Get("rejected") == "1"
-	out := map[string][]map[string]any{}
+	out := newHistoryAnswer(r)
 	for _, h := range hist {
-		if !h.Accepted && !withRejected {
+		if !out.wants(h.Accepted) {
 			continue
 		}
 		entry := map[string]any{
@@ -117,10 +115,9 @@ func (s *Server) subdomainHistory(w http.ResponseWriter, r *http.Request, fqn st
 		if !h.Accepted {
 			entry["reason"] = string(h.Reason) + ": " + h.Why
 		}
-		key := strconv.FormatInt(h.Block, 10)
-		out[key] = append(out[key], entry)
+		out.add(h.Block, entry)
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, out.byBlock)
 }
 
 // subdomainsChunk is how many subdomains one query of a domain's list
