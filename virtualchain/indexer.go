@@ -15,6 +15,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/consensus"
+	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -302,6 +303,7 @@ func (ix *Indexer) flushLocked() error {
 		ix.resetLocked()
 		return fmt.Errorf("virtualchain: %w", err)
 	}
+	gctune.Adjust() // the name state may have outgrown the collector's memory limit
 	return nil
 }
 

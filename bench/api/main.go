@@ -223,7 +223,11 @@ func writeBlock(ctx context.Context, db *namedb.DB, height int64, first, n int) 
 			return err
 		}
 	}
-	return tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: "00"}, nil)
+	if err := tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: "00"}, nil); err != nil {
+		return err
+	}
+	gctune.Adjust() // as the indexer does after each commit
+	return nil
 }
 
 // sample is what one or more measurements gathered.

@@ -1,0 +1,166 @@
+package namedb
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+)
+
+// writer executes a transaction's writes in order on its own goroutine, so
+// that SQLite's work overlaps the rules' on a second core: the caller only
+// queues statements (the state they derive from is in memory), and waits
+// at Finish, at Rollback and for a read (ConsensusHash).
+type writer struct {
+	ch      chan []call
+	done    chan struct{}
+	pending []call
+	failed  atomic.Pointer[error] // the first failure; later statements are skipped
+}
+
+// call is a queued statement, or (fn set) a function to run in order, whose
+// result goes to reply (nil: none waits; a failure fails the writer).
+type call struct {
+	query string
+	args  []any
+	fn    func() error
+	reply chan error
+}
+
+const writerChunk = 1024 // statements handed over at once
+
+func (t *Tx) startWriter() {
+	w := &writer{ch: make(chan []call, 16), done: make(chan struct{})}
+	t.w = w
+	go func() {
+		defer close(w.done)
+		for calls := range w.ch {
+			// Statements between two functions run grouped by query
+			// (each group in order), as multi-row inserts where they can:
+			// they are inserts of independent rows, whose order matters
+			// only within a table.
+			for len(calls) > 0 {
+				n := slices.IndexFunc(calls, func(c call) bool { return c.fn != nil })
+				if n < 0 {
+					n = len(calls)
+				}
+				if w.failed.Load() == nil {
+					if err := t.runGrouped(calls[:n]); err != nil {
+						w.failed.Store(&err)
+					}
+				}
+				if n < len(calls) {
+					c := calls[n]
+					failed := w.failed.Load()
+					switch {
+					case c.reply == nil && failed == nil:
+						if err := c.fn(); err != nil {
+							w.failed.Store(&err)
+						}
+					case c.reply == nil:
+					case failed != nil:
+						c.reply <- *failed
+					default:
+						c.reply <- c.fn()
+					}
+					n++
+				}
+				calls = calls[n:]
+			}
+		}
+	}()
+}
+
+type multiKey struct {
+	query string
+	rows  int
+}
+
+// maxRows is the most rows one multi-row insert carries.
+const maxRows = 64
+
+// runGrouped runs calls grouped by query, each group in its order; plain
+// inserts (INSERT INTO … VALUES(…)) go as multi-row inserts.
+func (t *Tx) runGrouped(calls []call) error {
+	var order []string
+	groups := map[string][]call{}
+	for _, c := range calls {
+		if _, ok := groups[c.query]; !ok {
+			order = append(order, c.query)
+		}
+		groups[c.query] = append(groups[c.query], c)
+	}
+	for _, q := range order {
+		g := groups[q]
+		i := strings.Index(q, "VALUES(")
+		multi := strings.HasPrefix(q, "INSERT INTO ") && i > 0 && strings.HasSuffix(q, ")") && !strings.Contains(q[i:], " ON ")
+		for len(g) > 0 {
+			k := 1
+			if multi {
+				for k*2 <= min(len(g), maxRows) {
+					k *= 2
+				}
+			}
+			query, args := q, g[0].args
+			if k > 1 {
+				key := multiKey{q, k}
+				if query = t.multi[key]; query == "" {
+					query = q[:i] + "VALUES" + strings.Repeat(q[i+len("VALUES"):]+", ", k-1) + q[i+len("VALUES"):]
+					if t.multi == nil {
+						t.multi = map[multiKey]string{}
+					}
+					t.multi[key] = query
+				}
+				args = make([]any, 0, k*len(g[0].args))
+				for _, c := range g[:k] {
+					args = append(args, c.args...)
+				}
+			}
+			if err := t.execNow(query, args...); err != nil {
+				return fmt.Errorf("namedb: %s: %w", strings.Join(strings.Fields(q)[:3], " "), err)
+			}
+			g = g[k:]
+		}
+	}
+	return nil
+}
+
+// err is the writer's first failure, if any yet.
+func (w *writer) err() error {
+	if e := w.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+func (w *writer) flush() {
+	if len(w.pending) > 0 {
+		w.ch <- w.pending
+		w.pending = make([]call, 0, writerChunk)
+	}
+}
+
+// stopWriter waits for every queued statement and returns the first
+// failure; the transaction then runs its statements itself.
+func (t *Tx) stopWriter() error {
+	w := t.w
+	if w == nil {
+		return nil
+	}
+	t.w = nil
+	w.flush()
+	close(w.ch)
+	<-w.done
+	return w.err()
+}
+
+// inOrder runs fn after every statement queued so far (on the writer).
+func (t *Tx) inOrder(fn func() error) error {
+	if t.w == nil {
+		return fn()
+	}
+	reply := make(chan error, 1)
+	t.w.pending = append(t.w.pending, call{fn: fn, reply: reply})
+	t.w.flush()
+	return <-reply
+}
