@@ -42,12 +42,10 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 	w, _, owner := e.newWallet(t, "w")
 	e.fund(t, w, 300_000_000)
 	e.waitSpendable(t, w, 300_000_000)
-	rules := []string{"--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0",
-		"--nonalpha-discount", "10", "--no-vowel-discount", "10"}
 	// Names in soon live 2 × 100 blocks (a few minutes of devnet blocks);
 	// names in late, 2 × 1,000,000 (weeks, at any rate).
-	e.ok(t, append([]string{"namespace", "create", "soon", "--wallet", w, "--lifetime", "100"}, rules...)...)
-	e.ok(t, append([]string{"namespace", "create", "late", "--wallet", w, "--lifetime", "1000000"}, rules...)...)
+	e.createNamespace(t, w, "soon", 100)
+	e.createNamespace(t, w, "late", 1000000)
 
 	// foo.soon's zone file creates two subdomains, one owned by the wallet.
 	_, other := subKey(t)

@@ -123,9 +123,7 @@ func TestDNSEndToEnd(t *testing.T) {
 	w, _, owner := e.newWallet(t, "w")
 	e.ok(t, "wallet", "faucet", "--wallet", w, "300000000")
 	e.waitSpendable(t, w, 300_000_000)
-	rules := []string{"--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0",
-		"--nonalpha-discount", "10", "--no-vowel-discount", "10", "--wallet", w}
-	e.ok(t, append([]string{"namespace", "create", "test", "--lifetime", "1000"}, rules...)...)
+	e.createNamespace(t, w, "test", 1000)
 
 	writeZone := func(file string, f *zonefile.File) string {
 		t.Helper()
@@ -202,7 +200,7 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	expect(suffixed, "alice.test.bns.example.", "A", "NOERROR", "alice.test.bns.example. 300 A 192.0.2.100")
 
 	// An expired name: a namespace whose names live 2 × 15 blocks.
-	e.ok(t, append([]string{"namespace", "create", "shortlife", "--lifetime", "15"}, rules...)...)
+	e.createNamespace(t, w, "shortlife", 15)
 	carol := &zonefile.File{Origin: "carol.shortlife", Records: []zonefile.Record{{Name: "@", Data: zonefile.A{Addr: netip.MustParseAddr("192.0.2.3")}}}}
 	e.ok(t, "name", "register", "carol.shortlife", "--wallet", w, "--zonefile", writeZone("carol.zone", carol))
 	expect(addrs.dns, "carol.shortlife.", "A", "NOERROR", "carol.shortlife. 3600 A 192.0.2.3")

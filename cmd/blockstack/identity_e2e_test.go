@@ -30,8 +30,7 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	reader, _, _ := e.newWallet(t, "reader")
 	e.ok(t, "wallet", "faucet", "--wallet", alice, "100000000")
 	e.waitSpendable(t, alice, 100_000_000)
-	e.ok(t, "namespace", "create", "test", "--wallet", alice, "--lifetime", "1000", "--coeff", "250", "--base", "4",
-		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	e.createNamespace(t, alice, "test", 1000)
 	e.ok(t, "name", "register", "alice.test", "--wallet", alice)
 
 	// Alice's identity is her wallet's owner key 0: the key that owns

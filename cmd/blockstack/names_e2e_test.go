@@ -63,6 +63,18 @@ func (e *e2eNet) cli(t *testing.T, env []string, args ...string) (string, string
 	return stdout.String(), stderr.String(), err
 }
 
+// testPriceRules are the price flags the end-to-end tests' namespaces
+// are made with.
+var testPriceRules = []string{"--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0",
+	"--nonalpha-discount", "10", "--no-vowel-discount", "10"}
+
+// createNamespace makes namespace id from walletPath, its names living
+// lifetime blocks (doubled by the rules), priced by testPriceRules.
+func (e *e2eNet) createNamespace(t *testing.T, walletPath, id string, lifetime int) {
+	t.Helper()
+	e.ok(t, append([]string{"namespace", "create", id, "--wallet", walletPath, "--lifetime", strconv.Itoa(lifetime)}, testPriceRules...)...)
+}
+
 // ok runs a command that must succeed and returns its stdout.
 func (e *e2eNet) ok(t *testing.T, args ...string) string {
 	t.Helper()
@@ -355,8 +367,6 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 			t.Fatal(err)
 		}
 	}
-	rules := []string{"--coeff", "250", "--base", "4", "--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0",
-		"--nonalpha-discount", "10", "--no-vowel-discount", "10"}
 	w1, _, owner1 := e.newWallet(t, "w1")
 	w2, _, owner2 := e.newWallet(t, "w2")
 	e.fund(t, w1, 200_000_000)
@@ -370,7 +380,7 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 	if st := e.getJSON(t, "/v1/namespaces/test", &map[string]any{}); st != http.StatusNotFound {
 		t.Fatalf("a preordered namespace: %d, want 404 until its reveal", st)
 	}
-	e.ok(t, append([]string{"namespace", "reveal", "test", "--wallet", w1, "--lifetime", "1000"}, rules...)...)
+	e.ok(t, append([]string{"namespace", "reveal", "test", "--wallet", w1, "--lifetime", "1000"}, testPriceRules...)...)
 	e.checkOperation(t, journalTxid(t, w1, "namespace test", "reveal"), "NAMESPACE_REVEAL")
 	var revealed map[string]any
 	if st := e.getJSON(t, "/v1/namespaces/test", &revealed); st != http.StatusOK || revealed["ready"] != false ||
@@ -488,7 +498,7 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 	e.refused(t, w2, "no zone file", "lookup", "alice.test")
 
 	// An expired name: a namespace whose names live 2 × 2 blocks.
-	e.ok(t, append([]string{"namespace", "create", "shortlife", "--wallet", w1, "--lifetime", "2"}, rules...)...)
+	e.createNamespace(t, w1, "shortlife", 2)
 	e.ok(t, "name", "register", "carol.shortlife", "--wallet", w1)
 	var rec map[string]any
 	if !waitfor.Poll(30*time.Second, func() bool {

@@ -261,8 +261,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	owner, _, _ := e.newWallet(t, "owner")
 	e.ok(t, "wallet", "faucet", "--wallet", owner, "300000000")
 	e.waitSpendable(t, owner, 300_000_000)
-	e.ok(t, "namespace", "create", "test", "--wallet", owner, "--lifetime", "10000", "--coeff", "250", "--base", "4",
-		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	e.createNamespace(t, owner, "test", 10000)
 	fooZone := filepath.Join(e.dir, "foo.zone")
 	if err := os.WriteFile(fooZone, []byte("$ORIGIN foo.test\n$TTL 3600\n_http._tcp URI 10 1 \"https://hub.example/foo/profile.json\"\n"), 0o600); err != nil {
 		t.Fatal(err)

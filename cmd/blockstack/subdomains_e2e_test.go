@@ -78,8 +78,7 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 	w, _, _ := e.newWallet(t, "w")
 	e.ok(t, "wallet", "faucet", "--wallet", w, "100000000")
 	e.waitSpendable(t, w, 100_000_000)
-	e.ok(t, "namespace", "create", "test", "--wallet", w, "--lifetime", "1000", "--coeff", "250", "--base", "4",
-		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	e.createNamespace(t, w, "test", 1000)
 	// Creations need no signature; an update signed by nobody is refused.
 	e.ok(t, "name", "register", "foo.test", "--wallet", w, "--zonefile",
 		zoneFile("1.zone", record("alice", alice, 0, nil), record("bob", bob, 0, nil)))
@@ -174,8 +173,7 @@ func TestDevnetRegistrar(t *testing.T) {
 	}
 	e.ok(t, "wallet", "faucet", "--wallet", walletPath, "100000000")
 	e.waitSpendable(t, walletPath, 100_000_000)
-	e.ok(t, "namespace", "create", "test", "--wallet", walletPath, "--lifetime", "1000", "--coeff", "250", "--base", "4",
-		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	e.createNamespace(t, walletPath, "test", 1000)
 	e.ok(t, "name", "register", "foo.test", "--wallet", walletPath)
 	waitfor.True(t, 30*time.Second, "the devnet's registrar answers", func() bool {
 		resp, err := http.Get(regURL + "/index")

@@ -59,8 +59,7 @@ func TestVerifiedLookup(t *testing.T) {
 	w, _, owner := e.newWallet(t, "w")
 	e.ok(t, "wallet", "faucet", "--wallet", w, "300000000")
 	e.waitSpendable(t, w, 300_000_000)
-	e.ok(t, "namespace", "create", "test", "--lifetime", "1000", "--coeff", "250", "--base", "4",
-		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10", "--wallet", w)
+	e.createNamespace(t, w, "test", 1000)
 	zone := func(file, text string) string {
 		p := filepath.Join(dir, file)
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {

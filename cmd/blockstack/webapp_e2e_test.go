@@ -79,8 +79,7 @@ func TestWebappBrowser(t *testing.T) {
 	}
 	e.ok(t, "wallet", "faucet", "--wallet", alice, "100000000")
 	e.waitSpendable(t, alice, 100_000_000)
-	e.ok(t, "namespace", "create", "test", "--wallet", alice, "--lifetime", "1000", "--coeff", "250", "--base", "4",
-		"--buckets", "6,5,4,3,2,1,0,0,0,0,0,0,0,0,0,0", "--nonalpha-discount", "10", "--no-vowel-discount", "10")
+	e.createNamespace(t, alice, "test", 1000)
 	e.ok(t, "name", "register", "alice.test", "--wallet", alice)
 	person := filepath.Join(e.dir, "person.json")
 	if err := os.WriteFile(person, []byte(`{"@type":"Person","name":"Alice Liddell"}`), 0o600); err != nil {
