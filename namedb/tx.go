@@ -111,7 +111,7 @@ func (t *Tx) EndBlock(b Block, ops []string) error {
 	if err != nil {
 		return err
 	}
-	if err := t.exec(`INSERT INTO blocks(height, hash, consensus_hash, ops_hash, accepted, rejected, ops) VALUES(?, ?, ?, ?, ?, ?, ?)`,
+	if err := t.insert(insertBlock,
 		b.Height, b.Hash, b.ConsensusHash, b.OpsHash, b.Accepted, b.Rejected, rawOps); err != nil {
 		return fmt.Errorf("namedb: block %d: %w", b.Height, err)
 	}
@@ -174,7 +174,15 @@ func (t *Tx) Commit(b Block, ops []string) error {
 
 // exec runs a statement, or queues it on the writer: an error may then be
 // a failure of an earlier statement, or show only at a later call.
-func (t *Tx) exec(query string, args ...any) error {
+func (t *Tx) exec(query string, args ...any) error { return t.queue(call{query: query, args: args}) }
+
+// insert inserts a row as exec runs a statement; the writer may send it
+// together with others of ins as one multi-row insert.
+func (t *Tx) insert(ins *rowInsert, args ...any) error {
+	return t.queue(call{query: ins.one, args: args, ins: ins})
+}
+
+func (t *Tx) queue(c call) error {
 	if w := t.w; w != nil {
 		if err := w.err(); err != nil {
 			return err
@@ -182,13 +190,13 @@ func (t *Tx) exec(query string, args ...any) error {
 		if w.pending == nil {
 			w.pending = make([]call, 0, writerChunk)
 		}
-		w.pending = append(w.pending, call{query: query, args: args})
+		w.pending = append(w.pending, c)
 		if len(w.pending) >= writerChunk {
 			w.flush()
 		}
 		return nil
 	}
-	return t.execNow(query, args...)
+	return t.execNow(c.query, c.args...)
 }
 
 // execNow runs a statement, prepared once per transaction: a catching-up

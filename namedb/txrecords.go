@@ -151,7 +151,7 @@ func (t *Tx) AddHistory(h HistoryEntry) error {
 	if h.Block != t.height {
 		return fmt.Errorf("namedb: history of block %d in the transaction of %d", h.Block, t.height)
 	}
-	err := t.exec(`INSERT INTO history(block, vtxindex, txid, op, subject, accepted, reason, record, code) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := t.insert(insertHistory,
 		h.Block, h.Vtxindex, h.Txid, h.Op, h.Subject, h.Accepted, h.Reason, h.Record, string(h.Code))
 	if err != nil {
 		return fmt.Errorf("namedb: history %s: %w", h.Txid, err)
@@ -162,7 +162,7 @@ func (t *Tx) AddHistory(h HistoryEntry) error {
 // AddZonefileHash appends a zone file hash the block names to the
 // inventory.
 func (t *Tx) AddZonefileHash(z ZonefileHash) error {
-	err := t.exec(`INSERT INTO zonefile_hashes(block, vtxindex, txid, name, hash) VALUES(?, ?, ?, ?, ?)`,
+	err := t.insert(insertZonefile,
 		t.height, z.Vtxindex, z.Txid, z.Name, z.Hash)
 	if err != nil {
 		return fmt.Errorf("namedb: zone file hash of %s: %w", z.Name, err)

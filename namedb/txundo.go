@@ -73,7 +73,7 @@ func (t *Tx) logUndo(tbl, key string, prior any) error {
 		raw = sql.NullString{String: string(b), Valid: true}
 	}
 	t.seq++
-	if err := t.exec(`INSERT INTO undo(block, seq, tbl, key, prior) VALUES(?, ?, ?, ?, ?)`, t.height, t.seq, tbl, key, raw); err != nil {
+	if err := t.insert(insertUndo, t.height, t.seq, tbl, key, raw); err != nil {
 		return fmt.Errorf("namedb: undo %s %q: %w", tbl, key, err)
 	}
 	return nil

@@ -23,9 +23,39 @@ type writer struct {
 type call struct {
 	query string
 	args  []any
+	ins   *rowInsert // the row insert query is, if it is one
 	fn    func() error
 	reply chan error
 }
+
+// rowInsert is an insert of one row into a table: statements of one
+// rowInsert may go together as one multi-row insert (rows are independent;
+// their order within the table is kept).
+type rowInsert struct {
+	table, columns string
+	one            string // the one-row statement
+}
+
+func newRowInsert(table, columns string) *rowInsert {
+	r := &rowInsert{table: table, columns: columns}
+	r.one = r.statement(1)
+	return r
+}
+
+// statement inserts k rows.
+func (r *rowInsert) statement(k int) string {
+	n := strings.Count(r.columns, ",") + 1
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	return "INSERT INTO " + r.table + "(" + r.columns + ") VALUES" + strings.TrimSuffix(strings.Repeat(row+", ", k), ", ")
+}
+
+// The row inserts of a transaction: the rows it appends, block after block.
+var (
+	insertBlock    = newRowInsert("blocks", "height, hash, consensus_hash, ops_hash, accepted, rejected, ops")
+	insertHistory  = newRowInsert("history", "block, vtxindex, txid, op, subject, accepted, reason, record, code")
+	insertZonefile = newRowInsert("zonefile_hashes", "block, vtxindex, txid, name, hash")
+	insertUndo     = newRowInsert("undo", "block, seq, tbl, key, prior")
+)
 
 const writerChunk = 1024 // statements handed over at once
 
@@ -72,15 +102,15 @@ func (t *Tx) startWriter() {
 }
 
 type multiKey struct {
-	query string
-	rows  int
+	ins  *rowInsert
+	rows int
 }
 
 // maxRows is the most rows one multi-row insert carries.
 const maxRows = 64
 
-// runGrouped runs calls grouped by query, each group in its order; plain
-// inserts (INSERT INTO … VALUES(…)) go as multi-row inserts.
+// runGrouped runs calls grouped by query, each group in its order; row
+// inserts go as multi-row inserts.
 func (t *Tx) runGrouped(calls []call) error {
 	var order []string
 	groups := map[string][]call{}
@@ -92,20 +122,19 @@ func (t *Tx) runGrouped(calls []call) error {
 	}
 	for _, q := range order {
 		g := groups[q]
-		i := strings.Index(q, "VALUES(")
-		multi := strings.HasPrefix(q, "INSERT INTO ") && i > 0 && strings.HasSuffix(q, ")") && !strings.Contains(q[i:], " ON ")
+		ins := g[0].ins // one query, one kind of statement
 		for len(g) > 0 {
 			k := 1
-			if multi {
+			if ins != nil {
 				for k*2 <= min(len(g), maxRows) {
 					k *= 2
 				}
 			}
 			query, args := q, g[0].args
 			if k > 1 {
-				key := multiKey{q, k}
+				key := multiKey{ins, k}
 				if query = t.multi[key]; query == "" {
-					query = q[:i] + "VALUES" + strings.Repeat(q[i+len("VALUES"):]+", ", k-1) + q[i+len("VALUES"):]
+					query = ins.statement(k)
 					if t.multi == nil {
 						t.multi = map[multiKey]string{}
 					}
