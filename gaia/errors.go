@@ -17,6 +17,9 @@ type HubError struct {
 	// ETag is set on PreconditionFailedError: the current ETag, or "" when
 	// the file does not exist.
 	ETag string
+	// RetryAfter, when > 0, is sent as Retry-After (seconds) with a 429,
+	// and exposed to browser apps through CORS.
+	RetryAfter int64
 	// Err is the cause, logged but not sent.
 	Err error
 }

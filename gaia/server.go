@@ -66,6 +66,19 @@ type Config struct {
 	// text/html or SVG cannot run script with the hub's origin (the
 	// reference hub serves such files as they are).
 	AllowActiveContent bool
+	// MaxBucketSizeMB, when > 0, is each bucket's quota in MiB: a store
+	// that would take a bucket past it is answered 413
+	// PayloadTooLargeError, as a file over MaxFileUploadSizeMB is. Every
+	// file counts, history copies included. See usage.go for how the
+	// usage is counted, and docs/gaia.md for what it means when several
+	// hubs share one bucket. 0: no quota.
+	MaxBucketSizeMB float64
+	// MaxWritesPerMinute, when > 0, limits the stores and deletes of each
+	// address (the bucket written to) to that many a minute on average,
+	// after a burst of WriteBurst (default MaxWritesPerMinute); past it a
+	// write is answered 429 with Retry-After. 0: no limit.
+	MaxWritesPerMinute int
+	WriteBurst         int
 }
 
 const (
@@ -96,6 +109,8 @@ type Hub struct {
 	// spurious conflict. It orders nothing across processes: the
 	// preconditions themselves are the driver's conditional writes.
 	locks     *keylock.Set
+	quotas    *quotas       // nil without MaxBucketSizeMB
+	writes    *writeLimiter // nil without MaxWritesPerMinute
 	whitelist map[string]bool
 	log       *slog.Logger
 }
@@ -141,6 +156,15 @@ func New(d Driver, cfg Config) (*Hub, error) {
 	if cfg.MaxUploadsPerAddress < 1 {
 		return nil, fmt.Errorf("gaia: MaxUploadsPerAddress %d < 1", cfg.MaxUploadsPerAddress)
 	}
+	if cfg.MaxBucketSizeMB < 0 || cfg.MaxBucketSizeMB > 1<<30 || math.IsNaN(cfg.MaxBucketSizeMB) {
+		return nil, fmt.Errorf("gaia: MaxBucketSizeMB %v not in 0..%d", cfg.MaxBucketSizeMB, 1<<30)
+	}
+	if cfg.MaxWritesPerMinute < 0 || cfg.WriteBurst < 0 {
+		return nil, fmt.Errorf("gaia: MaxWritesPerMinute %d and WriteBurst %d must not be negative", cfg.MaxWritesPerMinute, cfg.WriteBurst)
+	}
+	if cfg.WriteBurst == 0 {
+		cfg.WriteBurst = max(cfg.MaxWritesPerMinute, 1)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -160,6 +184,12 @@ func New(d Driver, cfg Config) (*Hub, error) {
 		spoolMemory: &memoryBudget{free: spoolMemory},
 		locks:       keylock.New(lockStripes),
 		log:         cfg.Logger,
+	}
+	if cfg.MaxBucketSizeMB > 0 {
+		h.quotas = newQuotas(int64(cfg.MaxBucketSizeMB*1024*1024), h.bucketSize, cfg.Now)
+	}
+	if cfg.MaxWritesPerMinute > 0 {
+		h.writes = newWriteLimiter(cfg.MaxWritesPerMinute, cfg.WriteBurst)
 	}
 	if len(cfg.Whitelist) > 0 {
 		h.whitelist = map[string]bool{}
@@ -181,6 +211,9 @@ const (
 	corsMethods = "DELETE,POST,GET,OPTIONS,HEAD"
 	corsHeaders = "Authorization,Content-Type,If-Match,If-None-Match"
 	corsExpose  = "Content-Type,ETag"
+	// corsExposeRetry lets a browser app read a 429's Retry-After, which
+	// is not a CORS-safelisted response header.
+	corsExposeRetry = "Retry-After"
 )
 
 // ServeHTTP routes on the raw (still percent-encoded) path. http.ServeMux
@@ -371,9 +404,11 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		return tooLarge("Max file upload size is %v megabytes. Rejected Content-Length of %.4f megabytes",
 			h.cfg.MaxFileUploadSizeMB, float64(r.ContentLength)/(1024*1024))
 	}
+	if err := h.allowWrite(address); err != nil {
+		return err
+	}
 	release, err := h.uploads.acquire(address)
 	if err != nil {
-		w.Header().Set("Retry-After", "1")
 		return err
 	}
 	defer release()
@@ -393,6 +428,28 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 	if ifMatch != "*" {
 		opts.IfMatch = ifMatch
 	}
+	var quota *change
+	var oldSize int64
+	if h.quotas != nil {
+		if quota, err = h.quotas.begin(ctx, address, true); err != nil {
+			return err
+		}
+		defer quota.end()
+		cur, err := h.driver.Stat(ctx, address, path)
+		switch {
+		case err == nil:
+			oldSize = cur.Size
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		add := body.size - oldSize // an archival store keeps the old size as history
+		if g.scopes.archival() {
+			add = body.size
+		}
+		if err := quota.reserve(add); err != nil {
+			return err
+		}
+	}
 	var history string
 	if g.scopes.archival() {
 		if history, err = h.archive(ctx, address, path); err != nil {
@@ -400,10 +457,21 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		}
 	}
 	info, err := h.driver.Put(ctx, address, path, body, opts)
+	if quota != nil {
+		switch {
+		case err == nil && history != "":
+			quota.done(body.size)
+		case err == nil:
+			quota.done(body.size - oldSize)
+		}
+	}
 	if err != nil {
 		if history != "" {
 			// The current version is still in place: its copy is not history.
 			if derr := h.driver.Delete(context.WithoutCancel(ctx), address, history); derr != nil {
+				if quota != nil {
+					quota.done(oldSize) // the copy stays
+				}
 				h.log.Warn("gaia: removing the archived copy after a failed write", "bucket", address, "path", history, "err", derr)
 			}
 		}
@@ -467,6 +535,9 @@ func (h *Hub) delete(w http.ResponseWriter, r *http.Request, rest string) error 
 	if err := g.scopes.checkDelete(address, path); err != nil {
 		return err
 	}
+	if err := h.allowWrite(address); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	unlock, err := h.locks.Lock(ctx, address+"/"+path)
 	if err != nil {
@@ -474,15 +545,50 @@ func (h *Hub) delete(w http.ResponseWriter, r *http.Request, rest string) error 
 	}
 	defer unlock()
 	if g.scopes.archival() {
+		// A rename keeps the bytes: the usage does not change.
 		err = h.driver.Rename(ctx, address, path, historyName(path, h.cfg.Now()))
 	} else {
-		err = h.driver.Delete(ctx, address, path)
+		err = h.deleteCounted(ctx, address, path)
 	}
 	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)
 	return nil
+}
+
+// deleteCounted deletes a file and, when the bucket's usage is counted,
+// takes its size off.
+func (h *Hub) deleteCounted(ctx context.Context, address, path string) error {
+	if h.quotas == nil {
+		return h.driver.Delete(ctx, address, path)
+	}
+	quota, err := h.quotas.begin(ctx, address, false)
+	if err != nil {
+		return err
+	}
+	defer quota.end()
+	var size int64
+	if quota.counted() {
+		cur, err := h.driver.Stat(ctx, address, path)
+		if err != nil {
+			return err
+		}
+		size = cur.Size
+	}
+	if err := h.driver.Delete(ctx, address, path); err != nil {
+		return err
+	}
+	quota.done(-size)
+	return nil
+}
+
+// allowWrite applies the per-address write rate limit.
+func (h *Hub) allowWrite(address string) error {
+	if h.writes == nil {
+		return nil
+	}
+	return h.writes.allow(address, h.cfg.Now())
 }
 
 // historyName is the archived copy's path (B.2 step 3):
@@ -724,6 +830,10 @@ func writeError(w http.ResponseWriter, e *HubError) {
 	// describe an error body.
 	for _, k := range []string{"ETag", "Last-Modified", "Cache-Control", "Content-Encoding"} {
 		w.Header().Del(k)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(e.RetryAfter, 10))
+		w.Header().Set("Access-Control-Expose-Headers", corsExposeRetry)
 	}
 	body := struct {
 		Message string `json:"message"`

@@ -32,7 +32,7 @@ func (u *uploads) acquire(address string) (release func(), err error) {
 	defer u.mu.Unlock()
 	if u.inFlight[address] >= u.max {
 		return nil, &HubError{Status: http.StatusTooManyRequests, Name: "TooManyRequestsError",
-			Message: fmt.Sprintf("Address %s already has %d uploads in progress", address, u.max)}
+			Message: fmt.Sprintf("Address %s already has %d uploads in progress", address, u.max), RetryAfter: 1}
 	}
 	u.inFlight[address]++
 	return func() { u.release(address) }, nil
@@ -83,6 +83,7 @@ func (m *memoryBudget) give(n int64) {
 // spooled is a request body read whole: Read replays it.
 type spooled struct {
 	io.Reader
+	size    int64
 	file    *os.File // nil when the body is in memory
 	release func()   // gives back its memory budget, if it took some
 }
@@ -109,7 +110,7 @@ func readBody(r io.Reader, length int64, budget *memoryBudget) (*spooled, error)
 			budget.give(length)
 			return nil, clientBodyError(err)
 		}
-		return &spooled{Reader: bytes.NewReader(mem.Bytes()), release: func() { budget.give(length) }}, nil
+		return &spooled{Reader: bytes.NewReader(mem.Bytes()), size: int64(mem.Len()), release: func() { budget.give(length) }}, nil
 	}
 	var mem bytes.Buffer
 	n, err := mem.ReadFrom(io.LimitReader(src, spoolInMemory+1))
@@ -117,7 +118,7 @@ func readBody(r io.Reader, length int64, budget *memoryBudget) (*spooled, error)
 		return nil, clientBodyError(err)
 	}
 	if n <= spoolInMemory {
-		return &spooled{Reader: bytes.NewReader(mem.Bytes())}, nil
+		return &spooled{Reader: bytes.NewReader(mem.Bytes()), size: n}, nil
 	}
 	f, err := os.CreateTemp("", "gaia-upload-*")
 	if err != nil {
@@ -126,12 +127,14 @@ func readBody(r io.Reader, length int64, budget *memoryBudget) (*spooled, error)
 	// Unlinked at once where the system allows it (the open file lives
 	// on), so that a crash leaves nothing behind.
 	_ = os.Remove(f.Name())
-	s := &spooled{Reader: f, file: f}
+	s := &spooled{Reader: f, file: f, size: n}
 	if _, err := f.Write(mem.Bytes()); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("spool upload: %w", err)
 	}
-	if _, err := io.Copy(f, src); err != nil {
+	rest, err := io.Copy(f, src)
+	s.size += rest
+	if err != nil {
 		s.Close()
 		if src.err != nil {
 			return nil, clientBodyError(src.err)

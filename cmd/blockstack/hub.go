@@ -49,8 +49,10 @@ awsCredentials{accessKeyId,secretAccessKey,sessionToken,endpoint},
 gcCredentials{projectId,keyFilename,email,credentials{client_email,private_key}},
 resumable, azCredentials{accountName,accountKey}, plus awsRegion,
 awsPathStyle and azEndpoint, and this hub's hardening settings
-allowLegacyTokens, allowActiveContent and maxUploadsPerAddress); GAIA_*
-environment variables override the file. Drivers: disk, aws (s3),
+allowLegacyTokens, allowActiveContent and maxUploadsPerAddress, and the
+abuse controls maxBucketSize (a bucket's quota, MiB; over it a store is 413)
+and maxWritesPerMinute with writeBurst (stores and deletes per address; over
+it 429 with Retry-After)); GAIA_* environment variables override the file. Drivers: disk, aws (s3),
 google-cloud, azure. Several hubs over one S3 bucket, GCS bucket or Azure
 container behave as one hub. See docs/gaia-drivers.md and
 docs/gaia-hardening.md.`,
@@ -106,6 +108,9 @@ type hubConfig struct {
 	AllowLegacyTokens      bool         `json:"allowLegacyTokens"`
 	AllowActiveContent     bool         `json:"allowActiveContent"`
 	MaxUploadsPerAddress   int          `json:"maxUploadsPerAddress"`
+	MaxBucketSize          float64      `json:"maxBucketSize"`
+	MaxWritesPerMinute     int          `json:"maxWritesPerMinute"`
+	WriteBurst             int          `json:"writeBurst"`
 	DiskSettings           diskSettings `json:"diskSettings"`
 	Bucket                 string       `json:"bucket"`
 	AWSCredentials         struct {
@@ -191,13 +196,19 @@ func loadHubConfig(path string, getenv func(string) string) (hubConfig, error) {
 	}
 	integer(&cfg.PageSize, "GAIA_PAGE_SIZE")
 	integer(&cfg.MaxUploadsPerAddress, "GAIA_MAX_UPLOADS_PER_ADDRESS")
-	if v := getenv("GAIA_MAX_FILE_UPLOAD_SIZE"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("GAIA_MAX_FILE_UPLOAD_SIZE=%q: %w", v, err))
+	integer(&cfg.MaxWritesPerMinute, "GAIA_MAX_WRITES_PER_MINUTE")
+	integer(&cfg.WriteBurst, "GAIA_WRITE_BURST")
+	float := func(dst *float64, env string) {
+		if v := getenv(env); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+			*dst = f
 		}
-		cfg.MaxFileUploadSize = f
 	}
+	float(&cfg.MaxFileUploadSize, "GAIA_MAX_FILE_UPLOAD_SIZE")
+	float(&cfg.MaxBucketSize, "GAIA_MAX_BUCKET_SIZE")
 	str(&cfg.CacheControl, "GAIA_CACHE_CONTROL")
 	str(&cfg.DiskSettings.StorageRootDirectory, "GAIA_DISK_STORAGE_ROOT_DIR")
 	str(&cfg.Bucket, "GAIA_BUCKET_NAME")
@@ -322,6 +333,9 @@ func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger
 		AllowLegacyTokens:    cfg.AllowLegacyTokens,
 		AllowActiveContent:   cfg.AllowActiveContent,
 		MaxUploadsPerAddress: cfg.MaxUploadsPerAddress,
+		MaxBucketSizeMB:      cfg.MaxBucketSize,
+		MaxWritesPerMinute:   cfg.MaxWritesPerMinute,
+		WriteBurst:           cfg.WriteBurst,
 		Logger:               log,
 	})
 	if err != nil {

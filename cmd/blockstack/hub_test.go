@@ -168,6 +168,36 @@ func TestHubEndToEnd(t *testing.T) {
 	}
 }
 
+// TestHubAbuseControlsThroughEnv runs the binary with a bucket quota and a
+// write rate limit set by GAIA_* variables, through the storage client.
+func TestHubAbuseControlsThroughEnv(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	url, _ := startHubBinary(t, bin, []string{"GAIA_MAX_BUCKET_SIZE=0.1", "GAIA_MAX_WRITES_PER_MINUTE=3"}, "--data-dir", t.TempDir())
+	ctx := context.Background()
+	c, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: gaiatest.Key("abuse")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := storage.PutOptions{ContentType: "text/plain"}
+	big := make([]byte, 60<<10)
+	if _, err := c.PutFile(ctx, "one", big, plain); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutFile(ctx, "two", big, plain); !errors.Is(err, storage.ErrTooLarge) {
+		t.Errorf("store past the bucket quota: %v, want 413", err)
+	}
+	if err := c.DeleteFile(ctx, "one", false); err != nil {
+		t.Fatal(err)
+	}
+	var he *storage.HubError
+	if _, err := c.PutFile(ctx, "two", big, plain); !errors.As(err, &he) || he.Status != http.StatusTooManyRequests {
+		t.Errorf("fourth write in a minute: %v, want 429", err)
+	}
+}
+
 // TestHubS3ThroughEnv runs the binary on the S3 driver, configured only by
 // environment variables, against a real versitygw.
 func TestHubS3ThroughEnv(t *testing.T) {
@@ -248,6 +278,7 @@ func TestHubConfig(t *testing.T) {
 	}
 	full := write("full.json", `{"driver":"aws","serverName":"hub.example","readURL":"https://cdn.example/",
 		"whitelist":["1A"],"pageSize":50,"maxFileUploadSize":5,"bucket":"b","allowLegacyTokens":true,"maxUploadsPerAddress":4,
+		"maxBucketSize":50,"maxWritesPerMinute":60,"writeBurst":10,
 		"awsCredentials":{"accessKeyId":"k","secretAccessKey":"s","endpoint":"http://127.0.0.1:1"},"awsPathStyle":true}`)
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
@@ -255,15 +286,18 @@ func TestHubConfig(t *testing.T) {
 	cfg, err := loadHubConfig(full, getenv)
 	if err != nil || cfg.Driver != "aws" || cfg.ServerName != "hub.example" || cfg.PageSize != 50 ||
 		cfg.MaxFileUploadSize != 5 || cfg.AWSCredentials.AccessKeyID != "k" || !cfg.AWSPathStyle || !slices.Equal(cfg.Whitelist, []string{"1A"}) ||
-		!cfg.AllowLegacyTokens || cfg.AllowActiveContent || cfg.MaxUploadsPerAddress != 4 {
+		!cfg.AllowLegacyTokens || cfg.AllowActiveContent || cfg.MaxUploadsPerAddress != 4 ||
+		cfg.MaxBucketSize != 50 || cfg.MaxWritesPerMinute != 60 || cfg.WriteBurst != 10 {
 		t.Errorf("file config: %+v %v", cfg, err)
 	}
 	env = map[string]string{"GAIA_SERVER_NAME": "env.example", "GAIA_WHITELIST": `["1B","1C"]`, "GAIA_PAGE_SIZE": "7",
 		"GAIA_S3_SECRET_ACCESS_KEY": "env-secret", "GAIA_VALID_HUB_URLS": "https://a, https://b",
-		"GAIA_ALLOW_LEGACY_TOKENS": "false", "GAIA_ALLOW_ACTIVE_CONTENT": "true", "GAIA_MAX_UPLOADS_PER_ADDRESS": "9"}
+		"GAIA_ALLOW_LEGACY_TOKENS": "false", "GAIA_ALLOW_ACTIVE_CONTENT": "true", "GAIA_MAX_UPLOADS_PER_ADDRESS": "9",
+		"GAIA_MAX_BUCKET_SIZE": "0.5", "GAIA_MAX_WRITES_PER_MINUTE": "120", "GAIA_WRITE_BURST": "3"}
 	cfg, err = loadHubConfig(full, getenv)
 	if err != nil || cfg.ServerName != "env.example" || cfg.PageSize != 7 || cfg.AWSCredentials.SecretAccessKey != "env-secret" ||
 		cfg.AllowLegacyTokens || !cfg.AllowActiveContent || cfg.MaxUploadsPerAddress != 9 ||
+		cfg.MaxBucketSize != 0.5 || cfg.MaxWritesPerMinute != 120 || cfg.WriteBurst != 3 ||
 		!slices.Equal(cfg.Whitelist, []string{"1B", "1C"}) || !slices.Equal(cfg.ValidHubURLs, []string{"https://a", "https://b"}) {
 		t.Errorf("environment over file: %+v %v", cfg, err)
 	}

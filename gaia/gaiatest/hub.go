@@ -376,6 +376,8 @@ func runHub(t *testing.T, nd NewDriver) {
 		}
 	})
 
+	t.Run("AbuseControls", func(t *testing.T) { runAbuseControls(t, nd) })
+
 	t.Run("Revocation", func(t *testing.T) {
 		d := nd(t)
 		h := StartHub(t, d, gaia.Config{})

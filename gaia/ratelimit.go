@@ -1,0 +1,78 @@
+package gaia
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// writeLimiter is a token bucket per address (Config.MaxWritesPerMinute):
+// a store or delete takes a token; a bucket holds at most burst tokens
+// and gains rate a second. It is keyed by the bucket written to, which the
+// token's key must own, and is consulted only after authentication, so
+// that no one can use up another address's writes.
+type writeLimiter struct {
+	rate  float64 // tokens a second
+	burst float64
+
+	mu      sync.Mutex
+	buckets map[string]*tokens
+}
+
+type tokens struct {
+	n    float64
+	last time.Time
+}
+
+// maxLimitedAddresses bounds the addresses tracked. Past it, addresses
+// whose buckets are full again (idle long enough) are forgotten, and if
+// none is, an arbitrary one: addresses cost nothing to make, so a per
+// address limit cannot stop many addresses anyway (the whitelist can),
+// and a full table must not refuse everyone.
+const maxLimitedAddresses = 100_000
+
+func newWriteLimiter(perMinute, burst int) *writeLimiter {
+	return &writeLimiter{rate: float64(perMinute) / 60, burst: float64(burst), buckets: map[string]*tokens{}}
+}
+
+// allow takes a token of address's, or answers 429 with the seconds until
+// one is there.
+func (l *writeLimiter) allow(address string, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[address]
+	if b == nil {
+		if len(l.buckets) >= maxLimitedAddresses {
+			l.forget(now)
+		}
+		b = &tokens{n: l.burst, last: now}
+		l.buckets[address] = b
+	}
+	if now.After(b.last) {
+		b.n = min(l.burst, b.n+now.Sub(b.last).Seconds()*l.rate)
+		b.last = now
+	}
+	if b.n >= 1 {
+		b.n--
+		return nil
+	}
+	wait := time.Duration((1 - b.n) / l.rate * float64(time.Second))
+	secs := int64((wait + time.Second - 1) / time.Second) // rounded up: after it, a token is there
+	return &HubError{Status: http.StatusTooManyRequests, Name: "TooManyRequestsError", RetryAfter: secs,
+		Message: fmt.Sprintf("Address %s may write %.0f times a minute: try again in %d s", address, l.rate*60, secs)}
+}
+
+func (l *writeLimiter) forget(now time.Time) {
+	for k, b := range l.buckets {
+		if b.n+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+	for k := range l.buckets {
+		if len(l.buckets) < maxLimitedAddresses {
+			return
+		}
+		delete(l.buckets, k)
+	}
+}
