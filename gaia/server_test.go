@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -291,13 +292,14 @@ func TestConcurrentStoresOnePath(t *testing.T) {
 	whole("after the unconditional writers")
 }
 
-// TestAccessLog: every request leaves one structured line with its method,
-// path, status, sizes, duration and peer, and the error class of a refusal.
+// TestAccessLog: at DEBUG, every request leaves one structured line with
+// its method, path, status, sizes, duration and peer, and the error class
+// of a refusal.
 func TestAccessLog(t *testing.T) {
 	var buf syncbuf.Buffer
 	k := gaiatest.Key("logged")
 	addr := gaiaauth.AddressFromKey(k)
-	h, _ := newDiskHub(t, gaia.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	h, _ := newDiskHub(t, gaia.Config{Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	auth := h.Token(t, k, gaiaauth.TokenOptions{})
 	if r := h.Store(t, auth, addr, "a/b.txt", []byte("12345")); r.Status != http.StatusAccepted {
 		t.Fatalf("store: %d %s", r.Status, r.Body)
@@ -323,5 +325,24 @@ func TestAccessLog(t *testing.T) {
 	}
 	if miss["method"] != "GET" || miss["status"] != 404.0 || miss["error"] != "DoesNotExist" {
 		t.Errorf("missing read's line: %v", miss)
+	}
+}
+
+// TestNoAccessLogAtInfo: at the default level (INFO) requests, served or
+// refused, write no line.
+func TestNoAccessLogAtInfo(t *testing.T) {
+	var buf syncbuf.Buffer
+	k := gaiatest.Key("quiet")
+	addr := gaiaauth.AddressFromKey(k)
+	h, _ := newDiskHub(t, gaia.Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	auth := h.Token(t, k, gaiaauth.TokenOptions{})
+	for i := range 20 {
+		if r := h.Store(t, auth, addr, fmt.Sprintf("f%d", i), []byte("x")); r.Status != http.StatusAccepted {
+			t.Fatalf("store: %d %s", r.Status, r.Body)
+		}
+		h.Do(t, http.MethodGet, "/read/"+addr+"/missing", nil)
+	}
+	if buf.String() != "" {
+		t.Fatalf("logged at INFO under requests:\n%s", buf.String())
 	}
 }

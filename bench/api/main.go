@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -53,13 +52,13 @@ func main() {
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 		defer f.Close()
 		profile = f
 	}
 	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 }
 
@@ -142,7 +141,7 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 			}
 			height++
 			if err := writeBlock(indexCtx, db, height, next, 100); err != nil && indexCtx.Err() == nil {
-				log.Print(err)
+				slog.Error("bench: writing a block", "err", err)
 			}
 			next += 100
 		}
@@ -277,7 +276,7 @@ func allocated() uint64 {
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
@@ -348,4 +347,10 @@ func getNetHTTP(client *http.Client, url string) (int, error) {
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, err
+}
+
+// fatal logs err and exits 1.
+func fatal(err error) {
+	slog.Error("bench", "err", err)
+	os.Exit(1)
 }

@@ -27,7 +27,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -51,14 +51,14 @@ func main() {
 	flag.Parse()
 	ns, err := ints(*nodes)
 	if err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	ms, err := ints(*files)
 	if err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	if err := run(ns, ms, *push, *neighbours, *dir, *timeout); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 }
 
@@ -246,4 +246,10 @@ func storeCopy(m int, dir string) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Since(start), nil
+}
+
+// fatal logs err and exits 1.
+func fatal(err error) {
+	slog.Error("bench", "err", err)
+	os.Exit(1)
 }

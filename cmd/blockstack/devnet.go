@@ -43,6 +43,7 @@ type devnetFlags struct {
 	// dnsAddr, if set, is where the in-process DNS server listens.
 	dnsAddr string
 	dns     dnsFlags
+	log     logFlags
 }
 
 func newDevnetCmd(g *globalFlags) *cobra.Command {
@@ -93,6 +94,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.registrarAddr, "registrar-addr", defaultRegistrarAddr, "listen address of that registrar")
 	fl.StringVar(&f.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
 	addDNSFlags(fl, &f.dns)
+	addLogFlags(fl, &f.log)
 	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
 	return cmd
 }
@@ -107,7 +109,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	if hubCfg.Driver == "disk" && hubCfg.DiskSettings.StorageRootDirectory == "" {
 		hubCfg.DiskSettings.StorageRootDirectory = filepath.Join(f.dataDir, "gaia")
 	}
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	log := f.log.newLogger(cmd.ErrOrStderr())
 	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(f.dataDir, "chain"), Log: log})
 	if err != nil {
 		return err
@@ -171,7 +173,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	if f.registrarDomain != "" {
 		fmt.Fprintf(out, "  registrar:      http://%s for %s, once the wallet %s owns it\n", f.registrarAddr, f.registrarDomain, g.walletPath())
 		grp.Add("registrar", func(ctx context.Context) error {
-			return runDevnetRegistrar(ctx, g, f, c, apiURL, cmd.ErrOrStderr(), log)
+			return runDevnetRegistrar(ctx, g, f, c, apiURL, logWriter{log, "registrar update"}, log)
 		})
 	}
 	grp.Add("miner", func(ctx context.Context) error {

@@ -38,6 +38,7 @@ func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
 func newDNSCmd(g *globalFlags) *cobra.Command {
 	var listenAddr string
 	var f dnsFlags
+	var lf logFlags
 	cmd := &cobra.Command{
 		Use:   "dns",
 		Short: "Answer DNS queries for BNS names from a node's zone files",
@@ -55,7 +56,7 @@ in-process with --dns-addr.`,
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			log := lf.newLogger(cmd.ErrOrStderr())
 			s, err := openDNS(cmd.Context(), listenAddr, f, restSource{node}, log)
 			if err != nil {
 				return err
@@ -69,6 +70,7 @@ in-process with --dns-addr.`,
 	}
 	cmd.Flags().StringVar(&listenAddr, "listen", "127.0.0.1:5353", "listen `address` (UDP and TCP)")
 	addDNSFlags(cmd.Flags(), &f)
+	addLogFlags(cmd.Flags(), &lf)
 	return cmd
 }
 

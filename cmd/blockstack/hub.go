@@ -34,6 +34,7 @@ const (
 
 func newHubCmd() *cobra.Command {
 	var listen, dataDir, configPath string
+	var lf logFlags
 	cmd := &cobra.Command{
 		Use:   "hub",
 		Short: "Run a Gaia storage hub (the API of @stacks/storage)",
@@ -65,7 +66,7 @@ docs/gaia-hardening.md.`,
 			if dataDir != "" || cfg.DiskSettings.StorageRootDirectory == "" {
 				cfg.DiskSettings.StorageRootDirectory = cmp.Or(dataDir, defaultDataDir("gaia"))
 			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			log := lf.newLogger(cmd.ErrOrStderr())
 			hub, err := listenHub(cmd.Context(), listen, cfg, log)
 			if err != nil {
 				return err
@@ -80,6 +81,7 @@ docs/gaia-hardening.md.`,
 	fl.StringVar(&listen, "listen", defaultHubListen, "HTTP listen address")
 	fl.StringVar(&dataDir, "data-dir", "", "storage folder of the disk driver (default $HOME/.blockstack/gaia)")
 	fl.StringVar(&configPath, "config", "", "JSON configuration file")
+	addLogFlags(fl, &lf)
 	return cmd
 }
 

@@ -113,6 +113,7 @@ func newNodeCmd(g *globalFlags) *cobra.Command {
 	var dataDir string
 	cfg := nodeConfig{first: -1}
 	var ruleSet string
+	var lf logFlags
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -135,7 +136,7 @@ N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
 			if c.first, err = firstBlock(g.network, c.first, ruleSet); err != nil {
 				return err
 			}
-			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), lf.newLogger(cmd.ErrOrStderr()))
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
@@ -147,19 +148,19 @@ N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
 	cmd.Flags().Int64Var(&cfg.staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
 	addDNSFlags(cmd.Flags(), &cfg.dns)
 	addAtlasFlags(cmd.Flags(), &cfg.atlas, defaultAtlasAddr)
+	addLogFlags(cmd.Flags(), &lf)
 	cmd.AddCommand(newNodeStatusCmd(g, &dataDir))
 	return cmd
 }
 
 // runNode follows the chain g names and serves the node until ctx ends or
 // one of its services fails.
-func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, out, logTo io.Writer) error {
+func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, out io.Writer, log *slog.Logger) error {
 	b, err := g.openBackend(ctx)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	log := slog.New(slog.NewTextHandler(logTo, nil))
 	n, err := openBNSNode(ctx, g, cfg, b, b, log)
 	if err != nil {
 		return err

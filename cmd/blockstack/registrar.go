@@ -33,6 +33,7 @@ type registrarFlags struct {
 	burst       int
 	maxPending  int
 	op          opFlags
+	log         logFlags
 }
 
 // defaultRegistrarAddr is where `blockstack registrar` listens by default.
@@ -75,13 +76,14 @@ Beside a devnet:
 	fl.IntVar(&f.maxPending, "max-pending", 10_000, "most requests waiting for a batch; more are refused with 503")
 	fl.Int64Var(&f.op.feeRate, "fee-rate", defaultFeeRate, "miner fee rate in sat/vB")
 	fl.DurationVar(&f.op.poll, "poll-interval", time.Second, "how often to ask the node and the chain while waiting")
+	addLogFlags(fl, &f.log)
 	cmd.MarkFlagRequired("domain")
 	return cmd
 }
 
 func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 	ctx := cmd.Context()
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	log := f.log.newLogger(cmd.ErrOrStderr())
 	if err := bns.ValidName(f.domain); err != nil {
 		return fmt.Errorf("--domain: %w", err)
 	}
@@ -96,6 +98,7 @@ func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 		return err
 	}
 	defer closeOps()
+	ops.Log = logWriter{log, "registrar update"}
 	if err = checkOwnsDomain(ctx, ops.Node, ops.Wallet.OwnerKeys(), f.domain, g.walletPath()); err != nil {
 		return err
 	}

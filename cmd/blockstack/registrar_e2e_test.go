@@ -275,7 +275,9 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	// 0. A registrar makes itself findable: the domain's zone file does not
 	// name it, so before any request it sends one NAME_UPDATE whose zone
 	// file keeps the domain's records and adds its _resolver.
-	p0 := e.startRegistrar(t, nil, owner, "foo.test", regDir, listen)
+	// Its log in JSON, from the environment: every line of it an object,
+	// the NAME_UPDATE's progress included.
+	p0 := e.startRegistrar(t, []string{logFormatEnv + "=json"}, owner, "foo.test", regDir, listen)
 	waitfor.True(t, 60*time.Second, "foo.test's zone file names the registrar", func() bool {
 		ups := e.domainUpdates(t, "foo.test")
 		if len(ups) != 1 {
@@ -296,6 +298,9 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 	})
 	if !strings.Contains(p0.stderr.String(), "announcing the registrar") {
 		t.Fatalf("the registrar did not say it announced itself:\n%s", p0.stderr)
+	}
+	if _, msgs := parseLog(t, "json", strings.Split(strings.TrimSpace(p0.stderr.String()), "\n")); count(msgs, "registrar update") == 0 {
+		t.Fatalf("the registrar logged no progress of its update:\n%s", p0.stderr)
 	}
 	p0.stop()
 	const announced = 1 // NAME_UPDATEs before the batches
