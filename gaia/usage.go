@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // Quotas (Config.MaxBucketSizeMB). Each bucket's usage is a running count
@@ -90,6 +92,14 @@ func (u *usage) wake() {
 	u.changed = make(chan struct{})
 }
 
+// unlocked runs f with u.mu released and takes it back even if f panics,
+// so that the caller's deferred Unlock stays balanced.
+func (u *usage) unlocked(f func()) {
+	u.mu.Unlock()
+	defer u.mu.Lock()
+	f()
+}
+
 // wait releases u.mu until the state changes or ctx ends; u.mu is held
 // on return.
 func (u *usage) wait(ctx context.Context) error {
@@ -145,9 +155,9 @@ func (q *quotas) begin(ctx context.Context, bucket string, count bool) (*change,
 			}
 		}
 		u.wantList, u.listing = false, true
-		u.mu.Unlock()
-		used, err := q.list(ctx, bucket)
-		u.mu.Lock()
+		var used int64
+		var err error
+		u.unlocked(func() { used, err = q.list(ctx, bucket) }) // a listing is slow I/O
 		u.listing = false
 		u.wake()
 		if err != nil {
@@ -200,12 +210,12 @@ func (c *change) counted() bool {
 // end finishes the change; done must have been called for what it wrote.
 func (c *change) end() {
 	u := c.u
-	u.mu.Lock()
-	u.reserved -= c.reserved
-	c.reserved = 0
-	u.changing--
-	u.wake()
-	u.mu.Unlock()
+	locked.Do(&u.mu, func() {
+		u.reserved -= c.reserved
+		c.reserved = 0
+		u.changing--
+		u.wake()
+	})
 	c.q.put(u)
 }
 
