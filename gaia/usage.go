@@ -92,26 +92,19 @@ func (u *usage) wake() {
 	u.changed = make(chan struct{})
 }
 
-// unlocked runs f with u.mu released and takes it back even if f panics,
-// so that the caller's deferred Unlock stays balanced.
-func (u *usage) unlocked(f func()) {
-	u.mu.Unlock()
-	defer u.mu.Lock()
-	f()
-}
-
 // wait releases u.mu until the state changes or ctx ends; u.mu is held
 // on return.
 func (u *usage) wait(ctx context.Context) error {
 	ch := u.changed
-	u.mu.Unlock()
-	defer u.mu.Lock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	var err error
+	locked.Without(&u.mu, func() {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	})
+	return err
 }
 
 // change is a store or delete in flight on one bucket, from begin (taken
@@ -157,7 +150,7 @@ func (q *quotas) begin(ctx context.Context, bucket string, count bool) (*change,
 		u.wantList, u.listing = false, true
 		var used int64
 		var err error
-		u.unlocked(func() { used, err = q.list(ctx, bucket) }) // a listing is slow I/O
+		locked.Without(&u.mu, func() { used, err = q.list(ctx, bucket) }) // a listing is slow I/O
 		u.listing = false
 		u.wake()
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // Durability. A store is answered only once its object is on disk: the
@@ -79,7 +81,8 @@ func (g *group) wait() error {
 		g.running = true
 		n := g.next
 		g.next++
-		err := g.unlocked(g.flushAll)
+		var err error
+		locked.Without(&g.mu, func() { err = g.flushAll() }) // a flush is slow I/O
 		g.running = false
 		g.done = n + 1
 		if err != nil {
@@ -96,14 +99,6 @@ func (g *group) wait() error {
 		return fmt.Errorf("flush: %w", err)
 	}
 	return nil
-}
-
-// unlocked runs f with g.mu released (a flush is slow I/O) and takes it
-// again even if f panics, so that wait's deferred Unlock stays balanced.
-func (g *group) unlocked(f func() error) error {
-	g.mu.Unlock()
-	defer g.mu.Lock()
-	return f()
 }
 
 func (g *group) file(*os.File) error           { return g.wait() }

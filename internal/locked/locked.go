@@ -16,3 +16,12 @@ func Do(l sync.Locker, f func()) {
 	defer l.Unlock()
 	f()
 }
+
+// Without runs f with l, which the caller holds, released (slow I/O, a
+// wait), and takes l back even if f panics, so that the caller's deferred
+// Unlock stays balanced.
+func Without(l sync.Locker, f func()) {
+	l.Unlock()
+	defer l.Lock()
+	f()
+}
