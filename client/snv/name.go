@@ -64,6 +64,7 @@ func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string,
 		return nil, nil, err
 	}
 	proof := &NameProof{Anchor: anchor}
+	w := newWalker(src, anchor, firstBlock)
 	for _, e := range hist {
 		if e.Txid == rec.LastTxid && e.Block > anchor.Height {
 			return nil, nil, fmt.Errorf("%w: the node's record of %s comes from block %d, above the anchor's block %d: give a later anchor", ErrUnproved, name, e.Block, anchor.Height)
@@ -78,7 +79,7 @@ func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string,
 		if !seenLast || e.Block > anchor.Height || !setsOwner && !setsValue {
 			continue
 		}
-		p, fetches, err := prove(ctx, src, anchor, e, name, firstBlock)
+		p, fetches, err := prove(ctx, w, e, name)
 		proof.Fetches += fetches
 		if err != nil {
 			return nil, nil, err
@@ -104,8 +105,8 @@ func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string,
 
 // prove proves history entry e of name by SNV: its block's operations are
 // verified and one of them is e's transaction, on name.
-func prove(ctx context.Context, src Source, anchor Anchor, e apitypes.HistoryEntry, name string, firstBlock int64) (*Proved, int, error) {
-	b, err := Verify(ctx, src, anchor, e.Block, firstBlock)
+func prove(ctx context.Context, w *walker, e apitypes.HistoryEntry, name string) (*Proved, int, error) {
+	b, err := w.block(ctx, e.Block)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -65,25 +65,54 @@ type Block struct {
 // Verify proves the operations of block h against anchor, on a network
 // whose BNS history starts at firstBlock.
 func Verify(ctx context.Context, src Source, anchor Anchor, h, firstBlock int64) (*Block, error) {
-	if h < firstBlock || h > anchor.Height {
-		return nil, fmt.Errorf("snv: block %d is not between the network's first block %d and the anchor's %d", h, firstBlock, anchor.Height)
+	return newWalker(src, anchor, firstBlock).block(ctx, h)
+}
+
+// walker proves blocks against one anchor. The consensus hashes one walk
+// proves serve the walks after it, so that a second block below the first
+// costs a fetch or two rather than another walk from the anchor.
+type walker struct {
+	src    Source
+	anchor Anchor
+	first  int64
+	known  map[int64]string // proved consensus hashes, by height
+}
+
+func newWalker(src Source, anchor Anchor, firstBlock int64) *walker {
+	return &walker{src: src, anchor: anchor, first: firstBlock, known: map[int64]string{anchor.Height: anchor.ConsensusHash}}
+}
+
+// from is the lowest height at or above h whose consensus hash is proved.
+func (w *walker) from(h int64) int64 {
+	best := w.anchor.Height
+	for k := range w.known {
+		if k >= h && k < best {
+			best = k
+		}
 	}
-	known := map[int64]string{anchor.Height: anchor.ConsensusHash}
+	return best
+}
+
+// block proves the operations of block h.
+func (w *walker) block(ctx context.Context, h int64) (*Block, error) {
+	if h < w.first || h > w.anchor.Height {
+		return nil, fmt.Errorf("snv: block %d is not between the network's first block %d and the anchor's %d", h, w.first, w.anchor.Height)
+	}
 	fetches := 0
-	for cur := anchor.Height; ; {
-		b, err := src.SNVBlock(ctx, cur, cur == h)
+	for cur := w.from(h); ; {
+		b, err := w.src.SNVBlock(ctx, cur, cur == h)
 		if err != nil {
 			return nil, fmt.Errorf("snv: block %d: %w", cur, err)
 		}
 		fetches++
-		if err := check(b, cur, firstBlock, known[cur]); err != nil {
+		if err := check(b, cur, w.first, w.known[cur]); err != nil {
 			return nil, err
 		}
 		for _, p := range b.Prior {
-			if k, ok := known[p.Height]; ok && k != p.ConsensusHash {
+			if k, ok := w.known[p.Height]; ok && k != p.ConsensusHash {
 				return nil, fmt.Errorf("%w: block %d gives block %d's consensus hash as %s, an earlier answer proved %s", ErrMismatch, cur, p.Height, p.ConsensusHash, k)
 			}
-			known[p.Height] = p.ConsensusHash
+			w.known[p.Height] = p.ConsensusHash
 		}
 		if cur == h {
 			if oh := consensus.OpsHash(b.Operations); oh != b.OpsHash || len(b.Operations) != b.Accepted {
@@ -91,13 +120,8 @@ func Verify(ctx context.Context, src Source, anchor Anchor, h, firstBlock int64)
 			}
 			return &Block{Height: h, Operations: b.Operations, Fetches: fetches}, nil
 		}
-		next := cur
-		for k := range known {
-			if k >= h && k < next {
-				next = k
-			}
-		}
-		if next == cur { // cannot be: cur−1 ≥ h is among cur's prior blocks
+		next := w.from(h)
+		if next >= cur { // cannot be: cur−1 ≥ h is among cur's prior blocks
 			return nil, fmt.Errorf("%w: the walk is stuck at block %d", ErrMismatch, cur)
 		}
 		cur = next

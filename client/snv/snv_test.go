@@ -166,3 +166,26 @@ func FuzzParseOp(f *testing.F) {
 		}
 	})
 }
+
+// TestWalkerReusesProvedHashes: a second block below one already proved
+// is walked to from the hashes the first walk proved (here one fetch), and
+// a lie in it is still refused.
+func TestWalkerReusesProvedHashes(t *testing.T) {
+	c := newChain(100, 1100)
+	w := newWalker(c, Anchor{Height: 1100, ConsensusHash: c.blocks[1100].ConsensusHash}, 100)
+	if _, err := w.block(context.Background(), 500); err != nil {
+		t.Fatal(err)
+	}
+	b, err := w.block(context.Background(), 499) // 500's prior hashes include 499's
+	if err != nil || b.Fetches != 1 || !slices.Equal(b.Operations, c.blocks[499].Operations) {
+		t.Fatalf("block 499 after 500: %+v %v", b, err)
+	}
+	c.lie = func(b *apitypes.SNVBlock) {
+		if b.Height == 497 {
+			b.OpsHash = fmt.Sprintf("%064x", 9)
+		}
+	}
+	if _, err := w.block(context.Background(), 497); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("a lie after a first walk: %v", err)
+	}
+}
