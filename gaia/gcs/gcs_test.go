@@ -2,8 +2,6 @@ package gcs_test
 
 import (
 	"context"
-	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
@@ -11,24 +9,12 @@ import (
 	"github.com/go-blockstack/go-blockstack/gaia/gcs"
 )
 
-// TestConformance runs the driver suite against a real fake-gcs-server:
-// one server for the whole test, a fresh GCS bucket per subtest.
+// TestConformance runs the driver suites against a real fake-gcs-server: one
+// server for the whole test, a fresh bucket per subtest (two drivers over
+// it for the shared-bucket suite).
 func TestConformance(t *testing.T) {
 	srv := gaiatest.StartFakeGCS(t)
-	var n atomic.Int64
-	gaiatest.RunDriverTests(t, func(t *testing.T) gaia.Driver {
-		return open(t, srv, fmt.Sprintf("gaia-test-%d", n.Add(1)))
-	})
-}
-
-// TestSharedBucket: two hubs, each with its own client, over one bucket.
-func TestSharedBucket(t *testing.T) {
-	srv := gaiatest.StartFakeGCS(t)
-	var n atomic.Int64
-	gaiatest.RunSharedTests(t, func(t *testing.T) (gaia.Driver, gaia.Driver) {
-		b := fmt.Sprintf("gaia-shared-%d", n.Add(1))
-		return open(t, srv, b), open(t, srv, b)
-	})
+	gaiatest.RunBucketDriverTests(t, func(t *testing.T, bucket string) gaia.Driver { return open(t, srv, bucket) })
 }
 
 func open(t *testing.T, srv *gaiatest.GCSServer, bucket string) gaia.Driver {
