@@ -60,4 +60,7 @@ func TestGaiaDumpRestore(t *testing.T) {
 	if out := gaiaCmd(to.URL, "gaia", "restore", dump); !strings.Contains(out, "0 files stored, 4 already there") {
 		t.Fatalf("second restore: %s", out)
 	}
+	// A folder that holds no finished dump is refused, saying so.
+	stdout, stderr, code := runBinary(t, bin, "", "gaia", "restore", t.TempDir(), "--wallet", w, "--hub", to.URL)
+	failsWith(t, stdout, stderr, code, "holds no finished dump")
 }
