@@ -75,6 +75,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		"/v1/blockchains/bitcoin/consensus": nil,
 		"/v1/blockchains/bitcoin/blocks/{height}": {"/v1/blockchains/bitcoin/blocks/20?operations=0", "/v1/blockchains/bitcoin/blocks/9999",
 			"/v1/blockchains/bitcoin/blocks/0", "/v1/blockchains/bitcoin/blocks/x"},
+		"/v1/names/{name}/proof": {"/v1/names/nobody.test/proof", "/v1/names/alice.test/proof?height=20",
+			"/v1/names/alice.test/proof?height=9999", "/v1/names/Bad!/proof", "/v1/names/alice.test/proof?height=x"},
 		"/v1/names/{name}/subdomains":    {"/v1/names/alice.test/subdomains?page=0", "/v1/names/nobody.test/subdomains"},
 		"/v1/subdomains":                 {"/v1/subdomains?page=5", "/v1/subdomains?page=x"},
 		"/v1/subdomains/{txid}":          {"/v1/subdomains/" + strings.Repeat("cd", 32), "/v1/subdomains/x"},

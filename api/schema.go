@@ -90,8 +90,10 @@ var (
 		"zonefile_hash": str, "zonefile_offset": integer})
 	readySchema    = object(map[string]schema{"status": str, "last_block_processed": integer, "last_block_seen": orNull(integer)})
 	snvBlockSchema = object(map[string]schema{"height": integer, "block_hash": str, "consensus_hash": str, "ops_hash": str,
-		"accepted": integer, "operations": arrayOf(str),
+		"state_root": str, "accepted": integer, "operations": arrayOf(str),
 		"prior_consensus_hashes": arrayOf(object(map[string]schema{"height": integer, "consensus_hash": str}))})
+	nameProofSchema = object(map[string]schema{"block": snvBlockSchema, "name_record": orNull(str), "name_proof": str,
+		"namespace_record": orNull(str), "namespace_proof": str})
 	operationSchema = object(map[string]schema{"txid": str, "block_number": integer, "vtxindex": integer,
 		"opcode": str, "subject": str, "accepted": boolean, "code": str, "reason": str, "record": {}})
 )

@@ -1,14 +1,16 @@
-// Package consensus is the construction of Blockstack v1's consensus
-// hashes: each accepted operation's canonical text (SerializeOp), a
-// block's operations hash (OpsHash), the earlier blocks a block's
-// consensus hash commits to (SkipHeights), and the consensus hash itself
-// (ConsensusHash) — docs/bns.md, "Consensus hashes", gives it step by
+// Package consensus is the construction of the consensus hashes: each
+// accepted operation's canonical text (SerializeOp) and a block's
+// operations hash (OpsHash), as Blockstack v1 made them; the earlier
+// blocks a block's consensus hash commits to (SkipHeights, v1's skip
+// list); and the consensus hash itself (Commitment.Hash), this project's
+// version 2, which also commits the height, the Bitcoin block and the root
+// of the name state — docs/bns.md, "Consensus hashes", gives it step by
 // step. It sits at the bottom of the dependency order so that the indexer
 // that computes the hashes and a light client that checks them (SNV)
 // share one copy.
 //
-// MerkleRoot and ConsensusHash take hex strings; callers that hold
-// untrusted input check its form first (client/snv does).
+// MerkleRoot takes hex strings; callers that hold untrusted input check
+// its form first (Commitment.Hash does).
 package consensus
 
 import (
@@ -17,8 +19,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/btcsuite/btcd/btcutil"
 )
 
 // SerializeOp is the canonical text of one accepted operation that the
@@ -63,20 +63,6 @@ func SkipHeights(height, first int64) []int64 {
 		hs = append(hs, height-d)
 	}
 	return hs
-}
-
-// ConsensusHash is the block's consensus hash from its ops hash and the
-// consensus hashes of its SkipHeights, all lowercase hex: the first 16
-// bytes of hash160 of the Merkle root of them all, sorted as strings
-// (§4.4–5).
-func ConsensusHash(opsHash string, prior []string) string {
-	leaves := append(slices.Clone(prior), opsHash)
-	slices.Sort(leaves)
-	root, err := hex.DecodeString(MerkleRoot(leaves))
-	if err != nil {
-		panic("merkle root is not hex: " + err.Error()) // MerkleRoot returns hex
-	}
-	return hex.EncodeToString(btcutil.Hash160(root)[:16])
 }
 
 // MerkleRoot is virtualchain's Merkle root of hex leaves: each leaf is

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS blocks (
 	hash TEXT NOT NULL,
 	consensus_hash TEXT NOT NULL,
 	ops_hash TEXT NOT NULL,
+	state_root TEXT NOT NULL,
 	accepted INTEGER NOT NULL,
 	rejected INTEGER NOT NULL,
 	ops TEXT NOT NULL
@@ -108,7 +109,7 @@ var queryIndexes = []struct{ name, def string }{
 // schemaVersion changes whenever the schema does; a database of another
 // version is refused, not misread.
 const (
-	schemaVersion = "1"
+	schemaVersion = "2"
 	metaSchema    = "schema_version"
 )
 
@@ -136,6 +137,9 @@ type DB struct {
 // committed, or the tables changed under it); the next Begin reloads it.
 func (db *DB) dropState() {
 	db.view.Store(nil)
+	if db.st != nil {
+		db.st.drop()
+	}
 	db.st = nil
 }
 
@@ -249,8 +253,20 @@ type Block struct {
 	Hash          string `json:"hash"`
 	ConsensusHash string `json:"consensus_hash"`
 	OpsHash       string `json:"ops_hash"`
-	Accepted      int    `json:"accepted"`
-	Rejected      int    `json:"rejected"`
+	// StateRoot is the root of the name state after the block (StateRoot),
+	// which its consensus hash commits to.
+	StateRoot string `json:"state_root"`
+	Accepted  int    `json:"accepted"`
+	Rejected  int    `json:"rejected"`
+}
+
+// blockColumns are the blocks table's columns that Block holds, in the
+// order of its fields.
+const blockColumns = "height, hash, consensus_hash, ops_hash, state_root, accepted, rejected"
+
+// fields are b's fields in blockColumns' order, to scan a row into.
+func (b *Block) fields() []any {
+	return []any{&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.StateRoot, &b.Accepted, &b.Rejected}
 }
 
 // LastBlock is the highest processed block (ok false for an empty
@@ -262,8 +278,8 @@ func (db *DB) LastBlock(ctx context.Context) (b Block, ok bool, err error) {
 		}
 		return *last, true, nil
 	}
-	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks ORDER BY height DESC LIMIT 1`)
-	err = row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected)
+	row := db.sql.QueryRowContext(ctx, `SELECT `+blockColumns+` FROM blocks ORDER BY height DESC LIMIT 1`)
+	err = row.Scan(b.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Block{}, false, nil
 	}
@@ -276,8 +292,8 @@ func (db *DB) LastBlock(ctx context.Context) (b Block, ok bool, err error) {
 // BlockAt is the processed block at height.
 func (db *DB) BlockAt(ctx context.Context, height int64) (Block, error) {
 	var b Block
-	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks WHERE height = ?`, height)
-	err := row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected)
+	row := db.sql.QueryRowContext(ctx, `SELECT `+blockColumns+` FROM blocks WHERE height = ?`, height)
+	err := row.Scan(b.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Block{}, fmt.Errorf("block %d: %w", height, ErrNotFound)
 	}
@@ -292,7 +308,7 @@ func (db *DB) BlockAt(ctx context.Context, height int64) (Block, error) {
 // operations (accepted or rejected): on a live chain most blocks carry
 // none, and the explorer wants the ones that did.
 func (db *DB) RecentBlocks(ctx context.Context, before int64, limit int, withOps bool) ([]Block, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected FROM blocks
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+blockColumns+` FROM blocks
 		WHERE height < ? AND (? = 0 OR accepted + rejected > 0) ORDER BY height DESC LIMIT ?`, before, withOps, limit)
 	if err != nil {
 		return nil, fmt.Errorf("namedb: blocks before %d: %w", before, err)
@@ -301,7 +317,7 @@ func (db *DB) RecentBlocks(ctx context.Context, before int64, limit int, withOps
 	var out []Block
 	for rows.Next() {
 		var b Block
-		if err := rows.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected); err != nil {
+		if err := rows.Scan(b.fields()...); err != nil {
 			return nil, fmt.Errorf("namedb: blocks before %d: %w", before, err)
 		}
 		out = append(out, b)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -53,7 +54,7 @@ func TestRecentBlocks(t *testing.T) {
 	}
 	blocks, err := db.RecentBlocks(ctx, 4, 1, true)
 	must(t, err)
-	if len(blocks) != 1 || blocks[0] != (namedb.Block{Height: 3, Hash: "hash", ConsensusHash: "ch", OpsHash: "ops", Accepted: 2}) {
+	if len(blocks) != 1 || blocks[0] != (namedb.Block{Height: 3, Hash: "hash", ConsensusHash: "ch", OpsHash: "ops", StateRoot: strings.Repeat("0", 64), Accepted: 2}) {
 		t.Fatalf("block 3 read back as %+v", blocks)
 	}
 }

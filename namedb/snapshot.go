@@ -39,8 +39,8 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 func (db *DB) BlockOps(ctx context.Context, height int64) (Block, []string, error) {
 	var b Block
 	var raw []byte
-	row := db.sql.QueryRowContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected, ops FROM blocks WHERE height = ?`, height)
-	err := row.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected, &raw)
+	row := db.sql.QueryRowContext(ctx, `SELECT `+blockColumns+`, ops FROM blocks WHERE height = ?`, height)
+	err := row.Scan(append(b.fields(), &raw)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Block{}, nil, fmt.Errorf("block %d: %w", height, ErrNotFound)
 	}
@@ -60,7 +60,7 @@ var ErrStop = errors.New("stop")
 // ForEachBlock calls fn for every block in height order with the
 // serialized operations its consensus hash commits to.
 func (db *DB) ForEachBlock(ctx context.Context, fn func(b Block, ops []string) error) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT height, hash, consensus_hash, ops_hash, accepted, rejected, ops FROM blocks ORDER BY height`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+blockColumns+`, ops FROM blocks ORDER BY height`)
 	if err != nil {
 		return fmt.Errorf("namedb: blocks: %w", err)
 	}
@@ -68,7 +68,7 @@ func (db *DB) ForEachBlock(ctx context.Context, fn func(b Block, ops []string) e
 	for rows.Next() {
 		var b Block
 		var raw []byte
-		if err := rows.Scan(&b.Height, &b.Hash, &b.ConsensusHash, &b.OpsHash, &b.Accepted, &b.Rejected, &raw); err != nil {
+		if err := rows.Scan(append(b.fields(), &raw)...); err != nil {
 			return fmt.Errorf("namedb: blocks: %w", err)
 		}
 		var ops []string

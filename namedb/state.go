@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/go-blockstack/go-blockstack/consensus"
+	"github.com/go-blockstack/go-blockstack/statetree"
 )
 
 // state is the writer's in-memory copy of the state tables (names,
@@ -29,6 +32,14 @@ type state struct {
 	names      *nameTable
 	namespaces map[string]*NamespaceRecord
 	preorders  map[string]*Preorder
+
+	// tree is the state's commitment (statecommit.go), as of the block
+	// treeHeight; settled, while that block is not yet committed, is
+	// closed when it is (or when the state is dropped).
+	tree       *statetree.Tree
+	treeHeight int64
+	settled    chan struct{}
+	dropped    bool
 
 	mu     sync.RWMutex
 	before map[string]*packedName // nil: the name did not exist; nil map while loading
@@ -91,26 +102,41 @@ func (s *state) name(name string) *NameRecord {
 	return p.record()
 }
 
-func loadState(ctx context.Context, db *sql.DB) (*state, error) {
+// loadState reads the state tables, as of the block last (Height −1: an
+// empty database), and checks them against that block's state root.
+func loadState(ctx context.Context, db *sql.DB, last Block) (*state, error) {
 	s := &state{
 		names:      newNameTable(),
 		namespaces: map[string]*NamespaceRecord{},
 		preorders:  map[string]*Preorder{},
 	}
-	if err := loadTable(ctx, db, "names", func(r *NameRecord) { s.setName(r.Name, r) }); err != nil {
+	var entries []statetree.Entry
+	err := loadTable(ctx, db, "names", func(r *NameRecord, raw []byte) {
+		s.setName(r.Name, r)
+		entries = append(entries, statetree.Entry{Key: consensus.NameKey(r.Name), Value: consensus.RecordHash(raw)})
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := loadTable(ctx, db, "namespaces", func(r *NamespaceRecord) { s.namespaces[r.NamespaceID] = r }); err != nil {
+	err = loadTable(ctx, db, "namespaces", func(r *NamespaceRecord, raw []byte) {
+		s.namespaces[r.NamespaceID] = r
+		entries = append(entries, statetree.Entry{Key: consensus.NamespaceKey(r.NamespaceID), Value: consensus.RecordHash(raw)})
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := loadTable(ctx, db, "preorders", func(r *Preorder) { s.preorders[r.PreorderHash] = r }); err != nil {
+	if err := loadTable(ctx, db, "preorders", func(r *Preorder, _ []byte) { s.preorders[r.PreorderHash] = r }); err != nil {
 		return nil, err
 	}
 	s.before, s.beforeOwned = map[string]*packedName{}, map[string][]string{}
+	if err := s.buildTree(entries, last); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T)) error {
+// loadTable calls put with each row's record and its JSON as stored.
+func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T, []byte)) error {
 	rows, err := db.QueryContext(ctx, `SELECT record FROM `+tbl)
 	if err != nil {
 		return fmt.Errorf("namedb: load %s: %w", tbl, err)
@@ -125,7 +151,7 @@ func loadTable[T any](ctx context.Context, db *sql.DB, tbl string, put func(*T))
 		if err := json.Unmarshal(raw, v); err != nil {
 			return fmt.Errorf("namedb: load %s: %w", tbl, err)
 		}
-		put(v)
+		put(v, raw)
 	}
 	return rows.Err()
 }
@@ -179,6 +205,7 @@ func (s *state) commit(publish func()) {
 	clear(s.before)
 	clear(s.beforeOwned)
 	publish()
+	s.settle()
 }
 
 // committedOwned are the names address owns as of the last commit, sorted,

@@ -37,6 +37,11 @@ type Tx struct {
 	// (KeepUndoFrom).
 	undoFrom int64
 	horizon  bool
+	// The names and namespaces changed since the last StateRoot, and the
+	// block it was last called for, with its answer.
+	rootNames, rootSpaces map[string]struct{}
+	rootedAt              int64
+	root                  string
 	// w runs the statements on a goroutine of their own while the
 	// transaction is open (nil once stopped, and for Rewind's).
 	w     *writer
@@ -64,11 +69,11 @@ func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 		return nil, fmt.Errorf("namedb: block %d does not follow the last block %d", height, last.Height)
 	}
 	if db.st == nil {
-		if db.st, err = loadState(ctx, db.w); err != nil {
-			return nil, err
-		}
 		if !ok {
 			last.Height = -1 // empty: LastBlock reports no block
+		}
+		if db.st, err = loadState(ctx, db.w, last); err != nil {
+			return nil, err
 		}
 		// Nothing commits while the writer's lock is held: the state and
 		// the last block match, and the readers may use them.
@@ -79,7 +84,7 @@ func (db *DB) begin(ctx context.Context, height int64) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namedb: begin block %d: %w", height, err)
 	}
-	t := &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height}
+	t := &Tx{db: db, ctx: ctx, tx: tx, st: db.st, stmts: map[string]*sql.Stmt{}, height: height, rootedAt: -1}
 	t.startWriter()
 	return t, nil
 }
@@ -107,12 +112,21 @@ func (t *Tx) EndBlock(b Block, ops []string) error {
 	if b.Height != t.height {
 		return fmt.Errorf("namedb: end block %d in the transaction of %d", b.Height, t.height)
 	}
+	root, err := t.StateRoot()
+	if err != nil {
+		return err
+	}
+	if b.StateRoot == "" {
+		b.StateRoot = root
+	} else if b.StateRoot != root {
+		return fmt.Errorf("namedb: block %d ends with state root %s, but its consensus hash was made with %s (the state changed after StateRoot)", b.Height, root, b.StateRoot)
+	}
 	rawOps, err := json.Marshal(ops)
 	if err != nil {
 		return err
 	}
 	if err := t.insert(insertBlock,
-		b.Height, b.Hash, b.ConsensusHash, b.OpsHash, b.Accepted, b.Rejected, rawOps); err != nil {
+		b.Height, b.Hash, b.ConsensusHash, b.OpsHash, b.StateRoot, b.Accepted, b.Rejected, rawOps); err != nil {
 		return fmt.Errorf("namedb: block %d: %w", b.Height, err)
 	}
 	t.last = &b

@@ -20,6 +20,7 @@ func (t *Tx) PutName(r *NameRecord) error {
 		}
 	}
 	mark(&t.dirty.names, r.Name)
+	mark(&t.rootNames, r.Name)
 	t.st.setName(r.Name, r)
 	return nil
 }
@@ -48,6 +49,7 @@ func (t *Tx) DeleteName(name string) error {
 		}
 	}
 	mark(&t.dirty.names, name)
+	mark(&t.rootNames, name)
 	t.st.setName(name, nil)
 	return nil
 }
@@ -76,6 +78,7 @@ func (t *Tx) PutNamespace(r *NamespaceRecord) error {
 		return err
 	}
 	mark(&t.dirty.namespaces, r.NamespaceID)
+	mark(&t.rootSpaces, r.NamespaceID)
 	c := *r
 	t.st.namespaces[r.NamespaceID] = &c
 	return nil

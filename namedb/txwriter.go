@@ -51,7 +51,7 @@ func (r *rowInsert) statement(k int) string {
 
 // The row inserts of a transaction: the rows it appends, block after block.
 var (
-	insertBlock    = newRowInsert("blocks", "height, hash, consensus_hash, ops_hash, accepted, rejected, ops")
+	insertBlock    = newRowInsert("blocks", blockColumns+", ops")
 	insertHistory  = newRowInsert("history", "block, vtxindex, txid, op, subject, accepted, reason, record, code")
 	insertZonefile = newRowInsert("zonefile_hashes", "block, vtxindex, txid, name, hash")
 	insertUndo     = newRowInsert("undo", "block, seq, tbl, key, prior")

@@ -6,8 +6,11 @@ import "github.com/go-blockstack/go-blockstack/bns"
 // format and operations, under this project's rules and consensus hashes,
 // from a first block the operator chooses. It is not v1's history, made
 // under other rules in several epochs (docs/networks.md); /v1/info says
-// it, and a node on mainnet or testnet must be started with it named.
-const RuleSet = "go-blockstack-1"
+// it, and a node on mainnet or testnet must be started with it named. Its
+// number is that of the consensus hashes (consensus.Version): rule set 1
+// had v1's construction, which committed neither the Bitcoin block nor
+// the name state.
+const RuleSet = "go-blockstack-2"
 
 // Rules are the time and quota constants of BNS (docs/bns.md, "Rules").
 type Rules struct {

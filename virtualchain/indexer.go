@@ -394,10 +394,18 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *
 		}
 		prior = append(prior, ch)
 	}
+	root, err := tx.StateRoot()
+	if err != nil {
+		return namedb.Block{}, nil, err
+	}
+	c := consensus.Commitment{Height: b.Height, BlockHash: b.Hash.String(), OpsHash: opsHash, StateRoot: root, Prior: prior}
+	ch, err := c.Hash()
+	if err != nil {
+		return namedb.Block{}, nil, err
+	}
 	return namedb.Block{
-		Height: b.Height, Hash: b.Hash.String(), OpsHash: opsHash,
-		ConsensusHash: consensus.ConsensusHash(opsHash, prior),
-		Accepted:      len(serialized), Rejected: len(rejected) + len(ops) - len(serialized),
+		Height: b.Height, Hash: b.Hash.String(), OpsHash: opsHash, StateRoot: root, ConsensusHash: ch,
+		Accepted: len(serialized), Rejected: len(rejected) + len(ops) - len(serialized),
 	}, serialized, nil
 }
 

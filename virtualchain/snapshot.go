@@ -49,13 +49,12 @@ func ExportSnapshot(ctx context.Context, db *namedb.DB, path string) (namedb.Blo
 // file is sound (SQLite's integrity check), it was built for cfg's network
 // and first block, its blocks are contiguous from the first block, every
 // block's ops hash is the Merkle root of the operations it records and
-// every consensus hash follows from its ops hash and the skip list, and the
-// consensus hash at the trusted height is the trusted one. Since each
+// every consensus hash follows from its block, ops hash, state root and
+// skip list, the consensus hash at the trusted height is the trusted one,
+// and the state tables have the last block's state root. Since each
 // consensus hash commits to all before it, the trusted one vouches for
-// every operation up to its height. It returns the snapshot's last block.
-//
-// Consensus hashes commit to operations, not to the state tables derived
-// from them; those are as trustworthy as the software that exported them.
+// every operation up to its height; and if it is the last block's, for
+// the state tables too. It returns the snapshot's last block.
 func VerifySnapshot(ctx context.Context, snap *namedb.DB, cfg Config, trusted Trusted) (namedb.Block, error) {
 	if err := snap.IntegrityCheck(ctx); err != nil {
 		return namedb.Block{}, err
@@ -89,8 +88,9 @@ func VerifySnapshot(ctx context.Context, snap *namedb.DB, cfg Config, trusted Tr
 		for _, h := range consensus.SkipHeights(b.Height, cfg.FirstBlock) {
 			prior = append(prior, seen[h])
 		}
-		if ch := consensus.ConsensusHash(b.OpsHash, prior); ch != b.ConsensusHash {
-			return fmt.Errorf("snapshot: block %d records consensus hash %s; its operations and history give %s", b.Height, b.ConsensusHash, ch)
+		c := consensus.Commitment{Height: b.Height, BlockHash: b.Hash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
+		if ch, err := c.Hash(); err != nil || ch != b.ConsensusHash {
+			return fmt.Errorf("snapshot: block %d records consensus hash %s; its block, operations, state root and history give %s (%v)", b.Height, b.ConsensusHash, ch, err)
 		}
 		seen[b.Height] = b.ConsensusHash
 		if b.Height == trusted.Height || (trusted.Height < 0 && b.ConsensusHash == trusted.ConsensusHash) {
@@ -108,6 +108,9 @@ func VerifySnapshot(ctx context.Context, snap *namedb.DB, cfg Config, trusted Tr
 	if !proved {
 		return namedb.Block{}, fmt.Errorf("%w: no block up to the snapshot's last, %d, has consensus hash %s at height %d",
 			ErrUntrusted, last.Height, trusted.ConsensusHash, trusted.Height)
+	}
+	if err := snap.CheckState(ctx); err != nil {
+		return namedb.Block{}, fmt.Errorf("snapshot: %w", err)
 	}
 	return last, nil
 }

@@ -205,10 +205,21 @@ func (c *Client) NameHistory(ctx context.Context, name string, withRejected bool
 // NameZonefile reads a name's current zone file; ErrNotFound when it has
 // none or the node does not hold it.
 func (c *Client) NameZonefile(ctx context.Context, name string) (string, error) {
+	return c.NameZonefileByHash(ctx, name, "")
+}
+
+// NameZonefileByHash reads one of a name's zone files by its hash ("":
+// the current one); ErrNotFound when the name never had it or the node
+// does not hold it.
+func (c *Client) NameZonefileByHash(ctx context.Context, name, hash string) (string, error) {
 	var out struct {
 		Zonefile string `json:"zonefile"`
 	}
-	if err := c.get(ctx, &out, "v1", "names", name, "zonefile"); err != nil {
+	segs := []string{"v1", "names", name, "zonefile"}
+	if hash != "" {
+		segs = append(segs, hash)
+	}
+	if err := c.get(ctx, &out, segs...); err != nil {
 		return "", err
 	}
 	return out.Zonefile, nil
@@ -305,6 +316,22 @@ func (c *Client) SNVBlock(ctx context.Context, height int64, withOps bool) (*api
 		return nil, err
 	}
 	return &b, nil
+}
+
+// NameProof reads name's record and its namespace's with their proofs as
+// of the block at height (0: the node's last block). A node answers
+// ErrNotFound for a block it has not indexed, and 503 while it applies a
+// block (try again).
+func (c *Client) NameProof(ctx context.Context, name string, height int64) (*apitypes.NameProof, error) {
+	var p apitypes.NameProof
+	q := url.Values{}
+	if height != 0 {
+		q.Set("height", strconv.FormatInt(height, 10))
+	}
+	if err := c.do(ctx, http.MethodGet, q, nil, &p, "v1", "names", name, "proof"); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // NameSubdomains lists a domain's subdomains, fully qualified, in name

@@ -221,8 +221,9 @@ type Subdomain struct {
 
 // SNVBlock is /v1/blockchains/bitcoin/blocks/{height}: what a light client
 // needs to check a block against a consensus hash it trusts (SNV, package
-// client/snv): the block's operations hash, the consensus hashes of the
-// earlier blocks its own consensus hash commits to (in the order of
+// client/snv): what the block's consensus hash commits to
+// (consensus.Commitment: its Bitcoin block hash, operations hash, state
+// root, and the consensus hashes of the earlier blocks in the order of
 // consensus.SkipHeights), and, unless left out, the serialized operations
 // that the operations hash covers, exactly as hashed.
 type SNVBlock struct {
@@ -230,9 +231,43 @@ type SNVBlock struct {
 	BlockHash     string      `json:"block_hash"`
 	ConsensusHash string      `json:"consensus_hash"`
 	OpsHash       string      `json:"ops_hash"`
+	StateRoot     string      `json:"state_root"`
 	Accepted      int         `json:"accepted"`
 	Operations    []string    `json:"operations"`
 	Prior         []PriorHash `json:"prior_consensus_hashes"`
+}
+
+// NameProof is /v1/names/{name}/proof: a name's record and its
+// namespace's as of a block, each with its proof against the block's
+// state root (package statetree's wire format, hex), and the block's
+// commitment (Block, without operations), so that a client that trusts
+// the block's consensus hash can trust the records — or that the name is
+// not registered (NameRecord null). The records are the exact JSON the
+// state tree hashes (consensus.RecordHash): a client hashes these bytes
+// before it reads them.
+type NameProof struct {
+	Block           SNVBlock `json:"block"`
+	NameRecord      *string  `json:"name_record"`
+	NameProof       string   `json:"name_proof"`
+	NamespaceRecord *string  `json:"namespace_record"`
+	NamespaceProof  string   `json:"namespace_proof"`
+}
+
+// NameRecord is the JSON of a name's record in a NameProof (the node's own
+// record of the name, which the state tree commits to), as far as clients
+// read it.
+type NameRecord struct {
+	Name            string `json:"name"`
+	NamespaceID     string `json:"namespace_id"`
+	Address         string `json:"address"`    // the owner's
+	ValueHash       string `json:"value_hash"` // the zone file hash; "" for none
+	FirstRegistered int64  `json:"first_registered"`
+	LastRenewed     int64  `json:"last_renewed"`
+	ExpireBlock     int64  `json:"expire_block"` // first block at which it is expired; -1 never
+	Revoked         bool   `json:"revoked"`
+	Op              string `json:"op"` // the last operation applied
+	Txid            string `json:"txid"`
+	BlockNumber     int64  `json:"block_number"` // of the last operation
 }
 
 // PriorHash is the consensus hash of an earlier block.

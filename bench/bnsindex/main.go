@@ -46,7 +46,6 @@ type options struct {
 	rules      string // name of cfg.Rules
 	out        string
 	regen      bool
-	oracle     string
 	dbDir      string
 	keep       bool
 	cpuProfile string
@@ -70,7 +69,6 @@ func main() {
 	flag.StringVar(&o.rules, "rules", "mainnet", "rules: mainnet or devnet")
 	flag.StringVar(&o.out, "out", "", "chain file (default: a file named after the parameters in the temp dir); reused when its parameters match")
 	flag.BoolVar(&o.regen, "regen", false, "generate the chain file even if it exists")
-	flag.StringVar(&o.oracle, "oracle", "model", "where the generator takes consensus hashes from: model (fast) or indexer (slow, immune to serialization changes)")
 	flag.StringVar(&o.dbDir, "db", "", "directory for the name database (default: a temp dir, removed afterwards unless -keep)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the name database")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the indexing (with -generate-only: of the generation) to this file")
@@ -119,7 +117,6 @@ func generate(ctx context.Context, o options) error {
 	}
 	start, last := time.Now(), time.Now()
 	meta, err := bnsgen.Generate(ctx, o.cfg, o.out, bnsgen.Options{
-		IndexerOracle: o.oracle == "indexer",
 		Progress: func(h, tip int64) {
 			if time.Since(last) > 10*time.Second {
 				last = time.Now()
@@ -154,9 +151,6 @@ func chainFile(ctx context.Context, o options, w io.Writer) (c *bnsgen.Chain, ge
 			}
 			c.Close()
 		}
-	}
-	if o.oracle != "model" && o.oracle != "indexer" {
-		return nil, 0, fmt.Errorf("unknown -oracle %q", o.oracle)
 	}
 	fmt.Fprintf(w, "generating %s\n", o.out)
 	start := time.Now()
@@ -415,6 +409,5 @@ func (o options) args(all bool) []string {
 	add("filler", strconv.Itoa(o.cfg.Filler), "0")
 	add("network", o.cfg.Network, def.Network)
 	add("rules", o.rules, "mainnet")
-	add("oracle", o.oracle, "model")
 	return args
 }

@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	o := options{
 		cfg:   bnsgen.Config{Blocks: 80, Ops: 800, Invalid: 0.05, Seed: 3, Network: "mainnet", Rules: rules.MainnetRules},
-		rules: "mainnet", out: filepath.Join(dir, "chain"), oracle: "model",
+		rules: "mainnet", out: filepath.Join(dir, "chain"),
 		jsonOut: filepath.Join(dir, "r.json"), genInProcess: true,
 	}
 	var out bytes.Buffer

@@ -8,11 +8,11 @@ import (
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 )
 
-// NameSource is a node answering for a name and serving blocks for SNV
-// (api/apiclient.Client is one). It is not trusted.
+// NameSource is a node serving state proofs, names' histories and blocks
+// for SNV (api/apiclient.Client is one). It is not trusted.
 type NameSource interface {
 	Source
-	Name(ctx context.Context, name string) (*apitypes.Name, error)
+	StateSource
 	NameHistory(ctx context.Context, name string, withRejected bool) ([]apitypes.HistoryEntry, error)
 }
 
@@ -26,11 +26,14 @@ type Proved struct {
 
 // NameProof is what VerifyName proved of a name's record.
 type NameProof struct {
-	Anchor Anchor
+	*Record
 	// Owner and Zonefile are the operations that set the record's owner
-	// and zone file hash (nil: the record has no zone file hash).
+	// and zone file hash (nil: the record has no zone file hash, or the
+	// name none at all).
 	Owner, Zonefile *Proved
-	Fetches         int
+	// Fetches counts the blocks SNV fetched, after the one answer of the
+	// state proof.
+	Fetches int
 }
 
 // ErrUnproved is returned when the node's record cannot be tied to
@@ -47,33 +50,32 @@ var (
 	valueField = map[string]int{"NAME_REGISTRATION": 5, "NAME_RENEWAL": 5, "NAME_UPDATE": 5, "NAME_IMPORT": 5}
 )
 
-// VerifyName proves, against anchor, the operations that gave the node's
-// record of name its owner and its zone file hash: walking the name's
-// accepted history from its last operation back to the latest one that
-// set each, it proves each in its block by SNV and checks that it names
-// the name and carries the record's value. It returns the record with the
-// proof. It cannot prove that no operation after them changed the name:
-// SNV shows what happened, not that nothing happened since.
-func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string, firstBlock int64) (*apitypes.Name, *NameProof, error) {
-	rec, err := src.Name(ctx, name)
+// VerifyName proves name's record as of anchor's block (VerifyRecord: or
+// that it has none), then the operations that gave it its owner and its
+// zone file hash: walking the name's accepted history from the record's
+// last operation back to the latest one that set each, it proves each in
+// its block by SNV and checks that it names the name and carries the
+// record's value. The state proof shows the record is the latest word;
+// SNV shows which transactions made it so.
+func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string, firstBlock int64) (*NameProof, error) {
+	state, err := VerifyRecord(ctx, src, anchor, name, firstBlock)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	proof := &NameProof{Record: state}
+	rec := state.Name
+	if rec == nil {
+		return proof, nil
 	}
 	hist, err := src.NameHistory(ctx, name, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	proof := &NameProof{Anchor: anchor}
 	w := newWalker(src, anchor, firstBlock)
-	for _, e := range hist {
-		if e.Txid == rec.LastTxid && e.Block > anchor.Height {
-			return nil, nil, fmt.Errorf("%w: the node's record of %s comes from block %d, above the anchor's block %d: give a later anchor", ErrUnproved, name, e.Block, anchor.Height)
-		}
-	}
 	seenLast := false
-	for i := len(hist) - 1; i >= 0 && (proof.Owner == nil || rec.ZonefileHash != "" && proof.Zonefile == nil); i-- {
+	for i := len(hist) - 1; i >= 0 && (proof.Owner == nil || rec.ValueHash != "" && proof.Zonefile == nil); i-- {
 		e := hist[i]
-		seenLast = seenLast || e.Txid == rec.LastTxid
+		seenLast = seenLast || e.Txid == rec.Txid
 		_, setsOwner := ownerField[e.Opcode]
 		_, setsValue := valueField[e.Opcode]
 		if !seenLast || e.Block > anchor.Height || !setsOwner && !setsValue {
@@ -82,25 +84,25 @@ func VerifyName(ctx context.Context, src NameSource, anchor Anchor, name string,
 		p, fetches, err := prove(ctx, w, e, name)
 		proof.Fetches += fetches
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if i, ok := ownerField[e.Opcode]; ok && proof.Owner == nil {
 			if p.Op.Fields[i] != rec.Address {
-				return nil, nil, fmt.Errorf("%w: the node says %s owns %s, but its %s in block %d (proved) gives it to %s", ErrUnproved, rec.Address, name, e.Opcode, e.Block, p.Op.Fields[i])
+				return nil, fmt.Errorf("%w: %s's proved record gives it to %s, but its %s in block %d (proved) gives it to %s", ErrUnproved, name, rec.Address, e.Opcode, e.Block, p.Op.Fields[i])
 			}
 			proof.Owner = p
 		}
-		if i, ok := valueField[e.Opcode]; ok && proof.Zonefile == nil && rec.ZonefileHash != "" {
-			if p.Op.Fields[i] != rec.ZonefileHash {
-				return nil, nil, fmt.Errorf("%w: the node says %s's zone file hash is %s, but its %s in block %d (proved) sets %s", ErrUnproved, name, rec.ZonefileHash, e.Opcode, e.Block, p.Op.Fields[i])
+		if i, ok := valueField[e.Opcode]; ok && proof.Zonefile == nil && rec.ValueHash != "" {
+			if p.Op.Fields[i] != rec.ValueHash {
+				return nil, fmt.Errorf("%w: %s's proved zone file hash is %s, but its %s in block %d (proved) sets %s", ErrUnproved, name, rec.ValueHash, e.Opcode, e.Block, p.Op.Fields[i])
 			}
 			proof.Zonefile = p
 		}
 	}
-	if proof.Owner == nil || rec.ZonefileHash != "" && proof.Zonefile == nil {
-		return nil, nil, fmt.Errorf("%w: no operation at or below the anchor's block %d in %s's history sets its owner and zone file hash (last transaction %s)", ErrUnproved, anchor.Height, name, rec.LastTxid)
+	if proof.Owner == nil || rec.ValueHash != "" && proof.Zonefile == nil {
+		return nil, fmt.Errorf("%w: no operation at or below the anchor's block %d in the node's history of %s sets its proved owner and zone file hash (last transaction %s)", ErrUnproved, anchor.Height, name, rec.Txid)
 	}
-	return rec, proof, nil
+	return proof, nil
 }
 
 // prove proves history entry e of name by SNV: its block's operations are

@@ -149,8 +149,13 @@ func check(b *apitypes.SNVBlock, height, firstBlock int64, want string) error {
 		}
 		prior[i] = p.ConsensusHash
 	}
-	if got := consensus.ConsensusHash(b.OpsHash, prior); got != want {
-		return fmt.Errorf("%w: block %d's operations hash and prior consensus hashes make %s, not the proved %s", ErrMismatch, height, got, want)
+	c := consensus.Commitment{Height: height, BlockHash: b.BlockHash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
+	got, err := c.Hash()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMismatch, err)
+	}
+	if got != want {
+		return fmt.Errorf("%w: block %d's block hash, operations hash, state root and prior consensus hashes make %s, not the proved %s", ErrMismatch, height, got, want)
 	}
 	return nil
 }

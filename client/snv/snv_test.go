@@ -28,14 +28,19 @@ func newChain(first, last int64) *chain {
 		for i := range h % 3 {
 			ops = append(ops, consensus.SerializeOp('+', fmt.Sprintf("name%d-%d.test", h, i), fmt.Sprintf("%040x", h*10+i)))
 		}
-		b := &apitypes.SNVBlock{Height: h, BlockHash: fmt.Sprintf("%064x", h), OpsHash: consensus.OpsHash(ops), Accepted: len(ops), Operations: ops}
+		b := &apitypes.SNVBlock{Height: h, BlockHash: fmt.Sprintf("%064x", h), OpsHash: consensus.OpsHash(ops),
+			StateRoot: fmt.Sprintf("%064x", h*7), Accepted: len(ops), Operations: ops}
 		var prior []string
 		for _, s := range consensus.SkipHeights(h, first) {
 			ch := c.blocks[s].ConsensusHash
 			b.Prior = append(b.Prior, apitypes.PriorHash{Height: s, ConsensusHash: ch})
 			prior = append(prior, ch)
 		}
-		b.ConsensusHash = consensus.ConsensusHash(b.OpsHash, prior)
+		cm := consensus.Commitment{Height: h, BlockHash: b.BlockHash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
+		var err error
+		if b.ConsensusHash, err = cm.Hash(); err != nil {
+			panic(err)
+		}
 		c.blocks[h] = b
 	}
 	return c
@@ -118,6 +123,21 @@ func TestLies(t *testing.T) {
 		"another block's answer": func(b *apitypes.SNVBlock) {
 			if b.Height == 589 {
 				b.Height = 590
+			}
+		},
+		"prior hashes swapped (v1 let a node relabel blocks so)": func(b *apitypes.SNVBlock) {
+			if b.Height == 1100 {
+				b.Prior[0].ConsensusHash, b.Prior[1].ConsensusHash = b.Prior[1].ConsensusHash, b.Prior[0].ConsensusHash
+			}
+		},
+		"another state root": func(b *apitypes.SNVBlock) {
+			if b.Height == 589 {
+				b.StateRoot = fmt.Sprintf("%064x", 8)
+			}
+		},
+		"another Bitcoin block": func(b *apitypes.SNVBlock) {
+			if b.Height == 589 {
+				b.BlockHash = fmt.Sprintf("%064x", 590)
 			}
 		},
 		"hash not hex": func(b *apitypes.SNVBlock) {

@@ -59,7 +59,9 @@ is named in the error.`,
 				}
 				proved = rec.ZonefileHash
 			}
-			zf, err := node.NameZonefile(cmd.Context(), name)
+			// With --trust, the zone file the proved record names, which
+			// a later update may since have replaced.
+			zf, err := node.NameZonefileByHash(cmd.Context(), name, proved)
 			if errors.Is(err, apiclient.ErrNotFound) {
 				return fmt.Errorf("%s: no zone file (%w)", name, err)
 			}

@@ -25,6 +25,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/rpc"
 	"github.com/go-blockstack/go-blockstack/internal/btcdtest"
+	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
@@ -566,6 +567,8 @@ func devnetWithAtlasPeer(t *testing.T, bin string) (*e2eNet, string) {
 func startNode(t *testing.T, bin string, args ...string) string {
 	t.Helper()
 	node := exec.Command(bin, args...)
+	var stderr syncbuf.Buffer
+	node.Stderr = &stderr
 	stdout, err := node.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -587,7 +590,8 @@ func startNode(t *testing.T, bin string, args ...string) string {
 			return m[1]
 		}
 	}
-	t.Fatal("blockstack node exited before serving its API")
+	node.Wait()
+	t.Fatalf("blockstack node exited before serving its API:\n%s", stderr.String())
 	return ""
 }
 
@@ -620,7 +624,7 @@ func TestNamesEndToEndBtcd(t *testing.T) {
 	}
 
 	e.node = startNode(t, bin, "--network", "regtest", "--rpc", e.rpc, "--rpc-user", e.user, "--rpc-pass", e.pass,
-		"node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0")
+		"node", "--data-dir", t.TempDir(), "--api-addr", "127.0.0.1:0", "--atlas-addr", "")
 	e.fund = func(t *testing.T, walletPath string, sats int64) {
 		pay := paymentRE.FindStringSubmatch(e.ok(t, "wallet", "show", "--wallet", walletPath))
 		// The miner's coins are locked until its last payment confirms:

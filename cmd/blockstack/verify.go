@@ -2,27 +2,37 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
+	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/client/snv"
+	"github.com/go-blockstack/go-blockstack/client/spv"
+	"github.com/go-blockstack/go-blockstack/rules"
 )
 
 // trustFlags say where the consensus hash that a verified lookup trusts
 // comes from: the user, or agreement of other nodes.
 type trustFlags struct {
-	anchor string   // --trust HASH@HEIGHT
-	nodes  []string // --trust-nodes URL,...
+	anchor  string   // --trust HASH@HEIGHT
+	nodes   []string // --trust-nodes URL,...
+	bitcoin bool     // --trust-bitcoin
 }
 
 func addTrustFlags(cmd *cobra.Command, f *trustFlags) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.anchor, "trust", "", "verify against this consensus hash, `HASH@HEIGHT` (SNV: the node is not trusted)")
 	fl.StringSliceVar(&f.nodes, "trust-nodes", nil, "verify against the consensus hash these other nodes' REST APIs all give a few blocks below their tips (`URL,...`; any disagreement refuses)")
+	fl.BoolVar(&f.bitcoin, "trust-bitcoin", false, "with --trust or --trust-nodes: also check, with Bitcoin headers from the --rpc node (proof of work, most work), that the anchor's block is in the best chain and the proved operations' transactions are in their blocks")
 }
 
 func (f *trustFlags) set() bool { return f.anchor != "" || len(f.nodes) > 0 }
@@ -76,8 +86,9 @@ func (f *trustFlags) resolve(ctx context.Context, first int64) (snv.Anchor, erro
 	return a, nil
 }
 
-// verifiedName proves the node's record of name against the anchor, and
-// says on stderr what was and was not proved.
+// verifiedName proves name's record as of the anchor's block (a state
+// proof, then SNV of the operations that set it), and says on stderr what
+// was proved.
 func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *trustFlags, name string) (*apitypes.Name, error) {
 	ctx := cmd.Context()
 	// The network's first block: the local chains' default, else the one
@@ -95,16 +106,100 @@ func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *
 	if err != nil {
 		return nil, err
 	}
-	rec, proof, err := snv.VerifyName(ctx, node, anchor, name, first)
+	proof, err := snv.VerifyName(ctx, node, anchor, name, first)
 	if err != nil {
 		return nil, err
 	}
-	w := cmd.ErrOrStderr()
-	fmt.Fprintf(w, "verified against %s (%d blocks fetched): owner %s set by %s %s in block %d", anchor, proof.Fetches,
-		rec.Address, proof.Owner.Opcode, proof.Owner.Txid, proof.Owner.Block)
-	if proof.Zonefile != nil {
-		fmt.Fprintf(w, "; zone file hash %s set by %s %s in block %d", rec.ZonefileHash, proof.Zonefile.Opcode, proof.Zonefile.Txid, proof.Zonefile.Block)
+	r := proof.Name
+	if r == nil {
+		return nil, fmt.Errorf("%s is not registered as of block %d (proved against %s: its state root holds no record of it)", name, anchor.Height, anchor)
 	}
-	fmt.Fprintf(w, ". Not proved: that no later operation changed %s (SNV shows what happened, not that nothing happened since).\n", name)
+	rl := g.rules()
+	state := rl.NameState(r.Revoked, r.ExpireBlock, anchor.Height)
+	rec := &apitypes.Name{Status: state.Status(), Address: r.Address, Blockchain: "bitcoin", ExpireBlock: r.ExpireBlock,
+		GracePeriod: state == rules.InGrace, RenewalDeadline: rl.RenewalDeadline(r.ExpireBlock), LastTxid: r.Txid, ZonefileHash: r.ValueHash}
+	w := cmd.ErrOrStderr()
+	fmt.Fprintf(w, "verified against %s: %s's record as of block %d, by the block's state root (%d bytes of proof): %s, owner %s",
+		anchor, name, anchor.Height, proof.ProofBytes, rec.Status, rec.Address)
+	if rec.ZonefileHash != "" {
+		fmt.Fprintf(w, ", zone file hash %s", rec.ZonefileHash)
+	}
+	fmt.Fprintf(w, "; by SNV (%d blocks fetched): owner set by %s %s in block %d", proof.Fetches, proof.Owner.Opcode, proof.Owner.Txid, proof.Owner.Block)
+	if proof.Zonefile != nil {
+		fmt.Fprintf(w, ", zone file hash by %s %s in block %d", proof.Zonefile.Opcode, proof.Zonefile.Txid, proof.Zonefile.Block)
+	}
+	fmt.Fprintln(w, ".")
+	if f.bitcoin {
+		if err := checkOnBitcoin(ctx, w, g, proof); err != nil {
+			return nil, err
+		}
+	}
 	return rec, nil
+}
+
+// checkOnBitcoin checks a proof against Bitcoin's best header chain, as
+// the --rpc node serves it and a full node checks it: the anchor's block
+// (which its consensus hash commits to) must be in it, and each operation
+// SNV proved must be a transaction of its block (a Merkle branch against
+// the block's header), so that no node can move a genuine operation to
+// another height or serve a history of a fork.
+func checkOnBitcoin(ctx context.Context, w io.Writer, g globalFlags, proof *snv.NameProof) error {
+	be, err := g.openBackend(ctx)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	hc := spv.New(be.Params())
+	if err = hc.Sync(ctx, spv.FromBackend(be)); err != nil && !errors.Is(err, spv.ErrLessWork) {
+		return fmt.Errorf("--trust-bitcoin: headers from %s: %w", g, err)
+	}
+	anchor := proof.Anchor
+	hash, err := chainhash.NewHashFromStr(proof.BlockHash)
+	if err != nil {
+		return fmt.Errorf("--trust-bitcoin: block %d's hash %q: %w", anchor.Height, proof.BlockHash, err)
+	}
+	conf := hc.Confirmations(anchor.Height, *hash)
+	tip, _ := hc.Tip()
+	if conf < 1 {
+		return fmt.Errorf("--trust-bitcoin: the anchor %s commits to block %s at height %d, which is not in Bitcoin's best chain (headers from %s, tip %d)",
+			anchor, hash, anchor.Height, g, tip)
+	}
+	for _, op := range []*snv.Proved{proof.Owner, proof.Zonefile} {
+		if op == nil {
+			continue
+		}
+		if err := txInBlock(ctx, be, hc, op); err != nil {
+			return fmt.Errorf("--trust-bitcoin: %w", err)
+		}
+	}
+	fmt.Fprintf(w, "checked on Bitcoin (headers from %s): block %d is in the best chain with %d confirmations; the proved operations' transactions are in their blocks.\n",
+		g, anchor.Height, conf)
+	return nil
+}
+
+// txInBlock checks that op's transaction is in its block of the best
+// header chain hc, by a Merkle branch against the block's header.
+func txInBlock(ctx context.Context, be chain.Backend, hc *spv.Chain, op *snv.Proved) error {
+	header, ok := hc.Header(op.Block)
+	if !ok {
+		return fmt.Errorf("block %d of %s %s is not in the header chain", op.Block, op.Opcode, op.Txid)
+	}
+	blk, err := be.BlockByHash(ctx, header.BlockHash())
+	if err != nil {
+		return fmt.Errorf("block %d: %w", op.Block, err)
+	}
+	for i, tx := range blk.Txs {
+		if tx.TxHash().String() != op.Txid {
+			continue
+		}
+		p, err := spv.ProveTx(&wire.MsgBlock{Header: blk.Header, Transactions: blk.Txs}, i)
+		if err == nil {
+			err = p.VerifyTx(&header, tx)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s in block %d: %w", op.Opcode, op.Txid, op.Block, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s %s is not a transaction of block %d of Bitcoin's best chain", op.Opcode, op.Txid, op.Block)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,17 +16,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg"
+
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
+	"github.com/go-blockstack/go-blockstack/chain/rpc"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
 // lyingNode is a REST API in front of an honest node that changes its
 // answers with lie (nil: passes them on as they are).
 func lyingNode(t *testing.T, honest string, lie func(path string, body []byte) []byte) string {
+	return rewritingNode(t, honest, nil, lie)
+}
+
+// rewritingNode is lyingNode that may also change what it asks the honest
+// node (rewrite, if not nil), to answer one question with another's
+// honest answer.
+func rewritingNode(t *testing.T, honest string, rewrite func(u *url.URL), lie func(path string, body []byte) []byte) string {
 	t.Helper()
 	target, _ := url.Parse(honest)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, err := http.Get(target.String() + r.URL.RequestURI())
+		u := *r.URL
+		if rewrite != nil {
+			rewrite(&u)
+		}
+		resp, err := http.Get(target.String() + u.RequestURI())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -44,10 +59,14 @@ func lyingNode(t *testing.T, honest string, lie func(path string, body []byte) [
 }
 
 // TestVerifiedLookup: whois and lookup with --trust (a consensus hash)
-// or --trust-nodes (nodes that agree) prove a name's owner and zone file
-// by SNV against a devnet's node, and refuse a node that lies: about the
-// zone file hash, the owner, a block's operations, or (as one of the
-// --trust-nodes) the consensus hash.
+// or --trust-nodes (nodes that agree) prove a name's record by the state
+// root its block commits to, and the operations that set it by SNV,
+// against a devnet's node; they prove that an unregistered name is not
+// registered; and they refuse a node that lies in every way the test can
+// make one lie: another owner, zone file hash, expiry or revocation in
+// the record, a name claimed unregistered or registered, a stale state, a
+// block of another fork, a changed operation, or (as one of the
+// --trust-nodes) another consensus hash.
 func TestVerifiedLookup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -103,19 +122,70 @@ func TestVerifiedLookup(t *testing.T) {
 			return body
 		}
 	}
+	// Bound to Bitcoin: the anchor's block and the proved operations'
+	// transactions are in the devnet chain's best headers; another chain,
+	// mined past the anchor's height, holds neither.
+	_, stderr, err = e.cli(t, nil, "whois", "alice.test", "--trust", anchor, "--trust-bitcoin")
+	if err != nil || !strings.Contains(stderr, "checked on Bitcoin") {
+		t.Fatalf("whois --trust-bitcoin: %v\n%s", err, stderr)
+	}
+	otherChain := startDevnetWith(t, bin, t.TempDir())
+	mineTo(t, otherChain.rpc, info.LastBlockProcessed+2)
+	_, stderr, err = e.cli(t, nil, "whois", "alice.test", "--trust", anchor, "--trust-bitcoin", "--rpc", otherChain.rpc)
+	if err == nil || !strings.Contains(stderr, "not in Bitcoin's best chain") {
+		t.Fatalf("whois --trust-bitcoin against another chain: %v\n%s", err, stderr)
+	}
+
 	other := "mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx"
+	_, stderr, err = e.cli(t, nil, "whois", "nobody.test", "--trust", anchor)
+	if err == nil || !strings.Contains(stderr, "nobody.test is not registered as of block") {
+		t.Fatalf("whois --trust of an unregistered name: %v\n%s", err, stderr)
+	}
+	proof := `^/v1/names/alice.test/proof$`
+	stale := func(u *url.URL) { // the honest answer of five blocks before
+		if strings.HasSuffix(u.Path, "/proof") {
+			u.RawQuery = "height=" + strconv.FormatInt(info.LastBlockProcessed-5, 10)
+		}
+	}
 	for name, tc := range map[string]struct {
-		lie  func(string, []byte) []byte
-		args []string
-		want string
+		rewrite func(*url.URL)
+		lie     func(string, []byte) []byte
+		args    []string
+		want    string
 	}{
-		"another zone file hash": {replace(`^/v1/names/alice.test$`, rec.ZonefileHash, strings.Repeat("0", 40)),
-			[]string{"lookup", "alice.test", "--trust", anchor}, "zone file hash"},
-		"another owner": {replace(`^/v1/names/alice.test$`, owner, other),
-			[]string{"whois", "alice.test", "--trust", anchor}, "owns alice.test"},
-		"a block's operation changed": {replace(`^/v1/blockchains/bitcoin/blocks/`, rec.ZonefileHash, strings.Repeat("1", 40)),
+		"another zone file hash": {nil, replace(proof, rec.ZonefileHash, strings.Repeat("0", 40)),
+			[]string{"lookup", "alice.test", "--trust", anchor}, "not the one the state root commits to"},
+		"another owner": {nil, replace(proof, owner, other),
+			[]string{"whois", "alice.test", "--trust", anchor}, "not the one the state root commits to"},
+		"expired shown as live": {nil, replace(proof, `\"expire_block\":`, `\"expire_block\":9`),
+			[]string{"whois", "alice.test", "--trust", anchor}, "not the one the state root commits to"},
+		"revoked flag changed": {nil, replace(proof, `\"revoked\":false`, `\"revoked\":true`),
+			[]string{"whois", "alice.test", "--trust", anchor}, "not the one the state root commits to"},
+		"the name claimed unregistered": {nil, func(path string, body []byte) []byte {
+			if path == "/v1/names/alice.test/proof" {
+				var p map[string]any
+				json.Unmarshal(body, &p)
+				p["name_record"] = nil
+				body, _ = json.Marshal(p)
+			}
+			return body
+		}, []string{"whois", "alice.test", "--trust", anchor}, "its proof shows one"},
+		"an unregistered name claimed registered": {func(u *url.URL) {
+			u.Path = strings.Replace(u.Path, "/nobody.test/", "/alice.test/", 1)
+		}, nil, []string{"whois", "nobody.test", "--trust", anchor}, "name nobody.test: statetree: proof does not verify"},
+		"a stale state": {stale, nil, []string{"whois", "alice.test", "--trust", anchor}, "asked for block"},
+		"a block of another fork": {nil, func(path string, body []byte) []byte {
+			if strings.HasSuffix(path, "/proof") {
+				var p apitypes.NameProof
+				json.Unmarshal(body, &p)
+				p.Block.BlockHash = strings.Repeat("0", 64)
+				body, _ = json.Marshal(p)
+			}
+			return body
+		}, []string{"whois", "alice.test", "--trust", anchor}, "block hash, operations hash, state root"},
+		"a block's operation changed": {nil, replace(`^/v1/blockchains/bitcoin/blocks/`, rec.ZonefileHash, strings.Repeat("1", 40)),
 			[]string{"lookup", "alice.test", "--trust", anchor}, "does not verify"},
-		"a node that disagrees": {func(path string, body []byte) []byte {
+		"a node that disagrees": {nil, func(path string, body []byte) []byte {
 			if strings.HasPrefix(path, "/v1/blockchains/bitcoin/blocks/") {
 				var b map[string]any
 				json.Unmarshal(body, &b)
@@ -126,7 +196,7 @@ func TestVerifiedLookup(t *testing.T) {
 		}, []string{"lookup", "alice.test", "--trust-nodes", e.node}, "disagree"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			liar := lyingNode(t, e.node, tc.lie)
+			liar := rewritingNode(t, e.node, tc.rewrite, tc.lie)
 			args := append([]string{}, tc.args...)
 			if args[len(args)-2] == "--trust-nodes" {
 				args[len(args)-1] += "," + liar // the liar as one of the anchor's nodes, the honest one answering
@@ -138,5 +208,24 @@ func TestVerifiedLookup(t *testing.T) {
 				t.Fatalf("%v: %v, want an error saying %q\n%s%s", args, err, tc.want, out, stderr)
 			}
 		})
+	}
+}
+
+// mineTo mines the devnet chain at rpcAddr up to height.
+func mineTo(t *testing.T, rpcAddr string, height int64) {
+	t.Helper()
+	c, err := rpc.New(rpc.Config{Host: rpcAddr, User: defaultDevnetRPCUser, Pass: defaultDevnetRPCPass, Params: &chaincfg.RegressionNetParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tip, err := c.Tip(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := height - tip.Height; n > 0 {
+		if _, err := c.Mine(context.Background(), int(n)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -73,11 +73,9 @@ type Meta struct {
 	Wallets      int            `json:"wallets"`
 	Names        int            `json:"names"` // names registered or imported at the tip
 	Bytes        int64          `json:"bytes"` // of the block data
-	// Oracle is where the generator took consensus hashes from: "model"
-	// or "indexer" (see Options).
-	Oracle string `json:"oracle"`
-	// ModelMismatches counts blocks whose consensus hash the model
-	// predicted differently from the indexer (indexer oracle only).
+	// ModelMismatches counts blocks whose operations hash the
+	// generator's serialization of its operations predicted differently
+	// from the indexer.
 	ModelMismatches int `json:"model_mismatches,omitempty"`
 }
 
@@ -119,22 +117,19 @@ type writer struct {
 	off    int64
 	blocks []blockEntry
 	txs    []txEntry
-	// byTxid serves Transaction while the file is written (indexer oracle
-	// only; nil otherwise).
+	// byTxid serves Transaction to the indexer oracle while the file is
+	// written.
 	byTxid map[chainhash.Hash]uint64
 	params *chaincfg.Params
 	buf    bytes.Buffer
 }
 
-func newWriter(path string, params *chaincfg.Params, serve bool) (*writer, error) {
+func newWriter(path string, params *chaincfg.Params) (*writer, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{f: f, bw: bufio.NewWriterSize(f, 1<<20), params: params}
-	if serve {
-		w.byTxid = make(map[chainhash.Hash]uint64)
-	}
+	w := &writer{f: f, bw: bufio.NewWriterSize(f, 1<<20), params: params, byTxid: make(map[chainhash.Hash]uint64)}
 	var hdr [12]byte
 	copy(hdr[:], fileMagic)
 	binary.LittleEndian.PutUint32(hdr[8:], fileVersion)
@@ -176,9 +171,7 @@ func (w *writer) writeBlock(b *wire.MsgBlock, txids []chainhash.Hash, accepted, 
 		}
 		loc := uint64(w.off)<<16 | uint64(w.buf.Len())
 		w.txs = append(w.txs, txEntry{key: txKey(&txids[i]), loc: loc})
-		if w.byTxid != nil {
-			w.byTxid[txids[i]] = loc
-		}
+		w.byTxid[txids[i]] = loc
 		if err := w.write(w.buf.Bytes()); err != nil {
 			return err
 		}

@@ -60,23 +60,23 @@
 // collisions.
 //
 // Three operations carry a consensus hash, which depends on every
-// operation before: the generator cannot make block k+1 without block k's.
-// By default it computes them itself, from the operations it knows are
-// accepted, with virtualchain's own SerializeOp, OpsHash and ConsensusHash;
-// only the list of fields each operation contributes is copied from
-// virtualchain/ops.go (the fields passed to valid() in gen.go). With
-// Options.IndexerOracle it instead applies every block to a real
-// virtualchain indexer as soon as it is made and takes the consensus hash
-// from there: as slow as indexing, but immune to changes of the
-// serialization, and it fails at the first block where the indexer
-// accepts or rejects anything the generator did not mean.
+// operation before and on the whole name state after each block: the
+// generator cannot make block k+1 without block k's. It applies every
+// block to a real virtualchain indexer as soon as it is made (into a
+// temporary name database) and takes the consensus hash from there, and
+// fails at the first block where the indexer accepts or rejects anything
+// the generator did not mean. It also serializes the operations it meant
+// to be accepted, with the fields each contributes copied from
+// virtualchain/ops.go (the fields passed to valid() in gen.go), and counts
+// the blocks whose operations hash differs from the indexer's
+// (Meta.ModelMismatches), which the tests require to be none.
 //
 // The chain file records, per block, the consensus hash and the numbers of
 // accepted and rejected operations the generator expects; Index checks
 // every block against them. The tests index a small chain that exercises
-// every kind and every rejection and require equality at every block, and
-// require both oracles to give the same chain: a rule or serialization
-// change in virtualchain that the generator does not follow fails them.
+// every kind and every rejection and require equality at every block: a
+// rule or serialization change in virtualchain that the generator does not
+// follow fails them.
 //
 // # The file and the backend
 //

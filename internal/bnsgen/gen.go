@@ -26,18 +26,10 @@ const firstBlock = 1
 
 // GeneratorVersion changes whenever the same Config gives other bytes;
 // callers that keep chain files regenerate them.
-const GeneratorVersion = 1
+const GeneratorVersion = 2
 
 // Options change how Generate works, not what it generates.
 type Options struct {
-	// IndexerOracle takes every block's consensus hash from a real
-	// virtualchain indexer that applies each block as soon as it is
-	// generated (into a temporary name database), instead of from the
-	// generator's model of the serialized operations. It is as slow as
-	// indexing, and immune to changes of the serialization; it also
-	// checks that the indexer accepts and rejects exactly what the
-	// generator meant, block by block, and fails at the first difference.
-	IndexerOracle bool
 	// Progress, if set, is called after every block.
 	Progress func(height, tip int64)
 }
@@ -115,7 +107,7 @@ func Generate(ctx context.Context, cfg Config, path string, opt Options) (*Meta,
 		return nil, err
 	}
 	tmp := path + ".tmp"
-	w, err := newWriter(tmp, net.Params, opt.IndexerOracle)
+	w, err := newWriter(tmp, net.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -150,18 +142,12 @@ func (g *gen) run(ctx context.Context, opt Options) (*Meta, error) {
 	g.consRaw = make([]bns.Hash128, cfg.Blocks+1)
 	g.consHex = make([]string, cfg.Blocks+1)
 
-	var oracle *indexerOracle
-	if opt.IndexerOracle {
-		var err error
-		if oracle, err = newIndexerOracle(ctx, g); err != nil {
-			return nil, err
-		}
-		defer oracle.close()
+	oracle, err := newIndexerOracle(ctx, g)
+	if err != nil {
+		return nil, err
 	}
-	meta := &Meta{Format: fileVersion, Generator: GeneratorVersion, Config: cfg, FirstBlock: firstBlock, Tip: int64(cfg.Blocks), Oracle: "model"}
-	if oracle != nil {
-		meta.Oracle = "indexer"
-	}
+	defer oracle.close()
+	meta := &Meta{Format: fileVersion, Generator: GeneratorVersion, Config: cfg, FirstBlock: firstBlock, Tip: int64(cfg.Blocks)}
 
 	// Genesis: a coinbase, whose output funds the faucet.
 	genesis := g.coinbase(0)
@@ -178,26 +164,18 @@ func (g *gen) run(ctx context.Context, opt Options) (*Meta, error) {
 		}
 		g.decide()
 		b, txids, serialized, accepted, rejected := g.build()
-		opsHash := consensus.OpsHash(serialized)
-		var prior []string
-		for _, x := range consensus.SkipHeights(g.h, firstBlock) {
-			prior = append(prior, g.consHex[x])
-		}
-		ch := consensus.ConsensusHash(opsHash, prior)
 		// Written first: the indexer oracle reads senders from it.
 		if err := g.w.writeBlock(b, txids, accepted, rejected); err != nil {
 			return nil, err
 		}
-		if oracle != nil {
-			got, err := oracle.apply(ctx, g, b, accepted, rejected)
-			if err != nil {
-				return nil, err
-			}
-			if got != ch {
-				meta.ModelMismatches++
-			}
-			ch = got
+		got, err := oracle.apply(ctx, g, b, accepted, rejected)
+		if err != nil {
+			return nil, err
 		}
+		if got.OpsHash != consensus.OpsHash(serialized) {
+			meta.ModelMismatches++
+		}
+		ch := got.ConsensusHash
 		raw, err := parseHash128(ch)
 		if err != nil {
 			return nil, err

@@ -18,7 +18,8 @@ import (
 )
 
 // indexerOracle applies each generated block to a real indexer, which
-// gives its consensus hash.
+// gives its consensus hash: the hash commits to the root of the whole name
+// state, which only the indexer's own records give.
 type indexerOracle struct {
 	dir  string
 	db   *namedb.DB
@@ -54,21 +55,21 @@ func (o *indexerOracle) close() {
 
 // apply indexes the block just written and checks that the indexer accepted
 // and rejected what the generator meant.
-func (o *indexerOracle) apply(ctx context.Context, g *gen, b *wire.MsgBlock, accepted, rejected int) (string, error) {
+func (o *indexerOracle) apply(ctx context.Context, g *gen, b *wire.MsgBlock, accepted, rejected int) (namedb.Block, error) {
 	blk := &chain.Block{Height: g.h, Hash: b.Header.BlockHash(), Header: b.Header, Txs: b.Transactions}
 	if err := o.ix.Connect(ctx, blk); err != nil {
-		return "", fmt.Errorf("bnsgen: indexer oracle: %w", err)
+		return namedb.Block{}, fmt.Errorf("bnsgen: indexer oracle: %w", err)
 	}
 	if o.last.Height != g.h {
-		return "", errors.New("bnsgen: indexer oracle: no OnBlock report")
+		return namedb.Block{}, errors.New("bnsgen: indexer oracle: no OnBlock report")
 	}
 	if o.last.Accepted == accepted && o.last.Rejected == rejected {
-		return o.last.ConsensusHash, nil
+		return o.last, nil
 	}
 	// Say which operations the generator got wrong.
 	hist, err := o.db.BlockHistory(ctx, g.h)
 	if err != nil {
-		return "", err
+		return namedb.Block{}, err
 	}
 	byVtx := make(map[int]namedb.HistoryEntry, len(hist))
 	for _, e := range hist {
@@ -81,7 +82,7 @@ func (o *indexerOracle) apply(ctx context.Context, g *gen, b *wire.MsgBlock, acc
 			diffs = append(diffs, fmt.Sprintf("vtx %d %s: meant valid=%v, indexer accepted=%v (%s)", p.vtx, p.label, p.valid, e.Accepted, e.Reason))
 		}
 	}
-	return "", fmt.Errorf("bnsgen: block %d: the generator meant %d accepted and %d rejected operations, the indexer found %d and %d (a generator model bug, or a rule changed):\n  %s",
+	return namedb.Block{}, fmt.Errorf("bnsgen: block %d: the generator meant %d accepted and %d rejected operations, the indexer found %d and %d (a generator model bug, or a rule changed):\n  %s",
 		g.h, accepted, rejected, o.last.Accepted, o.last.Rejected, strings.Join(diffs, "\n  "))
 }
 

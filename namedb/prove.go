@@ -1,0 +1,202 @@
+package namedb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-blockstack/go-blockstack/consensus"
+	"github.com/go-blockstack/go-blockstack/statetree"
+)
+
+// StateProof is a name's record and its namespace's as of a block, each
+// with its proof against the block's state root: what a client that
+// trusts the block's consensus hash needs to trust the records, or that a
+// record does not exist.
+type StateProof struct {
+	Block Block
+	// Name and Namespace are the records' JSON as the state tree hashes
+	// it (consensus.RecordHash); nil when there is none.
+	Name, Namespace           []byte
+	NameProof, NamespaceProof statetree.Proof
+}
+
+var (
+	// ErrStateBusy: the node cannot prove now (a block is being applied,
+	// or the state is being loaded); a later try will do.
+	ErrStateBusy = errors.New("the name state is being updated; try again shortly")
+	// ErrBeyondProofs: the block is below the undo log, which proofs of
+	// past blocks take the state back by.
+	ErrBeyondProofs = errors.New("this node no longer keeps what it needs to prove that block's state")
+	errStateDropped = errors.New("state dropped")
+)
+
+// proofWait bounds how long a proof waits for a block being applied to
+// commit before it gives up with ErrStateBusy.
+const proofWait = 2 * time.Second
+
+// ProveName proves name's record and its namespace's as of the block at
+// height (0: the last block). Only a process that indexes can (its state
+// is in memory); any block from the undo log's horizon up can be proved.
+func (db *DB) ProveName(ctx context.Context, name string, height int64) (*StateProof, error) {
+	ns := name[strings.LastIndexByte(name, '.')+1:]
+	keys := [][]byte{consensus.NameKey(name), consensus.NamespaceKey(ns)}
+	for try := 0; try < proofTries; try++ {
+		res, wait, err := db.proveOnce(ctx, name, ns, keys, height)
+		switch {
+		case errors.Is(err, errMoved) || errors.Is(err, errStateDropped):
+			continue // a block committed, or the state was dropped: again
+		case err != nil:
+			return nil, err
+		case wait == nil:
+			return res, nil
+		}
+		timer := time.NewTimer(proofWait)
+		select {
+		case <-wait:
+			timer.Stop()
+		case <-timer.C:
+			return nil, ErrStateBusy
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		}
+	}
+	return nil, ErrStateBusy
+}
+
+// proofTries bounds how often ProveName starts again when blocks commit
+// under it.
+const proofTries = 4
+
+// proveOnce is one try of ProveName, as of the last committed block; it
+// returns a channel to wait on while a block is being applied.
+func (db *DB) proveOnce(ctx context.Context, name, ns string, keys [][]byte, height int64) (*StateProof, <-chan struct{}, error) {
+	st, last := db.view.Load(), db.last.Load()
+	if st == nil || last == nil {
+		return nil, nil, ErrStateBusy
+	}
+	if last.Height < 0 {
+		return nil, nil, fmt.Errorf("block %d: %w (no block is indexed yet)", height, ErrNotFound)
+	}
+	at := height
+	if at == 0 {
+		at = last.Height
+	}
+	if at > last.Height {
+		return nil, nil, fmt.Errorf("block %d: %w (the last block is %d)", at, ErrNotFound, last.Height)
+	}
+	res, undo, err := db.proofRows(ctx, last.Height, at, name, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	proofs, wait, err := st.proveAt(last.Height, res.Block, undo, keys)
+	if err != nil || wait != nil {
+		return nil, wait, err
+	}
+	res.NameProof, res.NamespaceProof = proofs[0], proofs[1]
+	if err := res.check(keys); err != nil {
+		return nil, nil, err
+	}
+	return res, nil, nil
+}
+
+// errMoved: a block was committed while proofRows read.
+var errMoved = errors.New("moved")
+
+// proofRows reads, in one read transaction as of the committed block
+// last, the block at, the undo rows of names and namespaces above it, and
+// the two records as of at.
+func (db *DB) proofRows(ctx context.Context, last, at int64, name, ns string) (*StateProof, []undoRow, error) {
+	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("namedb: proof of %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	var top int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(height), -1) FROM blocks`).Scan(&top); err != nil {
+		return nil, nil, fmt.Errorf("namedb: proof of %s: %w", name, err)
+	}
+	if top != last {
+		return nil, nil, errMoved
+	}
+	var undoFrom sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, metaUndoFrom).Scan(&undoFrom)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, fmt.Errorf("namedb: proof of %s: %w", name, err)
+	}
+	if undoFrom.Valid && at+1 < undoFrom.Int64 && at != last {
+		return nil, nil, fmt.Errorf("block %d: %w (it proves blocks from %d up)", at, ErrBeyondProofs, undoFrom.Int64-1)
+	}
+	res := &StateProof{}
+	if err := tx.QueryRowContext(ctx, `SELECT `+blockColumns+` FROM blocks WHERE height = ?`, at).Scan(res.Block.fields()...); err != nil {
+		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
+	}
+	for _, r := range []struct {
+		dst                 *[]byte
+		query, key, subject string
+	}{
+		{&res.Name, `SELECT record FROM names WHERE name = ?`, name, "name"},
+		{&res.Namespace, `SELECT record FROM namespaces WHERE namespace_id = ?`, ns, "namespace"},
+	} {
+		err := tx.QueryRowContext(ctx, r.query, r.key).Scan(r.dst)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fmt.Errorf("namedb: proof of %s %s: %w", r.subject, r.key, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? AND tbl IN ('names', 'namespaces') ORDER BY block DESC, seq DESC`, at)
+	if err != nil {
+		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
+	}
+	defer rows.Close()
+	var undo []undoRow
+	for rows.Next() {
+		var u undoRow
+		var prior sql.NullString
+		if err := rows.Scan(&u.tbl, &u.key, &prior); err != nil {
+			return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
+		}
+		if prior.Valid {
+			u.prior = []byte(prior.String)
+		}
+		// Newest first: the last row of a key is its record as of at.
+		switch {
+		case u.tbl == "names" && u.key == name:
+			res.Name = u.prior
+		case u.tbl == "namespaces" && u.key == ns:
+			res.Namespace = u.prior
+		}
+		undo = append(undo, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
+	}
+	return res, undo, nil
+}
+
+// check verifies the proofs against the records, as a client will: a
+// mismatch is this node's fault, and better found here.
+func (p *StateProof) check(keys [][]byte) error {
+	var root statetree.Hash
+	if n, err := hex.Decode(root[:], []byte(p.Block.StateRoot)); err != nil || n != len(root) {
+		return fmt.Errorf("namedb: block %d's state root %q is not a hash", p.Block.Height, p.Block.StateRoot)
+	}
+	for i, c := range []struct {
+		record []byte
+		proof  *statetree.Proof
+		what   string
+	}{{p.Name, &p.NameProof, "name"}, {p.Namespace, &p.NamespaceProof, "namespace"}} {
+		value, present, err := c.proof.Verify(root, keys[i])
+		if err != nil {
+			return fmt.Errorf("namedb: %s proof at block %d: %w", c.what, p.Block.Height, err)
+		}
+		if present != (c.record != nil) || present && value != consensus.RecordHash(c.record) {
+			return fmt.Errorf("namedb: %s proof at block %d does not match the record", c.what, p.Block.Height)
+		}
+	}
+	return nil
+}
