@@ -3,7 +3,9 @@
 // the chain holds), the profile URL in the zone file's _http._tcp URI
 // record, the profile token there (its signature checked against the
 // name's owner), and from the profile an app's bucket. Every step that
-// fails says which link of that chain broke.
+// fails says which link of that chain broke. With a trusted consensus hash
+// (ResolveProved) the record is proved too, and the node is trusted for
+// nothing.
 //
 // It reads only; it owns no keys and writes nothing.
 package lookup
@@ -14,9 +16,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/client/profile"
+	"github.com/go-blockstack/go-blockstack/client/snv"
+	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -60,8 +65,9 @@ func (r *Result) AppBucket(origin string) (string, bool) {
 	return r.Profile.Claim.AppBucket(origin)
 }
 
-// Resolve follows name from the node to its verified profile. hc fetches
-// the profile (nil: http.DefaultClient).
+// Resolve follows name from the node to its verified profile, taking the
+// node's word for the name's record. hc fetches the profile (nil:
+// http.DefaultClient).
 func Resolve(ctx context.Context, node *apiclient.Client, hc *http.Client, name string) (*Result, error) {
 	broke := func(link string, err error) error { return &LinkError{Name: name, Link: link, Err: err} }
 	rec, err := node.Name(ctx, name)
@@ -76,15 +82,61 @@ func Resolve(ctx context.Context, node *apiclient.Client, hc *http.Client, name 
 	if rec.ZonefileHash == "" || rec.Zonefile == nil {
 		return nil, broke(LinkZonefile, ErrNoZonefile)
 	}
-	zf := []byte(*rec.Zonefile)
-	if got := zonefile.HashOf(zf).String(); got != rec.ZonefileHash {
-		return nil, broke(LinkZonefile, fmt.Errorf("the node's zone file hashes to %s; the chain names %s", got, rec.ZonefileHash))
+	return follow(ctx, hc, name, rec.Address, rec.ZonefileHash, []byte(*rec.Zonefile))
+}
+
+// ResolveProved follows name as Resolve does, but from its record as of
+// the anchor's block proved against the state root the anchor commits to
+// (snv.VerifyRecord), so that no step takes the node's word: the record by
+// its proof, the zone file by its hash, the profile by the owner's
+// signature. firstBlock is the network's first BNS block and r its rules
+// (for the name's state at the anchor's block). Subdomains, whose records
+// no state root holds, are refused.
+func ResolveProved(ctx context.Context, node *apiclient.Client, hc *http.Client, name string, anchor snv.Anchor, firstBlock int64, r rules.Rules) (*Result, *snv.Record, error) {
+	broke := func(link string, err error) error { return &LinkError{Name: name, Link: link, Err: err} }
+	if strings.Count(name, ".") != 1 {
+		return nil, nil, broke(LinkName, errors.New("only names on the chain can be proved, not subdomains"))
 	}
-	url, claims, err := Profile(ctx, hc, name, rec.Address, zf)
+	proof, err := snv.VerifyRecord(ctx, node, anchor, name, firstBlock)
+	if err != nil {
+		return nil, nil, broke(LinkName, err)
+	}
+	rec := proof.Name
+	if rec == nil {
+		return nil, nil, broke(LinkName, fmt.Errorf("not registered as of block %d (proved)", anchor.Height))
+	}
+	if st := r.NameState(rec.Revoked, rec.ExpireBlock, anchor.Height); st != rules.Registered {
+		return nil, nil, broke(LinkName, fmt.Errorf("the name is %s as of block %d (proved)", st.Status(), anchor.Height))
+	}
+	res, err := FromRecord(ctx, node, hc, name, rec.Address, rec.ValueHash)
+	return res, proof, err
+}
+
+// FromRecord follows name from a record the caller trusts (proved, say):
+// its owner's address and zone file hash. The zone file is read from the
+// node by that hash and checked against it.
+func FromRecord(ctx context.Context, node *apiclient.Client, hc *http.Client, name, owner, zonefileHash string) (*Result, error) {
+	if zonefileHash == "" {
+		return nil, &LinkError{Name: name, Link: LinkZonefile, Err: ErrNoZonefile}
+	}
+	zf, err := node.NameZonefileByHash(ctx, name, zonefileHash)
+	if err != nil {
+		return nil, &LinkError{Name: name, Link: LinkZonefile, Err: err}
+	}
+	return follow(ctx, hc, name, owner, zonefileHash, []byte(zf))
+}
+
+// follow checks the zone file against its hash and follows it to the
+// profile.
+func follow(ctx context.Context, hc *http.Client, name, owner, zonefileHash string, zf []byte) (*Result, error) {
+	if got := zonefile.HashOf(zf).String(); got != zonefileHash {
+		return nil, &LinkError{Name: name, Link: LinkZonefile, Err: fmt.Errorf("the node's zone file hashes to %s; the chain names %s", got, zonefileHash)}
+	}
+	url, claims, err := Profile(ctx, hc, name, owner, zf)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Name: name, Owner: rec.Address, Zonefile: zf, ProfileURL: url, Profile: claims}, nil
+	return &Result{Name: name, Owner: owner, Zonefile: zf, ProfileURL: url, Profile: claims}, nil
 }
 
 // Profile follows a name's zone file, already checked against the hash the

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/client/profile"
+	"github.com/go-blockstack/go-blockstack/client/snv"
+	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -83,6 +86,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vtx := 0
 	addName := func(name, profilePath string, tamper bool) {
 		zf, err := profile.ZoneFile(name, storage.URL+profilePath)
 		if err != nil {
@@ -93,8 +97,13 @@ func TestResolve(t *testing.T) {
 			zf = append(zf, "; changed\n"...)
 		}
 		zfs[h] = zf
-		if err := tx.PutName(&namedb.NameRecord{Name: name, NamespaceID: "test", Address: address(t, owner),
-			ValueHash: h, ExpireBlock: -1}); err != nil {
+		rec := &namedb.NameRecord{Name: name, NamespaceID: "test", Address: address(t, owner), ValueHash: h, ExpireBlock: -1}
+		if err := tx.PutName(rec); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := namedb.MarshalRecord(rec)
+		vtx++ // the history, by which a node serves a name's zone files by hash
+		if err := tx.AddHistory(namedb.HistoryEntry{Block: 1, Vtxindex: vtx, Txid: name, Op: "NAME_REGISTRATION", Subject: name, Accepted: true, Record: raw}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,7 +120,10 @@ func TestResolve(t *testing.T) {
 		ValueHash: zonefile.HashOf(noURI).String(), ExpireBlock: -1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Commit(namedb.Block{Height: 1, Hash: "01", ConsensusHash: "01", OpsHash: "00"}, nil); err != nil {
+	if err := tx.PutNamespace(&namedb.NamespaceRecord{NamespaceID: "test", Ready: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(namedb.Block{Height: 1, Hash: strings.Repeat("01", 32), ConsensusHash: "01", OpsHash: strings.Repeat("00", 32)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	nodeSrv := httptest.NewServer(api.New(api.Config{DB: db, Zonefiles: zfs, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}))
@@ -148,6 +160,42 @@ func TestResolve(t *testing.T) {
 	}
 	if _, err := Resolve(ctx, node, nil, "forged.test"); !errors.Is(err, profile.ErrWrongIssuer) {
 		t.Errorf("a profile signed by another key: %v, want ErrWrongIssuer", err)
+	}
+
+	// Proved: the anchor is block 1's consensus hash, as the block's
+	// commitment gives it.
+	last, _, err := db.LastBlock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := consensus.Commitment{Height: 1, BlockHash: last.Hash, OpsHash: last.OpsHash, StateRoot: last.StateRoot}
+	ch, err := c.Hash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor := snv.Anchor{Height: 1, ConsensusHash: ch}
+	res, proof, err := ResolveProved(ctx, node, nil, "alice.test", anchor, 1, rules.DevnetRules)
+	if err != nil || res.Owner != address(t, owner) || proof.Name == nil || !proof.NamespaceExists {
+		t.Fatalf("ResolveProved: %+v %+v %v", res, proof, err)
+	}
+	for _, tc := range []struct{ name, link string }{
+		{"nobody.test", LinkName},
+		{"bob.alice.test", LinkName},
+		{"bare.test", LinkZonefile},
+		{"tampered.test", LinkZonefile},
+		{"forged.test", LinkProfile},
+	} {
+		_, _, err := ResolveProved(ctx, node, nil, tc.name, anchor, 1, rules.DevnetRules)
+		var le *LinkError
+		if !errors.As(err, &le) || le.Link != tc.link {
+			t.Errorf("proved %s: got %v, want a broken %s link", tc.name, err, tc.link)
+		}
+	}
+	// Block 1's consensus hash were another: nothing the node says is
+	// believed.
+	wrong := snv.Anchor{Height: 1, ConsensusHash: strings.Repeat("ab", 16)}
+	if _, _, err := ResolveProved(ctx, node, nil, "alice.test", wrong, 1, rules.DevnetRules); !errors.Is(err, snv.ErrMismatch) {
+		t.Errorf("another anchor: %v, want snv.ErrMismatch", err)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/auth"
 	"github.com/go-blockstack/go-blockstack/client/ecies"
 	"github.com/go-blockstack/go-blockstack/client/keychain"
-	"github.com/go-blockstack/go-blockstack/client/lookup"
 	"github.com/go-blockstack/go-blockstack/client/storage"
 )
 
@@ -182,12 +181,15 @@ func readInput(cmd *cobra.Command, path string) ([]byte, error) {
 func newGaiaGetCmd(g *globalFlags, f *hubFlags) *cobra.Command {
 	var decrypt, verify bool
 	var from, out string
+	var trust trustFlags
 	cmd := &cobra.Command{
 		Use:   "get PATH",
 		Short: "Print the file at PATH in the bucket, or in NAME's bucket for --app with --from NAME; --decrypt, --verify",
 		Long: `get reads a file. With --from NAME it follows NAME's lookup path (zone file,
 profile signed by the name's owner) to the bucket NAME's profile lists for
---app, and reads the file there. --verify checks its signature against that
+--app, and reads the file there; with --trust or --trust-nodes the name's
+record is proved too, so that no step takes the node's word. --verify checks
+its signature against that
 bucket's address (inside the envelope for encrypted files, else PATH.sig);
 --decrypt decrypts it with this identity's key for --app (the writer must have
 encrypted to it, with put --encrypt-to).`,
@@ -200,7 +202,7 @@ encrypted to it, with put --encrypt-to).`,
 			}
 			bucket := ""
 			if from != "" {
-				if bucket, err = appBucketOf(ctx, *g, from, f.app); err != nil {
+				if bucket, err = appBucketOf(cmd, *g, &trust, from, f.app); err != nil {
 					return err
 				}
 			}
@@ -227,6 +229,7 @@ encrypted to it, with put --encrypt-to).`,
 	cmd.Flags().BoolVar(&verify, "verify", false, "check the file's signature against the bucket's address")
 	cmd.Flags().StringVar(&from, "from", "", "read from the --app bucket of the BNS `NAME`")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to `FILE` instead of stdout")
+	addTrustFlags(cmd, &trust)
 	return cmd
 }
 
@@ -261,22 +264,15 @@ func streamTo(path string, fill func(io.Writer) (int64, error)) error {
 }
 
 // appBucketOf resolves name to the bucket its verified profile lists for
-// app.
-func appBucketOf(ctx context.Context, g globalFlags, name, app string) (string, error) {
+// app (with trust set, from the name's proved record: resolveName).
+func appBucketOf(cmd *cobra.Command, g globalFlags, trust *trustFlags, name, app string) (string, error) {
 	if app == "" {
 		return "", errors.New("--from NAME needs --app ORIGIN: a profile lists buckets per app")
 	}
 	if err := auth.CheckOrigin(app); err != nil {
 		return "", err
 	}
-	if err := validLookupName(name); err != nil {
-		return "", err
-	}
-	node, err := g.openNode()
-	if err != nil {
-		return "", err
-	}
-	res, err := lookup.Resolve(ctx, node, nil, name)
+	res, err := resolveName(cmd, g, trust, name)
 	if err != nil {
 		return "", err
 	}

@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
 // TestIdentityEndToEndDevnet drives the lookup path through the binary on
@@ -93,6 +97,23 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	}
 	if got := e.ok(t, append([]string{"gaia", "get", "public.txt", "--verify"}, readerApp2...)...); got != secret {
 		t.Fatalf("reader got %q", got)
+	}
+	// And trusts the node for nothing: the name's record proved against
+	// the consensus hash the node gives below its tip, once the profile's
+	// update is buried that deep.
+	var info apitypes.Info
+	e.getJSON(t, "/v1/info", &info)
+	published := info.LastBlockProcessed
+	waitfor.True(t, 30*time.Second, "the profile's update buried", func() bool {
+		e.getJSON(t, "/v1/info", &info)
+		return info.LastBlockProcessed >= published+anchorDepth
+	})
+	got, verified, err := e.cli(t, nil, append([]string{"gaia", "get", "public.txt", "--verify", "--trust-nodes", e.node}, readerApp2...)...)
+	if err != nil || got != secret || !strings.Contains(verified, "by the block's state root") {
+		t.Fatalf("gaia get --from --trust-nodes: %v %q\n%s", err, got, verified)
+	}
+	if out, stderr, err := e.cli(t, nil, "profile", "show", "alice.test", "--trust-nodes", e.node); err != nil || !strings.Contains(out, aliceOwner) {
+		t.Fatalf("profile show --trust-nodes: %v\n%s%s", err, out, stderr)
 	}
 	// A large plain file streams up and down (-o), its signature checked.
 	big := filepath.Join(e.dir, "big.bin")

@@ -34,7 +34,7 @@ is named in the error.`,
 				return err
 			}
 			if app != "" {
-				bucket, err := appBucketOf(cmd.Context(), *g, name, app)
+				bucket, err := appBucketOf(cmd, *g, &trust, name, app)
 				if err != nil {
 					return err
 				}
@@ -42,7 +42,7 @@ is named in the error.`,
 				return err
 			}
 			if withProfile {
-				return printProfile(cmd, *g, name)
+				return printProfile(cmd, *g, &trust, name)
 			}
 			node, err := openReadNode(cmd, *g)
 			if err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/client/auth"
-	"github.com/go-blockstack/go-blockstack/client/lookup"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/client/publish"
 	"github.com/go-blockstack/go-blockstack/nameop"
@@ -118,26 +117,22 @@ func readPerson(path string) (profile.Person, error) {
 }
 
 func newProfileShowCmd(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var trust trustFlags
+	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Print NAME's profile, verified against its owner, as JSON (lookup --profile)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return printProfile(cmd, *g, args[0])
+			return printProfile(cmd, *g, &trust, args[0])
 		},
 	}
+	addTrustFlags(cmd, &trust)
+	return cmd
 }
 
 // printProfile follows name's lookup path and prints the verified profile.
-func printProfile(cmd *cobra.Command, g globalFlags, name string) error {
-	if err := validLookupName(name); err != nil {
-		return err
-	}
-	node, err := openReadNode(cmd, g)
-	if err != nil {
-		return err
-	}
-	res, err := lookup.Resolve(cmd.Context(), node, nil, name)
+func printProfile(cmd *cobra.Command, g globalFlags, trust *trustFlags, name string) error {
+	res, err := resolveName(cmd, g, trust, name)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/chain"
+	"github.com/go-blockstack/go-blockstack/client/lookup"
 	"github.com/go-blockstack/go-blockstack/client/snv"
 	"github.com/go-blockstack/go-blockstack/client/spv"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -202,4 +203,28 @@ func txInBlock(ctx context.Context, be chain.Backend, hc *spv.Chain, op *snv.Pro
 		return nil
 	}
 	return fmt.Errorf("%s %s is not a transaction of block %d of Bitcoin's best chain", op.Opcode, op.Txid, op.Block)
+}
+
+// resolveName follows name's lookup path to its verified profile: from the
+// node's record, or with trust set from the record verifiedName proves
+// (lookup.FromRecord), so that no step takes the node's word.
+func resolveName(cmd *cobra.Command, g globalFlags, trust *trustFlags, name string) (*lookup.Result, error) {
+	if err := validLookupName(name); err != nil {
+		return nil, err
+	}
+	node, err := openReadNode(cmd, g)
+	if err != nil {
+		return nil, err
+	}
+	if !trust.set() {
+		return lookup.Resolve(cmd.Context(), node, nil, name)
+	}
+	rec, err := verifiedName(cmd, g, node, trust, name)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Status != "registered" {
+		return nil, fmt.Errorf("%s is %s as of the anchor's block (proved)", name, rec.Status)
+	}
+	return lookup.FromRecord(cmd.Context(), node, nil, name, rec.Address, rec.ZonefileHash)
 }
