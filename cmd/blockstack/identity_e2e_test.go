@@ -112,8 +112,9 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	if err != nil || got != secret || !strings.Contains(verified, "by the block's state root") {
 		t.Fatalf("gaia get --from --trust-nodes: %v %q\n%s", err, got, verified)
 	}
-	if out, stderr, err := e.cli(t, nil, "profile", "show", "alice.test", "--trust-nodes", e.node); err != nil || !strings.Contains(out, aliceOwner) {
-		t.Fatalf("profile show --trust-nodes: %v\n%s%s", err, out, stderr)
+	shownJSON, verified, err := e.cli(t, nil, "profile", "show", "alice.test", "--trust-nodes", e.node)
+	if err != nil || !strings.Contains(shownJSON, aliceOwner) {
+		t.Fatalf("profile show --trust-nodes: %v\n%s%s", err, shownJSON, verified)
 	}
 	// A large plain file streams up and down (-o), its signature checked.
 	big := filepath.Join(e.dir, "big.bin")
