@@ -241,6 +241,7 @@ type nameData struct {
 	Profile    profileView
 	History    []historyItem
 	Subdomains []string // the first of them
+	Proof      *proofView
 }
 
 func (s *Server) name(w http.ResponseWriter, r *http.Request) {
@@ -282,6 +283,7 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Profile = s.profileOf(ctx, name, rec.Address, d.Status, d.Zonefile)
+	d.Proof = s.proofOf(ctx, name)
 	if d.Subdomains, err = s.subdomainsOf(r, name); err != nil {
 		s.internalError(w, r, err)
 		return

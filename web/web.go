@@ -74,7 +74,11 @@ type Config struct {
 	// ProfileTimeout bounds a profile fetch (default 3 s): a name page
 	// waits for it.
 	ProfileTimeout time.Duration
-	Log            *slog.Logger
+	// Peers are other nodes whose consensus hashes each name page compares
+	// with this node's, as second sources for the state its proof is
+	// against (none: the page says so).
+	Peers []Peer
+	Log   *slog.Logger
 }
 
 // Subdomains is the node's subdomain index (*subdomains.Indexer).
@@ -88,6 +92,7 @@ type Server struct {
 	cfg   Config
 	mux   *http.ServeMux
 	pages map[string]*template.Template
+	peers peerCache
 }
 
 // New parses the embedded templates and returns the pages' handler.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
@@ -465,5 +467,54 @@ func TestProfileNotFetched(t *testing.T) {
 		if _, _, body := get(t, s, "/"); !strings.Contains(body, "runs no Atlas peer") {
 			t.Error("home page without Atlas does not say so")
 		}
+	}
+}
+
+// fakePeer answers every block with a consensus hash (or an error).
+type fakePeer struct {
+	url  string
+	says func(height int64) (string, error)
+}
+
+func (p fakePeer) URL() string { return p.url }
+func (p fakePeer) SNVBlock(_ context.Context, height int64, _ bool) (*apitypes.SNVBlock, error) {
+	ch, err := p.says(height)
+	if err != nil {
+		return nil, err
+	}
+	return &apitypes.SNVBlock{Height: height, ConsensusHash: ch}, nil
+}
+
+// TestNameProof: a name page says which block's state root proves the
+// record, and what each peer gives as that block's consensus hash.
+func TestNameProof(t *testing.T) {
+	w, _ := newWorld(t)
+	last, _, err := w.db.LastBlock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers := []web.Peer{
+		fakePeer{"http://agrees.example", func(int64) (string, error) { return last.ConsensusHash, nil }},
+		fakePeer{"http://lies.example", func(int64) (string, error) { return strings.Repeat("f", 32), nil }},
+		fakePeer{"http://down.example", func(int64) (string, error) { return "", errors.New("connection refused") }},
+	}
+	s, err := web.New(web.Config{DB: w.db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: testRules, Peers: peers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, body := get(t, s, "/name/alice.test")
+	for _, want := range []string{"proved by the state root of block", last.StateRoot, last.ConsensusHash, "/v1/names/alice.test/proof",
+		"1 of 3 other nodes give the same consensus hash", "agrees: <code>http://agrees.example",
+		"<strong>disagrees</strong>: <code>http://lies.example</code> says", "no answer: <code>http://down.example</code> <span class=\"muted\">(connection refused)"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("status %d; page lacks %q", code, want)
+		}
+	}
+	s, err = web.New(web.Config{DB: w.db, Zonefiles: w.zfs, Network: &bns.DevNet, Rules: testRules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, body := get(t, s, "/name/alice.test"); !strings.Contains(body, "No other node was asked") {
+		t.Error("a page without peers does not say so")
 	}
 }

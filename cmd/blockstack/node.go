@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
@@ -90,6 +91,9 @@ type nodeConfig struct {
 	// staleBlocks: the node calls itself stale when it lags the chain's
 	// tip by more than this many blocks (0: api.DefaultStaleAfter).
 	staleBlocks int64
+	// verifyPeers are other nodes' API URLs whose consensus hashes the
+	// explorer's name pages compare with this node's.
+	verifyPeers []string
 	// listen binds the node's TCP listeners (net.Listen if nil): a test
 	// closes one under its server.
 	listen func(network, addr string) (net.Listener, error)
@@ -146,6 +150,7 @@ N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
 	cmd.Flags().StringVar(&cfg.signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
 	cmd.Flags().StringVar(&cfg.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
 	cmd.Flags().Int64Var(&cfg.staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
+	cmd.Flags().StringSliceVar(&cfg.verifyPeers, "verify-peers", nil, "other nodes' REST API `URL`s whose consensus hashes the explorer's name pages show beside this node's, as second sources")
 	addDNSFlags(cmd.Flags(), &cfg.dns)
 	addAtlasFlags(cmd.Flags(), &cfg.atlas, defaultAtlasAddr)
 	addLogFlags(cmd.Flags(), &lf)
@@ -239,7 +244,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 		}
 		n.closers = append(n.closers, n.dns)
 	}
-	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, tip, cfg.staleBlocks, log)
+	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, tip, cfg.staleBlocks, cfg.verifyPeers, log)
 	if err != nil {
 		return nil, err
 	}
@@ -335,11 +340,12 @@ func nodeDataDir(g globalFlags, flag string) string {
 // the --network. at (if not nil) hears of each zone file a client
 // publishes and its status is shown; tip (if not nil) is the chain the
 // node follows, which the node calls itself stale when it lags by more
-// than staleAfter blocks (0: api.DefaultStaleAfter). The split is by path prefix rather than a ServeMux, which
+// than staleAfter blocks (0: api.DefaultStaleAfter); the explorer compares
+// its consensus hashes with those of the nodes at peers' URLs. The split is by path prefix rather than a ServeMux, which
 // would answer unclean /v1 paths with redirects where the API answers with
 // its own JSON error.
 func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *atlas.Node, subs *subdomains.Indexer,
-	follower *subdomains.Follower, tip api.Chain, staleAfter int64, log *slog.Logger) (http.Handler, error) {
+	follower *subdomains.Follower, tip api.Chain, staleAfter int64, peers []string, log *slog.Logger) (http.Handler, error) {
 	net, err := g.bnsNetwork()
 	if err != nil {
 		return nil, err
@@ -369,8 +375,16 @@ func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *at
 		Chain: tip, StaleAfter: staleAfter, Log: log})
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.
+	var verify []web.Peer
+	for _, u := range peers {
+		c, cerr := apiclient.New(u, nil)
+		if cerr != nil {
+			return nil, fmt.Errorf("--verify-peers %s: %w", u, cerr)
+		}
+		verify = append(verify, c)
+	}
 	pages, err := web.New(web.Config{DB: db, Zonefiles: zf, Subdomains: subIndex, Network: net, Rules: g.rules(), Chain: tip,
-		Clock: v1.Clock(), Atlas: status, ProfileClient: web.ProfileClient(g.localChain()), Log: log})
+		Clock: v1.Clock(), Atlas: status, ProfileClient: web.ProfileClient(g.localChain()), Peers: verify, Log: log})
 	if err != nil {
 		return nil, err
 	}
