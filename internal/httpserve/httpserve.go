@@ -1,12 +1,14 @@
 // Package httpserve holds the settings of the HTTP servers the node runs
 // (REST API, explorer, hub, registrar): timeouts and header limits, so that
 // a slow or hostile client holds a connection for a bounded time, and how
-// such a server runs as a service of a command (Serve). It keeps no state;
+// such a server runs as a service of a command (Serve, ServeTLS with a
+// tls.Config from internal/tlsconf). It keeps no state;
 // the bench commands use it to measure what the node serves.
 package httpserve
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,9 +38,21 @@ const shutdownGrace = 5 * time.Second
 // then, and the server's error if it stops on its own (its listener
 // failed). It closes ln.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	return ServeTLS(ctx, ln, h, nil, log)
+}
+
+// ServeTLS is Serve over TLS as cfg says (HTTP/2 offered beside
+// HTTP/1.1); a nil cfg is plain HTTP (Serve).
+func ServeTLS(ctx context.Context, ln net.Listener, h http.Handler, cfg *tls.Config, log *slog.Logger) error {
 	srv := New(h, log)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if cfg == nil {
+		go func() { served <- srv.Serve(ln) }()
+	} else {
+		srv.TLSConfig = cfg
+		// The certificate comes from cfg (GetCertificate), not files.
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	}
 	select {
 	case err := <-served:
 		return err
