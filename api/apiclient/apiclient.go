@@ -66,8 +66,11 @@ type Client struct {
 	hc   *http.Client
 }
 
+// Timeout bounds each request of New's default client.
+const Timeout = 30 * time.Second
+
 // New returns a client of the node at baseURL (scheme and host, e.g.
-// http://127.0.0.1:16270). hc nil means a client with a 30 s timeout per
+// http://127.0.0.1:16270). hc nil means a client with a Timeout per
 // request; each call's context bounds it further.
 func New(baseURL string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(baseURL)
@@ -80,7 +83,7 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 	u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), ""
 	u.RawQuery, u.Fragment = "", ""
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Timeout: Timeout}
 	}
 	return &Client{base: u, hc: hc}, nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
@@ -44,6 +43,7 @@ type devnetFlags struct {
 	dnsAddr string
 	dns     dnsFlags
 	log     logFlags
+	tls     tlsFlags
 }
 
 func newDevnetCmd(g *globalFlags) *cobra.Command {
@@ -62,6 +62,11 @@ With --registrar-domain NAME it also runs a subdomain registrar for NAME
 With --dns-addr ADDR it answers DNS queries for the names at ADDR, as
 blockstack dns does (off by default: 5353 may be taken, and devnets run
 side by side).
+With --tls-cert and --tls-key (or --acme-domain) the API, explorer,
+sign-in page, hub, notes app and registrar are served over HTTPS with that
+certificate, which must name the hosts clients use (127.0.0.1, say); the
+chain's RPC stays plain HTTP. Give the CA that signed it to --ca-file if
+the registrar runs (it reads the API). See docs/tls.md.
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -95,6 +100,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
 	addDNSFlags(fl, &f.dns)
 	addLogFlags(fl, &f.log)
+	addTLSFlags(fl, &f.tls, "the API, explorer, hub, notes app and registrar")
 	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
 	return cmd
 }
@@ -110,6 +116,11 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 		hubCfg.DiskSettings.StorageRootDirectory = filepath.Join(f.dataDir, "gaia")
 	}
 	log := f.log.newLogger(cmd.ErrOrStderr())
+	t, err := f.tls.open(log)
+	if err != nil {
+		return err
+	}
+	defer t.close()
 	c, err := devchain.Open(devchain.Config{DataDir: filepath.Join(f.dataDir, "chain"), Log: log})
 	if err != nil {
 		return err
@@ -121,18 +132,18 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	}
 	defer rpcLn.Close()
 	// The hub first: the sign-in page gives apps its URL.
-	hub, err := listenHub(ctx, f.hubAddr, hubCfg, log)
+	hub, err := listenHub(ctx, f.hubAddr, hubCfg, t, log)
 	if err != nil {
 		return err
 	}
 	defer hub.close()
 	n, err := openBNSNode(ctx, g, nodeConfig{dataDir: filepath.Join(f.dataDir, "node"), first: firstBlocks["devnet"],
-		apiAddr: f.apiAddr, signInHub: localURL(hub.ln.Addr()), atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns}, c, c, log)
+		apiAddr: f.apiAddr, signInHub: hub.url(), atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t}, c, c, log)
 	if err != nil {
 		return err
 	}
 	defer n.close()
-	apiURL := localURL(n.apiAddr())
+	apiURL := n.apiURL()
 	appLn, err := net.Listen("tcp", f.appAddr)
 	if err != nil {
 		return fmt.Errorf("notes app: %w", err)
@@ -146,7 +157,8 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	})
 	hub.addService(&grp, log)
 	n.addServices(&grp, log)
-	grp.Add("notes app", func(ctx context.Context) error { return httpserve.Serve(ctx, appLn, notes, log) })
+	grp.Add("notes app", func(ctx context.Context) error { return t.serve(ctx, appLn, notes, log) })
+	t.addServices(&grp, n.apiAddr(), log)
 
 	*serving = true
 	tip, _ := c.Tip(ctx)
@@ -155,11 +167,11 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	fmt.Fprintf(out, "  data dir:       %s\n", f.dataDir)
 	fmt.Fprintf(out, "  chain RPC:      http://%s (user %q, password %q; btcd dialect, regtest params)\n",
 		rpcLn.Addr(), g.rpcUser, g.rpcPass)
-	fmt.Fprintf(out, "  API:            http://%s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", n.apiAddr())
+	fmt.Fprintf(out, "  API:            %s/v1/ (Blockstack Core /v1; OpenAPI at /v1/openapi.json)\n", apiURL)
 	fmt.Fprintf(out, "  explorer:       %s/\n", apiURL)
 	fmt.Fprintf(out, "  sign-in page:   %s/auth/\n", apiURL)
-	fmt.Fprintf(out, "  Gaia hub:       http://%s (read prefix http://%s/read/)\n", hub.ln.Addr(), hub.ln.Addr())
-	fmt.Fprintf(out, "  notes app:      %s/ (sample app)\n", localURL(appLn.Addr()))
+	fmt.Fprintf(out, "  Gaia hub:       %s (read prefix %s/read/)\n", hub.url(), hub.url())
+	fmt.Fprintf(out, "  notes app:      %s/ (sample app)\n", t.url(appLn.Addr()))
 	fmt.Fprintf(out, "  Atlas peer:     %s\n", n.atlasString())
 	if n.dns != nil {
 		fmt.Fprintf(out, "  DNS:            %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(f.dns.suffix))
@@ -169,11 +181,11 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
 	fmt.Fprintf(out, "  block interval: %s\n", f.blockInterval)
 	fmt.Fprintf(out, "commands in other shells find it with:\n")
-	fmt.Fprintf(out, "  export %s=%s\n  export %s=%s\n  export %s=http://%s\n", rpcEnv, rpcLn.Addr(), nodeEnv, apiURL, hubEnv, hub.ln.Addr())
+	fmt.Fprintf(out, "  export %s=%s\n  export %s=%s\n  export %s=%s\n", rpcEnv, rpcLn.Addr(), nodeEnv, apiURL, hubEnv, hub.url())
 	if f.registrarDomain != "" {
-		fmt.Fprintf(out, "  registrar:      http://%s for %s, once the wallet %s owns it\n", f.registrarAddr, f.registrarDomain, g.walletPath())
+		fmt.Fprintf(out, "  registrar:      %s://%s for %s, once the wallet %s owns it\n", t.scheme(), f.registrarAddr, f.registrarDomain, g.walletPath())
 		grp.Add("registrar", func(ctx context.Context) error {
-			return runDevnetRegistrar(ctx, g, f, c, apiURL, logWriter{log, "registrar update"}, log)
+			return runDevnetRegistrar(ctx, g, f, t, c, apiURL, logWriter{log, "registrar update"}, log)
 		})
 	}
 	grp.Add("miner", func(ctx context.Context) error {
@@ -215,8 +227,8 @@ func mine(ctx context.Context, c *devchain.Chain, interval time.Duration, log *s
 
 // runDevnetRegistrar waits until the wallet owns f.registrarDomain, then
 // runs its registrar on the devnet's chain and API until ctx ends.
-func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) error {
-	node, err := apiclient.New(apiURL, nil)
+func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, t *serverTLS, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) error {
+	node, err := g.openNodeAt(apiURL)
 	if err != nil {
 		return err
 	}
@@ -250,12 +262,12 @@ func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, c cha
 	}
 	ops := &nameop.Runner{Wallet: w, Chain: c, Node: node, Net: &bns.DevNet, Journal: journal,
 		FeeRate: defaultFeeRate, Poll: 200 * time.Millisecond, Log: progress}
-	rs, err := openRegistrar(rf, ops, log, nil)
+	rs, err := openRegistrar(rf, t, ops, log, nil)
 	if err != nil {
 		return err
 	}
 	defer rs.close()
-	log.Info("registrar running", "domain", f.registrarDomain, "url", localURL(rs.ln.Addr()))
+	log.Info("registrar running", "domain", f.registrarDomain, "url", rs.url())
 	var grp runner.Group
 	rs.addServices(&grp, log)
 	return grp.Run(ctx)

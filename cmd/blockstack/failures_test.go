@@ -22,7 +22,14 @@ import (
 // and its exit code.
 func runBinary(t *testing.T, bin, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runBinaryEnv(t, bin, stdin, nil, args...)
+}
+
+// runBinaryEnv is runBinary with env added to the environment.
+func runBinaryEnv(t *testing.T, bin, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -66,7 +66,7 @@ func (f *hubFlags) connect(ctx context.Context, g globalFlags) (*storage.Hub, *k
 			return nil, nil, err
 		}
 	}
-	h, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: key})
+	h, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: key, HTTPClient: g.httpClient(0)})
 	if err != nil {
 		return nil, nil, err
 	}

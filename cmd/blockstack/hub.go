@@ -21,7 +21,6 @@ import (
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
 	"github.com/go-blockstack/go-blockstack/gaia/gcs"
 	gaias3 "github.com/go-blockstack/go-blockstack/gaia/s3"
-	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/runner"
 )
 
@@ -35,6 +34,7 @@ const (
 func newHubCmd() *cobra.Command {
 	var listen, dataDir, configPath string
 	var lf logFlags
+	var tf tlsFlags
 	cmd := &cobra.Command{
 		Use:   "hub",
 		Short: "Run a Gaia storage hub (the API of @stacks/storage)",
@@ -56,7 +56,8 @@ and maxWritesPerMinute with writeBurst (stores and deletes per address; over
 it 429 with Retry-After)); GAIA_* environment variables override the file. Drivers: disk, aws (s3),
 google-cloud, azure. Several hubs over one S3 bucket, GCS bucket or Azure
 container behave as one hub. See docs/gaia-drivers.md and
-docs/gaia-hardening.md.`,
+docs/gaia-hardening.md. HTTPS: --tls-cert and --tls-key, or --acme-domain
+(docs/tls.md); the read URL prefix is then https.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadHubConfig(configPath, os.Getenv)
@@ -67,21 +68,28 @@ docs/gaia-hardening.md.`,
 				cfg.DiskSettings.StorageRootDirectory = cmp.Or(dataDir, defaultDataDir("gaia"))
 			}
 			log := lf.newLogger(cmd.ErrOrStderr())
-			hub, err := listenHub(cmd.Context(), listen, cfg, log)
+			t, err := tf.open(log)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			hub, err := listenHub(cmd.Context(), listen, cfg, t, log)
 			if err != nil {
 				return err
 			}
 			defer hub.close()
 			var grp runner.Group
 			hub.addService(&grp, log)
+			t.addServices(&grp, hub.ln.Addr(), log)
 			return grp.Run(cmd.Context())
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&listen, "listen", defaultHubListen, "HTTP listen address")
+	fl.StringVar(&listen, "listen", defaultHubListen, "listen address (HTTP, or HTTPS with the TLS flags)")
 	fl.StringVar(&dataDir, "data-dir", "", "storage folder of the disk driver (default $HOME/.blockstack/gaia)")
 	fl.StringVar(&configPath, "config", "", "JSON configuration file")
 	addLogFlags(fl, &lf)
+	addTLSFlags(fl, &tf, "the hub")
 	return cmd
 }
 
@@ -307,15 +315,14 @@ func openDriver(ctx context.Context, cfg hubConfig) (gaia.Driver, func(), error)
 	return sd, func() {}, nil
 }
 
-// openHub builds a hub over cfg's driver for a listener at addr; close
-// releases the driver. Without readURL in cfg the read URL prefix is the
-// hub's own read endpoint (loopback if addr is every interface).
-func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger) (h http.Handler, close func(), err error) {
+// openHub builds a hub over cfg's driver for a listener at addr, served
+// at the URL base; close releases the driver. Without readURL in cfg the
+// read URL prefix is the hub's own read endpoint under base.
+func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, log *slog.Logger) (h http.Handler, close func(), err error) {
 	d, closeDriver, err := openDriver(ctx, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("hub: %w", err)
 	}
-	base := localURL(addr)
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() && cfg.ReadURL == "" {
 		log.Warn("hub listens on every interface but readURL is not set: clients elsewhere cannot read", "read_url_prefix", base+"/read/")
 	}
@@ -352,26 +359,31 @@ func openHub(ctx context.Context, addr net.Addr, cfg hubConfig, log *slog.Logger
 // hubServer is a hub with its listener bound, ready to run.
 type hubServer struct {
 	ln          net.Listener
+	tls         *serverTLS
 	h           http.Handler
 	closeDriver func()
 }
 
-// listenHub listens on addr and makes a hub to serve there.
-func listenHub(ctx context.Context, addr string, cfg hubConfig, log *slog.Logger) (*hubServer, error) {
+// listenHub listens on addr and makes a hub to serve there, over TLS as t
+// says.
+func listenHub(ctx context.Context, addr string, cfg hubConfig, t *serverTLS, log *slog.Logger) (*hubServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	h, closeDriver, err := openHub(ctx, ln.Addr(), cfg, log)
+	h, closeDriver, err := openHub(ctx, ln.Addr(), t.url(ln.Addr()), cfg, log)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	return &hubServer{ln: ln, h: h, closeDriver: closeDriver}, nil
+	return &hubServer{ln: ln, tls: t, h: h, closeDriver: closeDriver}, nil
 }
 
+// url is the hub's URL for clients on this machine.
+func (s *hubServer) url() string { return s.tls.url(s.ln.Addr()) }
+
 func (s *hubServer) addService(grp *runner.Group, log *slog.Logger) {
-	grp.Add("gaia hub", func(ctx context.Context) error { return httpserve.Serve(ctx, s.ln, s.h, log) })
+	grp.Add("gaia hub", func(ctx context.Context) error { return s.tls.serve(ctx, s.ln, s.h, log) })
 }
 
 // close releases the driver and the listener, once the hub has stopped.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -22,7 +23,9 @@ import (
 // (@stacks/storage 7.4.0 under Node.js, testdata/hubjs/hub.cjs), which
 // makes its own tokens and does its own encryption and signing, writes,
 // overwrites, lists, reads and deletes through `blockstack hub`; the hub
-// holds only ciphertext of the encrypted file.
+// holds only ciphertext of the encrypted file. It does so over plain
+// HTTP and over HTTPS with a test CA that Node trusts by
+// NODE_EXTRA_CA_CERTS.
 func TestHubStacksStorageClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and node")
@@ -30,9 +33,27 @@ func TestHubStacksStorageClient(t *testing.T) {
 	nodeBin := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the @stacks/storage hub tests")
 	testbin.RequireNpm(t, filepath.Join("testdata", "hubjs"), "@stacks/storage", "the @stacks/storage hub tests")
 	bin := buildBinary(t)
+	t.Run("http", func(t *testing.T) { testStacksStorageClient(t, bin, nodeBin, false) })
+	t.Run("https", func(t *testing.T) { testStacksStorageClient(t, bin, nodeBin, true) })
+}
+
+// testStacksStorageClient is TestHubStacksStorageClient against one hub,
+// over TLS or not.
+func testStacksStorageClient(t *testing.T, bin, nodeBin string, overTLS bool) {
 	dir := t.TempDir()
-	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir)
+	var hubArgs, nodeEnv []string
+	client := http.DefaultClient
+	if overTLS {
+		ca, caFile, certFile, keyFile := testTLSFiles(t, t.TempDir())
+		hubArgs = []string{"--tls-cert", certFile, "--tls-key", keyFile}
+		nodeEnv = []string{"NODE_EXTRA_CA_CERTS=" + caFile}
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	}
+	url, stop := startHubBinary(t, bin, nil, append([]string{"--data-dir", dir}, hubArgs...)...)
 	defer stop()
+	if scheme := strings.SplitN(url, ":", 2)[0]; scheme != map[bool]string{false: "http", true: "https"}[overTLS] {
+		t.Fatalf("hub URL %s", url)
+	}
 
 	const secret = "the secret of the JS client"
 	key := gaiatest.Key("stacks-storage")
@@ -40,6 +61,7 @@ func TestHubStacksStorageClient(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, nodeBin, "hub.cjs", url, hex.EncodeToString(key.Serialize()))
 	cmd.Dir = filepath.Join("testdata", "hubjs")
+	cmd.Env = append(os.Environ(), nodeEnv...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -72,7 +94,7 @@ func TestHubStacksStorageClient(t *testing.T) {
 
 	// The hub's side: ciphertext only, and the deleted files gone.
 	for path, want := range map[string]int{"notes/secret.json": http.StatusOK, "public/hello.txt": http.StatusNotFound, "public/signed.json.sig": http.StatusNotFound} {
-		resp, gerr := http.Get(bucket + path)
+		resp, gerr := client.Get(bucket + path)
 		if gerr != nil {
 			t.Fatal(gerr)
 		}

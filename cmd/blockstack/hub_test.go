@@ -26,6 +26,14 @@ var hubURLRE = regexp.MustCompile(`msg="gaia hub listening" url=(\S+)`)
 // and a stop function that sends Ctrl-C and checks the clean exit.
 func startHubBinary(t *testing.T, bin string, env []string, args ...string) (string, func()) {
 	t.Helper()
+	url, _, stop := startHubProcess(t, bin, env, args...)
+	return url, stop
+}
+
+// startHubProcess is startHubBinary that also returns the hub's process,
+// for a test to signal.
+func startHubProcess(t *testing.T, bin string, env []string, args ...string) (string, *os.Process, func()) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, bin, append([]string{"hub", "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -73,7 +81,7 @@ func startHubBinary(t *testing.T, bin string, env []string, args ...string) (str
 		}
 	}
 	t.Cleanup(stop)
-	return url, stop
+	return url, cmd.Process, stop
 }
 
 // TestHubEndToEnd drives `blockstack hub` with a client built only on the

@@ -10,6 +10,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,15 +20,26 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/go-blockstack/go-blockstack/internal/tlsconf"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCmd().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
+		fmt.Fprintln(os.Stderr, "error:", withHint(err))
 		os.Exit(1)
 	}
+}
+
+// withHint adds to err what to do about it, where the cause is one a
+// user fixes with a flag: a server certificate from a CA not trusted.
+func withHint(err error) error {
+	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+		return fmt.Errorf("%w (a server with a private or test CA: give its CA certificate with --ca-file FILE or $%s)", err, caFileEnv)
+	}
+	return err
 }
 
 func newRootCmd() *cobra.Command {
@@ -37,13 +50,21 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// Before every command: the environment fills in the flags not
-		// given, and --network is checked before anything uses it.
+		// given, --network is checked before anything uses it, and --ca-file
+		// is read.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyEnv(cmd); err != nil {
 				return err
 			}
 			if _, err := g.bnsNetwork(); err != nil {
 				return fmt.Errorf("--network %q: want devnet, regtest, testnet or mainnet", g.network)
+			}
+			if g.caFile != "" {
+				c, err := tlsconf.ClientConfig(g.caFile)
+				if err != nil {
+					return fmt.Errorf("--ca-file: %w", err)
+				}
+				g.clientTLS = c
 			}
 			return nil
 		},

@@ -97,6 +97,8 @@ type nodeConfig struct {
 	// listen binds the node's TCP listeners (net.Listen if nil): a test
 	// closes one under its server.
 	listen func(network, addr string) (net.Listener, error)
+	// tls is how the API and explorer are served (nil: plain HTTP).
+	tls *serverTLS
 }
 
 // atlasFlags configure the Atlas peer of `node` and `devnet`.
@@ -118,6 +120,7 @@ func newNodeCmd(g *globalFlags) *cobra.Command {
 	cfg := nodeConfig{first: -1}
 	var ruleSet string
 	var lf logFlags
+	var tf tlsFlags
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -131,7 +134,10 @@ testnet and mainnet it reads Blockstack v1's wire format but applies this
 project's rules (` + rules.RuleSet + `) from a first block you choose: it is a new
 deployment, not a replica of v1's names, which were made under other rules.
 It starts only with --rule-set ` + rules.RuleSet + ` and --first-block N (on mainnet
-N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
+N ≥ 665751, after v1's chain stopped). See docs/networks.md.
+
+The API and explorer are served over HTTPS with --tls-cert and --tls-key,
+or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c := cfg
@@ -140,7 +146,14 @@ N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
 			if c.first, err = firstBlock(g.network, c.first, ruleSet); err != nil {
 				return err
 			}
-			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), lf.newLogger(cmd.ErrOrStderr()))
+			log := lf.newLogger(cmd.ErrOrStderr())
+			t, err := tf.open(log)
+			if err != nil {
+				return err
+			}
+			defer t.close()
+			c.tls = t
+			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), log)
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
@@ -154,6 +167,7 @@ N ≥ 665751, after v1's chain stopped). See docs/networks.md.`,
 	addDNSFlags(cmd.Flags(), &cfg.dns)
 	addAtlasFlags(cmd.Flags(), &cfg.atlas, defaultAtlasAddr)
 	addLogFlags(cmd.Flags(), &lf)
+	addTLSFlags(cmd.Flags(), &tf, "the API and explorer")
 	cmd.AddCommand(newNodeStatusCmd(g, &dataDir))
 	return cmd
 }
@@ -171,16 +185,17 @@ func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, out io.Writer, 
 		return err
 	}
 	defer n.close()
-	fmt.Fprintf(out, "node indexing %s from block %d into %s\nAPI at http://%s/v1/\nexplorer at http://%s/\nAtlas at %s\n",
-		g, cfg.first, n.db.Path(), n.apiAddr(), n.apiAddr(), n.atlasString())
+	fmt.Fprintf(out, "node indexing %s from block %d into %s\nAPI at %s/v1/\nexplorer at %s/\nAtlas at %s\n",
+		g, cfg.first, n.db.Path(), n.apiURL(), n.apiURL(), n.atlasString())
 	if cfg.signInHub != "" {
-		fmt.Fprintf(out, "sign-in page at %s/auth/ (Gaia hub %s)\n", localURL(n.apiAddr()), cfg.signInHub)
+		fmt.Fprintf(out, "sign-in page at %s/auth/ (Gaia hub %s)\n", n.apiURL(), cfg.signInHub)
 	}
 	if n.dns != nil {
 		fmt.Fprintf(out, "DNS at %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(cfg.dns.suffix))
 	}
 	var grp runner.Group
 	n.addServices(&grp, log)
+	n.tls.addServices(&grp, n.apiAddr(), log)
 	return grp.Run(ctx)
 }
 
@@ -197,6 +212,7 @@ type bnsNode struct {
 	follower *subdomains.Follower
 	dns      *dnsServer // nil: no DNS server
 	api      net.Listener
+	tls      *serverTLS // how api is served
 	handler  http.Handler
 	// addrVersion is the P2PKH version byte of the network's addresses,
 	// which own its names.
@@ -208,7 +224,10 @@ type bnsNode struct {
 // if not nil, is what the API and the explorer show of it) and binds its
 // listeners.
 func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Backend, tip api.Chain, log *slog.Logger) (_ *bnsNode, err error) {
-	n := &bnsNode{}
+	n := &bnsNode{tls: cfg.tls}
+	if n.tls == nil {
+		n.tls = &serverTLS{}
+	}
 	defer func() {
 		if err != nil {
 			n.close()
@@ -279,7 +298,7 @@ func (n *bnsNode) addServices(grp *runner.Group, log *slog.Logger) {
 		grp.Add("DNS", n.dns.run)
 	}
 	grp.Add("API", func(ctx context.Context) error {
-		return httpserve.Serve(ctx, n.api, n.handler, log)
+		return n.tls.serve(ctx, n.api, n.handler, log)
 	})
 }
 
@@ -291,6 +310,9 @@ func (n *bnsNode) close() {
 }
 
 func (n *bnsNode) apiAddr() net.Addr { return n.api.Addr() }
+
+// apiURL is the API's URL for clients on this machine.
+func (n *bnsNode) apiURL() string { return n.tls.url(n.api.Addr()) }
 
 // atlasString says where the Atlas peer listens, or that it is off.
 func (n *bnsNode) atlasString() string {
@@ -426,13 +448,16 @@ func withSignIn(apiHandler http.Handler, hubURL, network string) (http.Handler, 
 	}), params.PubKeyHashAddrID, nil
 }
 
-// localURL is the http URL of a listener for clients on this machine:
-// loopback when it listens on every interface.
-func localURL(addr net.Addr) string {
+// localURL is the http URL of a listener for clients on this machine.
+func localURL(addr net.Addr) string { return "http://" + loopbackHost(addr) }
+
+// loopbackHost is the host:port of a listener for clients on this
+// machine: loopback when it listens on every interface.
+func loopbackHost(addr net.Addr) string {
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 	}
-	return "http://" + addr.String()
+	return addr.String()
 }
 
 // openZonefiles opens the node's zone file store (dataDir/zonefiles), which

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -40,6 +42,12 @@ type globalFlags struct {
 	// passphraseFile holds the passphrase of an encrypted wallet or
 	// keychain (readPassphrase).
 	passphraseFile string
+	// caFile holds PEM certificates of CAs trusted, beside the system's,
+	// by the commands' HTTPS clients (a private or test CA).
+	caFile string
+	// clientTLS is caFile's client configuration, made by the root's
+	// hook; nil without --ca-file.
+	clientTLS *tls.Config
 }
 
 // The environment variables of the addresses a devnet prints (see fromEnv).
@@ -56,6 +64,9 @@ const (
 	rpcUserEnv = "BLOCKSTACK_RPC_USER"
 	rpcPassEnv = "BLOCKSTACK_RPC_PASS"
 )
+
+// caFileEnv names the --ca-file when it is not given.
+const caFileEnv = "BLOCKSTACK_CA_FILE"
 
 // passphraseEnv holds the passphrase of an encrypted wallet or keychain
 // when --passphrase-file is not given.
@@ -86,6 +97,8 @@ func addGlobalFlags(root *cobra.Command, g *globalFlags) {
 		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
 	fromEnv(f, "node", nodeEnv)
 	f.StringVar(&g.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
+	f.StringVar(&g.caFile, "ca-file", "", "PEM `FILE` of CA certificates trusted for HTTPS beside the system's (nodes, hubs and registrars with a private CA)")
+	fromEnv(f, "ca-file", caFileEnv)
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (default $"+passphraseEnv+", else a prompt)")
 }
 
@@ -181,7 +194,24 @@ func (g globalFlags) nodeURL() string {
 
 // openNode is a client of the BNS node's API.
 func (g globalFlags) openNode() (*apiclient.Client, error) {
-	return apiclient.New(g.nodeURL(), nil)
+	return g.openNodeAt(g.nodeURL())
+}
+
+// openNodeAt is a client of the BNS node's API at url.
+func (g globalFlags) openNodeAt(url string) (*apiclient.Client, error) {
+	return apiclient.New(url, g.httpClient(apiclient.Timeout))
+}
+
+// httpClient is the client of the commands' HTTP requests, each bounded
+// by timeout (0: by its context alone): nil, each package's default,
+// unless --ca-file adds roots.
+func (g globalFlags) httpClient(timeout time.Duration) *http.Client {
+	if g.clientTLS == nil {
+		return nil
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = g.clientTLS
+	return &http.Client{Transport: tr, Timeout: timeout}
 }
 
 // walletPath is --wallet, or the network's default wallet file.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/bns"
-	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/registrar"
@@ -34,6 +33,7 @@ type registrarFlags struct {
 	maxPending  int
 	op          opFlags
 	log         logFlags
+	tls         tlsFlags
 }
 
 // defaultRegistrarAddr is where `blockstack registrar` listens by default.
@@ -57,6 +57,8 @@ point, the registrar continues where it was when started again, and never
 sends a second update for a batch. The wallet must be the registrar's own
 while it runs (its commands would share coins and the journal's keys).
 
+Over HTTPS with --tls-cert and --tls-key, or --acme-domain (docs/tls.md).
+
 Beside a devnet:
   blockstack registrar --domain foo.test --listen 127.0.0.1:16290`,
 		Args: cobra.NoArgs,
@@ -68,7 +70,7 @@ Beside a devnet:
 	fl.StringVar(&f.domain, "domain", "", "the on-chain name whose zone files carry the subdomains (the wallet must own it)")
 	fl.StringVar(&f.listen, "listen", defaultRegistrarAddr, "listen address of the registrar's HTTP API")
 	fl.StringVar(&f.dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/registrar/<domain>)")
-	fl.StringVar(&f.resolverURL, "resolver-url", "", "URL the zone files' _resolver record points at (default http://<listen address>)")
+	fl.StringVar(&f.resolverURL, "resolver-url", "", "URL the zone files' _resolver record points at (default http://<listen address>, https:// with TLS)")
 	fl.DurationVar(&f.batchDelay, "batch-delay", 30*time.Second, "a zone file that is not full goes out once no request has come for this long")
 	fl.DurationVar(&f.maxDelay, "max-batch-delay", 0, "... or once its oldest request has waited this long (default 10 × --batch-delay)")
 	fl.Float64Var(&f.rate, "rate", 1, "write requests per second allowed per client IP, on average (0: no limit)")
@@ -77,6 +79,7 @@ Beside a devnet:
 	fl.Int64Var(&f.op.feeRate, "fee-rate", defaultFeeRate, "miner fee rate in sat/vB")
 	fl.DurationVar(&f.op.poll, "poll-interval", time.Second, "how often to ask the node and the chain while waiting")
 	addLogFlags(fl, &f.log)
+	addTLSFlags(fl, &f.tls, "the registrar's API")
 	cmd.MarkFlagRequired("domain")
 	return cmd
 }
@@ -93,6 +96,11 @@ func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
 		return err
 	}
+	t, err := f.tls.open(log)
+	if err != nil {
+		return err
+	}
+	defer t.close()
 	ops, closeOps, err := openRunner(cmd, g, f.op, filepath.Join(f.dataDir, "update.journal.json"))
 	if err != nil {
 		return err
@@ -102,18 +110,19 @@ func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 	if err = checkOwnsDomain(ctx, ops.Node, ops.Wallet.OwnerKeys(), f.domain, g.walletPath()); err != nil {
 		return err
 	}
-	rs, err := openRegistrar(f, ops, log, testExitHook(cmd))
+	rs, err := openRegistrar(f, t, ops, log, testExitHook(cmd))
 	if err != nil {
 		return err
 	}
 	defer rs.close()
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "registrar for %s at http://%s (Ctrl-C stops it)\n", f.domain, rs.ln.Addr())
+	fmt.Fprintf(out, "registrar for %s at %s (Ctrl-C stops it)\n", f.domain, rs.url())
 	fmt.Fprintf(out, "  resolver URL: %s\n", rs.resolverURL)
 	fmt.Fprintf(out, "  data dir:     %s\n", f.dataDir)
 	fmt.Fprintf(out, "  node:         %s\n", ops.Node.URL())
 	var grp runner.Group
 	rs.addServices(&grp, log)
+	t.addServices(&grp, rs.ln.Addr(), log)
 	err = grp.Run(ctx)
 	if ctx.Err() != nil {
 		log.Info("registrar stopping")
@@ -127,13 +136,15 @@ type registrarServer struct {
 	reg         *registrar.Registrar
 	st          *registrar.Store
 	ln          net.Listener
+	tls         *serverTLS
 	limits      registrar.Limits
 	resolverURL string
 }
 
-// openRegistrar makes a registrar for f.domain listening on f.listen,
-// with its queue in f.dataDir, sending updates through ops.
-func openRegistrar(f registrarFlags, ops *nameop.Runner, log *slog.Logger, hook func(string)) (*registrarServer, error) {
+// openRegistrar makes a registrar for f.domain listening on f.listen
+// (over TLS as t says), with its queue in f.dataDir, sending updates
+// through ops.
+func openRegistrar(f registrarFlags, t *serverTLS, ops *nameop.Runner, log *slog.Logger, hook func(string)) (*registrarServer, error) {
 	// Listen first: the resolver URL defaults to the address bound.
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -146,7 +157,7 @@ func openRegistrar(f registrarFlags, ops *nameop.Runner, log *slog.Logger, hook 
 	}
 	resolverURL := f.resolverURL
 	if resolverURL == "" {
-		resolverURL = "http://" + ln.Addr().String()
+		resolverURL = t.url(ln.Addr())
 	}
 	reg, err := registrar.New(registrar.Config{
 		Domain:        f.domain,
@@ -163,7 +174,7 @@ func openRegistrar(f registrarFlags, ops *nameop.Runner, log *slog.Logger, hook 
 		st.Close()
 		return nil, err
 	}
-	return &registrarServer{reg: reg, st: st, ln: ln, resolverURL: resolverURL,
+	return &registrarServer{reg: reg, st: st, ln: ln, tls: t, resolverURL: resolverURL,
 		limits: registrar.Limits{Rate: rate.Limit(f.rate), Burst: f.burst}}, nil
 }
 
@@ -171,10 +182,13 @@ func openRegistrar(f registrarFlags, ops *nameop.Runner, log *slog.Logger, hook 
 // loop stops first, while the API still answers.
 func (rs *registrarServer) addServices(grp *runner.Group, log *slog.Logger) {
 	grp.Add("registrar API", func(ctx context.Context) error {
-		return httpserve.Serve(ctx, rs.ln, rs.reg.Handler(rs.limits), log)
+		return rs.tls.serve(ctx, rs.ln, rs.reg.Handler(rs.limits), log)
 	})
 	grp.Add("registrar", rs.reg.Run)
 }
+
+// url is the registrar's URL for clients on this machine.
+func (rs *registrarServer) url() string { return rs.tls.url(rs.ln.Addr()) }
 
 // close releases the queue and the listener, once the services have
 // stopped.

@@ -246,7 +246,7 @@ func subdomainDomain(fqn string) (string, error) {
 // _resolver URI in the zone file of fqn's domain.
 func openRegistrarClient(ctx context.Context, g globalFlags, regURL, fqn string) (*registrar.Client, error) {
 	if regURL != "" {
-		return registrar.NewClient(regURL, nil)
+		return registrar.NewClient(regURL, g.httpClient(0))
 	}
 	domain, err := subdomainDomain(fqn)
 	if err != nil {
@@ -271,7 +271,7 @@ func openRegistrarClient(ctx context.Context, g globalFlags, regURL, fqn string)
 	if !ok {
 		return nil, fmt.Errorf("the zone file of %s has no %s record: give --registrar", domain, zonefile.ResolverRecordName)
 	}
-	return registrar.NewClient(u, nil)
+	return registrar.NewClient(u, g.httpClient(0))
 }
 
 // walletOwnerKey is the wallet's owner key of address addr ("": the

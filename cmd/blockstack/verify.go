@@ -46,7 +46,7 @@ const anchorDepth = 3
 // resolve returns the anchor: --trust as given, or the consensus hash all
 // of --trust-nodes give at one height, no lower than first (BNS's first
 // block).
-func (f *trustFlags) resolve(ctx context.Context, first int64) (snv.Anchor, error) {
+func (f *trustFlags) resolve(ctx context.Context, g globalFlags, first int64) (snv.Anchor, error) {
 	if f.anchor != "" {
 		if len(f.nodes) > 0 {
 			return snv.Anchor{}, fmt.Errorf("give --trust or --trust-nodes, not both")
@@ -56,7 +56,7 @@ func (f *trustFlags) resolve(ctx context.Context, first int64) (snv.Anchor, erro
 	clients := make([]*apiclient.Client, len(f.nodes))
 	low := int64(-1)
 	for i, u := range f.nodes {
-		c, err := apiclient.New(u, nil)
+		c, err := g.openNodeAt(u)
 		if err != nil {
 			return snv.Anchor{}, fmt.Errorf("--trust-nodes %s: %w", u, err)
 		}
@@ -103,7 +103,7 @@ func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *
 		}
 		first = info.FirstBlock
 	}
-	anchor, err := f.resolve(ctx, first)
+	anchor, err := f.resolve(ctx, g, first)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func resolveName(cmd *cobra.Command, g globalFlags, trust *trustFlags, name stri
 		return nil, err
 	}
 	if !trust.set() {
-		return lookup.Resolve(cmd.Context(), node, nil, name)
+		return lookup.Resolve(cmd.Context(), node, g.httpClient(0), name)
 	}
 	rec, err := verifiedName(cmd, g, node, trust, name)
 	if err != nil {
@@ -226,5 +226,5 @@ func resolveName(cmd *cobra.Command, g globalFlags, trust *trustFlags, name stri
 	if rec.Status != "registered" {
 		return nil, fmt.Errorf("%s is %s as of the anchor's block (proved)", name, rec.Status)
 	}
-	return lookup.FromRecord(cmd.Context(), node, nil, name, rec.Address, rec.ZonefileHash)
+	return lookup.FromRecord(cmd.Context(), node, g.httpClient(0), name, rec.Address, rec.ZonefileHash)
 }
