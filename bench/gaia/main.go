@@ -22,12 +22,19 @@
 // implementation, such as the Node.js reference hub), and reads from the
 // read URL prefix that hub's /hub_info gives.
 //
-//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL] [-cpuprofile FILE]
+// With -tls it runs two hubs in the process, one over plain HTTP and one
+// over TLS (ECDSA P-256, a certificate made in the process, trusted by the
+// clients), and measures them alternately, phase by phase, on kept-alive
+// HTTP/1.1 connections, instead of the baselines: the ratio is what
+// encryption costs the hub once the handshakes are paid.
+//
+//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL | -tls] [-cpuprofile FILE]
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -48,6 +55,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/gaia/disk"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
+	"github.com/go-blockstack/go-blockstack/internal/testcert"
 )
 
 func main() {
@@ -56,6 +64,7 @@ func main() {
 	dir := flag.String("dir", "", "storage folder (default: a temporary folder, removed afterwards)")
 	hubURL := flag.String("hub", "", "measure the hub at this loopback URL instead of one in this process")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	overTLS := flag.Bool("tls", false, "measure a hub over TLS beside one over plain HTTP, alternating, instead of the baselines")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -68,7 +77,17 @@ func main() {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	if err := run(*phase, *maxOps, *dir, *hubURL); err != nil {
+	var err error
+	if *overTLS {
+		if *hubURL != "" {
+			err = fmt.Errorf("-tls measures hubs in this process: give it or -hub, not both")
+		} else {
+			err = runTLS(*phase, *maxOps, *dir)
+		}
+	} else {
+		err = run(*phase, *maxOps, *dir, *hubURL)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
@@ -117,7 +136,7 @@ func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 	if base == "" {
 		var stop func()
 		var err error
-		if base, stop, err = serveHub(filepath.Join(dir, "hub")); err != nil {
+		if base, stop, err = serveHub(filepath.Join(dir, "hub"), nil); err != nil {
 			return err
 		}
 		defer stop()
@@ -162,51 +181,13 @@ func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 			if err != nil {
 				return fmt.Errorf("baseline writes: %w", err)
 			}
-			br, err := readAll(bare, clients, phase, ops*5, size, func(c, seq int) string { return "/" })
+			br, err := readAll(bare, nil, clients, phase, ops*5, size, func(c, seq int) string { return "/" })
 			if err != nil {
 				return fmt.Errorf("baseline reads: %w", err)
 			}
-			written := make([]int, clients)
-			// The hub: one client (key, token, ETag memory) per goroutine.
-			cs := make([]*storage.Hub, clients)
-			for i := range cs {
-				k, err := btcec.NewPrivateKey()
-				if err != nil {
-					return err
-				}
-				if cs[i], err = storage.Connect(ctx, storage.Config{HubURL: base, AppKey: k, HTTPClient: hc}); err != nil {
-					return err
-				}
-			}
-			st, err := loadgen.Run(clients, phase, ops, func(c, seq int) error {
-				written[c] = seq + 1
-				_, err := cs[c].PutFile(ctx, fmt.Sprintf("%s/f%d", tag, seq), data, storage.PutOptions{ContentType: "application/octet-stream"})
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("stores: %w", err)
-			}
-			// Each client reads back what it wrote; one that wrote nothing
-			// (the count limit came first) reads another's files.
-			var writers []int
-			for c, n := range written {
-				if n > 0 {
-					writers = append(writers, c)
-				}
-			}
-			// Reads go where the hub's read_url_prefix says.
-			prefix, err := url.Parse(cs[0].Info().ReadURLPrefix)
+			st, rd, err := measureHub(ctx, hub{base: base, hc: hc}, tag, data, clients, phase, ops)
 			if err != nil {
 				return err
-			}
-			rd, err := readAll(prefix.Host, clients, phase, ops*5, size, func(c, seq int) string {
-				if written[c] == 0 {
-					c = writers[c%len(writers)]
-				}
-				return prefix.Path + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
-			})
-			if err != nil {
-				return fmt.Errorf("reads: %w", err)
 			}
 			fmt.Printf("| %s | %d | %.0f | %s | %s | %.0f | %.2f× | %.0f | %s | %s | %.0f | %.2f× |\n",
 				sizeName(size), clients, st.Rate(), ms(st.P50), ms(st.P99), bw.Rate(), st.Rate()/bw.Rate(),
@@ -219,9 +200,127 @@ func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 	return nil
 }
 
+// runTLS measures a hub over TLS beside one over plain HTTP, alternating
+// phase by phase, both in this process on the disk driver in dir.
+func runTLS(phase time.Duration, maxOps int, dir string) error {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "gaia-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	cert, ca, err := testcert.Loopback()
+	if err != nil {
+		return err
+	}
+	client := &tls.Config{RootCAs: ca.Pool()}
+	var hubs [2]hub
+	for i, cfg := range []*tls.Config{nil, {Certificates: []tls.Certificate{cert}}} {
+		base, stop, err := serveHub(filepath.Join(dir, fmt.Sprintf("hub%d", i)), cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		tr := &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}
+		hubs[i] = hub{base: base, hc: &http.Client{Transport: tr}}
+		if cfg != nil {
+			tr.TLSClientConfig = client
+			hubs[i].read = client
+		}
+	}
+	ctx := context.Background()
+	fmt.Printf("Gaia hub over TLS and over plain HTTP: two hubs in this process, disk driver in %s, alternating phases of ≤%v and ≤%d operations, on %d CPUs\n\n",
+		dir, phase, maxOps, runtimeCPUs())
+	fmt.Println("| object | clients | stores/s plain | stores/s TLS | store ratio | reads/s plain | reads/s TLS | read ratio | read p99 plain | read p99 TLS |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	for _, size := range []int{4 << 10, 1 << 20} {
+		data := make([]byte, size)
+		if _, err := rand.Read(data); err != nil {
+			return err
+		}
+		ops := maxOps
+		if size >= 1<<20 {
+			ops = max(maxOps/10, 100)
+		}
+		for _, clients := range []int{1, 16, 64} {
+			var st, rd [2]loadgen.Result
+			for i, h := range hubs {
+				if st[i], rd[i], err = measureHub(ctx, h, fmt.Sprintf("s%d-c%d", size, clients), data, clients, phase, ops); err != nil {
+					return err
+				}
+			}
+			fmt.Printf("| %s | %d | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %s | %s |\n",
+				sizeName(size), clients, st[0].Rate(), st[1].Rate(), st[1].Rate()/st[0].Rate(),
+				rd[0].Rate(), rd[1].Rate(), rd[1].Rate()/rd[0].Rate(), ms(rd[0].P99), ms(rd[1].P99))
+		}
+	}
+	return nil
+}
+
+// hub is a hub the benchmark stores to and reads from: its URL, the
+// client of the stores, and the TLS configuration of the reads (nil:
+// plain HTTP).
+type hub struct {
+	base string
+	hc   *http.Client
+	read *tls.Config
+}
+
+// measureHub stores data under tag with clients clients (one storage
+// client, key and token each), then reads the files back from the hub's
+// read URL prefix.
+func measureHub(ctx context.Context, h hub, tag string, data []byte, clients int, phase time.Duration, ops int) (st, rd loadgen.Result, err error) {
+	written := make([]int, clients)
+	// The hub: one client (key, token, ETag memory) per goroutine.
+	cs := make([]*storage.Hub, clients)
+	for i := range cs {
+		k, err := btcec.NewPrivateKey()
+		if err != nil {
+			return loadgen.Result{}, loadgen.Result{}, err
+		}
+		if cs[i], err = storage.Connect(ctx, storage.Config{HubURL: h.base, AppKey: k, HTTPClient: h.hc}); err != nil {
+			return loadgen.Result{}, loadgen.Result{}, err
+		}
+	}
+	st, err = loadgen.Run(clients, phase, ops, func(c, seq int) error {
+		written[c] = seq + 1
+		_, err := cs[c].PutFile(ctx, fmt.Sprintf("%s/f%d", tag, seq), data, storage.PutOptions{ContentType: "application/octet-stream"})
+		return err
+	})
+	if err != nil {
+		return st, loadgen.Result{}, fmt.Errorf("stores: %w", err)
+	}
+	// Each client reads back what it wrote; one that wrote nothing
+	// (the count limit came first) reads another's files.
+	var writers []int
+	for c, n := range written {
+		if n > 0 {
+			writers = append(writers, c)
+		}
+	}
+	// Reads go where the hub's read_url_prefix says.
+	prefix, err := url.Parse(cs[0].Info().ReadURLPrefix)
+	if err != nil {
+		return st, loadgen.Result{}, err
+	}
+	rd, err = readAll(prefix.Host, h.read, clients, phase, ops*5, len(data), func(c, seq int) string {
+		if written[c] == 0 {
+			c = writers[c%len(writers)]
+		}
+		return prefix.Path + cs[c].Address() + fmt.Sprintf("/%s/f%d", tag, seq%written[c])
+	})
+	if err != nil {
+		return st, rd, fmt.Errorf("reads: %w", err)
+	}
+	return st, rd, nil
+}
+
 // serveHub starts a hub on the disk driver in dir, on loopback, in this
-// process; stop shuts it down.
-func serveHub(dir string) (base string, stop func(), err error) {
+// process, over TLS if cfg is not nil (as httpserve.ServeTLS does); stop
+// shuts it down.
+func serveHub(dir string, cfg *tls.Config) (base string, stop func(), err error) {
 	drv, err := disk.New(dir)
 	if err != nil {
 		return "", nil, err
@@ -232,6 +331,9 @@ func serveHub(dir string) (base string, stop func(), err error) {
 		return "", nil, err
 	}
 	base = "http://" + ln.Addr().String()
+	if cfg != nil {
+		base = "https://" + ln.Addr().String()
+	}
 	hub, err := gaia.New(drv, gaia.Config{ReadURL: base + "/read/", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		drv.Close()
@@ -240,7 +342,12 @@ func serveHub(dir string) (base string, stop func(), err error) {
 	}
 	srv := httpserve.New(hub, slog.New(slog.DiscardHandler))
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if cfg != nil {
+		srv.TLSConfig = cfg
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	return base, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -251,11 +358,12 @@ func serveHub(dir string) (base string, stop func(), err error) {
 }
 
 // readAll GETs path(client, seq) from addr with one connection per client
-// and checks that every answer is a 200 of size bytes.
-func readAll(addr string, clients int, phase time.Duration, maxOps, size int, path func(c, seq int) string) (loadgen.Result, error) {
+// (over TLS if cfg is not nil) and checks that every answer is a 200 of
+// size bytes.
+func readAll(addr string, cfg *tls.Config, clients int, phase time.Duration, maxOps, size int, path func(c, seq int) string) (loadgen.Result, error) {
 	conns := make([]*loadgen.Conn, clients)
 	for i := range conns {
-		c, err := loadgen.Dial(addr, nil)
+		c, err := loadgen.DialTLS(addr, nil, cfg)
 		if err != nil {
 			return loadgen.Result{}, err
 		}

@@ -14,12 +14,20 @@ func TestRun(t *testing.T) {
 	if err := run(200*time.Millisecond, 40, t.TempDir(), ""); err != nil {
 		t.Fatal(err)
 	}
-	base, stop, err := serveHub(filepath.Join(t.TempDir(), "hub"))
+	base, stop, err := serveHub(filepath.Join(t.TempDir(), "hub"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
 	if err := run(200*time.Millisecond, 40, t.TempDir(), base); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunTLS runs the TLS comparison at a small scale: stores and reads
+// over TLS succeed beside plain ones.
+func TestRunTLS(t *testing.T) {
+	if err := runTLS(200*time.Millisecond, 40, t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 }

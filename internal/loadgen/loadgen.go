@@ -11,6 +11,7 @@ package loadgen
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -83,8 +84,9 @@ func Run(workers int, limit time.Duration, maxOps int, op func(worker, seq int) 
 // dialled again on the next request. Not safe for concurrent use.
 type Conn struct {
 	addr string
-	hdr  string   // extra header lines, each ending in CRLF
-	c    net.Conn // nil after a failure
+	tls  *tls.Config // nil: plain TCP
+	hdr  string      // extra header lines, each ending in CRLF
+	c    net.Conn    // nil after a failure
 	br   *bufio.Reader
 	req  []byte // reused request buffer
 }
@@ -92,13 +94,19 @@ type Conn struct {
 // Dial connects to addr (host:port). header, which may be nil, is sent
 // with every request.
 func Dial(addr string, header http.Header) (*Conn, error) {
+	return DialTLS(addr, header, nil)
+}
+
+// DialTLS is Dial over TLS as cfg says (HTTP/1.1, whatever cfg offers by
+// ALPN); nil cfg is plain TCP.
+func DialTLS(addr string, header http.Header, cfg *tls.Config) (*Conn, error) {
 	var hdr strings.Builder
 	for k, vs := range header {
 		for _, v := range vs {
 			hdr.WriteString(k + ": " + v + "\r\n")
 		}
 	}
-	c := &Conn{addr: addr, hdr: hdr.String()}
+	c := &Conn{addr: addr, tls: cfg, hdr: hdr.String()}
 	if err := c.dial(); err != nil {
 		return nil, err
 	}
@@ -106,7 +114,13 @@ func Dial(addr string, header http.Header) (*Conn, error) {
 }
 
 func (c *Conn) dial() error {
-	nc, err := net.Dial("tcp", c.addr)
+	var nc net.Conn
+	var err error
+	if c.tls != nil {
+		nc, err = tls.Dial("tcp", c.addr, c.tls)
+	} else {
+		nc, err = net.Dial("tcp", c.addr)
+	}
 	if err != nil {
 		return fmt.Errorf("loadgen: %w", err)
 	}

@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -72,5 +74,34 @@ func TestConnGet(t *testing.T) {
 	}
 	if ua.Load() != "yes" {
 		t.Fatalf("extra header not sent: %v", ua.Load())
+	}
+}
+
+// TestConnGetTLS: DialTLS keeps one TLS connection alive across requests,
+// and redials over TLS after the server closes it.
+func TestConnGetTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			t.Error("a request not over TLS")
+		}
+		if r.URL.Path == "/close" {
+			w.Header().Set("Connection", "close")
+		}
+		w.Header().Set("Content-Length", "2")
+		w.Write([]byte("ok"))
+	}))
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	c, err := DialTLS(strings.TrimPrefix(srv.URL, "https://"), nil, &tls.Config{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, p := range []string{"/a", "/close", "/b", "/c"} {
+		if st, n, err := c.Get(p); err != nil || st != 200 || n != 2 {
+			t.Fatalf("Get(%s) = %d, %d, %v; want 200, 2", p, st, n, err)
+		}
 	}
 }
