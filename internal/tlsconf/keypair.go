@@ -31,10 +31,7 @@ type KeyPair struct {
 }
 
 // stamp is what says that the files changed.
-type stamp [2]struct {
-	size int64
-	mod  time.Time
-}
+type stamp [2]struct{ size, modNanos int64 }
 
 // LoadKeyPair reads the pair; a pair that does not load is an error.
 func LoadKeyPair(certFile, keyFile string, log *slog.Logger) (*KeyPair, error) {
@@ -111,7 +108,7 @@ func (k *KeyPair) stat() (stamp, error) {
 		if err != nil {
 			return st, fmt.Errorf("TLS certificate files: %w", err)
 		}
-		st[i].size, st[i].mod = fi.Size(), fi.ModTime()
+		st[i].size, st[i].modNanos = fi.Size(), fi.ModTime().UnixNano()
 	}
 	return st, nil
 }
