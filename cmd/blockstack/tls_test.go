@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/client/storage"
+	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 	"github.com/go-blockstack/go-blockstack/internal/testcert"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
@@ -98,6 +101,19 @@ func TestHubTLSWithTestCA(t *testing.T) {
 	cmd := []string{"gaia", "ls", "--wallet", w, "--hub", hub}
 	if stdout, stderr, code = runBinaryEnv(t, bin, "", []string{caFileEnv + "=" + caFile}, cmd...); code != 0 || strings.TrimSpace(stdout) != "note.txt" {
 		t.Fatalf("gaia ls with $%s: exit %d, %q %s", caFileEnv, code, stdout, stderr)
+	}
+
+	// client/storage itself, given an http.Client that trusts the CA.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	sc, err := storage.Connect(context.Background(), storage.Config{HubURL: hub, AppKey: gaiatest.Key("tls"), HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = sc.PutFile(context.Background(), "a.txt", []byte("over TLS"), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := sc.GetFile(context.Background(), "a.txt", storage.GetOptions{}); err != nil || string(got) != "over TLS" {
+		t.Fatalf("client/storage read over TLS: %q %v", got, err)
 	}
 
 	// Plain HTTP: reads are redirected to the same path over https.
