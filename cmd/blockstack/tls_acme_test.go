@@ -64,8 +64,8 @@ func startPebble(t *testing.T) *pebble {
 				return true
 			default:
 			}
-			resp, err := p.client.Get(p.directory)
-			if err != nil {
+			resp, gerr := p.client.Get(p.directory)
+			if gerr != nil {
 				return false
 			}
 			resp.Body.Close()

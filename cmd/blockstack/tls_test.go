@@ -112,7 +112,8 @@ func TestHubTLSWithTestCA(t *testing.T) {
 	if _, err = sc.PutFile(context.Background(), "a.txt", []byte("over TLS"), storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err := sc.GetFile(context.Background(), "a.txt", storage.GetOptions{}); err != nil || string(got) != "over TLS" {
+	got, _, err := sc.GetFile(context.Background(), "a.txt", storage.GetOptions{})
+	if err != nil || string(got) != "over TLS" {
 		t.Fatalf("client/storage read over TLS: %q %v", got, err)
 	}
 
