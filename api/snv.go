@@ -41,12 +41,13 @@ func (s *Server) snvBlock(w http.ResponseWriter, r *http.Request) {
 func (s *Server) snvHeader(r *http.Request, b namedb.Block) (apitypes.SNVBlock, error) {
 	out := apitypes.SNVBlock{Height: b.Height, BlockHash: b.Hash, ConsensusHash: b.ConsensusHash, OpsHash: b.OpsHash,
 		StateRoot: b.StateRoot, Accepted: b.Accepted, Operations: []string{}, Prior: []apitypes.PriorHash{}}
-	for _, h := range consensus.SkipHeights(b.Height, s.cfg.FirstBlock) {
-		p, err := s.cfg.DB.BlockAt(r.Context(), h)
-		if err != nil {
-			return out, err
-		}
-		out.Prior = append(out.Prior, apitypes.PriorHash{Height: h, ConsensusHash: p.ConsensusHash})
+	skip := consensus.SkipHeights(b.Height, s.cfg.FirstBlock)
+	chs, err := s.cfg.DB.ConsensusHashes(r.Context(), skip)
+	if err != nil {
+		return out, err
+	}
+	for i, h := range skip {
+		out.Prior = append(out.Prior, apitypes.PriorHash{Height: h, ConsensusHash: chs[i]})
 	}
 	return out, nil
 }

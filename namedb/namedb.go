@@ -30,6 +30,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -301,6 +302,45 @@ func (db *DB) BlockAt(ctx context.Context, height int64) (Block, error) {
 		return Block{}, fmt.Errorf("namedb: block %d: %w", height, err)
 	}
 	return b, nil
+}
+
+// ConsensusHashes are the consensus hashes of the processed blocks at
+// heights, in their order, read in one query (a block's skip list names
+// a few dozen at most).
+func (db *DB) ConsensusHashes(ctx context.Context, heights []int64) ([]string, error) {
+	if len(heights) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(heights))
+	for i, h := range heights {
+		args[i] = h
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT height, consensus_hash FROM blocks WHERE height IN (?`+strings.Repeat(", ?", len(heights)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("namedb: consensus hashes: %w", err)
+	}
+	defer rows.Close()
+	byHeight := make(map[int64]string, len(heights))
+	for rows.Next() {
+		var h int64
+		var ch string
+		if err := rows.Scan(&h, &ch); err != nil {
+			return nil, fmt.Errorf("namedb: consensus hashes: %w", err)
+		}
+		byHeight[h] = ch
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("namedb: consensus hashes: %w", err)
+	}
+	out := make([]string, len(heights))
+	for i, h := range heights {
+		ch, ok := byHeight[h]
+		if !ok {
+			return nil, fmt.Errorf("block %d: %w", h, ErrNotFound)
+		}
+		out[i] = ch
+	}
+	return out, nil
 }
 
 // RecentBlocks lists up to limit processed blocks below height before,

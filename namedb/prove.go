@@ -90,6 +90,9 @@ func (db *DB) proveOnce(ctx context.Context, name, ns string, keys [][]byte, hei
 	if at > last.Height {
 		return nil, nil, fmt.Errorf("block %d: %w (the last block is %d)", at, ErrNotFound, last.Height)
 	}
+	if at == last.Height {
+		return db.proveLast(ctx, st, *last, name, ns, keys)
+	}
 	res, undo, err := db.proofRows(ctx, last.Height, at, name, ns)
 	if err != nil {
 		return nil, nil, err
@@ -103,6 +106,43 @@ func (db *DB) proveOnce(ctx context.Context, name, ns string, keys [][]byte, hei
 		return nil, nil, err
 	}
 	return res, nil, nil
+}
+
+// proveLast proves as of the last committed block, the common case, with
+// no undo to apply: the name's record and the tree from memory, the
+// namespace's record (which the writer keeps apart from the readers) from
+// SQLite, read before the proof and checked by it.
+func (db *DB) proveLast(ctx context.Context, st *state, last Block, name, ns string, keys [][]byte) (*StateProof, <-chan struct{}, error) {
+	nsRecord, err := db.namespaceJSON(ctx, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	proofs, nameRecord, wait, err := st.proveLast(last.Height, name, keys)
+	if err != nil || wait != nil {
+		return nil, wait, err
+	}
+	res := &StateProof{Block: last, Name: nameRecord, Namespace: nsRecord, NameProof: proofs[0], NamespaceProof: proofs[1]}
+	if err := res.check(keys); err != nil {
+		// The namespace may have changed between its read and the proof.
+		if again, rerr := db.namespaceJSON(ctx, ns); rerr == nil && string(again) != string(nsRecord) {
+			return nil, nil, errMoved
+		}
+		return nil, nil, err
+	}
+	return res, nil, nil
+}
+
+// namespaceJSON is a namespace's record as stored (nil: none).
+func (db *DB) namespaceJSON(ctx context.Context, id string) ([]byte, error) {
+	var raw []byte
+	err := db.sql.QueryRowContext(ctx, `SELECT record FROM namespaces WHERE namespace_id = ?`, id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("namedb: namespace %s: %w", id, err)
+	}
+	return raw, nil
 }
 
 // errMoved: a block was committed while proofRows read.

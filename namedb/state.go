@@ -181,17 +181,23 @@ func (s *state) setName(name string, r *NameRecord) {
 func (s *state) committedName(name string, last *atomic.Pointer[Block]) (*NameRecord, *Block) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.committed(name), last.Load()
+}
+
+// committed is a name's record as of the last commit (nil: none); s.mu is
+// held.
+func (s *state) committed(name string) *NameRecord {
 	if p, changed := s.before[name]; changed {
 		if p == nil {
-			return nil, last.Load()
+			return nil
 		}
-		return p.record(), last.Load()
+		return p.record()
 	}
 	p, ok := s.names.get(name)
 	if !ok {
-		return nil, last.Load()
+		return nil
 	}
-	return p.record(), last.Load()
+	return p.record()
 }
 
 // commit makes the open transaction's names the committed ones, and

@@ -15,7 +15,8 @@ import (
 // namespaces (keys and values as package consensus defines them), applies
 // each block's changes to it at StateRoot, and records the root with the
 // block, whose consensus hash commits to it. Readers prove against it
-// (prove.go).
+// (prove.go): of the last block under the read lock, of earlier blocks
+// under the write lock, since the tree is taken back to them.
 
 // treeChange is one entry of the tree set (present) or removed.
 type treeChange struct {
@@ -177,6 +178,7 @@ func (s *state) proveAt(last int64, at Block, undo []undoRow, keys [][]byte) (pr
 				s.tree.Delete([]byte(k))
 			}
 		}
+		s.tree.Root() // no stale hash left for proveLast's readers
 	}()
 	for i := range undo {
 		key := undo[i].treeKey()
@@ -197,4 +199,32 @@ func (s *state) proveAt(last int64, at Block, undo []undoRow, keys [][]byte) (pr
 		proofs = append(proofs, s.tree.Prove(slices.Clone(k)))
 	}
 	return proofs, nil, nil
+}
+
+// proveLast proves keys against the root of the committed block last, and
+// reads name's record as of it, under s.mu's read lock: the tree changes
+// only under the write lock, which always leaves it with no stale hash
+// (root and proveAt end with Root), so proving only reads. Like proveAt,
+// it returns a channel to wait on while a block is being applied, and
+// errMoved when one was committed after last was read.
+func (s *state) proveLast(last int64, name string, keys [][]byte) (proofs []statetree.Proof, record []byte, wait <-chan struct{}, err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch {
+	case s.dropped:
+		return nil, nil, nil, errStateDropped
+	case s.treeHeight != last && s.settled != nil:
+		return nil, nil, s.settled, nil
+	case s.treeHeight != last:
+		return nil, nil, nil, errMoved
+	}
+	if r := s.committed(name); r != nil {
+		if record, err = MarshalRecord(r); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	for _, k := range keys {
+		proofs = append(proofs, s.tree.Prove(k))
+	}
+	return proofs, record, nil, nil
 }

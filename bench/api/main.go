@@ -9,6 +9,7 @@
 // rates.
 //
 //	go run ./bench/api -names 1000000 -duration 5s -dir DIR   # DIR's database is built once, then reused
+//	go run ./bench/api -names 1000000 -proofs                  # state proofs beside lookups
 package main
 
 import (
@@ -48,6 +49,7 @@ func main() {
 	nethttp := flag.Bool("nethttp", false, "send the requests through net/http's client instead of the lean one (to see what the load generator costs)")
 	sqliteOnly := flag.Bool("sqlite", false, "serve the API from a second handle on the database, which has no writer and so reads SQLite (as a process apart from the indexer would)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	proofs := flag.Bool("proofs", false, "measure GET /v1/names/{name}/proof beside the lookups instead, and what a light client spends checking one")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -57,12 +59,12 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly); err != nil {
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs); err != nil {
 		fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly bool) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs bool) error {
 	ctx := context.Background()
 	gctune.Tune() // the collector's settings of the node (blockstack node)
 	if dir == "" {
@@ -152,6 +154,9 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		pprof.StartCPUProfile(profile)
 		defer pprof.StopCPUProfile()
 	}
+	if proofs {
+		return measureProofs(addr, names, duration, nethttp)
+	}
 	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | allocated/request | vs ping |\n|---|---|---|---|---|---|---|---|\n")
 	// Ping and lookups alternate in rounds of a second, so that the
 	// indexer's commits and Go's collections (over the indexer's
@@ -194,7 +199,7 @@ func build(ctx context.Context, db *namedb.DB, names, perBlock int) (int64, erro
 		Coeff: 250, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1}, NonalphaDiscount: 10, NoVowelDiscount: 10, Version: 1}); err != nil {
 		return 0, err
 	}
-	if err := tx.Commit(namedb.Block{Height: 1, Hash: "01", ConsensusHash: "01", OpsHash: "00"}, nil); err != nil {
+	if err := tx.Commit(namedb.Block{Height: 1, Hash: fmt.Sprintf("%064x", 1), ConsensusHash: fmt.Sprintf("%032x", 1), OpsHash: fmt.Sprintf("%064x", 0)}, nil); err != nil {
 		return 0, err
 	}
 	height := int64(1)
@@ -222,7 +227,7 @@ func writeBlock(ctx context.Context, db *namedb.DB, height int64, first, n int) 
 			return err
 		}
 	}
-	if err := tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: "00"}, nil); err != nil {
+	if err := tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: fmt.Sprintf("%064x", 0)}, nil); err != nil {
 		return err
 	}
 	gctune.Adjust() // as the indexer does after each commit
