@@ -512,6 +512,25 @@ func namesEndToEnd(t *testing.T, e *e2eNet) {
 	e.refused(t, w1, "expired at block", "name", "update", "carol.shortlife", "--zonefile", files["alice"], "--wallet", w1)
 	e.refused(t, w1, "expired at block", "name", "transfer", "carol.shortlife", owner2, "--wallet", w1)
 
+	// Verified: the revocation is proved against the consensus hash the
+	// node gives below its tip, bound to the Bitcoin node's headers (btcd's
+	// in the btcd run); a node that shows the revoked name as live is
+	// refused.
+	whoisOut, why, werr := e.cli(t, nil, "whois", "alice.test", "--trust-nodes", e.node, "--trust-bitcoin")
+	if werr != nil || !strings.Contains(whoisOut, `"status": "revoked"`) || !strings.Contains(why, "checked on Bitcoin") {
+		t.Fatalf("whois --trust-nodes --trust-bitcoin of a revoked name: %v\n%s%s", werr, whoisOut, why)
+	}
+	liar := lyingNode(t, e.node, func(path string, body []byte) []byte {
+		if strings.HasSuffix(path, "/proof") {
+			return bytes.ReplaceAll(body, []byte(`\"revoked\":true`), []byte(`\"revoked\":false`))
+		}
+		return body
+	})
+	if _, why, werr = e.cli(t, nil, "whois", "alice.test", "--trust-nodes", e.node, "--trust-bitcoin", "--node", liar); werr == nil ||
+		!strings.Contains(why, "not the one the state root commits to") {
+		t.Fatalf("a node showing a revoked name as live: %v\n%s", werr, why)
+	}
+
 	// Every job finished: nothing left in the journals.
 	for _, w := range []string{w1, w2} {
 		data, err := os.ReadFile(strings.TrimSuffix(w, ".json") + ".journal.json")
