@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -10,35 +9,26 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// envAnnotation marks a flag that defaults to an environment variable.
+// envAnnotation holds a flag's extra environment variables (fromEnv).
 const envAnnotation = "blockstack-env"
 
-// fromEnv makes the flag name of fs default to $env when it is not given
-// (the flag wins), and says so in its help: a devnet on other addresses
-// is then named once, not on every command.
+// fromEnv makes $env an alias of the flag's variable (settings.go,
+// envName), read after it: one variable for a flag every server has
+// ($BLOCKSTACK_LOG_LEVEL), or a name older than the rule.
 func fromEnv(fs *pflag.FlagSet, name, env string) {
-	fs.Lookup(name).Usage += " (or $" + env + ")"
 	if err := fs.SetAnnotation(name, envAnnotation, []string{env}); err != nil {
-		panic(err) // the flag was just looked up
+		panic(err) // a flag defined just before
 	}
 }
 
-// applyEnv sets each flag of cmd that was not given from its environment
-// variable, when that is set.
-func applyEnv(cmd *cobra.Command) error {
-	var err error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		env := f.Annotations[envAnnotation]
-		if err != nil || f.Changed || len(env) == 0 {
-			return
-		}
-		if v := os.Getenv(env[0]); v != "" {
-			if serr := f.Value.Set(v); serr != nil {
-				err = fmt.Errorf("$%s (for --%s): %w", env[0], f.Name, serr)
-			}
-		}
-	})
-	return err
+// secretAnnotation marks a flag whose value config check does not print.
+const secretAnnotation = "blockstack-secret"
+
+// secret marks the flag name of fs as holding a secret.
+func secret(fs *pflag.FlagSet, name string) {
+	if err := fs.SetAnnotation(name, secretAnnotation, []string{"true"}); err != nil {
+		panic(err) // a flag defined just before
+	}
 }
 
 // positiveDuration is a duration flag that refuses zero and negative

@@ -57,7 +57,14 @@ it 429 with Retry-After)); GAIA_* environment variables override the file. Drive
 google-cloud, azure. Several hubs over one S3 bucket, GCS bucket or Azure
 container behave as one hub. See docs/gaia-drivers.md and
 docs/gaia-hardening.md. HTTPS: --tls-cert and --tls-key, or --acme-domain
-(docs/tls.md); the read URL prefix is then https.`,
+(docs/tls.md); the read URL prefix is then https.
+
+The JSON file is the reference hub's format, kept so that its users bring
+their file along; the flags below are set, like every server's, from the
+command line, $BLOCKSTACK_HUB_<FLAG> or the [hub] table of the settings file
+(--config-file), whose key config names the JSON file. Where both say where
+the disk driver stores, --data-dir wins over diskSettings.storageRootDirectory
+and $GAIA_DISK_STORAGE_ROOT_DIR.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadHubConfig(configPath, os.Getenv)
@@ -87,7 +94,7 @@ docs/gaia-hardening.md. HTTPS: --tls-cert and --tls-key, or --acme-domain
 	fl := cmd.Flags()
 	fl.StringVar(&listen, "listen", defaultHubListen, "listen address (HTTP, or HTTPS with the TLS flags)")
 	fl.StringVar(&dataDir, "data-dir", "", "storage folder of the disk driver (default $HOME/.blockstack/gaia)")
-	fl.StringVar(&configPath, "config", "", "JSON configuration file")
+	fl.StringVar(&configPath, "config", "", "the reference Gaia hub's JSON configuration `file` (driver, bucket, credentials, limits; not the settings file, --config-file)")
 	addLogFlags(fl, &lf)
 	addTLSFlags(fl, &tf, "the hub")
 	return cmd

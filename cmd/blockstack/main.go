@@ -49,11 +49,14 @@ func newRootCmd() *cobra.Command {
 		Short:         "Blockstack (BNS, Atlas, Gaia) in Go",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// Before every command: the environment fills in the flags not
-		// given, --network is checked before anything uses it, and --ca-file
-		// is read.
+		// Before every command: the environment and the settings file
+		// fill in the flags not given (settings.go), --network is checked
+		// before anything uses it, and --ca-file is read.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyEnv(cmd); err != nil {
+			if err := loadSettings(cmd, os.Getenv); err != nil {
+				return err
+			}
+			if err := g.readRPCAuth(cmd.Flags()); err != nil {
 				return err
 			}
 			if _, err := g.bnsNetwork(); err != nil {
@@ -90,7 +93,9 @@ func newRootCmd() *cobra.Command {
 		newRegistrarCmd(g),
 		newSubdomainCmd(g),
 		newDNSCmd(g),
+		newConfigCmd(g),
 	)
+	describeSettings(root)
 	return withExamples(root)
 }
 

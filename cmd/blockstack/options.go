@@ -14,6 +14,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
@@ -34,6 +35,13 @@ type globalFlags struct {
 	rpcAddr string
 	rpcUser string
 	rpcPass string
+	// rpcPassFile holds the JSON-RPC password (readRPCAuth).
+	rpcPassFile string
+	// rpcCookie is bitcoind's .cookie file, the user and password in one
+	// (readRPCAuth).
+	rpcCookie string
+	// configFile is the settings file (settings.go).
+	configFile string
 	// node is the BNS node's API URL; "" is the network's default
 	// (nodeURL).
 	node string
@@ -50,22 +58,15 @@ type globalFlags struct {
 	clientTLS *tls.Config
 }
 
-// The environment variables of the addresses a devnet prints (see fromEnv).
+// The environment variables of the addresses a devnet prints, by the
+// rule of settings.go (envName), and gaia's alias of its --hub.
 const (
 	rpcEnv  = "BLOCKSTACK_RPC"
 	nodeEnv = "BLOCKSTACK_NODE"
 	hubEnv  = "BLOCKSTACK_HUB"
 )
 
-// The environment variables of the other global flags, so that a shell
-// working against one node (a real btcd, say) names it once.
-const (
-	networkEnv = "BLOCKSTACK_NETWORK"
-	rpcUserEnv = "BLOCKSTACK_RPC_USER"
-	rpcPassEnv = "BLOCKSTACK_RPC_PASS"
-)
-
-// caFileEnv names the --ca-file when it is not given.
+// caFileEnv is --ca-file's variable, named in errors.
 const caFileEnv = "BLOCKSTACK_CA_FILE"
 
 // passphraseEnv holds the passphrase of an encrypted wallet or keychain
@@ -85,20 +86,18 @@ const (
 
 func addGlobalFlags(root *cobra.Command, g *globalFlags) {
 	f := root.PersistentFlags()
+	f.StringVar(&g.configFile, "config-file", "", "settings `FILE` (TOML): the global flags at its top, each server's in its table, [node], [devnet], [hub], [registrar], [dns] (docs/operations.md)")
 	f.StringVar(&g.network, "network", "devnet", "Bitcoin network: devnet, regtest, testnet or mainnet")
-	fromEnv(f, "network", networkEnv)
 	f.StringVar(&g.rpcAddr, "rpc", defaultDevnetRPCAddr, "JSON-RPC address (host:port) of btcd, bitcoind or a devnet")
-	fromEnv(f, "rpc", rpcEnv)
 	f.StringVar(&g.rpcUser, "rpc-user", defaultDevnetRPCUser, "JSON-RPC user")
-	fromEnv(f, "rpc-user", rpcUserEnv)
-	f.StringVar(&g.rpcPass, "rpc-pass", defaultDevnetRPCPass, "JSON-RPC password")
-	fromEnv(f, "rpc-pass", rpcPassEnv)
+	f.StringVar(&g.rpcPass, "rpc-pass", defaultDevnetRPCPass, "JSON-RPC password (better: --rpc-pass-file, --rpc-cookie or the environment, which other users cannot read)")
+	secret(f, "rpc-pass")
+	f.StringVar(&g.rpcPassFile, "rpc-pass-file", "", "`FILE` holding the JSON-RPC password (instead of --rpc-pass)")
+	f.StringVar(&g.rpcCookie, "rpc-cookie", "", "bitcoind's cookie `FILE` (<datadir>/.cookie, user:password), read again when bitcoind rewrites it (instead of --rpc-user and --rpc-pass)")
 	f.StringVar(&g.node, "node", "", "`URL` of the BNS node's REST API (default http://"+defaultAPIAddr+
 		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
-	fromEnv(f, "node", nodeEnv)
 	f.StringVar(&g.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
 	f.StringVar(&g.caFile, "ca-file", "", "PEM `FILE` of CA certificates trusted for HTTPS beside the system's (nodes, hubs and registrars with a private CA)")
-	fromEnv(f, "ca-file", caFileEnv)
 	f.StringVar(&g.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (default $"+passphraseEnv+", else a prompt)")
 }
 
@@ -156,7 +155,16 @@ func (g globalFlags) openBackend(ctx context.Context) (*rpc.Client, error) {
 		return nil, g.noNodeError(err)
 	}
 	conn.Close()
-	c, err := rpc.New(rpc.Config{Host: g.rpcAddr, User: g.rpcUser, Pass: g.rpcPass, Params: params})
+	cfg := rpc.Config{Host: g.rpcAddr, User: g.rpcUser, Pass: g.rpcPass, Params: params}
+	if g.rpcCookie != "" {
+		// rpcclient reads the cookie, and again once bitcoind rewrites it
+		// at a restart, when user and password are empty.
+		if _, err := os.Stat(g.rpcCookie); err != nil {
+			return nil, fmt.Errorf("--rpc-cookie: %w (bitcoind writes it in its data folder while it runs)", err)
+		}
+		cfg.User, cfg.Pass, cfg.CookiePath = "", "", g.rpcCookie
+	}
+	c, err := rpc.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", g, err)
 	}
@@ -299,4 +307,33 @@ func (g globalFlags) readPassphrase(what string, confirm bool) ([]byte, error) {
 		}
 	}
 	return p, nil
+}
+
+// readRPCAuth settles the JSON-RPC credentials once every source has set
+// the flags (fs): --rpc-pass-file's content is the password, and
+// --rpc-cookie stands for user and password both, so a flag that also
+// gives one is refused rather than silently ignored.
+func (g *globalFlags) readRPCAuth(fs *pflag.FlagSet) error {
+	if g.rpcCookie != "" {
+		for _, name := range []string{"rpc-user", "rpc-pass", "rpc-pass-file"} {
+			if fs.Changed(name) {
+				return fmt.Errorf("--rpc-cookie gives the JSON-RPC user and password: drop --%s (from the command line, the environment or the settings file)", name)
+			}
+		}
+		return nil
+	}
+	if g.rpcPassFile == "" {
+		return nil
+	}
+	if fs.Changed("rpc-pass") {
+		return errors.New("--rpc-pass and --rpc-pass-file are both set (from the command line, the environment or the settings file): give one")
+	}
+	data, err := os.ReadFile(g.rpcPassFile)
+	if err != nil {
+		return fmt.Errorf("--rpc-pass-file: %w", err)
+	}
+	if g.rpcPass = string(bytes.TrimRight(data, "\r\n")); g.rpcPass == "" {
+		return fmt.Errorf("--rpc-pass-file: %s is empty", g.rpcPassFile)
+	}
+	return nil
 }
