@@ -30,6 +30,9 @@ var examples = map[string]string{
   dig @127.0.0.1 -p 5353 alice.test A
   blockstack dns --node http://127.0.0.1:6270 --listen 0.0.0.0:53 --dns-suffix bns.example. --dns-ns-name ns1.example.`,
 
+	"config check": `  blockstack config check /etc/blockstack/blockstack.toml
+  BLOCKSTACK_CONFIG_FILE=deploy/blockstack.toml blockstack config check   # the file every command would read`,
+
 	"chain tip": `  blockstack chain tip`,
 	"chain mine": `  blockstack chain mine        # one block
   blockstack chain mine 10`,

@@ -98,7 +98,7 @@ func addGlobalFlags(root *cobra.Command, g *globalFlags) {
 		" on devnet, else http://"+defaultNodeAPIAddr+", where blockstack node serves)")
 	f.StringVar(&g.wallet, "wallet", "", "wallet file (default $HOME/.blockstack/<network>/wallet.json)")
 	f.StringVar(&g.caFile, "ca-file", "", "PEM `FILE` of CA certificates trusted for HTTPS beside the system's (nodes, hubs and registrars with a private CA)")
-	f.StringVar(&g.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (default $"+passphraseEnv+", else a prompt)")
+	f.StringVar(&g.passphraseFile, "passphrase-file", "", "`FILE` holding the passphrase of an encrypted wallet or keychain (without one: $"+passphraseEnv+" holds the passphrase itself, else a prompt)")
 }
 
 // String names the Bitcoin node, for errors.
