@@ -90,7 +90,24 @@ rpc = "registrar:1"
 // keep their meaning, every flag of every server has one, and no two
 // flags share one.
 func TestSettingsVariables(t *testing.T) {
-	root := newRootCmd()
+	owner := settingsVariables(t, newRootCmd())
+	for env, flag := range map[string]string{
+		rpcEnv: "rpc", nodeEnv: "node", hubEnv: "hub", "BLOCKSTACK_NETWORK": "network", "BLOCKSTACK_RPC_USER": "rpc-user",
+		"BLOCKSTACK_RPC_PASS": "rpc-pass", logLevelEnv: "log-level", logFormatEnv: "log-format",
+		"BLOCKSTACK_HUB_LISTEN": "listen", "BLOCKSTACK_NODE_API_ADDR": "api-addr", "BLOCKSTACK_CONFIG_FILE": "config-file",
+	} {
+		if f := owner[env]; f == nil || f.Name != flag {
+			t.Errorf("$%s sets %v, want --%s", env, f, flag)
+		}
+	}
+}
+
+// settingsVariables are the variables of root's flags, each with the
+// flag it sets (an alias shared by several flags, with one of them). It
+// fails the test if a server's flag has none or two flags share the
+// rule's name.
+func settingsVariables(t *testing.T, root *cobra.Command) map[string]*pflag.Flag {
+	t.Helper()
 	owner := map[string]*pflag.Flag{}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -113,15 +130,7 @@ func TestSettingsVariables(t *testing.T) {
 		}
 	}
 	walk(root)
-	for env, flag := range map[string]string{
-		rpcEnv: "rpc", nodeEnv: "node", hubEnv: "hub", "BLOCKSTACK_NETWORK": "network", "BLOCKSTACK_RPC_USER": "rpc-user",
-		"BLOCKSTACK_RPC_PASS": "rpc-pass", logLevelEnv: "log-level", logFormatEnv: "log-format",
-		"BLOCKSTACK_HUB_LISTEN": "listen", "BLOCKSTACK_NODE_API_ADDR": "api-addr", "BLOCKSTACK_CONFIG_FILE": "config-file",
-	} {
-		if f := owner[env]; f == nil || f.Name != flag {
-			t.Errorf("$%s sets %v, want --%s", env, f, flag)
-		}
-	}
+	return owner
 }
 
 // TestConfigCheck: config check names the file and each bad key (and the
