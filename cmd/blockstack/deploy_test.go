@@ -20,8 +20,8 @@ func TestDeploySettings(t *testing.T) {
 		t.Fatalf("no deploy/*.toml: %v", err)
 	}
 	for _, f := range files {
-		if _, _, err := runRoot(t, "config", "check", f); err != nil {
-			t.Errorf("config check %s: %v", f, err)
+		if _, _, cerr := runRoot(t, "config", "check", f); cerr != nil {
+			t.Errorf("config check %s: %v", f, cerr)
 		}
 	}
 	cfg, err := loadHubConfig(filepath.Join(deployDir, "hub.json"), func(string) string { return "" })
@@ -114,13 +114,13 @@ func TestDeploySystemdUnits(t *testing.T) {
 		dir := t.TempDir()
 		var copies []string
 		for _, path := range units {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
+			b, rerr := os.ReadFile(path)
+			if rerr != nil {
+				t.Fatal(rerr)
 			}
 			cp := filepath.Join(dir, filepath.Base(path))
-			if err := os.WriteFile(cp, []byte(strings.ReplaceAll(string(b), bin, self)), 0o644); err != nil {
-				t.Fatal(err)
+			if werr := os.WriteFile(cp, []byte(strings.ReplaceAll(string(b), bin, self)), 0o644); werr != nil {
+				t.Fatal(werr)
 			}
 			copies = append(copies, cp)
 		}

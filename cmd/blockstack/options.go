@@ -159,8 +159,8 @@ func (g globalFlags) openBackend(ctx context.Context) (*rpc.Client, error) {
 	if g.rpcCookie != "" {
 		// rpcclient reads the cookie, and again once bitcoind rewrites it
 		// at a restart, when user and password are empty.
-		if _, err := os.Stat(g.rpcCookie); err != nil {
-			return nil, fmt.Errorf("--rpc-cookie: %w (bitcoind writes it in its data folder while it runs)", err)
+		if _, serr := os.Stat(g.rpcCookie); serr != nil {
+			return nil, fmt.Errorf("--rpc-cookie: %w (bitcoind writes it in its data folder while it runs)", serr)
 		}
 		cfg.User, cfg.Pass, cfg.CookiePath = "", "", g.rpcCookie
 	}
