@@ -202,6 +202,30 @@ const (
 	deferIndexBlocks = 1000
 )
 
+// stopGrace is how long a block being applied may go on reading from the
+// backend after a stop: the backend's reads are bounded by its own
+// timeouts, and a supervisor waits longer (deploy/systemd: 30 s).
+const stopGrace = 10 * time.Second
+
+// finishAfterStop is a context that ends grace after ctx ends, or when
+// its cancel is called.
+func finishAfterStop(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-fctx.Done():
+		}
+	})
+	return fctx, func() {
+		stop()
+		cancel()
+	}
+}
+
 // batch is the open transaction and what it holds.
 type batch struct {
 	tx      *namedb.Tx
@@ -247,7 +271,12 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		d = ix.prepared[b.Hash]
 		delete(ix.prepared, b.Hash)
 	})
-	blk, ops, err := ix.apply(ctx, tx, b, d)
+	// A stop (ctx's end) while the block reads from the backend lets it
+	// finish, so that Flush commits it with the batch: cancelled there, it
+	// would roll back every block of the batch.
+	actx, cancel := finishAfterStop(ctx, stopGrace)
+	blk, ops, err := ix.apply(actx, tx, b, d)
+	cancel()
 	if err == nil {
 		err = tx.EndBlock(blk, ops)
 	}

@@ -26,13 +26,22 @@ var hubURLRE = regexp.MustCompile(`msg="gaia hub listening" url=(\S+)`)
 // and a stop function that sends Ctrl-C and checks the clean exit.
 func startHubBinary(t *testing.T, bin string, env []string, args ...string) (string, func()) {
 	t.Helper()
-	url, _, stop := startHubProcess(t, bin, env, args...)
-	return url, stop
+	p := startHubProcess(t, bin, env, args...)
+	return p.url, func() { p.interrupt(t) }
 }
 
-// startHubProcess is startHubBinary that also returns the hub's process,
-// for a test to signal.
-func startHubProcess(t *testing.T, bin string, env []string, args ...string) (string, *os.Process, func()) {
+// hubProcess is a `blockstack hub` started by startHubProcess.
+type hubProcess struct {
+	url     string
+	cmd     *exec.Cmd
+	cancel  context.CancelFunc
+	drained chan struct{} // closed once its standard error is at its end
+	stopped bool
+}
+
+// startHubProcess runs `blockstack hub` with args and env until its stop,
+// or until the test's end interrupts it.
+func startHubProcess(t *testing.T, bin string, env []string, args ...string) *hubProcess {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, bin, append([]string{"hub", "--listen", "127.0.0.1:0"}, args...)...)
@@ -59,29 +68,35 @@ func startHubProcess(t *testing.T, bin string, env []string, args ...string) (st
 		cancel()
 		t.Fatalf("hub exited before listening:\n%s", strings.Join(lines, "\n"))
 	}
-	drained := make(chan struct{})
+	p := &hubProcess{url: url, cmd: cmd, cancel: cancel, drained: make(chan struct{})}
 	go func() { // keeps the access log flowing; ends at the hub's exit
 		for sc.Scan() {
 		}
-		close(drained)
+		close(p.drained)
 	}()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		defer cancel()
-		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-			t.Fatal(err)
-		}
-		<-drained
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("hub after Ctrl-C: %v", err)
-		}
+	t.Cleanup(func() { p.interrupt(t) })
+	return p
+}
+
+// interrupt stops the hub as Ctrl-C does and checks its clean exit.
+func (p *hubProcess) interrupt(t *testing.T) {
+	if err := p.stop(syscall.SIGINT); err != nil {
+		t.Errorf("hub after Ctrl-C: %v", err)
 	}
-	t.Cleanup(stop)
-	return url, cmd.Process, stop
+}
+
+// stop sends sig to the hub, once, and returns how it exited.
+func (p *hubProcess) stop(sig os.Signal) error {
+	if p.stopped {
+		return nil
+	}
+	p.stopped = true
+	defer p.cancel()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	<-p.drained
+	return p.cmd.Wait()
 }
 
 // TestHubEndToEnd drives `blockstack hub` with a client built only on the

@@ -76,8 +76,9 @@ func TestHubTLSWithTestCA(t *testing.T) {
 	dir := t.TempDir()
 	ca, caFile, certFile, keyFile := testTLSFiles(t, dir)
 	plain := closedAddr(t)
-	hub, proc, _ := startHubProcess(t, bin, nil, "--data-dir", filepath.Join(dir, "gaia"),
+	p := startHubProcess(t, bin, nil, "--data-dir", filepath.Join(dir, "gaia"),
 		"--tls-cert", certFile, "--tls-key", keyFile, "--http-addr", plain)
+	hub, proc := p.url, p.cmd.Process
 	if !strings.HasPrefix(hub, "https://127.0.0.1:") {
 		t.Fatalf("hub URL %q, want https", hub)
 	}
