@@ -97,7 +97,7 @@ func writeCLIReference(w *bytes.Buffer, root *cobra.Command) {
 		depth := strings.Count(c.CommandPath(), " ") - 1
 		fmt.Fprintf(w, "%s- [`%s`](#%s): %s\n", strings.Repeat("  ", depth), c.CommandPath(), anchor(c), c.Short)
 	}
-	fmt.Fprintf(w, "\n## Global flags\n\nEvery command takes these; a flag given on the command line wins over its environment variable.\n\n")
+	fmt.Fprintf(w, "\n## Global flags\n\nEvery command takes these. A flag given on the command line wins over its environment variable, which wins over the settings file (`--config-file`; see [operations.md](operations.md)).\n\n")
 	fmt.Fprintf(w, "```\n%s```\n", root.PersistentFlags().FlagUsages())
 	for _, c := range cmds[1:] {
 		c.InitDefaultHelpFlag()
