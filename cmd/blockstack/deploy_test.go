@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,21 @@ func TestDeploySettings(t *testing.T) {
 		if _, _, cerr := runRoot(t, "config", "check", f); cerr != nil {
 			t.Errorf("config check %s: %v", f, cerr)
 		}
+	}
+	// The node of the example starts: its network, rule set and first
+	// block are ones blockstack node takes.
+	example := filepath.Join(deployDir, "blockstack.toml")
+	node := parsed(t, []string{"node"}, "--config-file", example)
+	if err = loadSettings(node, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	flag := func(name string) string { return node.Flags().Lookup(name).Value.String() }
+	first, err := strconv.ParseInt(flag("first-block"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = firstBlock(flag("network"), first, flag("rule-set")); err != nil {
+		t.Errorf("%s: the node would not start: %v", example, err)
 	}
 	cfg, err := loadHubConfig(filepath.Join(deployDir, "hub.json"), func(string) string { return "" })
 	if err != nil {
