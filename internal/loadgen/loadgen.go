@@ -79,8 +79,9 @@ func Run(workers int, limit time.Duration, maxOps int, op func(worker, seq int) 
 // own, gunzips, and allocates a response and its headers: that cost more
 // CPU than the servers spent on the requests measured, and its garbage
 // made Go collect more often over an indexer's half-gigabyte state, so the
-// generator's cost hid the server's. It expects what our servers send, a
-// Content-Length, and reads the whole answer. A connection that fails is
+// generator's cost hid the server's. It reads the whole answer, of a
+// Content-Length or in chunks (as net/http sends an answer larger than it
+// buffers). A connection that fails is
 // dialled again on the next request. Not safe for concurrent use.
 type Conn struct {
 	addr string
@@ -164,7 +165,7 @@ func (c *Conn) roundTrip() (int, int64, error) {
 		return 0, 0, fmt.Errorf("bad status line %q", line)
 	}
 	length := int64(-1)
-	closing := false
+	closing, chunked := false, false
 	for {
 		line, err := c.br.ReadSlice('\n')
 		if err != nil {
@@ -182,18 +183,60 @@ func (c *Conn) roundTrip() (int, int64, error) {
 			}
 		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("close")):
 			closing = true
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("chunked")):
+			chunked = true
 		}
 	}
-	if length < 0 {
+	switch {
+	case chunked:
+		// A server sends a large answer it did not buffer in chunks.
+		if length, err = c.discardChunks(); err != nil {
+			return 0, 0, err
+		}
+	case length < 0:
 		return 0, 0, errors.New("an answer without Content-Length")
-	}
-	if _, err := c.br.Discard(int(length)); err != nil {
-		return 0, 0, err
+	default:
+		if _, err := c.br.Discard(int(length)); err != nil {
+			return 0, 0, err
+		}
 	}
 	if closing {
 		c.Close() // the next request dials again
 	}
 	return status, length, nil
+}
+
+// discardChunks reads a chunked body (RFC 9112, 7.1) to its end and
+// returns its length.
+func (c *Conn) discardChunks() (int64, error) {
+	var total int64
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad chunk size %q", line)
+		}
+		if n == 0 {
+			break
+		}
+		if _, err := c.br.Discard(int(n) + 2); err != nil { // the chunk and its CRLF
+			return 0, err
+		}
+		total += n
+	}
+	for { // trailer fields, then the empty line
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return total, nil
+		}
+	}
 }
 
 // Close closes the connection.
