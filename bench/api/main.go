@@ -6,7 +6,10 @@
 // lookups cost over bare HTTP on this machine. The two alternate in rounds
 // of a second, and each figure comes with the process's CPU time and bytes
 // allocated per request, which a shared machine disturbs less than the
-// rates.
+// rates. With -tls the same API is also served over TLS (ECDSA P-256, a
+// certificate made in the process) and measured beside plain HTTP, both
+// alternating, on kept-alive connections: the ratio is what encryption
+// costs a look-up once the handshake is paid.
 //
 //	go run ./bench/api -names 1000000 -duration 5s -dir DIR   # DIR's database is built once, then reused
 //	go run ./bench/api -names 1000000 -proofs                  # state proofs beside lookups
@@ -14,6 +17,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +30,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,6 +42,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
+	"github.com/go-blockstack/go-blockstack/internal/testcert"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
 )
@@ -50,6 +56,7 @@ func main() {
 	sqliteOnly := flag.Bool("sqlite", false, "serve the API from a second handle on the database, which has no writer and so reads SQLite (as a process apart from the indexer would)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	proofs := flag.Bool("proofs", false, "measure GET /v1/names/{name}/proof beside the lookups instead, and what a light client spends checking one")
+	overTLS := flag.Bool("tls", false, "also serve the API over TLS (a certificate made in the process) and measure it beside plain HTTP, alternating, on kept-alive connections")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -59,12 +66,15 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs); err != nil {
+	if *proofs && *overTLS {
+		fatal(fmt.Errorf("give -proofs or -tls, not both"))
+	}
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *overTLS); err != nil {
 		fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs bool) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, overTLS bool) error {
 	ctx := context.Background()
 	gctune.Tune() // the collector's settings of the node (blockstack node)
 	if dir == "" {
@@ -118,14 +128,26 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		defer served.Close()
 	}
 	// The node's server settings (timeouts, header limit), as measured.
-	srv := httpserve.New(api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}), slog.New(slog.DiscardHandler))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	h := api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1})
+	plain, stopPlain, err := serve(h, nil)
 	if err != nil {
 		return err
 	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	addr := ln.Addr().String()
+	defer stopPlain()
+	servers := []server{plain}
+	if overTLS {
+		cert, ca, err := testcert.Loopback()
+		if err != nil {
+			return err
+		}
+		secure, stopSecure, err := serve(h, &tls.Config{Certificates: []tls.Certificate{cert}})
+		if err != nil {
+			return err
+		}
+		defer stopSecure()
+		secure.client = &tls.Config{RootCAs: ca.Pool()}
+		servers = append(servers, secure)
+	}
 
 	// The node keeps indexing: a block of 100 new names every 100 ms.
 	indexCtx, stopIndexing := context.WithCancel(ctx)
@@ -155,32 +177,75 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		defer pprof.StopCPUProfile()
 	}
 	if proofs {
-		return measureProofs(addr, names, duration, nethttp)
+		return measureProofs(plain, names, duration, nethttp)
 	}
 	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | allocated/request | vs ping |\n|---|---|---|---|---|---|---|---|\n")
 	// Ping and lookups alternate in rounds of a second, so that the
 	// indexer's commits and Go's collections (over the indexer's
 	// half-gigabyte state) fall on both alike.
+	// With -tls, plain and TLS alternate too.
 	rounds := max(1, int(duration/time.Second))
+	var ratios []string
 	for _, conns := range []int{1, 16, 64} {
-		var ping, look sample
+		ping, look := make([]sample, len(servers)), make([]sample, len(servers))
 		for range rounds {
-			ping.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(*rand.Rand) string { return "/v1/node/ping" }))
-			look.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) }))
+			for i, s := range servers {
+				ping[i].add(load(s, conns, duration/time.Duration(rounds), nethttp, func(*rand.Rand) string { return "/v1/node/ping" }))
+				look[i].add(load(s, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) }))
+			}
 		}
-		pingRate := ping.rate()
-		for _, m := range []struct {
-			what string
-			s    sample
-		}{{"/v1/node/ping (baseline)", ping}, {"/v1/names/{name}", look}} {
-			p50, p99 := m.s.percentile(50), m.s.percentile(99)
-			fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %d B | %.2f× |\n", m.what, conns, m.s.rate(), p50, p99, m.s.cpuPer(), m.s.allocPer(), m.s.rate()/pingRate)
+		pingRate := ping[0].rate()
+		for i, s := range servers {
+			for _, m := range []struct {
+				what string
+				s    sample
+			}{{"/v1/node/ping (baseline)", ping[i]}, {"/v1/names/{name}", look[i]}} {
+				p50, p99 := m.s.percentile(50), m.s.percentile(99)
+				fmt.Printf("| %s%s | %d | %.0f | %s | %s | %s | %d B | %.2f× |\n", m.what, s.tag(), conns, m.s.rate(), p50, p99, m.s.cpuPer(), m.s.allocPer(), m.s.rate()/pingRate)
+			}
+			if look[i].fails > 0 {
+				return fmt.Errorf("%d failed lookups at %d connections%s", look[i].fails, conns, s.tag())
+			}
 		}
-		if look.fails > 0 {
-			return fmt.Errorf("%d failed lookups at %d connections", look.fails, conns)
+		if len(servers) > 1 {
+			ratios = append(ratios, fmt.Sprintf("%d connections %.2f×", conns, look[1].rate()/look[0].rate()))
 		}
 	}
+	if len(ratios) > 0 {
+		fmt.Printf("\nlook-ups/s over TLS / over plain HTTP: %s\n", strings.Join(ratios, ", "))
+	}
 	return nil
+}
+
+// server is where the API is measured: its address, and the client TLS
+// configuration that trusts it (nil: plain HTTP).
+type server struct {
+	addr   string
+	client *tls.Config
+}
+
+func (s server) tag() string {
+	if s.client != nil {
+		return " (TLS)"
+	}
+	return ""
+}
+
+// serve serves h on loopback with the node's server settings, over TLS
+// if cfg is not nil (as httpserve.ServeTLS does).
+func serve(h http.Handler, cfg *tls.Config) (server, func(), error) {
+	srv := httpserve.New(h, slog.New(slog.DiscardHandler))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return server{}, nil, err
+	}
+	if cfg != nil {
+		srv.TLSConfig = cfg
+		go srv.ServeTLS(ln, "", "")
+	} else {
+		go srv.Serve(ln)
+	}
+	return server{addr: ln.Addr().String()}, func() { srv.Close() }, nil
 }
 
 // profile, when set, receives a CPU profile of the measurements.
@@ -288,10 +353,14 @@ func cpuTime() time.Duration {
 
 // load runs conns clients, each issuing requests back to back for d, on
 // connections of its own (a client whose connection fails dials again).
-func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand.Rand) string) sample {
+func load(s server, conns int, d time.Duration, nethttp bool, path func(*rand.Rand) string) sample {
 	var client *http.Client
+	scheme := "http://"
+	if s.client != nil {
+		scheme = "https://"
+	}
 	if nethttp {
-		client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+		client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, TLSClientConfig: s.client}}
 		defer client.CloseIdleConnections()
 	}
 	var (
@@ -307,11 +376,11 @@ func load(addr string, conns int, d time.Duration, nethttp bool, path func(*rand
 		go func(seed uint64) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
-			get := func(path string) (int, error) { return getNetHTTP(client, "http://"+addr+path) }
+			get := func(path string) (int, error) { return getNetHTTP(client, scheme+s.addr+path) }
 			if !nethttp {
 				// What a browser sends, so answers are compressed as
 				// they would be.
-				lc, err := loadgen.Dial(addr, http.Header{"Accept-Encoding": {"gzip"}})
+				lc, err := loadgen.DialTLS(s.addr, http.Header{"Accept-Encoding": {"gzip"}}, s.client)
 				if err != nil {
 					fails.Add(1)
 					return

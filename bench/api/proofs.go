@@ -18,14 +18,14 @@ import (
 // light client spends on one: the answer's bytes, the proofs' bytes, and
 // the CPU time of checking it (snv.VerifyRecord: the block's commitment
 // against the anchor, both proofs against the state root).
-func measureProofs(addr string, names int, duration time.Duration, nethttp bool) error {
+func measureProofs(s server, names int, duration time.Duration, nethttp bool) error {
 	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | allocated/request | vs lookup |\n|---|---|---|---|---|---|---|---|\n")
 	rounds := max(1, int(duration/time.Second))
 	for _, conns := range []int{1, 64} {
 		var look, prove sample
 		for range rounds {
-			look.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) }))
-			prove.add(load(addr, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) + "/proof" }))
+			look.add(load(s, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) }))
+			prove.add(load(s, conns, duration/time.Duration(rounds), nethttp, func(r *rand.Rand) string { return "/v1/names/" + nameOf(r.IntN(names)) + "/proof" }))
 		}
 		for _, m := range []struct {
 			what string
@@ -41,7 +41,7 @@ func measureProofs(addr string, names int, duration time.Duration, nethttp bool)
 
 	// What a client gets and checks, over answers fetched once.
 	ctx := context.Background()
-	node, err := apiclient.New("http://"+addr, nil)
+	node, err := apiclient.New("http://"+s.addr, nil)
 	if err != nil {
 		return err
 	}
