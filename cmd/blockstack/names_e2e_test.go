@@ -565,7 +565,7 @@ func devnetE2E(t *testing.T, bin, dir string, args ...string) (*e2eNet, devnetAd
 	return e, addrs
 }
 
-var nodeAPIRE = regexp.MustCompile(`API at (http://\S+)/v1/`)
+var nodeAPIRE = regexp.MustCompile(`API at (https?://\S+)/v1/`)
 
 // devnetWithAtlasPeer starts devnetE2E with Atlas, and a second node that
 // follows the devnet's chain and gets zone files only through Atlas

@@ -182,3 +182,37 @@ func TestTLSFlagsRefused(t *testing.T) {
 		t.Errorf("devnet state folder after a refusal: %v", err)
 	}
 }
+
+// TestDevnetTLS: a devnet with --tls-cert and --tls-key serves its API,
+// explorer, sign-in page, hub and notes app over https, says so in the
+// URLs it prints, and the CLI reads its node with --ca-file.
+func TestDevnetTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	ca, caFile, certFile, keyFile := testTLSFiles(t, dir)
+	d := startDevnetWith(t, bin, filepath.Join(dir, "devnet"), "--tls-cert", certFile, "--tls-key", keyFile)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	for _, u := range []string{d.api + "/v1/info", d.api + "/", d.api + "/auth/", d.hub + "/hub_info", d.app + "/"} {
+		if !strings.HasPrefix(u, "https://") {
+			t.Errorf("%s: not https", u)
+			continue
+		}
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", u, resp.StatusCode)
+		}
+	}
+	const addr = "mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx"
+	if stdout, stderr, code := runBinary(t, bin, "", "--ca-file", caFile, "--node", d.api, "names", addr); code != 0 || stdout != "" {
+		t.Errorf("names over TLS: exit %d, %q %s", code, stdout, stderr)
+	}
+	stdout, stderr, code := runBinary(t, bin, "", "--node", d.api, "names", addr)
+	failsWith(t, stdout, stderr, code, "--ca-file")
+}

@@ -44,9 +44,9 @@ type devnetAddrs struct {
 
 var (
 	devnetRPCRE = regexp.MustCompile(`chain RPC:\s+http://(\S+)`)
-	devnetAPIRE = regexp.MustCompile(`API:\s+(http://\S+)/v1/`)
-	devnetHubRE = regexp.MustCompile(`Gaia hub:\s+(http://\S+)`)
-	devnetAppRE = regexp.MustCompile(`notes app:\s+(http://\S+)/`)
+	devnetAPIRE = regexp.MustCompile(`API:\s+(https?://\S+)/v1/`)
+	devnetHubRE = regexp.MustCompile(`Gaia hub:\s+(https?://\S+)`)
+	devnetAppRE = regexp.MustCompile(`notes app:\s+(https?://\S+)/`)
 	devnetDNSRE = regexp.MustCompile(`DNS:\s+(\S+) \(UDP`)
 	// devnetEnvRE: the export lines that point other commands at it.
 	devnetEnvRE = regexp.MustCompile(`^\s+export (BLOCKSTACK_\w+)=(\S+)$`)
