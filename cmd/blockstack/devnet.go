@@ -70,6 +70,9 @@ the registrar runs (it reads the API). See docs/tls.md.
 State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.rpcCookie != "" {
+				return errors.New("--rpc-cookie names bitcoind's cookie; the devnet serves its own JSON-RPC, with --rpc-user and --rpc-pass (or --rpc-pass-file)")
+			}
 			if f.dataDir == "" {
 				f.dataDir = defaultDataDir("devnet")
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,18 @@ func TestRPCPasswordSources(t *testing.T) {
 				t.Fatalf("chain tip: %v, want an error with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDevnetRefusesCookie: the devnet serves its own JSON-RPC, so a
+// cookie (bitcoind's) is refused before anything starts, not ignored.
+func TestDevnetRefusesCookie(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "devnet")
+	_, _, err := runRoot(t, "--rpc-cookie", writeFile(t, ".cookie", "__cookie__:x"), "devnet", "--data-dir", dir)
+	if err == nil || !strings.Contains(err.Error(), "the devnet serves its own JSON-RPC") {
+		t.Fatalf("devnet --rpc-cookie: %v", err)
+	}
+	if _, serr := os.Stat(dir); serr == nil {
+		t.Errorf("the refused devnet made %s", dir)
 	}
 }
