@@ -315,7 +315,11 @@ func (db *DB) ConsensusHashes(ctx context.Context, heights []int64) ([]string, e
 	for i, h := range heights {
 		args[i] = h
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT height, consensus_hash FROM blocks WHERE height IN (?`+strings.Repeat(", ?", len(heights)-1)+`)`, args...)
+	st, err := db.prepared(ctx, `SELECT height, consensus_hash FROM blocks WHERE height IN (?`+strings.Repeat(", ?", len(heights)-1)+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("namedb: consensus hashes: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("namedb: consensus hashes: %w", err)
 	}

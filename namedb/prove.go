@@ -134,8 +134,12 @@ func (db *DB) proveLast(ctx context.Context, st *state, last Block, name, ns str
 
 // namespaceJSON is a namespace's record as stored (nil: none).
 func (db *DB) namespaceJSON(ctx context.Context, id string) ([]byte, error) {
+	st, err := db.prepared(ctx, `SELECT record FROM namespaces WHERE namespace_id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("namedb: namespace %s: %w", id, err)
+	}
 	var raw []byte
-	err := db.sql.QueryRowContext(ctx, `SELECT record FROM namespaces WHERE namespace_id = ?`, id).Scan(&raw)
+	err = st.QueryRowContext(ctx, id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
