@@ -35,6 +35,12 @@ var (
 	errStateDropped = errors.New("state dropped")
 )
 
+// maxProofUndo bounds the changes a proof of a past block takes the state
+// tree back over, under the lock that stops every other proof: a client
+// holding an old anchor asks for a later one rather than making the node
+// unwind a long stretch of history for each look-up.
+const maxProofUndo = 10_000
+
 // proofWait bounds how long a proof waits for a block being applied to
 // commit before it gives up with ErrStateBusy.
 const proofWait = 2 * time.Second
@@ -192,7 +198,7 @@ func (db *DB) proofRows(ctx context.Context, last, at int64, name, ns string) (*
 			return nil, nil, fmt.Errorf("namedb: proof of %s %s: %w", r.subject, r.key, err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? AND tbl IN ('names', 'namespaces') ORDER BY block DESC, seq DESC`, at)
+	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? AND tbl IN ('names', 'namespaces') ORDER BY block DESC, seq DESC LIMIT ?`, at, maxProofUndo+1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
 	}
@@ -218,6 +224,9 @@ func (db *DB) proofRows(ctx context.Context, last, at int64, name, ns string) (*
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
+	}
+	if len(undo) > maxProofUndo {
+		return nil, nil, fmt.Errorf("block %d: %w (more than %d changes since; prove a later block)", at, ErrBeyondProofs, maxProofUndo)
 	}
 	return res, undo, nil
 }

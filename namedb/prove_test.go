@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -179,5 +180,27 @@ func TestStateProofsWhileIndexing(t *testing.T) {
 	close(done)
 	for range 4 {
 		must(t, <-errs)
+	}
+}
+
+// TestStateProofUndoBound: a block whose proof would take the tree back
+// over more changes than the node unwinds for one look-up is refused, and
+// a later one proved.
+func TestStateProofUndoBound(t *testing.T) {
+	ctx := context.Background()
+	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	block(t, db, 1, func(tx *namedb.Tx) { must(t, tx.PutNamespace(&namedb.NamespaceRecord{NamespaceID: "id"})) })
+	block(t, db, 2, func(tx *namedb.Tx) {
+		for i := range 10_001 {
+			must(t, tx.PutName(&namedb.NameRecord{Name: fmt.Sprintf("n%d.id", i), NamespaceID: "id"}))
+		}
+	})
+	if _, err := db.ProveName(ctx, "n1.id", 1); !errors.Is(err, namedb.ErrBeyondProofs) {
+		t.Fatalf("a proof over 10,001 changes: %v, want ErrBeyondProofs", err)
+	}
+	if _, err := db.ProveName(ctx, "n1.id", 2); err != nil {
+		t.Fatal(err)
 	}
 }
