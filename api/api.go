@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -60,6 +61,9 @@ type Config struct {
 	// before /v1/info calls it stale; 0 means DefaultStaleAfter.
 	StaleAfter int64
 	Log        *slog.Logger
+	// Metrics, if set, receives the API's Prometheus metrics
+	// (docs/metrics.md); nil: none are kept.
+	Metrics prometheus.Registerer
 }
 
 // DefaultStaleAfter is the lag, in blocks, past which a node is stale
@@ -78,6 +82,7 @@ const pageSize = 100
 type Server struct {
 	cfg     Config
 	clock   *BlockClock
+	metrics *apiMetrics // nil: no metrics
 	mux     *http.ServeMux
 	handler http.Handler // mux behind the limits and the compression every endpoint shares
 }
@@ -91,9 +96,11 @@ func New(cfg Config) *Server {
 		cfg.StaleAfter = DefaultStaleAfter
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), clock: NewBlockClock(cfg.Chain)}
-	for _, r := range s.routes() {
+	routes := s.routes()
+	for _, r := range routes {
 		s.mux.HandleFunc(r.pattern, r.handler)
 	}
+	s.metrics = newAPIMetrics(cfg.Metrics, routes)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -169,16 +176,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		// Publishing a zone file stays same-origin.
 		rec.Header().Set("Access-Control-Allow-Origin", "*")
 	}
-	if r.Method == http.MethodOptions {
+	switch p := r.URL.Path; {
+	case r.Method == http.MethodOptions:
 		s.preflight(rec, r)
-		return
-	}
-	if p := r.URL.Path; p != path.Clean(p) || strings.Contains(r.URL.RawPath, "%2") {
+	case p != path.Clean(p) || strings.Contains(r.URL.RawPath, "%2"):
 		// The mux would answer with an HTML redirect; say what is wrong.
 		writeError(rec, http.StatusBadRequest, "path must be clean: no '..', '//', trailing '/' or encoded separators")
-	} else {
-		s.mux.ServeHTTP(rec, r)
+	default:
+		s.mux.ServeHTTP(rec, r) // sets r.Pattern to the route's
 	}
+	s.metrics.observe(r.Pattern, rec.status, time.Since(start))
 	if s.cfg.Log.Enabled(r.Context(), slog.LevelDebug) {
 		s.cfg.Log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
 	}

@@ -299,13 +299,15 @@ func (n *Node) flush(ctx context.Context, job flushJob) {
 			break
 		}
 		var res putResult
-		if err := n.ask(ctx, job.addr, methodPut, putParams{Zonefiles: batch, Covered: commonCovered(sent)}, &res,
+		err := n.ask(ctx, job.addr, methodPut, putParams{Zonefiles: batch, Covered: commonCovered(sent)}, &res,
 			n.cfg.Timing.PutTimeout, maxSmallReply, func() error {
 				if len(res.Results) != len(batch) {
 					return fmt.Errorf("%d results for %d zone files", len(res.Results), len(batch))
 				}
 				return nil
-			}); err != nil {
+			})
+		n.metrics.push(err)
+		if err != nil {
 			n.requeue(ctx, job.addr, append(sent, push...), job.announce)
 			return
 		}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/go-blockstack/go-blockstack/zonefile"
 	"github.com/go-blockstack/go-blockstack/zonefile/store"
 )
@@ -39,6 +41,9 @@ type Config struct {
 	Client *http.Client
 	Timing Timing
 	Limits Limits
+	// Metrics, if set, receives the node's Prometheus metrics
+	// (docs/metrics.md); nil: none are kept.
+	Metrics prometheus.Registerer
 }
 
 // Timing paces the node. Blockstack v1's values (A.5) are given where
@@ -176,6 +181,7 @@ func (l *Limits) defaults() {
 type Node struct {
 	cfg       Config
 	log       *slog.Logger
+	metrics   *nodeMetrics // nil: no metrics
 	hc        *http.Client
 	id        string
 	slotKey   [32]byte
@@ -253,6 +259,7 @@ func New(cfg Config) (*Node, error) {
 	if n.hc == nil {
 		n.hc = &http.Client{}
 	}
+	n.metrics = newNodeMetrics(cfg.Metrics, n)
 	var id [8]byte
 	rand.Read(id[:])
 	rand.Read(n.slotKey[:])

@@ -258,6 +258,7 @@ func (n *Node) pull(ctx context.Context, job pullJob) {
 		return
 	}
 	if err != nil {
+		n.metrics.pull(err, 0)
 		n.log.Debug("atlas: get_zonefiles failed", "peer", job.addr, "err", err)
 		if isBusy(err) {
 			n.markBusy(job.addr)
@@ -292,6 +293,7 @@ func (n *Node) pull(ctx context.Context, job pullJob) {
 			}
 		})
 	}
+	n.metrics.pull(nil, delivered)
 
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -212,7 +212,9 @@ func (n *Node) dispatch(ctx context.Context, c caller, req request) (any, error)
 		if err != nil {
 			return nil, badRequest{err}
 		}
-		return n.servePut(ctx, c, p.Zonefiles, covered), nil
+		res := n.servePut(ctx, c, p.Zonefiles, covered)
+		n.metrics.receive(res.Results)
+		return res, nil
 	case methodAnnounce:
 		var p announceParams
 		if err := params(&p); err != nil {

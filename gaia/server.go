@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/internal/keylock"
 )
@@ -81,6 +83,11 @@ type Config struct {
 	// write is answered 429 with Retry-After. 0: no limit.
 	MaxWritesPerMinute int
 	WriteBurst         int
+	// Metrics, if set, receives the hub's Prometheus metrics
+	// (docs/metrics.md), labelled with DriverName ("disk", "aws", ...);
+	// nil: none are kept.
+	Metrics    prometheus.Registerer
+	DriverName string
 }
 
 const (
@@ -115,6 +122,7 @@ type Hub struct {
 	writes    *writeLimiter // nil without MaxWritesPerMinute
 	whitelist map[string]bool
 	log       *slog.Logger
+	metrics   *hubMetrics // nil: no metrics
 }
 
 // New checks cfg and makes a hub storing through d.
@@ -186,6 +194,7 @@ func New(d Driver, cfg Config) (*Hub, error) {
 		spoolMemory: &memoryBudget{free: spoolMemory},
 		locks:       keylock.New(lockStripes),
 		log:         cfg.Logger,
+		metrics:     newHubMetrics(cfg.Metrics, cfg.DriverName),
 	}
 	if cfg.MaxBucketSizeMB > 0 {
 		h.quotas = newQuotas(int64(cfg.MaxBucketSizeMB*1024*1024), h.bucketSize, cfg.Now)
@@ -227,6 +236,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	err := h.route(rec, r)
 	if err != nil {
 		he := asHubError(err)
+		h.metrics.failed(rec.op, he)
 		rec.errName = he.Name
 		writeError(rec, he)
 		switch {
@@ -238,6 +248,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.DebugContext(r.Context(), "gaia: request refused", "method", r.Method, "path", truncate(r.URL.EscapedPath()), "err", err)
 		}
 	}
+	h.metrics.observe(rec, time.Since(start))
 	// The access log is at DEBUG: one line per request is too many for a
 	// hub's default log (a load test once wrote 554 MB of them), and
 	// building it costs the hot path nothing unless it is wanted.
@@ -263,7 +274,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.log.LogAttrs(r.Context(), slog.LevelDebug, "gaia request", attrs...)
 }
 
-func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
+// route serves r, noting in w which operation it asked for.
+func (h *Hub) route(w *recorder, r *http.Request) error {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	p := r.URL.EscapedPath()
 	if r.Method == http.MethodOptions { // preflight, on every path
@@ -286,36 +298,43 @@ func (h *Hub) route(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case p == "/hub_info" || p == "/hub_info/":
+		w.op = opHubInfo
 		if err := method(http.MethodGet, http.MethodHead); err != nil {
 			return err
 		}
 		return h.hubInfo(w)
 	case p == "/healthz" || p == "/readyz":
+		w.op = opHealth
 		if err := method(http.MethodGet, http.MethodHead); err != nil {
 			return err
 		}
 		return h.health(w, r, p == "/readyz")
 	case strings.HasPrefix(p, "/store/"):
+		w.op = opStore
 		if err := method(http.MethodPost); err != nil {
 			return err
 		}
 		return h.store(w, r, strings.TrimPrefix(p, "/store/"))
 	case strings.HasPrefix(p, "/delete/"):
+		w.op = opDelete
 		if err := method(http.MethodDelete); err != nil {
 			return err
 		}
 		return h.delete(w, r, strings.TrimPrefix(p, "/delete/"))
 	case strings.HasPrefix(p, "/list-files/"):
+		w.op = opListFiles
 		if err := method(http.MethodPost); err != nil {
 			return err
 		}
 		return h.listFiles(w, r, strings.TrimPrefix(p, "/list-files/"))
 	case strings.HasPrefix(p, "/revoke-all/"):
+		w.op = opRevokeAll
 		if err := method(http.MethodPost); err != nil {
 			return err
 		}
 		return h.revokeAll(w, r, strings.TrimPrefix(p, "/revoke-all/"))
 	case strings.HasPrefix(p, h.cfg.ReadPath):
+		w.op = opRead
 		if err := method(http.MethodGet, http.MethodHead); err != nil {
 			return err
 		}
@@ -488,6 +507,7 @@ func (h *Hub) store(w http.ResponseWriter, r *http.Request, rest string) error {
 		}
 		return err
 	}
+	h.metrics.stored(body.size)
 	writeJSON(w, http.StatusAccepted, struct {
 		PublicURL string `json:"publicURL"`
 		ETag      string `json:"etag"`
@@ -851,12 +871,14 @@ func writeError(w http.ResponseWriter, e *HubError) {
 	writeJSON(w, e.Status, body)
 }
 
-// recorder notes the status and size of a response for the access log.
+// recorder notes the status and size of a response for the access log and
+// the metrics.
 type recorder struct {
 	http.ResponseWriter
 	status  int
 	bytes   int64
 	errName string
+	op      hubOp // what was asked, for the metrics
 }
 
 func (r *recorder) WriteHeader(code int) {

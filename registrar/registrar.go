@@ -10,6 +10,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -76,6 +77,9 @@ type Config struct {
 	// disk, nothing sent), "batch:submitted" and "batch:confirmed".
 	// Tests use it to stop the registrar at a chosen point.
 	Hook func(event string)
+	// Metrics, if set, receives the registrar's Prometheus metrics
+	// (docs/metrics.md); nil: none are kept.
+	Metrics prometheus.Registerer
 }
 
 // Registrar queues signed subdomain requests and anchors them in the
@@ -87,6 +91,8 @@ type Registrar struct {
 	node   Node
 	anchor Anchor
 	log    *slog.Logger
+	// metrics is nil when none are kept.
+	metrics *registrarMetrics
 	// admit serialises the check-then-queue of requests, so that two
 	// requests for one name cannot both pass the check.
 	admit sync.Mutex
@@ -114,7 +120,8 @@ func New(cfg Config, store *Store, node Node, anchor Anchor) (*Registrar, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Registrar{cfg: cfg, store: store, node: node, anchor: anchor, log: log, wake: make(chan struct{}, 1)}, nil
+	return &Registrar{cfg: cfg, store: store, node: node, anchor: anchor, log: log, wake: make(chan struct{}, 1),
+		metrics: newRegistrarMetrics(cfg.Metrics, store)}, nil
 }
 
 // Domain is the registrar's domain.
@@ -273,6 +280,7 @@ func (r *Registrar) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		if err != nil {
+			r.metrics.failed()
 			r.log.Error("batch", "err", err, "retry_in", r.cfg.RetryAfter)
 			wait = r.cfg.RetryAfter
 		}
@@ -437,12 +445,14 @@ func (r *Registrar) send(ctx context.Context, b *Batch) error {
 	if err := r.store.setBatch(ctx, b.ID, batchConfirmed, res.Txid, res.Block); err != nil {
 		return err
 	}
+	r.metrics.confirmed(b.Built)
 	r.log.Info("batch confirmed", "batch", b.ID, "txid", res.Txid, "block", res.Block)
 	r.hook("batch:confirmed")
 	return nil
 }
 
 func (r *Registrar) hook(event string) {
+	r.metrics.step(event)
 	if r.cfg.Hook != nil {
 		r.cfg.Hook(event)
 	}

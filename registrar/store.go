@@ -82,6 +82,9 @@ type Batch struct {
 	State    batchState
 	Txid     string
 	Block    int64
+	// Built is when the batch was made (to the second as the open batch
+	// is read back; zero from Batches).
+	Built time.Time
 }
 
 // The schema. A failed request leaves the unique index, so that the same
@@ -265,8 +268,9 @@ func (s *Store) Counts(ctx context.Context) (map[State]int, error) {
 func (s *Store) openBatch(ctx context.Context) (*Batch, error) {
 	var b Batch
 	var hash string
-	err := s.db.QueryRowContext(ctx, `SELECT id, zonefile, hash, state, txid, block FROM batches WHERE state != ? ORDER BY id LIMIT 1`,
-		batchConfirmed).Scan(&b.ID, &b.ZoneFile, &hash, &b.State, &b.Txid, &b.Block)
+	var built int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, zonefile, hash, state, txid, block, created FROM batches WHERE state != ? ORDER BY id LIMIT 1`,
+		batchConfirmed).Scan(&b.ID, &b.ZoneFile, &hash, &b.State, &b.Txid, &b.Block, &built)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -276,6 +280,7 @@ func (s *Store) openBatch(ctx context.Context) (*Batch, error) {
 	if b.Hash, err = zonefile.ParseHash(hash); err != nil {
 		return nil, fmt.Errorf("registrar: batch %d: %w", b.ID, err)
 	}
+	b.Built = time.Unix(built, 0)
 	return &b, nil
 }
 
@@ -318,8 +323,8 @@ func (s *Store) createBatch(ctx context.Context, zf []byte, ids []int64, failed 
 	}
 	var b *Batch
 	if len(ids) > 0 || zf != nil { // a batch of no requests: an announcement
-		now := time.Now().Unix()
-		b = &Batch{ZoneFile: zf, Hash: zonefile.HashOf(zf), State: batchSending}
+		b = &Batch{ZoneFile: zf, Hash: zonefile.HashOf(zf), State: batchSending, Built: time.Now()}
+		now := b.Built.Unix()
 		res, err := tx.ExecContext(ctx, `INSERT INTO batches(zonefile, hash, state, created, updated) VALUES(?, ?, ?, ?, ?)`,
 			zf, b.Hash.String(), b.State, now, now)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/chain"
@@ -41,6 +42,9 @@ type Config struct {
 	// is pruned: a reorganisation deeper than that fails (the database
 	// must then be rebuilt) instead of rewinding.
 	UndoDepth int64
+	// Metrics, if set, receives the indexer's Prometheus metrics
+	// (docs/metrics.md); nil: none are kept.
+	Metrics prometheus.Registerer
 }
 
 // DefaultUndoDepth is two days of blocks, as the wallet keeps: Bitcoin's
@@ -54,6 +58,7 @@ type Indexer struct {
 	db      *namedb.DB
 	backend chain.Backend
 	cfg     Config
+	metrics *indexerMetrics // nil: no metrics
 
 	mu      sync.Mutex
 	height  int64        // last applied block (committed or in the batch)
@@ -122,6 +127,8 @@ func New(ctx context.Context, db *namedb.DB, backend chain.Backend, cfg Config) 
 	if ok {
 		ix.height = last.Height
 	}
+	ix.metrics = newIndexerMetrics(cfg.Metrics, backend)
+	ix.metrics.setHeight(ix.height)
 	return ix, nil
 }
 
@@ -170,6 +177,7 @@ func (ix *Indexer) Rewind(ctx context.Context, fork int64) error {
 		return err
 	}
 	ix.height = fork
+	ix.metrics.setHeight(fork)
 	ix.outputs.clear()
 	ix.truncateConsensus()
 	return nil
@@ -266,6 +274,7 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		ix.batch = &batch{tx: tx, started: time.Now(), hashes: map[int64]chainhash.Hash{}}
 	}
 	tx := ix.batch.tx
+	start := time.Now()
 	var d *decodedBlock
 	locked.Do(&ix.prepMu, func() {
 		d = ix.prepared[b.Hash]
@@ -275,7 +284,7 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 	// finish, so that Flush commits it with the batch: cancelled there, it
 	// would roll back every block of the batch.
 	actx, cancel := finishAfterStop(ctx, stopGrace)
-	blk, ops, err := ix.apply(actx, tx, b, d)
+	blk, ops, outcomes, err := ix.apply(actx, tx, b, d)
 	cancel()
 	if err == nil {
 		err = tx.EndBlock(blk, ops)
@@ -284,8 +293,10 @@ func (ix *Indexer) Connect(ctx context.Context, b *chain.Block) error {
 		ix.abandonLocked()
 		return fmt.Errorf("virtualchain: block %d: %w", b.Height, err)
 	}
+	ix.metrics.applied(outcomes, time.Since(start))
 	ix.batch.hashes[b.Height] = b.Hash
 	ix.height = b.Height
+	ix.metrics.setHeight(b.Height)
 	ix.setConsensus(b.Height, blk.ConsensusHash)
 	if d == nil {
 		ix.outputs.add(b)
@@ -349,6 +360,7 @@ func (ix *Indexer) resetLocked() {
 	if last, ok, err := ix.db.LastBlock(context.Background()); err == nil && ok {
 		ix.height = last.Height
 	}
+	ix.metrics.setHeight(ix.height)
 	ix.outputs.clear()
 	ix.truncateConsensus()
 }
@@ -385,14 +397,15 @@ func (ix *Indexer) consensusAt(tx *namedb.Tx, height int64) (string, error) {
 }
 
 // apply checks and writes the block's operations and returns the block's
-// record and its serialized accepted operations.
+// record, its serialized accepted operations and what became of each
+// operation (for the metrics).
 // d is the block decoded by Prepare, if it was.
-func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *decodedBlock) (namedb.Block, []string, error) {
+func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *decodedBlock) (namedb.Block, []string, []opOutcome, error) {
 	s := &blockState{rules: ix.cfg.Rules, net: ix.cfg.Network, tx: tx, height: b.Height, fresh: make(map[string]bool)}
 	for h := b.Height - 1; h >= max(b.Height-ix.cfg.Rules.ConsensusWindow, ix.cfg.FirstBlock); h-- {
 		ch, err := ix.consensusAt(tx, h)
 		if err != nil {
-			return namedb.Block{}, nil, err
+			return namedb.Block{}, nil, nil, err
 		}
 		s.fresh[ch] = true
 		s.freshList = append(s.freshList, ch)
@@ -401,41 +414,41 @@ func (ix *Indexer) apply(ctx context.Context, tx *namedb.Tx, b *chain.Block, d *
 	if d == nil {
 		var err error
 		if d, err = ix.decodeBlock(ctx, b, ix.outputs); err != nil {
-			return namedb.Block{}, nil, err
+			return namedb.Block{}, nil, nil, err
 		}
 	}
 	ops, rejected := d.ops, d.rejected
 	for _, h := range rejected {
-		if err := tx.AddHistory(h); err != nil {
-			return namedb.Block{}, nil, err
+		if err := s.addHistory(h); err != nil {
+			return namedb.Block{}, nil, nil, err
 		}
 	}
 	serialized, err := s.applyOps(ops)
 	if err != nil {
-		return namedb.Block{}, nil, err
+		return namedb.Block{}, nil, nil, err
 	}
 	opsHash := consensus.OpsHash(serialized)
 	var prior []string
 	for _, h := range consensus.SkipHeights(b.Height, ix.cfg.FirstBlock) {
 		ch, err := ix.consensusAt(tx, h)
 		if err != nil {
-			return namedb.Block{}, nil, err
+			return namedb.Block{}, nil, nil, err
 		}
 		prior = append(prior, ch)
 	}
 	root, err := tx.StateRoot()
 	if err != nil {
-		return namedb.Block{}, nil, err
+		return namedb.Block{}, nil, nil, err
 	}
 	c := consensus.Commitment{Height: b.Height, BlockHash: b.Hash.String(), OpsHash: opsHash, StateRoot: root, Prior: prior}
 	ch, err := c.Hash()
 	if err != nil {
-		return namedb.Block{}, nil, err
+		return namedb.Block{}, nil, nil, err
 	}
 	return namedb.Block{
 		Height: b.Height, Hash: b.Hash.String(), OpsHash: opsHash, StateRoot: root, ConsensusHash: ch,
 		Accepted: len(serialized), Rejected: len(rejected) + len(ops) - len(serialized),
-	}, serialized, nil
+	}, serialized, s.outcomes, nil
 }
 
 // Prepare decodes a block's name operations ahead of its turn (chain.Sync
@@ -523,7 +536,7 @@ func (s *blockState) applyOps(ops []opContext) ([]string, error) {
 		if rej != nil {
 			h.Code, h.Reason = rej.Code, rej.Description
 		}
-		return s.tx.AddHistory(h)
+		return s.addHistory(h)
 	}
 	rejectOp := func(o opContext, rej *rules.RuleError) error {
 		fields, err := o.d.Fields(s.net)

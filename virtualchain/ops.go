@@ -68,6 +68,14 @@ type blockState struct {
 	fresh map[string]bool
 	// freshList is the same, newest first, for NAME_UPDATE's search.
 	freshList []string
+	// outcomes are the block's operations so far, accepted or not.
+	outcomes []opOutcome
+}
+
+// addHistory writes an operation's history entry and notes its outcome.
+func (s *blockState) addHistory(h namedb.HistoryEntry) error {
+	s.outcomes = append(s.outcomes, opOutcome{op: h.Op, accepted: h.Accepted})
+	return s.tx.AddHistory(h)
 }
 
 // check runs the rules for one operation. A *rules.RuleError is the rules'

@@ -70,7 +70,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	dbB, zfsB := open()
 	// run runs a peer and its RPC server until the test ends.
 	run := func(f atlasFlags, db *namedb.DB, zfs *store.Store) *atlas.Node {
-		at, ln, err := openAtlas(g, f, net.Listen, db, zfs, log)
+		at, ln, err := openAtlas(g, f, net.Listen, db, zfs, nil, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	atA := run(atlasFlags{addr: "127.0.0.1:0", seeds: []string{atB.Addr()}}, dbA, zfsA)
 	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.Status().Neighbours == 1 })
 
-	handler, err := newHTTP(g, dbA, zfsA, 1, atA, nil, nil, nil, 0, nil, log)
+	handler, err := newHTTP(g, dbA, zfsA, 1, atA, nil, nil, nil, 0, nil, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

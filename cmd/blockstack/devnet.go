@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/bns"
@@ -42,8 +43,11 @@ type devnetFlags struct {
 	// dnsAddr, if set, is where the in-process DNS server listens.
 	dnsAddr string
 	dns     dnsFlags
-	log     logFlags
-	tls     tlsFlags
+	// metricsAddr, if set, serves the metrics of every server the devnet
+	// runs, from one registry.
+	metricsAddr string
+	log         logFlags
+	tls         tlsFlags
 }
 
 func newDevnetCmd(g *globalFlags) *cobra.Command {
@@ -102,6 +106,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	fl.StringVar(&f.registrarAddr, "registrar-addr", defaultRegistrarAddr, "listen address of that registrar")
 	fl.StringVar(&f.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
 	addDNSFlags(fl, &f.dns)
+	addMetricsFlag(fl, &f.metricsAddr)
 	addLogFlags(fl, &f.log)
 	addTLSFlags(fl, &f.tls, "the API, explorer, hub, notes app and registrar")
 	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
@@ -134,14 +139,20 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 		return fmt.Errorf("chain RPC: %w", err)
 	}
 	defer rpcLn.Close()
+	ms, err := listenMetrics(f.metricsAddr, log)
+	if err != nil {
+		return err
+	}
+	defer ms.close()
 	// The hub first: the sign-in page gives apps its URL.
-	hub, err := listenHub(ctx, f.hubAddr, hubCfg, t, log)
+	hub, err := listenHub(ctx, f.hubAddr, hubCfg, t, ms.registerer(), log)
 	if err != nil {
 		return err
 	}
 	defer hub.close()
 	n, err := openBNSNode(ctx, g, nodeConfig{dataDir: filepath.Join(f.dataDir, "node"), first: firstBlocks["devnet"],
-		apiAddr: f.apiAddr, signInHub: hub.url(), atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t}, c, c, log)
+		apiAddr: f.apiAddr, signInHub: hub.url(), atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t,
+		metrics: ms.registerer()}, c, c, log)
 	if err != nil {
 		return err
 	}
@@ -155,6 +166,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	notes := webapp.Notes(webapp.NotesConfig{AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: n.addrVersion})
 
 	var grp runner.Group
+	ms.addService(&grp, log)
 	grp.Add("chain RPC", func(ctx context.Context) error {
 		return httpserve.Serve(ctx, rpcLn, devchain.NewRPCServer(c, g.rpcUser, g.rpcPass), log)
 	})
@@ -179,6 +191,9 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	if n.dns != nil {
 		fmt.Fprintf(out, "  DNS:            %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(f.dns.suffix))
 	}
+	if ms != nil {
+		fmt.Fprintf(out, "  metrics:        %s\n", ms.url())
+	}
 	fmt.Fprintf(out, "  faucet address: %s\n", c.FaucetAddress())
 	fmt.Fprintf(out, "  name database:  %s (BNS from block %d)\n", n.db.Path(), firstBlocks["devnet"])
 	fmt.Fprintf(out, "  tip:            %d %s\n", tip.Height, tip.Hash)
@@ -188,7 +203,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	if f.registrarDomain != "" {
 		fmt.Fprintf(out, "  registrar:      %s://%s for %s, once the wallet %s owns it\n", t.scheme(), f.registrarAddr, f.registrarDomain, g.walletPath())
 		grp.Add("registrar", func(ctx context.Context) error {
-			return runDevnetRegistrar(ctx, g, f, t, c, apiURL, logWriter{log, "registrar update"}, log)
+			return runDevnetRegistrar(ctx, g, f, t, c, apiURL, ms.registerer(), logWriter{log, "registrar update"}, log)
 		})
 	}
 	grp.Add("miner", func(ctx context.Context) error {
@@ -229,8 +244,10 @@ func mine(ctx context.Context, c *devchain.Chain, interval time.Duration, log *s
 }
 
 // runDevnetRegistrar waits until the wallet owns f.registrarDomain, then
-// runs its registrar on the devnet's chain and API until ctx ends.
-func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, t *serverTLS, c chain.Backend, apiURL string, progress io.Writer, log *slog.Logger) error {
+// runs its registrar on the devnet's chain and API until ctx ends, its
+// metrics in reg (nil: none).
+func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, t *serverTLS, c chain.Backend, apiURL string,
+	reg prometheus.Registerer, progress io.Writer, log *slog.Logger) error {
 	node, err := g.openNodeAt(apiURL)
 	if err != nil {
 		return err
@@ -265,7 +282,7 @@ func runDevnetRegistrar(ctx context.Context, g globalFlags, f devnetFlags, t *se
 	}
 	ops := &nameop.Runner{Wallet: w, Chain: c, Node: node, Net: &bns.DevNet, Journal: journal,
 		FeeRate: defaultFeeRate, Poll: 200 * time.Millisecond, Log: progress}
-	rs, err := openRegistrar(rf, t, ops, log, nil)
+	rs, err := openRegistrar(rf, t, ops, reg, log, nil)
 	if err != nil {
 		return err
 	}

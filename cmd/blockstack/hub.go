@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/gaia"
@@ -32,7 +33,7 @@ const (
 )
 
 func newHubCmd() *cobra.Command {
-	var listen, dataDir, configPath string
+	var listen, dataDir, configPath, metricsAddr string
 	var lf logFlags
 	var tf tlsFlags
 	cmd := &cobra.Command{
@@ -80,12 +81,18 @@ and $GAIA_DISK_STORAGE_ROOT_DIR.`,
 				return err
 			}
 			defer t.close()
-			hub, err := listenHub(cmd.Context(), listen, cfg, t, log)
+			ms, err := listenMetrics(metricsAddr, log)
+			if err != nil {
+				return err
+			}
+			defer ms.close()
+			hub, err := listenHub(cmd.Context(), listen, cfg, t, ms.registerer(), log)
 			if err != nil {
 				return err
 			}
 			defer hub.close()
 			var grp runner.Group
+			ms.addService(&grp, log)
 			hub.addService(&grp, log)
 			t.addServices(&grp, hub.ln.Addr(), log)
 			return grp.Run(cmd.Context())
@@ -95,6 +102,7 @@ and $GAIA_DISK_STORAGE_ROOT_DIR.`,
 	fl.StringVar(&listen, "listen", defaultHubListen, "listen address (HTTP, or HTTPS with the TLS flags)")
 	fl.StringVar(&dataDir, "data-dir", "", "storage folder of the disk driver (default $HOME/.blockstack/gaia)")
 	fl.StringVar(&configPath, "config", "", "the reference Gaia hub's JSON configuration `file` (driver, bucket, credentials, limits; not the settings file, --config-file)")
+	addMetricsFlag(fl, &metricsAddr)
 	addLogFlags(fl, &lf)
 	addTLSFlags(fl, &tf, "the hub")
 	return cmd
@@ -323,9 +331,10 @@ func openDriver(ctx context.Context, cfg hubConfig) (gaia.Driver, func(), error)
 }
 
 // openHub builds a hub over cfg's driver for a listener at addr, served
-// at the URL base; close releases the driver. Without readURL in cfg the
-// read URL prefix is the hub's own read endpoint under base.
-func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, log *slog.Logger) (h http.Handler, close func(), err error) {
+// at the URL base, its metrics in reg (nil: none); close releases the
+// driver. Without readURL in cfg the read URL prefix is the hub's own read
+// endpoint under base.
+func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, reg prometheus.Registerer, log *slog.Logger) (h http.Handler, close func(), err error) {
 	d, closeDriver, err := openDriver(ctx, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("hub: %w", err)
@@ -353,6 +362,8 @@ func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, log
 		MaxWritesPerMinute:   cfg.MaxWritesPerMinute,
 		WriteBurst:           cfg.WriteBurst,
 		Logger:               log,
+		Metrics:              reg,
+		DriverName:           cfg.Driver,
 	})
 	if err != nil {
 		closeDriver()
@@ -372,13 +383,13 @@ type hubServer struct {
 }
 
 // listenHub listens on addr and makes a hub to serve there, over TLS as t
-// says.
-func listenHub(ctx context.Context, addr string, cfg hubConfig, t *serverTLS, log *slog.Logger) (*hubServer, error) {
+// says, its metrics in reg (nil: none).
+func listenHub(ctx context.Context, addr string, cfg hubConfig, t *serverTLS, reg prometheus.Registerer, log *slog.Logger) (*hubServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	h, closeDriver, err := openHub(ctx, ln.Addr(), t.url(ln.Addr()), cfg, log)
+	h, closeDriver, err := openHub(ctx, ln.Addr(), t.url(ln.Addr()), cfg, reg, log)
 	if err != nil {
 		ln.Close()
 		return nil, err

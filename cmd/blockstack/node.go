@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -97,6 +98,9 @@ type nodeConfig struct {
 	// listen binds the node's TCP listeners (net.Listen if nil): a test
 	// closes one under its server.
 	listen func(network, addr string) (net.Listener, error)
+	// metrics receives the indexer's, the API's and Atlas's metrics
+	// (nil: none are kept).
+	metrics prometheus.Registerer
 	// tls is how the API and explorer are served (nil: plain HTTP).
 	tls *serverTLS
 }
@@ -118,7 +122,7 @@ func addAtlasFlags(fs *pflag.FlagSet, f *atlasFlags, defaultAddr string) {
 func newNodeCmd(g *globalFlags) *cobra.Command {
 	var dataDir string
 	cfg := nodeConfig{first: -1}
-	var ruleSet string
+	var ruleSet, metricsAddr string
 	var lf logFlags
 	var tf tlsFlags
 	cmd := &cobra.Command{
@@ -153,7 +157,7 @@ or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 			}
 			defer t.close()
 			c.tls = t
-			return runNode(cmd.Context(), *g, c, cmd.OutOrStdout(), log)
+			return runNode(cmd.Context(), *g, c, metricsAddr, cmd.OutOrStdout(), log)
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dataDir, "data-dir", "", "state folder (default $HOME/.blockstack/<network>/node)")
@@ -166,20 +170,27 @@ or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 	cmd.Flags().StringSliceVar(&cfg.verifyPeers, "verify-peers", nil, "other nodes' REST API `URL`s whose consensus hashes the explorer's name pages show beside this node's, as second sources")
 	addDNSFlags(cmd.Flags(), &cfg.dns)
 	addAtlasFlags(cmd.Flags(), &cfg.atlas, defaultAtlasAddr)
+	addMetricsFlag(cmd.Flags(), &metricsAddr)
 	addLogFlags(cmd.Flags(), &lf)
 	addTLSFlags(cmd.Flags(), &tf, "the API and explorer")
 	cmd.AddCommand(newNodeStatusCmd(g, &dataDir))
 	return cmd
 }
 
-// runNode follows the chain g names and serves the node until ctx ends or
-// one of its services fails.
-func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, out io.Writer, log *slog.Logger) error {
+// runNode follows the chain g names and serves the node (and its metrics
+// at metricsAddr, if not "") until ctx ends or one of its services fails.
+func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, metricsAddr string, out io.Writer, log *slog.Logger) error {
 	b, err := g.openBackend(ctx)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	ms, err := listenMetrics(metricsAddr, log)
+	if err != nil {
+		return err
+	}
+	defer ms.close()
+	cfg.metrics = ms.registerer()
 	n, err := openBNSNode(ctx, g, cfg, b, b, log)
 	if err != nil {
 		return err
@@ -193,7 +204,11 @@ func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, out io.Writer, 
 	if n.dns != nil {
 		fmt.Fprintf(out, "DNS at %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(cfg.dns.suffix))
 	}
+	if ms != nil {
+		fmt.Fprintf(out, "metrics at %s\n", ms.url())
+	}
 	var grp runner.Group
+	ms.addService(&grp, log)
 	n.addServices(&grp, log)
 	n.tls.addServices(&grp, n.apiAddr(), log)
 	return grp.Run(ctx)
@@ -237,7 +252,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 	if listen == nil {
 		listen = net.Listen
 	}
-	if n.ix, n.db, err = openIndexer(ctx, g, b, cfg.dataDir, cfg.first, log); err != nil {
+	if n.ix, n.db, err = openIndexer(ctx, g, b, cfg.dataDir, cfg.first, cfg.metrics, log); err != nil {
 		return nil, err
 	}
 	n.closers = append(n.closers, n.db)
@@ -245,7 +260,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 		return nil, err
 	}
 	n.closers = append(n.closers, n.zfs)
-	if n.atlas, n.atlasLn, err = openAtlas(g, cfg.atlas, listen, n.db, n.zfs, log); err != nil {
+	if n.atlas, n.atlasLn, err = openAtlas(g, cfg.atlas, listen, n.db, n.zfs, cfg.metrics, log); err != nil {
 		return nil, err
 	}
 	if n.atlasLn != nil {
@@ -263,7 +278,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 		}
 		n.closers = append(n.closers, n.dns)
 	}
-	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, tip, cfg.staleBlocks, cfg.verifyPeers, log)
+	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, tip, cfg.staleBlocks, cfg.verifyPeers, cfg.metrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -324,8 +339,9 @@ func (n *bnsNode) atlasString() string {
 
 // openAtlas makes an Atlas peer that replicates into zfs the zone files
 // db's chain names, and binds its RPC listener; nil for both when
-// f.addr is "" (Atlas off).
-func openAtlas(g globalFlags, f atlasFlags, listen func(string, string) (net.Listener, error), db *namedb.DB, zfs *store.Store, log *slog.Logger) (*atlas.Node, net.Listener, error) {
+// f.addr is "" (Atlas off). Its metrics go to reg (nil: none).
+func openAtlas(g globalFlags, f atlasFlags, listen func(string, string) (net.Listener, error), db *namedb.DB, zfs *store.Store,
+	reg prometheus.Registerer, log *slog.Logger) (*atlas.Node, net.Listener, error) {
 	if f.addr == "" {
 		return nil, nil, nil
 	}
@@ -341,7 +357,7 @@ func openAtlas(g globalFlags, f atlasFlags, listen func(string, string) (net.Lis
 		log.Warn("Atlas listens on all interfaces and --atlas-advertise is not set: peers will not add this node")
 	}
 	node, err := atlas.New(atlas.Config{Network: g.network, Advertise: advertise, Seeds: f.seeds,
-		Blacklist: f.blacklist, Chain: atlas.NameDB(db), Store: zfs, Log: log})
+		Blacklist: f.blacklist, Chain: atlas.NameDB(db), Store: zfs, Log: log, Metrics: reg})
 	if err != nil {
 		ln.Close()
 		return nil, nil, err
@@ -363,11 +379,12 @@ func nodeDataDir(g globalFlags, flag string) string {
 // publishes and its status is shown; tip (if not nil) is the chain the
 // node follows, which the node calls itself stale when it lags by more
 // than staleAfter blocks (0: api.DefaultStaleAfter); the explorer compares
-// its consensus hashes with those of the nodes at peers' URLs. The split is by path prefix rather than a ServeMux, which
+// its consensus hashes with those of the nodes at peers' URLs. The API's
+// metrics go to reg (nil: none). The split is by path prefix rather than a ServeMux, which
 // would answer unclean /v1 paths with redirects where the API answers with
 // its own JSON error.
 func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *atlas.Node, subs *subdomains.Indexer,
-	follower *subdomains.Follower, tip api.Chain, staleAfter int64, peers []string, log *slog.Logger) (http.Handler, error) {
+	follower *subdomains.Follower, tip api.Chain, staleAfter int64, peers []string, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
 	net, err := g.bnsNetwork()
 	if err != nil {
 		return nil, err
@@ -394,7 +411,7 @@ func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *at
 		}
 	}
 	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: subIndex, Network: net, Rules: g.rules(), FirstBlock: first,
-		Chain: tip, StaleAfter: staleAfter, Log: log})
+		Chain: tip, StaleAfter: staleAfter, Log: log, Metrics: reg})
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.
 	var verify []web.Peer
@@ -467,8 +484,9 @@ func openZonefiles(dataDir string, db *namedb.DB, log *slog.Logger) (*store.Stor
 }
 
 // openIndexer opens the name database in dataDir and an indexer over it
-// that logs its progress.
-func openIndexer(ctx context.Context, g globalFlags, b chain.Backend, dataDir string, first int64, log *slog.Logger) (*virtualchain.Indexer, *namedb.DB, error) {
+// that logs its progress and keeps its metrics in reg (nil: none).
+func openIndexer(ctx context.Context, g globalFlags, b chain.Backend, dataDir string, first int64, reg prometheus.Registerer,
+	log *slog.Logger) (*virtualchain.Indexer, *namedb.DB, error) {
 	if err := mkdirFor(filepath.Join(dataDir, "names.db")); err != nil {
 		return nil, nil, err
 	}
@@ -483,7 +501,7 @@ func openIndexer(ctx context.Context, g globalFlags, b chain.Backend, dataDir st
 	}
 	var last time.Time
 	ix, err := virtualchain.New(ctx, db, b, virtualchain.Config{
-		Network: net, Rules: g.rules(), FirstBlock: first,
+		Network: net, Rules: g.rules(), FirstBlock: first, Metrics: reg,
 		OnBlock: func(blk namedb.Block) {
 			if blk.Accepted+blk.Rejected == 0 && time.Since(last) < 5*time.Second {
 				return

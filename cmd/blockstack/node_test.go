@@ -78,7 +78,7 @@ func TestNodeStopsWhenAServiceFails(t *testing.T) {
 			return ln, err
 		}}
 	done := make(chan error, 1)
-	go func() { done <- runNode(context.Background(), g, cfg, io.Discard, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- runNode(context.Background(), g, cfg, "", io.Discard, slog.New(slog.DiscardHandler)) }()
 	var api net.Listener
 	select {
 	case api = <-listeners:

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 
@@ -32,6 +33,7 @@ type registrarFlags struct {
 	burst       int
 	maxPending  int
 	op          opFlags
+	metricsAddr string
 	log         logFlags
 	tls         tlsFlags
 }
@@ -78,6 +80,7 @@ Beside a devnet:
 	fl.IntVar(&f.maxPending, "max-pending", 10_000, "most requests waiting for a batch; more are refused with 503")
 	fl.Int64Var(&f.op.feeRate, "fee-rate", defaultFeeRate, "miner fee rate in sat/vB")
 	fl.DurationVar(&f.op.poll, "poll-interval", time.Second, "how often to ask the node and the chain while waiting")
+	addMetricsFlag(fl, &f.metricsAddr)
 	addLogFlags(fl, &f.log)
 	addTLSFlags(fl, &f.tls, "the registrar's API")
 	cmd.MarkFlagRequired("domain")
@@ -110,7 +113,12 @@ func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 	if err = checkOwnsDomain(ctx, ops.Node, ops.Wallet.OwnerKeys(), f.domain, g.walletPath()); err != nil {
 		return err
 	}
-	rs, err := openRegistrar(f, t, ops, log, testExitHook(cmd))
+	ms, err := listenMetrics(f.metricsAddr, log)
+	if err != nil {
+		return err
+	}
+	defer ms.close()
+	rs, err := openRegistrar(f, t, ops, ms.registerer(), log, testExitHook(cmd))
 	if err != nil {
 		return err
 	}
@@ -120,7 +128,11 @@ func runRegistrar(cmd *cobra.Command, g globalFlags, f registrarFlags) error {
 	fmt.Fprintf(out, "  resolver URL: %s\n", rs.resolverURL)
 	fmt.Fprintf(out, "  data dir:     %s\n", f.dataDir)
 	fmt.Fprintf(out, "  node:         %s\n", ops.Node.URL())
+	if ms != nil {
+		fmt.Fprintf(out, "  metrics:      %s\n", ms.url())
+	}
 	var grp runner.Group
+	ms.addService(&grp, log)
 	rs.addServices(&grp, log)
 	t.addServices(&grp, rs.ln.Addr(), log)
 	err = grp.Run(ctx)
@@ -143,8 +155,8 @@ type registrarServer struct {
 
 // openRegistrar makes a registrar for f.domain listening on f.listen
 // (over TLS as t says), with its queue in f.dataDir, sending updates
-// through ops.
-func openRegistrar(f registrarFlags, t *serverTLS, ops *nameop.Runner, log *slog.Logger, hook func(string)) (*registrarServer, error) {
+// through ops, its metrics in metrics (nil: none).
+func openRegistrar(f registrarFlags, t *serverTLS, ops *nameop.Runner, metrics prometheus.Registerer, log *slog.Logger, hook func(string)) (*registrarServer, error) {
 	// Listen first: the resolver URL defaults to the address bound.
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -168,6 +180,7 @@ func openRegistrar(f registrarFlags, t *serverTLS, ops *nameop.Runner, log *slog
 		MaxPending:    f.maxPending,
 		Log:           log,
 		Hook:          hook,
+		Metrics:       metrics,
 	}, st, registrar.APINode{Client: ops.Node}, &registrar.UpdateAnchor{Runner: ops, Domain: f.domain})
 	if err != nil {
 		ln.Close()
