@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
+	"github.com/go-blockstack/go-blockstack/internal/metrics/metricstest"
 )
 
 var hubURLRE = regexp.MustCompile(`msg="gaia hub listening" url=(\S+)`)
@@ -108,7 +109,8 @@ func TestHubEndToEnd(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir)
+	metricsAddr := freeAddr(t)
+	url, stop := startHubBinary(t, bin, nil, "--data-dir", dir, "--metrics-addr", metricsAddr)
 	ctx := context.Background()
 	key := gaiatest.Key("e2e-app")
 	c, err := storage.Connect(ctx, storage.Config{HubURL: url, AppKey: key})
@@ -170,6 +172,7 @@ func TestHubEndToEnd(t *testing.T) {
 	if _, _, err = c.GetFile(ctx, "public/hello.txt", storage.GetOptions{}); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("read after delete: %v", err)
 	}
+	checkHubMetrics(t, "http://"+metricsAddr+"/metrics", len(secret)+len("hello, again"))
 	// Encrypted content never reaches the disk in the clear.
 	filepath.WalkDir(dir, func(p string, de os.DirEntry, err error) error {
 		if err == nil && !de.IsDir() {
@@ -358,5 +361,35 @@ func TestHubConfig(t *testing.T) {
 	}
 	if _, err := loadHubConfig(filepath.Join(dir, "missing.json"), getenv); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+// checkHubMetrics scrapes the hub of TestHubEndToEnd: three stores (one
+// more refused for its precondition), reads, a delete and a read of the
+// deleted file, all on the disk driver.
+func checkHubMetrics(t *testing.T, url string, minRead int) {
+	t.Helper()
+	m := metricstest.Scrape(t, url)
+	for _, c := range []struct {
+		name   string
+		labels []string
+		min    float64
+	}{
+		{"blockstack_gaia_request_duration_seconds", []string{"driver", "disk", "op", "store", "code", "2xx"}, 3},
+		{"blockstack_gaia_request_duration_seconds", []string{"driver", "disk", "op", "store", "code", "4xx"}, 1},
+		{"blockstack_gaia_request_duration_seconds", []string{"driver", "disk", "op", "read", "code", "2xx"}, 3},
+		{"blockstack_gaia_request_duration_seconds", []string{"driver", "disk", "op", "delete", "code", "2xx"}, 1},
+		{"blockstack_gaia_request_duration_seconds", []string{"driver", "disk", "op", "list_files", "code", "2xx"}, 1},
+		{"blockstack_gaia_errors_total", []string{"driver", "disk", "op", "store", "code", "412", "error", "PreconditionFailedError"}, 1},
+		{"blockstack_gaia_errors_total", []string{"driver", "disk", "op", "read", "code", "404"}, 1},
+		{"blockstack_gaia_stored_bytes_total", []string{"driver", "disk"}, float64(len("hello") + len("hello, again"))},
+		{"blockstack_gaia_read_bytes_total", []string{"driver", "disk"}, float64(minRead)},
+	} {
+		if got := m.Value(t, c.name, c.labels...); got < c.min {
+			t.Errorf("%s%v = %v, want ≥ %v", c.name, c.labels, got, c.min)
+		}
+	}
+	if _, ok := m.Lookup("go_goroutines"); !ok {
+		t.Error("no Go runtime metrics")
 	}
 }

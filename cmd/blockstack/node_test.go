@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/chain/devchain"
+	"github.com/go-blockstack/go-blockstack/internal/metrics/metricstest"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
@@ -30,7 +32,8 @@ func TestNodeFollowsDevnetOverRPC(t *testing.T) {
 	devDir := t.TempDir()
 	rpc := startDevnetIn(t, bin, devDir)
 	nodeDir := t.TempDir()
-	node := exec.Command(bin, "--rpc", rpc, "node", "--data-dir", nodeDir, "--atlas-addr", "127.0.0.1:0")
+	metricsAddr := freeAddr(t)
+	node := exec.Command(bin, "--rpc", rpc, "node", "--data-dir", nodeDir, "--atlas-addr", "127.0.0.1:0", "--metrics-addr", metricsAddr)
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +54,22 @@ func TestNodeFollowsDevnetOverRPC(t *testing.T) {
 	want := ours
 	if !strings.Contains(want, "consensus ") {
 		t.Fatalf("status without a consensus hash:\n%s", want)
+	}
+	// Its metrics: the indexer at the tip, which the node read over RPC.
+	m := metricstest.Scrape(t, "http://"+metricsAddr+"/metrics")
+	height, err := strconv.ParseFloat(tip, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, chainTip, lag := m.Value(t, "blockstack_indexer_height"), m.Value(t, "blockstack_indexer_chain_tip_height"),
+		m.Value(t, "blockstack_indexer_lag_blocks"); h != height || chainTip != height || lag != 0 {
+		t.Errorf("indexer height %v, chain tip %v, lag %v; want %v, %v, 0", h, chainTip, lag, height, height)
+	}
+	if got := m.Value(t, "blockstack_indexer_block_apply_seconds"); got < height {
+		t.Errorf("block apply times observed: %v, want ≥ %v", got, height)
+	}
+	if _, ok := m.Lookup("blockstack_atlas_zonefiles"); !ok {
+		t.Error("no Atlas metrics")
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
 
+	"github.com/go-blockstack/go-blockstack/internal/metrics/metricstest"
 	"github.com/go-blockstack/go-blockstack/internal/syncbuf"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/registrar"
@@ -33,21 +34,23 @@ var registrarRE = regexp.MustCompile(`registrar for \S+ at (http://\S+)`)
 
 // registrarProc is a `blockstack registrar` process.
 type registrarProc struct {
-	url    string
-	cmd    *exec.Cmd
-	stderr *syncbuf.Buffer
-	done   chan struct{} // closed when it has exited
-	err    error
+	url     string
+	metrics string // its /metrics URL
+	cmd     *exec.Cmd
+	stderr  *syncbuf.Buffer
+	done    chan struct{} // closed when it has exited
+	err     error
 }
 
 // startRegistrar starts the registrar of domain with the wallet, its
 // state in dir, listening at listen, and waits until it serves.
 func (e *e2eNet) startRegistrar(t *testing.T, env []string, walletPath, domain, dir, listen string) *registrarProc {
 	t.Helper()
+	metricsAddr := freeAddr(t)
 	cmd := exec.Command(e.bin, append(e.global(), "registrar", "--wallet", walletPath, "--domain", domain, "--data-dir", dir,
-		"--listen", listen, "--batch-delay", "2s", "--rate", "0", "--poll-interval", "50ms")...)
+		"--listen", listen, "--batch-delay", "2s", "--rate", "0", "--poll-interval", "50ms", "--metrics-addr", metricsAddr)...)
 	cmd.Env = append(os.Environ(), env...)
-	p := &registrarProc{cmd: cmd, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
+	p := &registrarProc{metrics: "http://" + metricsAddr + "/metrics", cmd: cmd, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -387,6 +390,7 @@ func TestSubdomainRegistrarEndToEnd(t *testing.T) {
 		t.Fatalf("subdomain status after confirmation:\n%s", status)
 	}
 	checkResolves(t, e.node, "alice.foo.test", bobAddr, 2, string(subProfile("alice", bobAddr)))
+	checkRegistrarMetrics(t, p.metrics, len(crashNames)+3)
 	// A subdomain the registrar never handled is updated from the
 	// node's record: none here, so it is refused.
 	e.refusedSub(t, "neither registered nor queued", "subdomain", "update", "nobody.foo.test", "--zonefile", bobZone, "--wallet", bob)
@@ -487,5 +491,27 @@ func (e *e2eNet) refusedSub(t *testing.T, want string, args ...string) {
 	stdout, stderr, err := e.cli(t, nil, args...)
 	if err == nil || !strings.Contains(stderr, want) {
 		t.Fatalf("blockstack %s: %v, want an error saying %q\n%s%s", strings.Join(args, " "), err, want, stdout, stderr)
+	}
+}
+
+// checkRegistrarMetrics scrapes a registrar that has confirmed confirmed
+// requests and nothing else: its queue by state, its batches and the time
+// they took to confirm.
+func checkRegistrarMetrics(t *testing.T, url string, confirmed int) {
+	t.Helper()
+	m := metricstest.Scrape(t, url)
+	for state, want := range map[string]int{"confirmed": confirmed, "pending": 0, "submitted": 0} {
+		if got := m.Value(t, "blockstack_registrar_requests", "state", state); got != float64(want) {
+			t.Errorf("registrar requests %s: %v, want %d", state, got, want)
+		}
+	}
+	if got := m.Value(t, "blockstack_registrar_batches_total", "step", "confirmed"); got < 1 {
+		t.Errorf("registrar batches confirmed: %v, want ≥ 1", got)
+	}
+	if got := m.Value(t, "blockstack_registrar_confirm_seconds"); got < 1 {
+		t.Errorf("registrar confirm times observed: %v, want ≥ 1", got)
+	}
+	if _, ok := m.Lookup("process_cpu_seconds_total"); !ok {
+		t.Error("no process metrics")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
 
+	"github.com/go-blockstack/go-blockstack/internal/metrics/metricstest"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -156,7 +157,8 @@ func TestSubdomainsEndToEnd(t *testing.T) {
 
 // TestDevnetRegistrar: `devnet --registrar-domain` starts the registrar
 // once the wallet owns the domain; a subdomain registered through it
-// resolves on the devnet's node.
+// resolves on the devnet's node. The devnet's metrics (--metrics-addr)
+// show the work: every server it runs, from one registry.
 func TestDevnetRegistrar(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -166,8 +168,9 @@ func TestDevnetRegistrar(t *testing.T) {
 	dir := t.TempDir()
 	walletPath := filepath.Join(dir, "w.json")
 	regURL := "http://" + freeAddr(t)
+	metricsAddr := freeAddr(t)
 	e, _ := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
-		"--registrar-addr", strings.TrimPrefix(regURL, "http://"))
+		"--registrar-addr", strings.TrimPrefix(regURL, "http://"), "--metrics-addr", metricsAddr)
 	if w, _, _ := e.newWallet(t, "w"); w != walletPath {
 		t.Fatalf("wallet at %s, want %s", w, walletPath)
 	}
@@ -194,4 +197,47 @@ func TestDevnetRegistrar(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&m)
 		return m["status"] == "registered_subdomain"
 	})
+	checkDevnetMetrics(t, "http://"+metricsAddr+"/metrics")
+}
+
+// checkDevnetMetrics scrapes the devnet of TestDevnetRegistrar, which has
+// seen a namespace and foo.test made, and a subdomain registered through
+// its registrar.
+func checkDevnetMetrics(t *testing.T, url string) {
+	t.Helper()
+	var m metricstest.Families
+	// The miner keeps going: wait for a scrape at the tip.
+	waitfor.True(t, 10*time.Second, "the indexer's lag is 0 in a scrape", func() bool {
+		m = metricstest.Scrape(t, url)
+		lag, ok := m.Lookup("blockstack_indexer_lag_blocks")
+		return ok && lag == 0
+	})
+	if h, tip := m.Value(t, "blockstack_indexer_height"), m.Value(t, "blockstack_indexer_chain_tip_height"); h != tip || h < 10 {
+		t.Errorf("indexer height %v, chain tip %v", h, tip)
+	}
+	for _, kind := range []string{"NAMESPACE_PREORDER", "NAMESPACE_REVEAL", "NAMESPACE_READY", "NAME_PREORDER", "NAME_REGISTRATION", "NAME_UPDATE"} {
+		if got := m.Value(t, "blockstack_indexer_operations_total", "kind", kind, "result", "accepted"); got < 1 {
+			t.Errorf("%s accepted: %v, want ≥ 1", kind, got)
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		labels []string
+	}{
+		{"blockstack_api_request_duration_seconds", []string{"route", "/v1/names/{name}", "method", "GET", "code", "2xx"}},
+		{"blockstack_api_request_duration_seconds", []string{"route", "/v1/zonefile", "method", "POST", "code", "2xx"}},
+		{"blockstack_atlas_zonefiles", nil},
+		{"blockstack_registrar_batches_total", []string{"step", "confirmed"}},
+		{"blockstack_registrar_requests", []string{"state", "confirmed"}},
+	} {
+		if got := m.Value(t, c.name, c.labels...); got < 1 {
+			t.Errorf("%s%v = %v, want ≥ 1", c.name, c.labels, got)
+		}
+	}
+	if got := m.Value(t, "blockstack_atlas_zonefiles_missing"); got != 0 {
+		t.Errorf("Atlas misses %v zone files", got)
+	}
+	if _, ok := m.Lookup("blockstack_gaia_stored_bytes_total", "driver", "disk"); !ok {
+		t.Error("no hub metrics")
+	}
 }
