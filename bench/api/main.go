@@ -9,7 +9,9 @@
 // rates. With -tls the same API is also served over TLS (ECDSA P-256, a
 // certificate made in the process) and measured beside plain HTTP, both
 // alternating, on kept-alive connections: the ratio is what encryption
-// costs a look-up once the handshake is paid.
+// costs a look-up once the handshake is paid. With -metrics the same
+// database is also served by an API with its Prometheus metrics on,
+// measured the same way: the ratio is what the metrics cost.
 //
 //	go run ./bench/api -names 1000000 -duration 5s -dir DIR   # DIR's database is built once, then reused
 //	go run ./bench/api -names 1000000 -proofs                  # state proofs beside lookups
@@ -36,6 +38,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
@@ -57,6 +61,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	proofs := flag.Bool("proofs", false, "measure GET /v1/names/{name}/proof beside the lookups instead, and what a light client spends checking one")
 	overTLS := flag.Bool("tls", false, "also serve the API over TLS (a certificate made in the process) and measure it beside plain HTTP, alternating, on kept-alive connections")
+	withMetrics := flag.Bool("metrics", false, "also serve the API with its Prometheus metrics on and measure it beside the one without, alternating")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -66,15 +71,15 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if *proofs && *overTLS {
-		fatal(fmt.Errorf("give -proofs or -tls, not both"))
+	if *proofs && (*overTLS || *withMetrics) {
+		fatal(fmt.Errorf("give -proofs, or -tls and -metrics, not both"))
 	}
-	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *overTLS); err != nil {
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *overTLS, *withMetrics); err != nil {
 		fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, overTLS bool) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, overTLS, withMetrics bool) error {
 	ctx := context.Background()
 	gctune.Tune() // the collector's settings of the node (blockstack node)
 	if dir == "" {
@@ -148,6 +153,16 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		secure.client = &tls.Config{RootCAs: ca.Pool()}
 		servers = append(servers, secure)
 	}
+	if withMetrics {
+		hm := api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1, Metrics: prometheus.NewRegistry()})
+		measured, stopMeasured, err := serve(hm, nil)
+		if err != nil {
+			return err
+		}
+		defer stopMeasured()
+		measured.what = " (metrics)"
+		servers = append(servers, measured)
+	}
 
 	// The node keeps indexing: a block of 100 new names every 100 ms.
 	indexCtx, stopIndexing := context.WithCancel(ctx)
@@ -183,7 +198,7 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 	// Ping and lookups alternate in rounds of a second, so that the
 	// indexer's commits and Go's collections (over the indexer's
 	// half-gigabyte state) fall on both alike.
-	// With -tls, plain and TLS alternate too.
+	// With -tls or -metrics, the servers alternate too.
 	rounds := max(1, int(duration/time.Second))
 	var ratios []string
 	for _, conns := range []int{1, 16, 64} {
@@ -207,29 +222,26 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 				return fmt.Errorf("%d failed lookups at %d connections%s", look[i].fails, conns, s.tag())
 			}
 		}
-		if len(servers) > 1 {
-			ratios = append(ratios, fmt.Sprintf("%d connections %.2f×", conns, look[1].rate()/look[0].rate()))
+		for i, s := range servers[1:] {
+			ratios = append(ratios, fmt.Sprintf("%d connections%s %.2f× (CPU/look-up %s vs %s)", conns, s.tag(),
+				look[i+1].rate()/look[0].rate(), look[i+1].cpuPer(), look[0].cpuPer()))
 		}
 	}
 	if len(ratios) > 0 {
-		fmt.Printf("\nlook-ups/s over TLS / over plain HTTP: %s\n", strings.Join(ratios, ", "))
+		fmt.Printf("\nlook-ups/s beside plain HTTP without metrics: %s\n", strings.Join(ratios, "; "))
 	}
 	return nil
 }
 
-// server is where the API is measured: its address, and the client TLS
-// configuration that trusts it (nil: plain HTTP).
+// server is where the API is measured: its address, the client TLS
+// configuration that trusts it (nil: plain HTTP), and what it is.
 type server struct {
 	addr   string
 	client *tls.Config
+	what   string // how it differs from the first: " (TLS)", " (metrics)"
 }
 
-func (s server) tag() string {
-	if s.client != nil {
-		return " (TLS)"
-	}
-	return ""
-}
+func (s server) tag() string { return s.what }
 
 // serve serves h on loopback with the node's server settings, over TLS
 // if cfg is not nil (as httpserve.ServeTLS does).
@@ -239,13 +251,15 @@ func serve(h http.Handler, cfg *tls.Config) (server, func(), error) {
 	if err != nil {
 		return server{}, nil, err
 	}
+	s := server{addr: ln.Addr().String()}
 	if cfg != nil {
 		srv.TLSConfig = cfg
+		s.what = " (TLS)"
 		go srv.ServeTLS(ln, "", "")
 	} else {
 		go srv.Serve(ln)
 	}
-	return server{addr: ln.Addr().String()}, func() { srv.Close() }, nil
+	return s, func() { srv.Close() }, nil
 }
 
 // profile, when set, receives a CPU profile of the measurements.
