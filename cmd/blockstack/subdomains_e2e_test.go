@@ -240,4 +240,14 @@ func checkDevnetMetrics(t *testing.T, url string) {
 	if _, ok := m.Lookup("blockstack_gaia_stored_bytes_total", "driver", "disk"); !ok {
 		t.Error("no hub metrics")
 	}
+	// Every metric of the project that the devnet serves is documented.
+	doc, err := os.ReadFile("../../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range m {
+		if strings.HasPrefix(name, "blockstack_") && !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("%s is not in docs/metrics.md", name)
+		}
+	}
 }
