@@ -18,8 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/go-blockstack/go-blockstack/atlas"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
+	"github.com/go-blockstack/go-blockstack/internal/metrics/metricstest"
 	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/namedb"
@@ -68,9 +71,10 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	}
 	dbA, zfsA := open()
 	dbB, zfsB := open()
-	// run runs a peer and its RPC server until the test ends.
-	run := func(f atlasFlags, db *namedb.DB, zfs *store.Store) *atlas.Node {
-		at, ln, err := openAtlas(g, f, net.Listen, db, zfs, nil, log)
+	// run runs a peer and its RPC server until the test ends, its metrics
+	// in reg.
+	run := func(f atlasFlags, db *namedb.DB, zfs *store.Store, reg *prometheus.Registry) *atlas.Node {
+		at, ln, err := openAtlas(g, f, net.Listen, db, zfs, reg, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +92,9 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 		})
 		return at
 	}
-	atB := run(atlasFlags{addr: "127.0.0.1:0"}, dbB, zfsB)
-	atA := run(atlasFlags{addr: "127.0.0.1:0", seeds: []string{atB.Addr()}}, dbA, zfsA)
+	regA, regB := prometheus.NewRegistry(), prometheus.NewRegistry()
+	atB := run(atlasFlags{addr: "127.0.0.1:0"}, dbB, zfsB, regB)
+	atA := run(atlasFlags{addr: "127.0.0.1:0", seeds: []string{atB.Addr()}}, dbA, zfsA, regA)
 	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.Status().Neighbours == 1 })
 
 	handler, err := newHTTP(g, dbA, zfsA, 1, atA, nil, nil, nil, 0, nil, nil, log)
@@ -109,6 +114,23 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 		t.Fatalf("POST /v1/zonefile: HTTP %d %s", resp.StatusCode, out)
 	}
 	waitfor.True(t, 5*time.Second, "the zone file reaches B", func() bool { return zfsB.Has(h) })
+	// The metrics say so, once each side has counted: A sent it (pushed,
+	// or B pulled it), and B misses nothing.
+	var mA, mB metricstest.Families
+	waitfor.True(t, 5*time.Second, "the metrics show the zone file sent", func() bool {
+		mA, mB = metricstest.ScrapeRegistry(t, regA), metricstest.ScrapeRegistry(t, regB)
+		pushed, _ := mA.Lookup("blockstack_atlas_pushes_total", "result", "ok")
+		saved, _ := mB.Lookup("blockstack_atlas_received_zonefiles_total", "result", "saved")
+		pulled, _ := mB.Lookup("blockstack_atlas_pulled_zonefiles_total")
+		missing, _ := mB.Lookup("blockstack_atlas_zonefiles_missing")
+		return (pushed >= 1 && saved >= 1 || pulled >= 1) && missing == 0
+	})
+	if got := mA.Value(t, "blockstack_atlas_peer_health", "peer", atB.Addr()); got < 0 || got > 1 {
+		t.Errorf("A's health of B: %v", got)
+	}
+	if got := mA.Value(t, "blockstack_atlas_neighbours"); got != 1 {
+		t.Errorf("A has %v neighbours, want 1", got)
+	}
 	// The explorer beside the API shows A's Atlas peer.
 	if resp, err := http.Get(api.URL + "/"); err != nil {
 		t.Fatal(err)
