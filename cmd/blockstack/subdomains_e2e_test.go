@@ -206,11 +206,15 @@ func TestDevnetRegistrar(t *testing.T) {
 func checkDevnetMetrics(t *testing.T, url string) {
 	t.Helper()
 	var m metricstest.Families
-	// The miner keeps going: wait for a scrape at the tip.
-	waitfor.True(t, 10*time.Second, "the indexer's lag is 0 in a scrape", func() bool {
+	// The miner keeps going: wait for a scrape at the tip; and the
+	// registrar may hear of its batch's confirmation after the node
+	// resolves the name.
+	waitfor.True(t, 30*time.Second, "a scrape at the tip, with the registrar's batch confirmed", func() bool {
 		m = metricstest.Scrape(t, url)
 		lag, ok := m.Lookup("blockstack_indexer_lag_blocks")
-		return ok && lag == 0
+		confirmed, _ := m.Lookup("blockstack_registrar_requests", "state", "confirmed")
+		batches, _ := m.Lookup("blockstack_registrar_batches_total", "step", "confirmed")
+		return ok && lag == 0 && confirmed >= 1 && batches >= 1
 	})
 	if h, tip := m.Value(t, "blockstack_indexer_height"), m.Value(t, "blockstack_indexer_chain_tip_height"); h != tip || h < 10 {
 		t.Errorf("indexer height %v, chain tip %v", h, tip)
