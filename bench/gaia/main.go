@@ -28,7 +28,12 @@
 // HTTP/1.1 connections, instead of the baselines: the ratio is what
 // encryption costs the hub once the handshakes are paid.
 //
-//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL | -tls] [-cpuprofile FILE]
+// With -metrics it runs two hubs in the process over one disk driver, one
+// with its Prometheus metrics on, and measures 4 KiB reads from them
+// alternately, instead of the baselines: the ratio is what the metrics
+// cost the hub's hot path.
+//
+//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL | -tls | -metrics] [-cpuprofile FILE]
 package main
 
 import (
@@ -49,6 +54,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia"
@@ -65,6 +71,7 @@ func main() {
 	hubURL := flag.String("hub", "", "measure the hub at this loopback URL instead of one in this process")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	overTLS := flag.Bool("tls", false, "measure a hub over TLS beside one over plain HTTP, alternating, instead of the baselines")
+	withMetrics := flag.Bool("metrics", false, "measure reads from a hub with Prometheus metrics beside one without, alternating, instead of the baselines")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -78,13 +85,16 @@ func main() {
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	var err error
-	if *overTLS {
-		if *hubURL != "" {
-			err = fmt.Errorf("-tls measures hubs in this process: give it or -hub, not both")
-		} else {
-			err = runTLS(*phase, *maxOps, *dir)
-		}
-	} else {
+	switch {
+	case (*overTLS || *withMetrics) && *hubURL != "":
+		err = fmt.Errorf("-tls and -metrics measure hubs in this process: give one of them or -hub")
+	case *overTLS && *withMetrics:
+		err = fmt.Errorf("give -tls or -metrics, not both")
+	case *overTLS:
+		err = runTLS(*phase, *maxOps, *dir)
+	case *withMetrics:
+		err = runMetrics(*phase, *maxOps, *dir)
+	default:
 		err = run(*phase, *maxOps, *dir, *hubURL)
 	}
 	if err != nil {
@@ -325,18 +335,27 @@ func serveHub(dir string, cfg *tls.Config) (base string, stop func(), err error)
 	if err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopHub, err := startHub(drv, cfg, nil)
 	if err != nil {
 		drv.Close()
+		return "", nil, err
+	}
+	return base, func() { stopHub(); drv.Close() }, nil
+}
+
+// startHub serves a hub over drv on loopback, over TLS if cfg is not nil,
+// its Prometheus metrics in reg (nil: none); stop shuts its server down.
+func startHub(drv gaia.Driver, cfg *tls.Config, reg prometheus.Registerer) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		return "", nil, err
 	}
 	base = "http://" + ln.Addr().String()
 	if cfg != nil {
 		base = "https://" + ln.Addr().String()
 	}
-	hub, err := gaia.New(drv, gaia.Config{ReadURL: base + "/read/", Logger: slog.New(slog.DiscardHandler)})
+	hub, err := gaia.New(drv, gaia.Config{ReadURL: base + "/read/", Logger: slog.New(slog.DiscardHandler), Metrics: reg, DriverName: "disk"})
 	if err != nil {
-		drv.Close()
 		ln.Close()
 		return "", nil, err
 	}
@@ -353,7 +372,6 @@ func serveHub(dir string, cfg *tls.Config) (base string, stop func(), err error)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		<-served
-		drv.Close()
 	}, nil
 }
 

@@ -31,3 +31,11 @@ func TestRunTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunMetrics runs the metrics comparison at a small scale: reads from
+// a hub with metrics succeed beside reads from one without.
+func TestRunMetrics(t *testing.T) {
+	if err := runMetrics(200*time.Millisecond, 40, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+}
