@@ -143,7 +143,8 @@ func TestHubTLSWithTestCA(t *testing.T) {
 
 // TestTLSFlagsRefused: every server command refuses TLS flags that do not
 // say one clear thing, with one line naming the flag to fix, before it
-// opens anything.
+// opens anything. Every case runs against the hub; one against each other
+// command, which shares the check (tlsFlags.open).
 func TestTLSFlagsRefused(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -151,31 +152,29 @@ func TestTLSFlagsRefused(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	_, _, certFile, keyFile := testTLSFiles(t, dir)
-	commands := map[string][]string{
-		"hub":       {"hub", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "gaia")},
-		"node":      {"node", "--api-addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "node")},
-		"devnet":    {"devnet", "--data-dir", filepath.Join(dir, "devnet")},
-		"registrar": {"registrar", "--domain", "foo.id", "--data-dir", filepath.Join(dir, "registrar")},
-	}
-	for _, tc := range []struct {
+	hub := []string{"hub", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "gaia")}
+	cases := []struct {
 		name string
+		cmd  []string
 		args []string
 		want string
 	}{
-		{"cert without key", []string{"--tls-cert", certFile}, "--tls-cert needs --tls-key"},
-		{"key without cert", []string{"--tls-key", keyFile}, "--tls-key needs --tls-cert"},
-		{"files and ACME", []string{"--tls-cert", certFile, "--tls-key", keyFile, "--acme-domain", "a.test", "--acme-cache", dir}, "not both"},
-		{"ACME without a domain", []string{"--acme-email", "a@b.test"}, "need --acme-domain"},
-		{"ACME without a cache", []string{"--acme-domain", "a.test"}, "needs --acme-cache"},
-		{"plain listener without TLS", []string{"--http-addr", "127.0.0.1:0"}, "--http-addr is the plain listener beside HTTPS"},
-		{"mismatched pair", []string{"--tls-cert", certFile, "--tls-key", certFile}, "TLS certificate " + certFile},
-	} {
-		for name, cmd := range commands {
-			t.Run(tc.name+"/"+name, func(t *testing.T) {
-				stdout, stderr, code := runBinaryEnv(t, bin, "", []string{"HOME=" + dir}, append(append([]string(nil), cmd...), tc.args...)...)
-				failsWith(t, stdout, stderr, code, tc.want)
-			})
-		}
+		{"cert without key", hub, []string{"--tls-cert", certFile}, "--tls-cert needs --tls-key"},
+		{"key without cert", hub, []string{"--tls-key", keyFile}, "--tls-key needs --tls-cert"},
+		{"files and ACME", hub, []string{"--tls-cert", certFile, "--tls-key", keyFile, "--acme-domain", "a.test", "--acme-cache", dir}, "not both"},
+		{"ACME without a domain", hub, []string{"--acme-email", "a@b.test"}, "need --acme-domain"},
+		{"ACME without a cache", hub, []string{"--acme-domain", "a.test"}, "needs --acme-cache"},
+		{"plain listener without TLS", hub, []string{"--http-addr", "127.0.0.1:0"}, "--http-addr is the plain listener beside HTTPS"},
+		{"mismatched pair", hub, []string{"--tls-cert", certFile, "--tls-key", certFile}, "TLS certificate " + certFile},
+		{"node", []string{"node", "--api-addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "node")}, []string{"--tls-cert", certFile}, "--tls-cert needs --tls-key"},
+		{"devnet", []string{"devnet", "--data-dir", filepath.Join(dir, "devnet")}, []string{"--acme-domain", "a.test"}, "needs --acme-cache"},
+		{"registrar", []string{"registrar", "--domain", "foo.id", "--data-dir", filepath.Join(dir, "registrar")}, []string{"--http-addr", "127.0.0.1:0"}, "--http-addr is the plain listener"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := runBinaryEnv(t, bin, "", []string{"HOME=" + dir}, append(append([]string(nil), tc.cmd...), tc.args...)...)
+			failsWith(t, stdout, stderr, code, tc.want)
+		})
 	}
 	// The devnet that refused left no state folder behind.
 	if _, err := os.Stat(filepath.Join(dir, "devnet")); !os.IsNotExist(err) {
