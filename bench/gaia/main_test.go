@@ -27,7 +27,7 @@ func TestRun(t *testing.T) {
 // TestRunTLS runs the TLS comparison at a small scale: stores and reads
 // over TLS succeed beside plain ones.
 func TestRunTLS(t *testing.T) {
-	if err := runTLS(200*time.Millisecond, 40, t.TempDir()); err != nil {
+	if err := runTLS(100*time.Millisecond, 20, t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 }
