@@ -27,8 +27,8 @@ type tlsFlags struct {
 	httpAddr string
 }
 
-// addTLSFlags defines the TLS flags on fs; what is the servers they
-// cover, for the help.
+// addTLSFlags defines the TLS flags on fs; what names, in the help, the
+// servers they cover.
 func addTLSFlags(fs *pflag.FlagSet, f *tlsFlags, what string) {
 	fs.StringVar(&f.cfg.CertFile, "tls-cert", "", "serve "+what+" over HTTPS with this PEM certificate `file` (with its chain), read again when it changes or on SIGHUP")
 	fs.StringVar(&f.cfg.KeyFile, "tls-key", "", "the PEM private key `file` of --tls-cert")
