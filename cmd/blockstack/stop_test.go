@@ -232,3 +232,25 @@ func TestNodeSIGTERMWhileIndexing(t *testing.T) {
 	}
 	t.Logf("stopped in %s at block %d (the API last reported %d)", took, last.Height, processed.Load())
 }
+
+// TestHubSurvivesSIGHUP: a server with no certificate to reload keeps
+// serving through a SIGHUP rather than dying of it.
+func TestHubSurvivesSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	hub := startHubProcess(t, buildBinary(t), nil, "--data-dir", t.TempDir())
+	if err := hub.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	// A process runs no code of its own after a signal is sent before the
+	// signal is delivered: an answer now means the hub lived through it.
+	res, err := http.Get(hub.url + "/hub_info")
+	if err != nil {
+		t.Fatalf("the hub after SIGHUP: %v", err)
+	}
+	res.Body.Close()
+	if hub.cmd.ProcessState != nil {
+		t.Fatalf("the hub exited: %v", hub.cmd.ProcessState)
+	}
+}

@@ -58,6 +58,7 @@ func (f tlsFlags) open(log *slog.Logger) (_ *serverTLS, err error) {
 		if f.httpAddr != "" {
 			return nil, fmt.Errorf("--http-addr is the plain listener beside HTTPS: give --tls-cert and --tls-key, or --acme-domain, too")
 		}
+		ignoreHangUp()
 		return &serverTLS{}, nil
 	}
 	s := &serverTLS{}
@@ -72,9 +73,16 @@ func (f tlsFlags) open(log *slog.Logger) (_ *serverTLS, err error) {
 	if s.srv.Reloads() {
 		s.hup = make(chan os.Signal, 1)
 		signal.Notify(s.hup, syscall.SIGHUP)
+	} else {
+		ignoreHangUp()
 	}
 	return s, nil
 }
+
+// ignoreHangUp keeps a server with nothing to reload alive through a
+// SIGHUP (a closed terminal, a service manager's reload), which would
+// otherwise end it.
+func ignoreHangUp() { signal.Ignore(syscall.SIGHUP) }
 
 // config is the servers' tls.Config, nil for plain HTTP.
 func (s *serverTLS) config() *tls.Config {
