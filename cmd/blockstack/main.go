@@ -11,8 +11,8 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
