@@ -156,6 +156,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/blockchains/bitcoin/blocks/{height}", "what SNV checks of a block: what its consensus hash commits to (block hash, operations hash, state root, earlier consensus hashes), its serialized operations (?operations=0: without them)", s.snvBlock, snvBlockSchema},
 		{"GET /v1/blockchains/bitcoin/name_count", "how many names exist", s.nameCount, object(map[string]schema{"names_count": integer})},
 		{"GET /v1/zonefiles/{hash}", "a zone file's bytes", s.zonefile, nil},
+		{"GET /v1/blockchains/bitcoin/operations/{height}", "a block's name operations in transaction order, each as /v1/operations/{txid} gives it (?rejected=1: the rejected ones too, with why)", s.blockOperations, arrayOf(operationSchema)},
 		{"GET /v1/operations/{txid}", "what became of a transaction's name operation: accepted, or rejected and why (an extension of /v1)", s.operation, operationSchema},
 		{"POST /v1/zonefile", "publish a zone file whose hash is on chain", s.putZonefile, object(map[string]schema{"status": boolean, "zonefile_hash": str})},
 		{"GET /v1/openapi.json", "this API's OpenAPI document", s.openAPI, schema{"type": "object"}},

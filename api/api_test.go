@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -292,5 +294,47 @@ func BenchmarkLookup(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestBlockOperations: a block's name operations in transaction order,
+// the accepted ones with the subject's record; the rejected ones only when
+// asked, with the rule broken.
+func TestBlockOperations(t *testing.T) {
+	s, _ := fixture(t)
+	ctx := context.Background()
+	last, _, err := s.cfg.DB.LastBlock(ctx)
+	must(t, err)
+	h := last.Height + 1
+	tx, err := s.cfg.DB.Begin(ctx, h)
+	must(t, err)
+	must(t, tx.AddHistory(namedb.HistoryEntry{Block: h, Vtxindex: 2, Txid: strings.Repeat("bb", 32), Op: "NAME_UPDATE", Subject: "alice.test",
+		Accepted: false, Code: rules.ErrNotOwner, Reason: "not the owner", Record: json.RawMessage(`{"name":"alice.test"}`)}))
+	must(t, tx.AddHistory(namedb.HistoryEntry{Block: h, Vtxindex: 1, Txid: strings.Repeat("aa", 32), Op: "NAME_RENEWAL", Subject: "alice.test",
+		Accepted: true, Record: json.RawMessage(`{"name":"alice.test","expire_block":900}`)}))
+	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: "00"}, nil))
+
+	var ops []apitypes.Operation
+	for path, want := range map[string][]string{
+		fmt.Sprintf("/v1/blockchains/bitcoin/operations/%d", h):            {"NAME_RENEWAL"},
+		fmt.Sprintf("/v1/blockchains/bitcoin/operations/%d?rejected=1", h): {"NAME_RENEWAL", "NAME_UPDATE"},
+	} {
+		status, _, raw := do(t, s, "GET", path, "")
+		if err := json.Unmarshal([]byte(raw), &ops); status != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %s", path, status, raw)
+		}
+		var got []string
+		for _, op := range ops {
+			got = append(got, op.Opcode)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", path, got, want)
+		}
+	}
+	if ops[0].Block != h || string(ops[0].Record) != `{"name":"alice.test","expire_block":900}` || ops[1].Accepted || ops[1].Code != rules.ErrNotOwner {
+		t.Errorf("operations: %+v", ops)
+	}
+	if status, _, _ := do(t, s, "GET", fmt.Sprintf("/v1/blockchains/bitcoin/operations/%d", h+1), ""); status != http.StatusNotFound {
+		t.Errorf("a block not indexed: %d, want 404", status)
 	}
 }

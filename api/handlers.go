@@ -512,6 +512,35 @@ func (s *Server) nameCount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"names_count": n})
 }
 
+// blockOperations serves a block's name operations in the order of its
+// transactions, as /v1/operations/{txid} shows each: the accepted ones
+// (with the subject's record after each), and with ?rejected=1 the
+// rejected ones too, with why.
+func (s *Server) blockOperations(w http.ResponseWriter, r *http.Request) {
+	height, err := strconv.ParseInt(r.PathValue("height"), 10, 64)
+	if err != nil || height < s.cfg.FirstBlock {
+		writeError(w, http.StatusBadRequest, "height must be a block number from "+strconv.FormatInt(s.cfg.FirstBlock, 10))
+		return
+	}
+	if _, err := s.cfg.DB.BlockAt(r.Context(), height); !s.found(w, r, err, namedb.ErrNotFound, "Block not indexed") {
+		return
+	}
+	hist, err := s.cfg.DB.BlockHistory(r.Context(), height)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	withRejected := r.URL.Query().Get("rejected") == "1"
+	out := []apitypes.Operation{}
+	for _, h := range hist {
+		if h.Accepted || withRejected {
+			out = append(out, apitypes.Operation{Txid: h.Txid, Block: h.Block, Vtxindex: h.Vtxindex,
+				Opcode: h.Op, Subject: h.Subject, Accepted: h.Accepted, Code: h.Code, Reason: h.Reason, Record: h.Record})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *Server) operation(w http.ResponseWriter, r *http.Request) {
 	txid := r.PathValue("txid")
 	if !txidRE.MatchString(txid) {

@@ -75,6 +75,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		"/v1/blockchains/bitcoin/consensus": nil,
 		"/v1/blockchains/bitcoin/blocks/{height}": {"/v1/blockchains/bitcoin/blocks/20?operations=0", "/v1/blockchains/bitcoin/blocks/9999",
 			"/v1/blockchains/bitcoin/blocks/0", "/v1/blockchains/bitcoin/blocks/x"},
+		"/v1/blockchains/bitcoin/operations/{height}": {"/v1/blockchains/bitcoin/operations/21?rejected=1", "/v1/blockchains/bitcoin/operations/20",
+			"/v1/blockchains/bitcoin/operations/9999", "/v1/blockchains/bitcoin/operations/x"},
 		"/v1/names/{name}/proof": {"/v1/names/nobody.test/proof", "/v1/names/alice.test/proof?height=20",
 			"/v1/names/alice.test/proof?height=9999", "/v1/names/Bad!/proof", "/v1/names/alice.test/proof?height=x"},
 		"/v1/names/{name}/subdomains":    {"/v1/names/alice.test/subdomains?page=0", "/v1/names/nobody.test/subdomains"},
