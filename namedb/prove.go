@@ -243,12 +243,8 @@ func (p *StateProof) check(keys [][]byte) error {
 		proof  *statetree.Proof
 		what   string
 	}{{p.Name, &p.NameProof, "name"}, {p.Namespace, &p.NamespaceProof, "namespace"}} {
-		value, present, err := c.proof.Verify(root, keys[i])
-		if err != nil {
+		if err := consensus.CheckRecord(root, keys[i], c.record, c.proof); err != nil {
 			return fmt.Errorf("namedb: %s proof at block %d: %w", c.what, p.Block.Height, err)
-		}
-		if present != (c.record != nil) || present && value != consensus.RecordHash(c.record) {
-			return fmt.Errorf("namedb: %s proof at block %d does not match the record", c.what, p.Block.Height)
 		}
 	}
 	return nil

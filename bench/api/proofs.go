@@ -10,7 +10,6 @@ import (
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/client/snv"
-	"github.com/go-blockstack/go-blockstack/consensus"
 )
 
 // measureProofs measures GET /v1/names/{name}/proof beside the plain
@@ -63,11 +62,7 @@ func measureProofs(s server, names int, duration time.Duration, nethttp bool) er
 	cpu0 := cpuTime()
 	for _, p := range answers {
 		b := p.Block
-		prior := make([]string, len(b.Prior))
-		for i, x := range b.Prior {
-			prior[i] = x.ConsensusHash
-		}
-		c := consensus.Commitment{Height: b.Height, BlockHash: b.BlockHash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
+		c := snv.CommitmentOf(&b)
 		ch, err := c.Hash()
 		if err != nil {
 			return err

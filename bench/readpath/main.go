@@ -39,7 +39,6 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/lookup"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/client/snv"
-	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -255,11 +254,7 @@ func anchorOf(ctx context.Context, node *apiclient.Client) (snv.Anchor, error) {
 		return snv.Anchor{}, err
 	}
 	b := p.Block
-	prior := make([]string, len(b.Prior))
-	for i, x := range b.Prior {
-		prior[i] = x.ConsensusHash
-	}
-	c := consensus.Commitment{Height: b.Height, BlockHash: b.BlockHash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
+	c := snv.CommitmentOf(&b)
 	ch, err := c.Hash()
 	return snv.Anchor{Height: b.Height, ConsensusHash: ch}, err
 }

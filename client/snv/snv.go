@@ -142,14 +142,12 @@ func check(b *apitypes.SNVBlock, height, firstBlock int64, want string) error {
 	if len(b.Prior) != len(skip) {
 		return fmt.Errorf("%w: block %d commits to %d earlier blocks, the node gave %d", ErrMismatch, height, len(skip), len(b.Prior))
 	}
-	prior := make([]string, len(skip))
 	for i, p := range b.Prior {
 		if p.Height != skip[i] || !isHex(p.ConsensusHash, 32) {
 			return fmt.Errorf("%w: block %d's prior consensus hash %d: height %d hash %q, want height %d and 32 lowercase hex digits", ErrMismatch, height, i, p.Height, p.ConsensusHash, skip[i])
 		}
-		prior[i] = p.ConsensusHash
 	}
-	c := consensus.Commitment{Height: height, BlockHash: b.BlockHash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
+	c := CommitmentOf(b)
 	got, err := c.Hash()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrMismatch, err)
@@ -158,6 +156,16 @@ func check(b *apitypes.SNVBlock, height, firstBlock int64, want string) error {
 		return fmt.Errorf("%w: block %d's block hash, operations hash, state root and prior consensus hashes make %s, not the proved %s", ErrMismatch, height, got, want)
 	}
 	return nil
+}
+
+// CommitmentOf is what b's consensus hash commits to, as a node gave it:
+// check verifies its form and its prior hashes' heights before hashing it.
+func CommitmentOf(b *apitypes.SNVBlock) consensus.Commitment {
+	prior := make([]string, len(b.Prior))
+	for i, p := range b.Prior {
+		prior[i] = p.ConsensusHash
+	}
+	return consensus.Commitment{Height: b.Height, BlockHash: b.BlockHash, OpsHash: b.OpsHash, StateRoot: b.StateRoot, Prior: prior}
 }
 
 // Op is a verified operation, read back from its serialized form.

@@ -92,19 +92,12 @@ func proveKey(root statetree.Hash, key []byte, record *string, proofHex, what st
 	if err := pr.UnmarshalBinary(raw); err != nil {
 		return nil, 0, fmt.Errorf("%w: %s's proof: %v", ErrMismatch, what, err)
 	}
-	value, present, err := pr.Verify(root, key)
-	if err != nil {
+	var rec []byte
+	if record != nil {
+		rec = []byte(*record)
+	}
+	if err := consensus.CheckRecord(root, key, rec, &pr); err != nil {
 		return nil, 0, fmt.Errorf("%w: %s: %v", ErrMismatch, what, err)
 	}
-	switch {
-	case present && record == nil:
-		return nil, 0, fmt.Errorf("%w: the node says %s has no record, but its proof shows one", ErrMismatch, what)
-	case !present && record != nil:
-		return nil, 0, fmt.Errorf("%w: the node gives a record of %s, but its proof shows there is none", ErrMismatch, what)
-	case present && value != consensus.RecordHash([]byte(*record)):
-		return nil, 0, fmt.Errorf("%w: the node's record of %s is not the one the state root commits to", ErrMismatch, what)
-	case !present:
-		return nil, len(raw), nil
-	}
-	return []byte(*record), len(raw), nil
+	return rec, len(raw), nil
 }
