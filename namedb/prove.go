@@ -174,13 +174,12 @@ func (db *DB) proofRows(ctx context.Context, last, at int64, name, ns string) (*
 	if top != last {
 		return nil, nil, errMoved
 	}
-	var undoFrom sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, metaUndoFrom).Scan(&undoFrom)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	reaches, undoFrom, err := undoReaches(ctx, tx, at)
+	if err != nil {
 		return nil, nil, fmt.Errorf("namedb: proof of %s: %w", name, err)
 	}
-	if undoFrom.Valid && at+1 < undoFrom.Int64 && at != last {
-		return nil, nil, fmt.Errorf("block %d: %w (it proves blocks from %d up)", at, ErrBeyondProofs, undoFrom.Int64-1)
+	if !reaches {
+		return nil, nil, fmt.Errorf("block %d: %w (it proves blocks from %d up)", at, ErrBeyondProofs, undoFrom-1)
 	}
 	res := &StateProof{}
 	if err := tx.QueryRowContext(ctx, `SELECT `+blockColumns+` FROM blocks WHERE height = ?`, at).Scan(res.Block.fields()...); err != nil {
@@ -198,32 +197,18 @@ func (db *DB) proofRows(ctx context.Context, last, at int64, name, ns string) (*
 			return nil, nil, fmt.Errorf("namedb: proof of %s %s: %w", r.subject, r.key, err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? AND tbl IN ('names', 'namespaces') ORDER BY block DESC, seq DESC LIMIT ?`, at, maxProofUndo+1)
+	undo, err := readUndo(ctx, tx, at, maxProofUndo+1, "names", "namespaces")
 	if err != nil {
 		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
 	}
-	defer rows.Close()
-	var undo []undoRow
-	for rows.Next() {
-		var u undoRow
-		var prior sql.NullString
-		if err := rows.Scan(&u.tbl, &u.key, &prior); err != nil {
-			return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
-		}
-		if prior.Valid {
-			u.prior = []byte(prior.String)
-		}
-		// Newest first: the last row of a key is its record as of at.
+	// Newest first: the last row of a key is its record as of at.
+	for _, u := range undo {
 		switch {
 		case u.tbl == "names" && u.key == name:
 			res.Name = u.prior
 		case u.tbl == "namespaces" && u.key == ns:
 			res.Namespace = u.prior
 		}
-		undo = append(undo, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("namedb: proof at block %d: %w", at, err)
 	}
 	if len(undo) > maxProofUndo {
 		return nil, nil, fmt.Errorf("block %d: %w (more than %d changes since; prove a later block)", at, ErrBeyondProofs, maxProofUndo)

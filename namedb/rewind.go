@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -27,18 +26,18 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 		return fmt.Errorf("namedb: rewind: %w", err)
 	}
 	defer tx.Rollback()
-	var undoFrom sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, metaUndoFrom).Scan(&undoFrom); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	reaches, undoFrom, err := undoReaches(ctx, tx, fork)
+	if err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)
 	}
-	if undoFrom.Valid && fork+1 < undoFrom.Int64 {
+	if !reaches {
 		var kept int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM blocks WHERE height <= ? LIMIT 1)`, fork).Scan(&kept); err != nil {
 			return fmt.Errorf("namedb: rewind: %w", err)
 		}
 		if kept > 0 {
 			return fmt.Errorf("namedb: cannot rewind to block %d: %w (blocks below %d were indexed far below the tip, without undo); "+
-				"rebuild the database (delete it and index again, or import a snapshot)", fork, ErrBeyondUndo, undoFrom.Int64)
+				"rebuild the database (delete it and index again, or import a snapshot)", fork, ErrBeyondUndo, undoFrom)
 		}
 		// Back to before the first block: nothing to undo, empty it all.
 		for _, tbl := range []string{"names", "namespaces", "preorders", "history", "zonefile_hashes", "undo", "blocks"} {
@@ -56,25 +55,8 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 		db.last.Store(nil)
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT tbl, key, prior FROM undo WHERE block > ? ORDER BY block DESC, seq DESC`, fork)
+	changes, err := readUndo(ctx, tx, fork, -1)
 	if err != nil {
-		return fmt.Errorf("namedb: rewind: %w", err)
-	}
-	type change struct {
-		tbl, key string
-		prior    sql.NullString
-	}
-	var changes []change
-	for rows.Next() {
-		var c change
-		if err := rows.Scan(&c.tbl, &c.key, &c.prior); err != nil {
-			rows.Close()
-			return fmt.Errorf("namedb: rewind: %w", err)
-		}
-		changes = append(changes, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("namedb: rewind: %w", err)
 	}
 	t := &Tx{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}
@@ -86,10 +68,10 @@ func (db *DB) Rewind(ctx context.Context, fork int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.tbl+` WHERE `+keyCol+` = ?`, c.key); err != nil {
 			return fmt.Errorf("namedb: rewind %s %q: %w", c.tbl, c.key, err)
 		}
-		if !c.prior.Valid {
+		if c.prior == nil {
 			continue
 		}
-		if err := t.restore(c.tbl, c.key, []byte(c.prior.String)); err != nil {
+		if err := t.restore(c.tbl, c.key, c.prior); err != nil {
 			return err
 		}
 	}

@@ -134,12 +134,6 @@ func (s *state) drop() {
 	})
 }
 
-// undoRow is a state row as it was before a change, from the undo log.
-type undoRow struct {
-	tbl, key string
-	prior    []byte // nil: the row did not exist
-}
-
 // treeKey is the tree's key of an undo row of names or namespaces.
 func (u *undoRow) treeKey() []byte {
 	if u.tbl == "names" {

@@ -1,10 +1,12 @@
 package namedb
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // metaUndoFrom is the lowest block from which on every block has its
@@ -77,4 +79,56 @@ func (t *Tx) logUndo(tbl, key string, prior any) error {
 		return fmt.Errorf("namedb: undo %s %q: %w", tbl, key, err)
 	}
 	return nil
+}
+
+// undoReaches says whether the undo log holds every block above h, so
+// that the state can be taken back to h; if not, from is the lowest block
+// it starts at.
+func undoReaches(ctx context.Context, tx *sql.Tx, h int64) (ok bool, from int64, err error) {
+	var undoFrom sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?`, metaUndoFrom).Scan(&undoFrom)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, 0, err
+	}
+	if undoFrom.Valid && h+1 < undoFrom.Int64 {
+		return false, undoFrom.Int64, nil
+	}
+	return true, 0, nil
+}
+
+// undoRow is a state row as it was before a change, from the undo log.
+type undoRow struct {
+	tbl, key string
+	prior    []byte // nil: the row did not exist
+}
+
+// readUndo reads the undo rows of the blocks above a height, newest first
+// (the order in which they are undone): of the tables named (all, if
+// none), at most limit of them (−1: all).
+func readUndo(ctx context.Context, tx *sql.Tx, above int64, limit int, tables ...string) ([]undoRow, error) {
+	query, args := `SELECT tbl, key, prior FROM undo WHERE block > ?`, []any{above}
+	if len(tables) > 0 {
+		query += ` AND tbl IN (?` + strings.Repeat(", ?", len(tables)-1) + `)`
+		for _, t := range tables {
+			args = append(args, t)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, query+` ORDER BY block DESC, seq DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []undoRow
+	for rows.Next() {
+		var u undoRow
+		var prior sql.NullString
+		if err := rows.Scan(&u.tbl, &u.key, &prior); err != nil {
+			return nil, err
+		}
+		if prior.Valid {
+			u.prior = []byte(prior.String)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
