@@ -28,7 +28,17 @@ type proofView struct {
 	StateRoot     string
 	Bytes         int // of the name's proof and its namespace's
 	Peers         []peerView
-	Agree         int
+}
+
+// Agree is how many peers give the block's consensus hash as this node.
+func (v *proofView) Agree() int {
+	n := 0
+	for _, p := range v.Peers {
+		if p.Agrees {
+			n++
+		}
+	}
+	return n
 }
 
 // peerView is one peer's word on a block: its consensus hash, or why it
@@ -62,11 +72,6 @@ func (s *Server) proofOf(ctx context.Context, name string) *proofView {
 		}
 	}
 	v.Peers = s.peerViews(ctx, p.Block.Height, p.Block.ConsensusHash)
-	for _, pv := range v.Peers {
-		if pv.Agrees {
-			v.Agree++
-		}
-	}
 	return v
 }
 
