@@ -338,3 +338,27 @@ func TestBlockOperations(t *testing.T) {
 		t.Errorf("a block not indexed: %d, want 404", status)
 	}
 }
+
+// TestNameProofGone: a block the node no longer proves (more changes
+// since than it unwinds for one look-up) is a 410 that says so, and the
+// node goes on proving later blocks.
+func TestNameProofGone(t *testing.T) {
+	s, _ := fixture(t)
+	ctx := context.Background()
+	last, _, err := s.cfg.DB.LastBlock(ctx)
+	must(t, err)
+	h := last.Height + 1
+	tx, err := s.cfg.DB.Begin(ctx, h)
+	must(t, err)
+	for i := range 10_001 {
+		must(t, tx.PutName(&namedb.NameRecord{Name: fmt.Sprintf("n%d.test", i), NamespaceID: "test", ExpireBlock: -1}))
+	}
+	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
+	status, body, _ := do(t, s, "GET", fmt.Sprintf("/v1/names/alice.test/proof?height=%d", last.Height), "")
+	if msg, _ := body["error"].(string); status != http.StatusGone || !strings.Contains(msg, "prove a later block") {
+		t.Fatalf("a proof over 10,001 changes: %d %v, want 410 saying to prove a later block", status, body)
+	}
+	if status, _, raw := do(t, s, "GET", "/v1/names/alice.test/proof", ""); status != http.StatusOK {
+		t.Fatalf("the last block's proof after a 410: %d %s", status, raw)
+	}
+}
