@@ -102,10 +102,11 @@ func startDNSCommand(t *testing.T, bin string, args ...string) string {
 }
 
 // TestDNSEndToEnd: names registered through the CLI on a devnet resolve
-// with Debian's dig, from the devnet's in-process server and from
-// `blockstack dns --node` in suffix mode; an update shows within a block,
-// a subdomain resolves from its own zone file, revoked and expired names
-// stop resolving.
+// with Debian's dig, from the devnet's in-process server, from
+// `blockstack dns --node` in suffix mode and through Debian's unbound as a
+// recursive resolver with stub zones for the namespaces; an update shows
+// within a block, a subdomain resolves from its own zone file, revoked and
+// expired names stop resolving.
 func TestDNSEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -119,6 +120,7 @@ func TestDNSEndToEnd(t *testing.T) {
 		t.Fatal("devnet printed no DNS address")
 	}
 	suffixed := startDNSCommand(t, bin, "--node", e.node, "--dns-suffix", "bns.example.", "--dns-poll", "100ms")
+	resolver := startUnbound(t, addrs.dns, []string{"test.", "shortlife."}, nil)
 
 	w, _, owner := e.newWallet(t, "w")
 	e.ok(t, "wallet", "faucet", "--wallet", w, "300000000")
@@ -159,16 +161,21 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	alice.Records = append(alice.Records, bob)
 	e.ok(t, "name", "register", "alice.test", "--wallet", w, "--zonefile", writeZone("alice.zone", alice))
 
+	// Through the resolver, TTLs count down from at most its cache's
+	// bound: they are left out of the comparison.
 	expect := func(addr, name, qtype, status string, answers ...string) {
 		t.Helper()
 		var got digAnswer
 		if !waitfor.Poll(10*time.Second, func() bool {
 			got = dig(t, digBin, addr, name, qtype)
+			if addr == resolver {
+				return got.status == status && slices.Equal(withoutTTL(got.answers), withoutTTL(answers))
+			}
 			return got.status == status && slices.Equal(got.answers, answers)
 		}) {
 			t.Fatalf("dig @%s %s %s: %s %q, want %s %q", addr, name, qtype, got.status, got.answers, status, answers)
 		}
-		if status != "REFUSED" && !strings.Contains(got.flags, "aa") {
+		if status != "REFUSED" && addr != resolver && !strings.Contains(got.flags, "aa") {
 			t.Fatalf("dig @%s %s %s: flags %q, not authoritative", addr, name, qtype, got.flags)
 		}
 	}
@@ -189,6 +196,10 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 		}
 	}
 	expect(addrs.dns, "example.com.", "A", "REFUSED")
+	expect(resolver, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.1")
+	expect(resolver, "www.alice.test.", "A", "NOERROR", "www.alice.test. 3600 CNAME alice.test.", "alice.test. 300 A 192.0.2.1")
+	expect(resolver, "bob.alice.test.", "A", "NOERROR", "bob.alice.test. 600 A 192.0.2.2")
+	expect(resolver, "nobody.test.", "A", "NXDOMAIN")
 
 	// An update shows at the next block; the name's own record
 	// confirmed before update returns.
@@ -198,12 +209,14 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	expect(addrs.dns, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.100")
 	t.Logf("the update answered %s after name update returned", time.Since(start).Round(time.Millisecond))
 	expect(suffixed, "alice.test.bns.example.", "A", "NOERROR", "alice.test.bns.example. 300 A 192.0.2.100")
+	expect(resolver, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.100")
 
 	// An expired name: a namespace whose names live 2 × 15 blocks.
 	e.createNamespace(t, w, "shortlife", 15)
 	carol := &zonefile.File{Origin: "carol.shortlife", Records: []zonefile.Record{{Name: "@", Data: zonefile.A{Addr: netip.MustParseAddr("192.0.2.3")}}}}
 	e.ok(t, "name", "register", "carol.shortlife", "--wallet", w, "--zonefile", writeZone("carol.zone", carol))
 	expect(addrs.dns, "carol.shortlife.", "A", "NOERROR", "carol.shortlife. 3600 A 192.0.2.3")
+	expect(resolver, "carol.shortlife.", "A", "NOERROR", "carol.shortlife. 3600 A 192.0.2.3")
 	var got digAnswer
 	if !waitfor.Poll(30*time.Second, func() bool {
 		got = dig(t, digBin, addrs.dns, "carol.shortlife.", "A")
@@ -211,10 +224,26 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	}) {
 		t.Fatalf("carol.shortlife never stopped resolving: %+v", got)
 	}
+	expect(resolver, "carol.shortlife.", "A", "NXDOMAIN")
 
 	// A revoked name stops resolving, and so does its subdomain.
 	e.ok(t, "name", "revoke", "alice.test", "--wallet", w)
 	expect(addrs.dns, "alice.test.", "A", "NXDOMAIN")
 	expect(addrs.dns, "bob.alice.test.", "A", "NXDOMAIN")
 	expect(suffixed, "alice.test.bns.example.", "A", "NXDOMAIN")
+	expect(resolver, "alice.test.", "A", "NXDOMAIN")
+	expect(resolver, "bob.alice.test.", "A", "NXDOMAIN")
+}
+
+// withoutTTL is dig answers ("name TTL TYPE data") without their TTLs.
+func withoutTTL(answers []string) []string {
+	out := make([]string, len(answers))
+	for i, a := range answers {
+		f := strings.Fields(a)
+		if len(f) > 1 {
+			f[1] = "-"
+		}
+		out[i] = strings.Join(f, " ")
+	}
+	return out
 }
