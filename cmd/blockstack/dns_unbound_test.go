@@ -78,7 +78,7 @@ func startUnbound(t *testing.T, stub string, zones, anchors []string) string {
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "unbound.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, unboundConf, port, dir, modules, extra.String()), 0o600); err != nil {
+	if err = os.WriteFile(conf, fmt.Appendf(nil, unboundConf, port, dir, modules, extra.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	err = testbin.Start(t, "unbound", bin, []string{"-d", "-c", conf}, dir, func(exited <-chan struct{}) error {
