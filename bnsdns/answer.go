@@ -24,8 +24,11 @@ func (s *Server) reply(ctx context.Context, req *dns.Msg, udp bool) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(req)
 	size := dns.MinMsgSize
+	signed := false
 	if opt := req.IsEdns0(); opt != nil {
-		m.SetEdns0(maxUDP, false)
+		// Signatures only for clients that ask (RFC 4035 §3.2.1).
+		signed = opt.Do() && s.cfg.Key != nil
+		m.SetEdns0(maxUDP, signed)
 		if opt.Version() != 0 {
 			m.Rcode = dns.RcodeBadVers // RFC 6891 §6.1.3
 			return m
@@ -42,7 +45,10 @@ func (s *Server) reply(ctx context.Context, req *dns.Msg, udp bool) *dns.Msg {
 		req.Question[0].Qtype == dns.TypeAXFR || req.Question[0].Qtype == dns.TypeIXFR:
 		m.Rcode = dns.RcodeRefused
 	default:
-		s.answer(ctx, m, req.Question[0].Name, req.Question[0].Qtype)
+		s.answer(ctx, m, req.Question[0].Name, req.Question[0].Qtype, signed)
+		if signed && (m.Rcode == dns.RcodeSuccess || m.Rcode == dns.RcodeNameError) {
+			s.sign(m)
+		}
 	}
 	if udp {
 		m.Truncate(size)
@@ -50,8 +56,9 @@ func (s *Server) reply(ctx context.Context, req *dns.Msg, udp bool) *dns.Msg {
 	return m
 }
 
-// answer fills m for qname and qtype, following CNAMEs.
-func (s *Server) answer(ctx context.Context, m *dns.Msg, qname string, qtype uint16) {
+// answer fills m for qname and qtype, following CNAMEs; with signed, a
+// negative answer carries its NSEC3 proof.
+func (s *Server) answer(ctx context.Context, m *dns.Msg, qname string, qtype uint16, signed bool) {
 	name := strings.ToLower(qname)
 	seen := map[string]bool{name: true}
 	for hop := 0; ; hop++ {
@@ -78,6 +85,7 @@ func (s *Server) answer(ctx context.Context, m *dns.Msg, qname string, qtype uin
 		if !exists {
 			m.Rcode = dns.RcodeNameError
 			m.Ns = []dns.RR{soa}
+			s.proveDenial(ctx, m, name, soa, nil, signed)
 			return
 		}
 		if qtype != dns.TypeCNAME && qtype != dns.TypeANY {
@@ -99,8 +107,21 @@ func (s *Server) answer(ctx context.Context, m *dns.Msg, qname string, qtype uin
 		}
 		if len(m.Answer) == before {
 			m.Ns = []dns.RR{soa} // NODATA (RFC 2308 §2.2)
+			s.proveDenial(ctx, m, name, soa, rrs, signed)
 		}
 		return
+	}
+}
+
+// proveDenial adds the NSEC3 proof of m's negative answer for name when
+// the answer is signed; one that cannot be made is a SERVFAIL.
+func (s *Server) proveDenial(ctx context.Context, m *dns.Msg, name string, soa dns.RR, rrs []dns.RR, signed bool) {
+	if !signed {
+		return
+	}
+	if err := s.deny(ctx, m, name, soa.Header().Name, rrs, m.Rcode == dns.RcodeNameError); err != nil {
+		s.cfg.Log.Warn("dns lookup", "name", name, "err", err)
+		m.Rcode, m.Answer, m.Ns = dns.RcodeServerFailure, nil, nil
 	}
 }
 
@@ -290,5 +311,8 @@ func (s *Server) apexZone(apex string) *zone {
 		Hdr: dns.RR_Header{Name: apex, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: s.cfg.DefaultTTL},
 		Ns:  s.cfg.NSName,
 	}}
+	if s.cfg.Key != nil {
+		z.rrs[apex] = append(z.rrs[apex], DNSKEY(s.cfg.Key, apex, s.cfg.DefaultTTL))
+	}
 	return z
 }

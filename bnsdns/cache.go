@@ -13,7 +13,10 @@ type cache struct {
 	tip     Tip
 	gen     uint64
 	entries map[string]*entry
-	max     int
+	// sigs holds signatures by the RRset they sign (its text), so that
+	// each is made once per tip.
+	sigs map[string]sigEntry
+	max  int
 }
 
 // entry is one looked-up namespace, name or subdomain.
@@ -26,7 +29,7 @@ type entry struct {
 }
 
 func newCache(max int) *cache {
-	return &cache{entries: map[string]*entry{}, max: max}
+	return &cache{entries: map[string]*entry{}, sigs: map[string]sigEntry{}, max: max}
 }
 
 // get returns key's entry (nil when absent or due again) and the
@@ -66,8 +69,29 @@ func (c *cache) setTip(t Tip) (changed bool) {
 	if t == c.tip {
 		return false
 	}
-	c.tip, c.gen, c.entries = t, c.gen+1, map[string]*entry{}
+	c.tip, c.gen, c.entries, c.sigs = t, c.gen+1, map[string]*entry{}, map[string]sigEntry{}
 	return true
+}
+
+func (c *cache) sig(rrset string) (sigEntry, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.sigs[rrset]
+	return e, ok
+}
+
+// putSig stores a signature; when full it drops an arbitrary one, as put
+// does (NXDOMAIN proofs for random names are signatures never asked again).
+func (c *cache) putSig(rrset string, e sigEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.sigs[rrset]; !ok && len(c.sigs) >= c.max {
+		for k := range c.sigs {
+			delete(c.sigs, k)
+			break
+		}
+	}
+	c.sigs[rrset] = e
 }
 
 func (c *cache) currentTip() Tip {

@@ -11,9 +11,11 @@ import (
 
 // FuzzReply feeds the query path any packet that unpacks as a DNS
 // message: the answer must pack, carry the query's id and fit a UDP
-// payload (512 bytes, or what EDNS0 asked up to maxUDP).
+// payload (512 bytes, or what EDNS0 asked up to maxUDP). The server signs,
+// so that queries with the DO bit go through DNSSEC's signatures and
+// NSEC3 proofs too.
 func FuzzReply(f *testing.F) {
-	s, _ := newTestServer(f, "")
+	s, _ := newTestServerKey(f, "", testKey(f))
 	for _, q := range []struct {
 		name  string
 		qtype uint16
@@ -21,6 +23,7 @@ func FuzzReply(f *testing.F) {
 	}{
 		{"alice.test.", dns.TypeA, 0}, {"www.alice.test.", dns.TypeANY, 4096}, {"bob.alice.test.", dns.TypeAAAA, 512},
 		{"a.wild.alice.test.", dns.TypeTXT, 0}, {"nobody.test.", dns.TypeMX, 1232}, {"test.", dns.TypeSOA, 0},
+		{"x.y.alice.test.", dns.TypeA, 1232}, {"alice.test.", dns.TypeSRV, 1232}, {"test.", dns.TypeDNSKEY, 1232},
 	} {
 		req := new(dns.Msg)
 		req.SetQuestion(q.name, q.qtype)

@@ -2,6 +2,8 @@ package bnsdns
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
 	"io"
@@ -31,8 +33,12 @@ type Config struct {
 	NegativeTTL uint32
 	// Poll is how often the Source's tip is read (default 500 ms).
 	Poll time.Duration
-	// MaxEntries bounds the cache (default 100,000 names).
+	// MaxEntries bounds the cache (default 100,000 names, and as many
+	// signatures).
 	MaxEntries int
+	// Key, if not nil, signs answers (DNSSEC) for clients that ask (the DO
+	// bit): an ECDSA P-256 key (LoadKey), published as every zone's DNSKEY.
+	Key *ecdsa.PrivateKey
 	Log        *slog.Logger
 }
 
@@ -48,6 +54,7 @@ type Server struct {
 	cfg    Config
 	suffix string // lower case, absolute; "" without a suffix
 	cache  *cache
+	keyTag uint16 // Key's, when DNSSEC is on
 }
 
 // New checks cfg and fills in its defaults.
@@ -83,6 +90,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.Log == nil {
 		s.cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Key != nil {
+		if cfg.Key.Curve != elliptic.P256() {
+			return nil, errors.New("bnsdns: the DNSSEC key is not an ECDSA P-256 key")
+		}
+		s.keyTag = DNSKEY(cfg.Key, ".", 0).KeyTag()
 	}
 	s.cache = newCache(s.cfg.MaxEntries)
 	return s, nil

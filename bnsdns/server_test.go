@@ -2,6 +2,7 @@ package bnsdns
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"fmt"
 	"net"
 	"slices"
@@ -89,6 +90,12 @@ www.other.example. IN A 192.0.2.99
 
 func newTestServer(t testing.TB, suffix string) (*Server, *fakeSource) {
 	t.Helper()
+	return newTestServerKey(t, suffix, nil)
+}
+
+// newTestServerKey is newTestServer signing with key (DNSSEC) if not nil.
+func newTestServerKey(t testing.TB, suffix string, key *ecdsa.PrivateKey) (*Server, *fakeSource) {
+	t.Helper()
 	src := &fakeSource{tip: Tip{Height: 100}, namespaces: map[string]bool{"test": true}, names: map[string]Name{}}
 	src.set("alice.test", aliceZone, true)
 	src.set("bob.alice.test", bobZone, true)
@@ -96,7 +103,7 @@ func newTestServer(t testing.TB, suffix string) (*Server, *fakeSource) {
 	src.set("gone.test", "$ORIGIN gone.test\n@ IN A 192.0.2.3\n", false)
 	src.names["lie.test"] = Name{Live: true, HasZonefile: true, ZonefileHash: zonefile.HashOf([]byte("other")),
 		Zonefile: []byte("$ORIGIN lie.test\n@ IN A 192.0.2.4\n")}
-	s, err := New(Config{Source: src, Suffix: suffix, NSName: "ns1.bns.example."})
+	s, err := New(Config{Source: src, Suffix: suffix, NSName: "ns1.bns.example.", Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,6 +190,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	fmt.Fprintf(out, "  Atlas peer:     %s\n", n.atlasString())
 	if n.dns != nil {
 		fmt.Fprintf(out, "  DNS:            %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(f.dns.suffix))
+		n.dns.printDNSSEC(out, "                  ", f.dns)
 	}
 	if ms != nil {
 		fmt.Fprintf(out, "  metrics:        %s\n", ms.url())

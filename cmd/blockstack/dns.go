@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -24,15 +28,17 @@ import (
 
 // dnsFlags are the DNS server's settings, shared by dns, node and devnet.
 type dnsFlags struct {
-	suffix string
-	nsName string
-	poll   time.Duration
+	suffix    string
+	nsName    string
+	poll      time.Duration
+	dnssecKey string // "": no DNSSEC
 }
 
 func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
 	fl.StringVar(&f.suffix, "dns-suffix", "", "serve every name under this DNS `domain` (alice.test as alice.test.DOMAIN), for a domain delegated to this server")
 	fl.StringVar(&f.nsName, "dns-ns-name", "localhost.", "the DNS server's own host `name`, in its SOA and NS records")
 	fl.DurationVar(&f.poll, "dns-poll", 500*time.Millisecond, "how often the DNS server checks for a new block")
+	fl.StringVar(&f.dnssecKey, "dns-dnssec-key", "", "sign DNS answers (DNSSEC) with the ECDSA P-256 key in this `file`, made (mode 0600) if missing; blockstack dns ds prints a zone's DS")
 }
 
 func newDNSCmd(g *globalFlags) *cobra.Command {
@@ -49,7 +55,13 @@ subdomains from their own zone files. Names that do not exist, expired or
 revoked names are NXDOMAIN. A new block is visible within --dns-poll. Point
 a resolver's stub zone for a namespace (or, with --dns-suffix, for that
 domain) at it; docs/dns.md says how. node and devnet run the same server
-in-process with --dns-addr.`,
+in-process with --dns-addr.
+
+With --dns-dnssec-key FILE it signs its answers for resolvers that ask
+(DNSSEC, one ECDSA P-256 key for every zone, NSEC3 proofs of NXDOMAIN and
+NODATA); blockstack dns ds --dns-dnssec-key FILE ZONE prints the DS
+record to put in a zone's parent, or to give a validating resolver as its
+trust anchor.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			node, err := g.openNode()
@@ -63,6 +75,7 @@ in-process with --dns-addr.`,
 			}
 			defer s.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "DNS for BNS names at %s (UDP and TCP), from the node at %s\n  try: %s\n", s.addr(), node.URL(), s.digHint(f.suffix))
+			s.printDNSSEC(cmd.OutOrStdout(), "  ", f)
 			var grp runner.Group
 			grp.Add("DNS", s.run)
 			return grp.Run(cmd.Context())
@@ -71,6 +84,7 @@ in-process with --dns-addr.`,
 	cmd.Flags().StringVar(&listenAddr, "listen", "127.0.0.1:5353", "listen `address` (UDP and TCP)")
 	addDNSFlags(cmd.Flags(), &f)
 	addLogFlags(cmd.Flags(), &lf)
+	cmd.AddCommand(newDNSDSCmd())
 	return cmd
 }
 
@@ -79,12 +93,23 @@ type dnsServer struct {
 	srv *bnsdns.Server
 	pc  net.PacketConn
 	ln  net.Listener
+	key *ecdsa.PrivateKey // nil: no DNSSEC
+	// newKey is set when the DNSSEC key file was made at this start.
+	newKey bool
 }
 
 // openDNS makes a server of src's names and binds addr (UDP and TCP); it
 // reads src once first, so that a node that cannot be reached fails here.
 func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, log *slog.Logger) (*dnsServer, error) {
-	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, Log: log})
+	var key *ecdsa.PrivateKey
+	var newKey bool
+	if f.dnssecKey != "" {
+		var err error
+		if key, newKey, err = bnsdns.LoadKey(f.dnssecKey); err != nil {
+			return nil, err
+		}
+	}
+	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, Key: key, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +120,30 @@ func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, lo
 	if err != nil {
 		return nil, err
 	}
-	return &dnsServer{srv: s, pc: pc, ln: ln}, nil
+	return &dnsServer{srv: s, pc: pc, ln: ln, key: key, newKey: newKey}, nil
 }
+
+// printDNSSEC says, when the server signs, with which key and what a
+// validating resolver needs: in suffix mode the one zone's DS, else the
+// command that prints a namespace's.
+func (d *dnsServer) printDNSSEC(out io.Writer, indent string, f dnsFlags) {
+	if d.key == nil {
+		return
+	}
+	made := ""
+	if d.newKey {
+		made = ", made now"
+	}
+	fmt.Fprintf(out, "%sDNSSEC: signing with %s (ECDSA P-256, key tag %d%s)\n", indent, f.dnssecKey, bnsdns.DNSKEY(d.key, ".", 0).KeyTag(), made)
+	if f.suffix != "" {
+		fmt.Fprintf(out, "%s  DS for the parent of %s: %s\n", indent, f.suffix, rrLine(bnsdns.DS(d.key, f.suffix)))
+		return
+	}
+	fmt.Fprintf(out, "%s  a namespace's DS (its trust anchor): blockstack dns ds --dns-dnssec-key %s NAMESPACE\n", indent, f.dnssecKey)
+}
+
+// rrLine is a record in zone file syntax on one line, spaces between fields.
+func rrLine(rr dns.RR) string { return strings.Join(strings.Fields(rr.String()), " ") }
 
 // run serves until ctx ends or a listener fails.
 func (d *dnsServer) run(ctx context.Context) error { return d.srv.Run(ctx, d.pc, d.ln) }

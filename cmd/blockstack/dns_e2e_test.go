@@ -106,7 +106,10 @@ func startDNSCommand(t *testing.T, bin string, args ...string) string {
 // `blockstack dns --node` in suffix mode and through Debian's unbound as a
 // recursive resolver with stub zones for the namespaces; an update shows
 // within a block, a subdomain resolves from its own zone file, revoked and
-// expired names stop resolving.
+// expired names stop resolving. Both servers sign (DNSSEC): unbound
+// validates every answer from the namespaces' DS records, BIND's delv
+// validates the suffixed server's positive, NXDOMAIN and NODATA answers,
+// and neither accepts an answer tampered with on the way.
 func TestDNSEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -115,12 +118,19 @@ func TestDNSEndToEnd(t *testing.T) {
 	digBin := testbin.Require(t, "dig", "apt-get install bind9-dnsutils (bash .ci/run does)", "the DNS tests")
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	e, addrs := devnetE2E(t, bin, dir, "--dns-addr", "127.0.0.1:0", "--dns-poll", "100ms")
+	keyFile := filepath.Join(dir, "dns.key")
+	e, addrs := devnetE2E(t, bin, dir, "--dns-addr", "127.0.0.1:0", "--dns-poll", "100ms", "--dns-dnssec-key", keyFile)
 	if addrs.dns == "" {
 		t.Fatal("devnet printed no DNS address")
 	}
-	suffixed := startDNSCommand(t, bin, "--node", e.node, "--dns-suffix", "bns.example.", "--dns-poll", "100ms")
-	resolver := startUnbound(t, addrs.dns, []string{"test.", "shortlife."}, nil)
+	if st, err := os.Stat(keyFile); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the DNSSEC key file: %v, %v; want one made with mode 0600", st, err)
+	}
+	suffixed := startDNSCommand(t, bin, "--node", e.node, "--dns-suffix", "bns.example.", "--dns-poll", "100ms", "--dns-dnssec-key", keyFile)
+	anchors := dnsDS(t, e, keyFile, "test.", "shortlife.", "bns.example.")
+	resolver := startUnbound(t, addrs.dns, []string{"test.", "shortlife."}, anchors[:2])
+	// Through a path that forges A records, unbound must refuse the answer.
+	forged := startUnbound(t, tamperingProxy(t, addrs.dns), []string{"test."}, anchors[:1])
 
 	w, _, owner := e.newWallet(t, "w")
 	e.ok(t, "wallet", "faucet", "--wallet", w, "300000000")
@@ -162,7 +172,8 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	e.ok(t, "name", "register", "alice.test", "--wallet", w, "--zonefile", writeZone("alice.zone", alice))
 
 	// Through the resolver, TTLs count down from at most its cache's
-	// bound: they are left out of the comparison.
+	// bound: they are left out of the comparison; every answer must be
+	// validated (AD set).
 	expect := func(addr, name, qtype, status string, answers ...string) {
 		t.Helper()
 		var got digAnswer
@@ -177,6 +188,9 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 		}
 		if status != "REFUSED" && addr != resolver && !strings.Contains(got.flags, "aa") {
 			t.Fatalf("dig @%s %s %s: flags %q, not authoritative", addr, name, qtype, got.flags)
+		}
+		if addr == resolver && !strings.Contains(got.flags, "ad") {
+			t.Fatalf("dig @%s %s %s: flags %q, not validated (no AD)", addr, name, qtype, got.flags)
 		}
 	}
 	for _, s := range []struct{ addr, suffix string }{{addrs.dns, ""}, {suffixed, ".bns.example."}} {
@@ -200,6 +214,24 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	expect(resolver, "www.alice.test.", "A", "NOERROR", "www.alice.test. 3600 CNAME alice.test.", "alice.test. 300 A 192.0.2.1")
 	expect(resolver, "bob.alice.test.", "A", "NOERROR", "bob.alice.test. 600 A 192.0.2.2")
 	expect(resolver, "nobody.test.", "A", "NXDOMAIN")
+	expect(resolver, "alice.test.", "SRV", "NOERROR")
+	expect(resolver, "x.y.alice.test.", "A", "NXDOMAIN")
+	if got := dig(t, digBin, forged, "alice.test.", "A"); got.status != "SERVFAIL" {
+		t.Fatalf("unbound took a forged answer: %+v", got)
+	}
+	for _, c := range []struct{ name, qtype, want string }{
+		{"alice.test.bns.example.", "A", "; fully validated\nalice.test.bns.example. 300 IN A 192.0.2.1"},
+		{"nobody.test.bns.example.", "A", "; negative response, fully validated\n; nobody.test.bns.example. 60 IN \\-ANY ;-$NXDOMAIN"},
+		{"alice.test.bns.example.", "SRV", "; negative response, fully validated\n; alice.test.bns.example. 60 IN \\-SRV ;-$NXRRSET"},
+	} {
+		out := delv(t, suffixed, "bns.example.", anchors[2], c.name, c.qtype)
+		if !strings.Contains(oneSpaced(out), c.want) {
+			t.Fatalf("delv %s %s: want %q in\n%s", c.name, c.qtype, c.want, out)
+		}
+	}
+	if out := delv(t, tamperingProxy(t, suffixed), "bns.example.", anchors[2], "alice.test.bns.example.", "A"); strings.Contains(out, "fully validated") || !strings.Contains(out, "resolution failed") {
+		t.Fatalf("delv validated a forged answer:\n%s", out)
+	}
 
 	// An update shows at the next block; the name's own record
 	// confirmed before update returns.

@@ -203,6 +203,7 @@ func runNode(ctx context.Context, g globalFlags, cfg nodeConfig, metricsAddr str
 	}
 	if n.dns != nil {
 		fmt.Fprintf(out, "DNS at %s (UDP and TCP; try: %s)\n", n.dns.addr(), n.dns.digHint(cfg.dns.suffix))
+		n.dns.printDNSSEC(out, "  ", cfg.dns)
 	}
 	if ms != nil {
 		fmt.Fprintf(out, "metrics at %s\n", ms.url())
