@@ -5,8 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-blockstack/go-blockstack/internal/testbin"
 )
 
 func get(t *testing.T, h http.Handler, method, path string) *http.Response {
@@ -74,4 +78,17 @@ func TestNotes(t *testing.T) {
 	if err := json.Unmarshal([]byte(body(t, get(t, h, "GET", "/config.json"))), &cfg); err != nil || cfg.APIURL != "http://127.0.0.1:16270" {
 		t.Fatalf("config.json: %+v %v", cfg, err)
 	}
+}
+
+// TestVerifierVectors: the browser's verifier (src/shared/snv.js, under
+// Node) reaches the Go verifier's verdict on every answer of client/snv's
+// vectors, honest and lying.
+func TestVerifierVectors(t *testing.T) {
+	node := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the browser verifier's test")
+	testbin.RequireNpm(t, ".", "@noble/hashes", "the browser verifier's test")
+	out, err := exec.Command(node, filepath.Join("test", "snv_vectors.mjs"), filepath.Join("..", "client", "snv", "testdata", "record-vectors.json")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node test/snv_vectors.mjs: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }
