@@ -34,6 +34,24 @@ type SignInConfig struct {
 	// (0 on mainnet, 111 on testnet, regtest and devnet): BNS names are
 	// owned by addresses of that form.
 	AddressVersion byte `json:"addressVersion"`
+	// Trust, if set, has the page prove each name record it reads
+	// (src/shared/snv.js) instead of taking the node's word for it.
+	Trust *Trust `json:"trust,omitempty"`
+}
+
+// Trust says where a page's verified name lookups get the consensus hash
+// they trust (docs/trustless.md): an anchor given as HASH@HEIGHT, or the
+// hash that all of Nodes (other nodes' REST APIs, which must answer
+// cross-origin requests, as this project's do) give a few blocks below
+// their tips. The page then proves every name record it reads against that
+// hash with the node's state proofs, and refuses a record that does not
+// verify.
+type Trust struct {
+	Anchor string   `json:"anchor,omitempty"`
+	Nodes  []string `json:"nodes,omitempty"`
+	// FirstBlock is the network's first BNS block, where the consensus
+	// hashes' skip lists end.
+	FirstBlock int64 `json:"firstBlock"`
 }
 
 // NotesConfig is what the notes app needs to know.
@@ -43,6 +61,8 @@ type NotesConfig struct {
 	// APIURL is the node's REST API (name lookups).
 	APIURL         string `json:"apiUrl"`
 	AddressVersion byte   `json:"addressVersion"`
+	// Trust: as SignInConfig's.
+	Trust *Trust `json:"trust,omitempty"`
 }
 
 // SignIn serves the sign-in page at the root of the handler (mount it

@@ -48,6 +48,9 @@ type devnetFlags struct {
 	metricsAddr string
 	log         logFlags
 	tls         tlsFlags
+	// webappTrust: where the sign-in page and the notes app get the
+	// consensus hash they prove name records against.
+	webappTrust webappTrustFlags
 }
 
 func newDevnetCmd(g *globalFlags) *cobra.Command {
@@ -109,6 +112,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	addMetricsFlag(fl, &f.metricsAddr)
 	addLogFlags(fl, &f.log)
 	addTLSFlags(fl, &f.tls, "the API, explorer, hub, notes app and registrar")
+	addWebappTrustFlags(fl, &f.webappTrust)
 	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
 	return cmd
 }
@@ -122,6 +126,10 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	}
 	if hubCfg.Driver == "disk" && hubCfg.DiskSettings.StorageRootDirectory == "" {
 		hubCfg.DiskSettings.StorageRootDirectory = filepath.Join(f.dataDir, "gaia")
+	}
+	trust, err := f.webappTrust.config(firstBlocks["devnet"])
+	if err != nil {
+		return err
 	}
 	log := f.log.newLogger(cmd.ErrOrStderr())
 	t, err := f.tls.open(log)
@@ -151,7 +159,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	}
 	defer hub.close()
 	n, err := openBNSNode(ctx, g, nodeConfig{dataDir: filepath.Join(f.dataDir, "node"), first: firstBlocks["devnet"],
-		apiAddr: f.apiAddr, signInHub: hub.url(), atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t,
+		apiAddr: f.apiAddr, signInHub: hub.url(), webappTrust: trust, atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t,
 		metrics: ms.registerer()}, c, c, log)
 	if err != nil {
 		return err
@@ -163,7 +171,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 		return fmt.Errorf("notes app: %w", err)
 	}
 	defer appLn.Close()
-	notes := webapp.Notes(webapp.NotesConfig{AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: n.addrVersion})
+	notes := webapp.Notes(webapp.NotesConfig{AuthenticatorURL: apiURL + "/auth/", APIURL: apiURL, AddressVersion: n.addrVersion, Trust: trust})
 
 	var grp runner.Group
 	ms.addService(&grp, log)

@@ -86,9 +86,12 @@ type nodeConfig struct {
 	// signInHub, if set, serves the sign-in page beside the API, giving
 	// apps this Gaia hub URL.
 	signInHub string
-	atlas     atlasFlags
-	dnsAddr   string // "": no DNS server
-	dns       dnsFlags
+	// webappTrust, if set, has the sign-in page prove the name records
+	// it reads.
+	webappTrust *webapp.Trust
+	atlas       atlasFlags
+	dnsAddr     string // "": no DNS server
+	dns         dnsFlags
 	// staleBlocks: the node calls itself stale when it lags the chain's
 	// tip by more than this many blocks (0: api.DefaultStaleAfter).
 	staleBlocks int64
@@ -125,6 +128,7 @@ func newNodeCmd(g *globalFlags) *cobra.Command {
 	var ruleSet, metricsAddr string
 	var lf logFlags
 	var tf tlsFlags
+	var wt webappTrustFlags
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Follow a Bitcoin node and index BNS into the name database",
@@ -150,6 +154,9 @@ or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 			if c.first, err = firstBlock(g.network, c.first, ruleSet); err != nil {
 				return err
 			}
+			if c.webappTrust, err = wt.config(c.first); err != nil {
+				return err
+			}
 			log := lf.newLogger(cmd.ErrOrStderr())
 			t, err := tf.open(log)
 			if err != nil {
@@ -165,6 +172,7 @@ or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 	cmd.Flags().StringVar(&ruleSet, "rule-set", "", "the rules the node applies; required on testnet and mainnet, where it must be "+rules.RuleSet+" (this project's, not v1's history)")
 	cmd.Flags().StringVar(&cfg.apiAddr, "api-addr", defaultNodeAPIAddr, "listen address of the REST API")
 	cmd.Flags().StringVar(&cfg.signInHub, "sign-in-hub", "", "serve the sign-in page at /auth/ beside the API, giving apps this Gaia hub `URL` (default: no sign-in page)")
+	addWebappTrustFlags(cmd.Flags(), &wt)
 	cmd.Flags().StringVar(&cfg.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
 	cmd.Flags().Int64Var(&cfg.staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
 	cmd.Flags().StringSliceVar(&cfg.verifyPeers, "verify-peers", nil, "other nodes' REST API `URL`s whose consensus hashes the explorer's name pages show beside this node's, as second sources")
@@ -283,7 +291,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 	if err != nil {
 		return nil, err
 	}
-	if n.handler, n.addrVersion, err = withSignIn(h, cfg.signInHub, g.network); err != nil {
+	if n.handler, n.addrVersion, err = withSignIn(h, cfg.signInHub, g.network, cfg.webappTrust); err != nil {
 		return nil, err
 	}
 	if n.api, err = listen("tcp", cfg.apiAddr); err != nil {
@@ -443,7 +451,7 @@ func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *at
 // they trust. Every other path is the API's, which answers unclean paths
 // itself (a ServeMux would redirect them). It also returns the P2PKH
 // version byte of network's addresses, which own its names.
-func withSignIn(apiHandler http.Handler, hubURL, network string) (http.Handler, byte, error) {
+func withSignIn(apiHandler http.Handler, hubURL, network string, trust *webapp.Trust) (http.Handler, byte, error) {
 	params, err := chain.NetworkParams(network)
 	if err != nil {
 		return nil, 0, err
@@ -451,7 +459,7 @@ func withSignIn(apiHandler http.Handler, hubURL, network string) (http.Handler, 
 	if hubURL == "" {
 		return apiHandler, params.PubKeyHashAddrID, nil
 	}
-	signIn := http.StripPrefix("/auth", webapp.SignIn(webapp.SignInConfig{HubURL: hubURL, AddressVersion: params.PubKeyHashAddrID}))
+	signIn := http.StripPrefix("/auth", webapp.SignIn(webapp.SignInConfig{HubURL: hubURL, AddressVersion: params.PubKeyHashAddrID, Trust: trust}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/auth":

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
@@ -19,6 +21,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/snv"
 	"github.com/go-blockstack/go-blockstack/client/spv"
 	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/webapp"
 )
 
 // trustFlags say where the consensus hash that a verified lookup trusts
@@ -227,4 +230,38 @@ func resolveName(cmd *cobra.Command, g globalFlags, trust *trustFlags, name stri
 		return nil, fmt.Errorf("%s is %s as of the anchor's block (proved)", name, rec.Status)
 	}
 	return lookup.FromRecord(cmd.Context(), node, g.httpClient(0), name, rec.Address, rec.ZonefileHash)
+}
+
+// webappTrustFlags say where the browser pages (the sign-in page, the
+// notes app) get the consensus hash they prove name records against:
+// --trust and --trust-nodes, for the pages rather than this process.
+type webappTrustFlags struct {
+	anchor string
+	nodes  []string
+}
+
+func addWebappTrustFlags(fs *pflag.FlagSet, f *webappTrustFlags) {
+	fs.StringVar(&f.anchor, "webapp-trust", "", "the browser pages prove each name record they read against this consensus hash, `HASH@HEIGHT`")
+	fs.StringSliceVar(&f.nodes, "webapp-trust-nodes", nil, "the browser pages prove each name record they read against the consensus hash these other nodes' REST APIs all give a few blocks below their tips (`URL,...`; any disagreement refuses)")
+}
+
+// config is the pages' trust on a network whose BNS starts at block first
+// (nil: the pages take the node's word).
+func (f *webappTrustFlags) config(first int64) (*webapp.Trust, error) {
+	switch {
+	case f.anchor != "" && len(f.nodes) > 0:
+		return nil, errors.New("give --webapp-trust or --webapp-trust-nodes, not both")
+	case f.anchor != "":
+		if _, err := snv.ParseAnchor(f.anchor); err != nil {
+			return nil, fmt.Errorf("--webapp-trust: %w", err)
+		}
+	case len(f.nodes) == 0:
+		return nil, nil
+	}
+	for _, n := range f.nodes {
+		if u, err := url.Parse(n); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--webapp-trust-nodes: %q is not an http(s) URL of a node's REST API", n)
+		}
+	}
+	return &webapp.Trust{Anchor: f.anchor, Nodes: f.nodes, FirstBlock: first}, nil
 }

@@ -50,7 +50,11 @@ func rewritingNode(t *testing.T, honest string, rewrite func(u *url.URL), lie fu
 		if lie != nil && resp.StatusCode == http.StatusOK {
 			body = lie(r.URL.Path, body)
 		}
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		for k, vs := range resp.Header {
+			if k != "Content-Length" { // the body may have changed
+				w.Header()[k] = vs
+			}
+		}
 		w.WriteHeader(resp.StatusCode)
 		w.Write(body)
 	}))

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,7 +54,9 @@ func artifactsDir(t *testing.T) string {
 // writes a note, sees it again after a reload, publishes it, deletes
 // another, and signs in again with the identity her browser keeps
 // encrypted; a forged request and a replayed response are refused; Bob
-// creates a new identity and reads her public note by her name. Then the hub is checked:
+// creates a new identity and reads her public note by her name. The pages
+// prove every name record they read against a second node's consensus
+// hash, and refuse once that node disagrees. Then the hub is checked:
 // the note is stored as ciphertext, the public copy in clear and signed.
 func TestWebappBrowser(t *testing.T) {
 	if testing.Short() {
@@ -61,7 +65,24 @@ func TestWebappBrowser(t *testing.T) {
 	chromium, node := browserTools(t)
 	t.Parallel()
 	bin := buildBinary(t)
-	e, addrs := devnetE2E(t, bin, t.TempDir())
+	// The pages prove name records against the consensus hash of a
+	// "second node": the devnet's own API behind a proxy, which starts
+	// lying about consensus hashes when the browser run asks it to.
+	apiAddr := freeAddr(t)
+	var lie atomic.Bool
+	trusted := rewritingNode(t, "http://"+apiAddr, nil, func(path string, body []byte) []byte {
+		if lie.Load() && strings.HasPrefix(path, "/v1/blockchains/bitcoin/blocks/") {
+			var b map[string]any
+			if json.Unmarshal(body, &b) == nil {
+				b["consensus_hash"] = strings.Repeat("5a", 16)
+				body, _ = json.Marshal(b)
+			}
+		}
+		return body
+	})
+	startLying := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { lie.Store(true) }))
+	defer startLying.Close()
+	e, addrs := devnetE2E(t, bin, t.TempDir(), "--api-addr", apiAddr, "--webapp-trust-nodes", trusted)
 
 	var made struct {
 		Mnemonic string `json:"mnemonic"`
@@ -99,6 +120,7 @@ func TestWebappBrowser(t *testing.T) {
 		"noteText":     noteText,
 		"artifacts":    artifactsDir(t),
 		"explorerUrl":  addrs.api + "/",
+		"lieUrl":       startLying.URL,
 	})
 	if err != nil {
 		t.Fatal(err)

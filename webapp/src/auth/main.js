@@ -23,7 +23,7 @@ const SCOPES = {
   email: 'see your email address (this page shares none)',
 };
 
-let cfg;        // {hubUrl, addressVersion} from the server
+let cfg;        // {hubUrl, addressVersion, trust} from the server
 let account;    // the unlocked identity: wallet-sdk account 0 (m/888'/0'/0')
 let request;    // the verified auth request: {token, payload, manifest}
 
@@ -101,22 +101,40 @@ function forget() {
   }
 }
 
-// showIdentity lists the names the identity's owner address holds.
+// showIdentity lists the names the identity's owner address holds. With
+// a trust setting each is proved to be owned by it (nameRecord), and one
+// that is not is listed but cannot be chosen; the node could still leave a
+// name out of the list, which the user would see.
 async function showIdentity() {
   const owner = ownerAddress(account);
   $('owner-address').textContent = owner;
   const { names } = await getJSON(`/v1/addresses/bitcoin/${owner}`);
-  const choices = [...names, ''].map((name, i) => {
+  const checks = await Promise.all(names.map(async name => {
+    if (!cfg.trust) return { name };
+    try {
+      const rec = await nameRecord(location.origin, name, cfg.trust);
+      return rec.address === owner ? { name, verified: rec.verified } : { name, refused: `proved to be owned by ${rec.address}` };
+    } catch (e) {
+      return { name, refused: e.message };
+    }
+  }));
+  const choices = [...checks, { name: '' }].map(({ name, refused }) => {
     const label = document.createElement('label');
     const radio = document.createElement('input');
     radio.type = 'radio';
     radio.name = 'username';
     radio.value = name;
-    radio.checked = i === 0;
+    radio.disabled = !!refused;
     label.append(radio, ' ', name || 'No name (sign in with the address only)');
+    if (refused) label.append(` (not proved: ${refused})`);
     return label;
   });
+  choices.find(l => !l.firstChild.disabled).firstChild.checked = true;
   $('name-list').replaceChildren(...choices);
+  const proved = checks.find(c => c.verified);
+  $('names-proof').textContent = !cfg.trust
+    ? 'These names are the node\'s word: this page has no trust setting to prove them against.'
+    : proved ? `Each name's record was ${proved.verified.replace(/ \(\d+ bytes of proof\)$/, '')}.` : '';
   show('identity', request ? 'request' : 'no-request');
 }
 
@@ -196,7 +214,11 @@ async function approve() {
 
   let profileUrl = `${hub.url_prefix}${hub.address}/profile.json`;
   if (username) {
-    profileUrl = profileURLFromZonefile((await nameRecord(location.origin, username)).zonefile) || profileUrl;
+    const rec = await nameRecord(location.origin, username, cfg.trust);
+    if (rec.address !== ownerAddress(account)) {
+      throw new Error(`${username} is owned by ${rec.address}, not by this identity.`);
+    }
+    profileUrl = profileURLFromZonefile(rec.zonefile) || profileUrl;
   }
   const profile = await ownProfile(hub, identityKey);
   if ((payload.scopes || []).includes('publish_data')) {

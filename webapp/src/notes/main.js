@@ -40,7 +40,7 @@ async function acceptResponse(token) {
   localStorage.setItem(USED_JTI_KEY, JSON.stringify([...used, payload.jti]));
   if (payload.username) {
     const owner = publicKeyToBtcAddress(payload.public_keys[0], cfg.addressVersion);
-    const rec = await nameRecord(cfg.apiUrl, payload.username);
+    const rec = await nameRecord(cfg.apiUrl, payload.username, cfg.trust);
     if (rec.address !== owner) {
       throw new Error(`${payload.username} is not owned by the identity that signed in`);
     }
@@ -171,7 +171,12 @@ async function readPublic() {
   $('public-list').replaceChildren();
   $('reader-status').hidden = false;
   $('reader-status').textContent = `Looking up ${name}…`;
-  const profile = await lookupProfile(cfg.apiUrl, name, cfg.addressVersion);
+  $('reader-proof').hidden = true;
+  const { profile, verified } = await lookupProfile(cfg.apiUrl, name, cfg.addressVersion, cfg.trust);
+  $('reader-proof').textContent = verified
+    ? `${name}'s record: ${verified}.`
+    : `${name}'s record is the node's word: this page has no trust setting to prove it against.`;
+  $('reader-proof').hidden = false;
   const bucketUrl = profile.apps?.[location.origin];
   if (!bucketUrl) {
     $('reader-status').textContent = `${name} has not used this app.`;

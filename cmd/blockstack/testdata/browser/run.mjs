@@ -5,7 +5,8 @@
 // it, deletes another, and signs in again with her stored identity; a
 // request whose redirect was changed and a replayed response are refused;
 // Bob creates a new identity (phone width) and reads Alice's public note
-// by her name, then finds the name in the explorer.
+// by her name, proved against a second node's consensus hash, and is
+// refused once that node disagrees; then he finds the name in the explorer.
 // Every page is photographed at both widths and must not scroll sideways.
 // Any console error or uncaught exception fails the run.
 //
@@ -126,6 +127,7 @@ async function run(browser) {
   await waitFor(page, '#identity');
   check(await page.textContent('#owner-address') === cfg.ownerAddress, 'the restored identity owns the name');
   check(await page.locator(`input[name=username][value="${cfg.name}"]`).isChecked(), `${cfg.name} is offered and chosen`);
+  check((await page.textContent('#names-proof')).includes('proved against block'), 'the name offered was proved against the trusted node');
   const firstResponse = await approve(page, '03-signin-review', 'desktop');
   const aliceIs = await page.textContent('#username');
   check(aliceIs === cfg.name, `signed in as ${cfg.name}, not ${aliceIs}`);
@@ -209,7 +211,21 @@ async function run(browser) {
   await page.fill('#reader-name', cfg.name);
   await page.click('#read');
   await page.locator('#public-list li', { hasText: text }).locator('.badge', { hasText: 'verified' }).waitFor();
+  const proof = await page.textContent('#reader-proof');
+  check(proof.includes(`${cfg.name}'s record: proved against block`), `the record is proved: ${proof}`);
   await shot(page, '10-notes-read-public', 'phone');
+
+  // The trusted node now gives another consensus hash: the node's honest
+  // answers no longer verify against it, and the page refuses the name.
+  await fetch(cfg.lieUrl, { method: 'POST' });
+  await page.reload();
+  await waitFor(page, '#notes-empty');
+  await page.fill('#reader-name', cfg.name);
+  await page.click('#read');
+  await page.locator('#error', { hasText: 'does not verify' }).waitFor();
+  check(await page.locator('#public-list li').count() === 0, 'nothing is read from a name that did not verify');
+  log(`refused: ${await page.textContent('#error')}`);
+  await shot(page, '10b-notes-refused', 'phone');
 
   // The explorer: Bob searches for the name and sees its owner and the
   // profile the explorer verified against the owner.
