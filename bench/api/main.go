@@ -15,6 +15,7 @@
 //
 //	go run ./bench/api -names 1000000 -duration 5s -dir DIR   # DIR's database is built once, then reused
 //	go run ./bench/api -names 1000000 -proofs                  # state proofs beside lookups
+//	go run ./bench/api -names 1000000 -per-block 50 -snv       # SNV walks over 20,000 blocks
 package main
 
 import (
@@ -32,6 +33,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,10 +44,12 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/internal/gctune"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/internal/loadgen"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
+	"github.com/go-blockstack/go-blockstack/internal/namedbtest"
 	"github.com/go-blockstack/go-blockstack/internal/testcert"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -60,6 +64,7 @@ func main() {
 	sqliteOnly := flag.Bool("sqlite", false, "serve the API from a second handle on the database, which has no writer and so reads SQLite (as a process apart from the indexer would)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	proofs := flag.Bool("proofs", false, "measure GET /v1/names/{name}/proof beside the lookups instead, and what a light client spends checking one")
+	snvWalks := flag.Bool("snv", false, "measure what SNV costs a light client (blocks and bytes fetched, time) as a function of how far below the trusted block the proved block is, instead (use a small -per-block for a long chain)")
 	overTLS := flag.Bool("tls", false, "also serve the API over TLS (a certificate made in the process) and measure it beside plain HTTP, alternating, on kept-alive connections")
 	withMetrics := flag.Bool("metrics", false, "also serve the API with its Prometheus metrics on and measure it beside the one without, alternating")
 	flag.Parse()
@@ -74,12 +79,12 @@ func main() {
 	if *proofs && (*overTLS || *withMetrics) {
 		fatal(fmt.Errorf("give -proofs, or -tls and -metrics, not both"))
 	}
-	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *overTLS, *withMetrics); err != nil {
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *snvWalks, *overTLS, *withMetrics); err != nil {
 		fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, overTLS, withMetrics bool) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, snvWalks, overTLS, withMetrics bool) error {
 	ctx := context.Background()
 	gctune.Tune() // the collector's settings of the node (blockstack node)
 	if dir == "" {
@@ -191,6 +196,9 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		pprof.StartCPUProfile(profile)
 		defer pprof.StopCPUProfile()
 	}
+	if snvWalks {
+		return measureSNV(plain, db)
+	}
 	if proofs {
 		return measureProofs(plain, names, duration, nethttp)
 	}
@@ -270,15 +278,10 @@ func nameOf(i int) string { return fmt.Sprintf("n%07d.bench", i) }
 // build writes the namespace and names block by block, as the indexer
 // would.
 func build(ctx context.Context, db *namedb.DB, names, perBlock int) (int64, error) {
-	tx, err := db.Begin(ctx, 1)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.PutNamespace(&namedb.NamespaceRecord{NamespaceID: "bench", Ready: true, ReadyBlock: 1, Lifetime: 1_000_000,
-		Coeff: 250, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1}, NonalphaDiscount: 10, NoVowelDiscount: 10, Version: 1}); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(namedb.Block{Height: 1, Hash: fmt.Sprintf("%064x", 1), ConsensusHash: fmt.Sprintf("%032x", 1), OpsHash: fmt.Sprintf("%064x", 0)}, nil); err != nil {
+	if _, err := namedbtest.Block(ctx, db, 1, 1, nil, func(tx *namedb.Tx) error {
+		return tx.PutNamespace(&namedb.NamespaceRecord{NamespaceID: "bench", Ready: true, ReadyBlock: 1, Lifetime: 1_000_000,
+			Coeff: 250, Base: 4, Buckets: [16]uint8{6, 5, 4, 3, 2, 1}, NonalphaDiscount: 10, NoVowelDiscount: 10, Version: 1})
+	}); err != nil {
 		return 0, err
 	}
 	height := int64(1)
@@ -291,22 +294,28 @@ func build(ctx context.Context, db *namedb.DB, names, perBlock int) (int64, erro
 	return height, nil
 }
 
+// writeBlock registers names first..first+n-1 in the block at height.
 func writeBlock(ctx context.Context, db *namedb.DB, height int64, first, n int) error {
-	tx, err := db.Begin(ctx, height)
-	if err != nil {
-		return err
-	}
-	for i := first; i < first+n; i++ {
-		rec := &namedb.NameRecord{Name: nameOf(i), NamespaceID: "bench", Address: fmt.Sprintf("mkBench%027d", i%50_000),
+	recs := make([]*namedb.NameRecord, n)
+	ops := make([]string, n)
+	for j := range recs {
+		i := first + j
+		r := &namedb.NameRecord{Name: nameOf(i), NamespaceID: "bench", Address: fmt.Sprintf("mkBench%027d", i%50_000),
 			Sender: "76a914" + fmt.Sprintf("%040x", i) + "88ac", ValueHash: fmt.Sprintf("%040x", i),
 			FirstRegistered: height, LastRenewed: height, ExpireBlock: height + 2_000_000,
 			Op: "NAME_REGISTRATION", Txid: fmt.Sprintf("%064x", i), BlockNumber: height}
-		if err := tx.PutName(rec); err != nil {
-			tx.Rollback()
-			return err
-		}
+		recs[j] = r
+		ops[j] = consensus.SerializeOp(':', r.Sender, r.Txid, strconv.Itoa(j), r.Name, r.Address, r.ValueHash)
 	}
-	if err := tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: fmt.Sprintf("%064x", 0)}, nil); err != nil {
+	_, err := namedbtest.Block(ctx, db, height, 1, ops, func(tx *namedb.Tx) error {
+		for _, r := range recs {
+			if err := tx.PutName(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	gctune.Adjust() // as the indexer does after each commit

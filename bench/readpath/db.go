@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 
 	"github.com/go-blockstack/go-blockstack/api"
+	"github.com/go-blockstack/go-blockstack/internal/namedbtest"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
@@ -81,17 +82,11 @@ func openDB(ctx context.Context, path string, names int, owner *btcec.PrivateKey
 	return db, last, err
 }
 
-// block applies change as the block at height and commits it.
+// block applies change as the block at height and commits it, with the
+// consensus hash the indexer would give it.
 func block(ctx context.Context, db *namedb.DB, height int64, change func(*namedb.Tx) error) error {
-	tx, err := db.Begin(ctx, height)
-	if err != nil {
-		return err
-	}
-	if err := change(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit(namedb.Block{Height: height, Hash: fmt.Sprintf("%064x", height), ConsensusHash: fmt.Sprintf("%032x", height), OpsHash: fmt.Sprintf("%064x", 0)}, nil)
+	_, err := namedbtest.Block(ctx, db, height, 1, nil, change)
+	return err
 }
 
 // keepIndexing commits a block of 100 new names every 100 ms, as a node
