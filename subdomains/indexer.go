@@ -30,6 +30,11 @@ type Indexer struct {
 	st      *stmts     // prepared on w
 	mu      sync.Mutex // held by the one write transaction
 	workers int
+	// removals counts the commits that took a subdomain away (see
+	// Removals).
+	removals atomic.Uint64
+	// commits counts the commits that changed anything (see Commits).
+	commits atomic.Uint64
 }
 
 // Open opens (creating if needed) the subdomain database at path.
@@ -118,6 +123,10 @@ func (ix *Indexer) AddZonefile(ctx context.Context, ref ZonefileRef) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("subdomains: zone file %d: commit: %w", ref.Index, err)
 	}
+	ix.commits.Add(1)
+	if w.removed {
+		ix.removals.Add(1)
+	}
 	return nil
 }
 
@@ -197,6 +206,10 @@ func (ix *Indexer) Rewind(ctx context.Context, from int64) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("subdomains: rewind to %d: commit: %w", from, err)
 	}
+	ix.commits.Add(1)
+	if w.removed {
+		ix.removals.Add(1)
+	}
 	return nil
 }
 
@@ -256,6 +269,8 @@ type writer struct {
 	// cur is the current state of the subdomains of the zone file being
 	// added (loadCurrent), nil for one that does not exist.
 	cur map[string]*Record
+	// removed: a subdomain lost its last accepted record.
+	removed bool
 }
 
 // loadCurrent reads the current owner and seqn of every subdomain recs
@@ -382,6 +397,7 @@ func (w *writer) acceptedBefore(name string, idx int64, off int) (*Record, error
 // apiece in every commit.
 func (w *writer) setCurrent(name string, cur *Record) error {
 	if cur == nil {
+		w.removed = true
 		_, err := w.deleteCurrent.ExecContext(w.ctx, name)
 		return err
 	}

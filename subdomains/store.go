@@ -340,3 +340,36 @@ func prefixed(alias, cols string) string {
 	}
 	return strings.Join(fields, ", ")
 }
+
+// NamesAfter lists subdomains in the order they were first accepted: at
+// most limit of them after the mark after (0 from the start), and the
+// mark of the last one listed (after itself if none). A subdomain is
+// listed once, however often it changes hands; one taken away and
+// accepted again later is listed again. A reader that follows it starts
+// again from 0 when Removals changes, since marks may then be reused.
+func (ix *Indexer) NamesAfter(ctx context.Context, after int64, limit int) ([]string, int64, error) {
+	rows, err := ix.r.QueryContext(ctx, `SELECT rowid, name FROM subdomains WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, after, fmt.Errorf("subdomains: names after %d: %w", after, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&after, &s); err != nil {
+			return nil, after, fmt.Errorf("subdomains: names after %d: %w", after, err)
+		}
+		out = append(out, s)
+	}
+	return out, after, rows.Err()
+}
+
+// Commits counts the commits of this process that added zone files or
+// took them back: a reader that follows NamesAfter need not ask again
+// while it stays the same.
+func (ix *Indexer) Commits() uint64 { return ix.commits.Load() }
+
+// Removals counts the commits of this process that took a subdomain's
+// last accepted record away (a rewind, or a late zone file that made its
+// creation invalid).
+func (ix *Indexer) Removals() uint64 { return ix.removals.Load() }
