@@ -50,6 +50,8 @@ type Config struct {
 	Zonefiles Zonefiles // nil: zone files are not served
 	// Subdomains answers subdomain names; nil: the node keeps none.
 	Subdomains Subdomains
+	// Search answers /v1/search; nil: 404, the node keeps no index.
+	Search Searcher
 	Network    *bns.Network
 	Rules      rules.Rules
 	FirstBlock int64
@@ -149,6 +151,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/subdomains", "all subdomains, 100 a page (?page=N)", s.allSubdomains, nameList},
 		{"GET /v1/subdomains/{txid}", "the subdomain records a transaction's zone file carried, accepted or not", s.subdomainsOfTx, arrayOf(subdomainOpSchema)},
 		{"GET /v1/blockchains/bitcoin/subdomains_count", "how many subdomains exist (as \"names_count\", as Blockstack Core answered)", s.subdomainCount, countSchema},
+		{"GET /v1/search", "names and subdomains that begin with ?query= (from one character) or contain it (from three), any case: exact match first, then prefixes, then the rest, shorter first; 20 a page (?page=N, up to 1,000 results); revoked names and names past their grace period left out", s.search, searchSchema},
 		{"GET /v1/addresses/bitcoin/{address}", "names an address owns (subdomains too)", s.addressNames, object(map[string]schema{"names": nameList})},
 		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice, object(map[string]schema{"name_price": priceSchema})},
 		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice, priceSchema},
