@@ -97,7 +97,7 @@ func TestNodeAtlasGossipsPublishedZonefiles(t *testing.T) {
 	atA := run(atlasFlags{addr: "127.0.0.1:0", seeds: []string{atB.Addr()}}, dbA, zfsA, regA)
 	waitfor.True(t, 10*time.Second, "A takes its seed B as a neighbour", func() bool { return atA.Status().Neighbours == 1 })
 
-	handler, err := newHTTP(g, dbA, zfsA, 1, atA, nil, nil, nil, 0, nil, nil, log)
+	handler, err := newHTTP(g, dbA, zfsA, 1, atA, nil, nil, nil, nil, 0, nil, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,8 @@ import (
 // dates in the API and whois; names expiring lists the wallet's names
 // (and subdomains, by their parent) that expire within the window; the
 // subdomain listings and counts answer in Core's and the Stacks API's
-// shapes; and a node that falls behind its chain says it is stale, which
+// shapes; search finds the names and subdomains by prefix and substring;
+// and a node that falls behind its chain says it is stale, which
 // the commands reading from it warn about, until it catches up.
 func TestNamesDailyUseDevnet(t *testing.T) {
 	if testing.Short() {
@@ -68,6 +69,38 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 	}
 	e.ok(t, "name", "register", "foo.soon", "--wallet", w, "--zonefile", zfPath)
 	e.ok(t, "name", "register", "bar.late", "--wallet", w)
+
+	// Search: the names just registered are found at once, by prefix and
+	// by substring, any case (foo.soon's subdomains, which may or may not
+	// be indexed yet, are searched for below).
+	searchFor := func(q string) []string {
+		t.Helper()
+		var res struct {
+			Results []struct {
+				Name  string `json:"fullyQualifiedName"`
+				Match string `json:"match"`
+			} `json:"results"`
+		}
+		if code := e.getJSON(t, "/v1/search?query="+url.QueryEscape(q), &res); code != http.StatusOK {
+			t.Fatalf("search %q: %d", q, code)
+		}
+		var got []string
+		for _, r := range res.Results {
+			got = append(got, r.Name+" "+r.Match)
+		}
+		return got
+	}
+	for q, want := range map[string][]string{
+		"fo":    {"foo.soon prefix"},
+		"Bar":   {"bar.late prefix"},
+		"r.lat": {"bar.late substring"},
+		".late": {"bar.late substring"},
+		"xyz":   nil,
+	} {
+		if got := searchFor(q); !slices.Equal(got, want) {
+			t.Errorf("search %q: %v, want %v", q, got, want)
+		}
+	}
 
 	// Expiry in time: the record dates its heights, as an estimate.
 	var rec struct {
@@ -112,6 +145,15 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 	}
 	if code := e.getJSON(t, "/v1/subdomains?page=0", &list); code != 200 || !slices.Equal(list, []string{"alice.foo.soon", "bob.foo.soon"}) {
 		t.Errorf("all subdomains: %d %v", code, list)
+	}
+	if got, want := searchFor("FOO"), []string{"foo.soon prefix", "bob.foo.soon substring", "alice.foo.soon substring"}; !slices.Equal(got, want) {
+		t.Errorf("search FOO: %v, want %v", got, want)
+	}
+	if got, want := searchFor("oo.so"), []string{"foo.soon substring", "bob.foo.soon substring", "alice.foo.soon substring"}; !slices.Equal(got, want) {
+		t.Errorf("search oo.so: %v, want %v", got, want)
+	}
+	if got, want := searchFor("lice"), []string{"alice.foo.soon substring"}; !slices.Equal(got, want) {
+		t.Errorf("search lice: %v, want %v", got, want)
 	}
 	var ops []map[string]any
 	if code := e.getJSON(t, "/v1/subdomains/"+regTxid, &ops); code != 200 || len(ops) != 2 || ops[0]["fully_qualified_subdomain"] != "alice.foo.soon" ||

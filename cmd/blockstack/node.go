@@ -28,6 +28,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/runner"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/search"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 	"github.com/go-blockstack/go-blockstack/virtualchain"
 	"github.com/go-blockstack/go-blockstack/web"
@@ -234,6 +235,7 @@ type bnsNode struct {
 	atlasLn  net.Listener
 	subs     *subdomains.Indexer
 	follower *subdomains.Follower
+	search   *search.Follower // the /v1/search index of names and subdomains
 	dns      *dnsServer // nil: no DNS server
 	api      net.Listener
 	tls      *serverTLS // how api is served
@@ -280,6 +282,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 	}
 	n.closers = append(n.closers, n.subs)
 	n.follower = subdomains.NewFollower(n.subs, n.db, n.zfs, log)
+	n.search = search.NewFollower(n.db, n.subs, log)
 	if cfg.dnsAddr != "" {
 		src := nodeSource{db: n.db, zfs: n.zfs, sub: n.subs, rules: g.rules()}
 		if n.dns, err = openDNS(ctx, cfg.dnsAddr, cfg.dns, src, log); err != nil {
@@ -287,7 +290,7 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 		}
 		n.closers = append(n.closers, n.dns)
 	}
-	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, tip, cfg.staleBlocks, cfg.verifyPeers, cfg.metrics, log)
+	h, err := newHTTP(g, n.db, n.zfs, cfg.first, n.atlas, n.subs, n.follower, n.search, tip, cfg.staleBlocks, cfg.verifyPeers, cfg.metrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -316,6 +319,10 @@ func (n *bnsNode) addServices(grp *runner.Group, log *slog.Logger) {
 	}
 	grp.Add("subdomain indexer", func(ctx context.Context) error {
 		n.follower.Run(ctx)
+		return nil
+	})
+	grp.Add("search index", func(ctx context.Context) error {
+		n.search.Run(ctx)
 		return nil
 	})
 	if n.dns != nil {
@@ -383,7 +390,8 @@ func nodeDataDir(g globalFlags, flag string) string {
 
 // newHTTP is the node's HTTP handler: the REST API under /v1 and the
 // explorer's pages everywhere else, over db, the zone file store and the
-// subdomain index (subs and follower, nil without one), with the rules of
+// subdomain index (subs and follower, nil without one), the search index
+// (finder, nil without one), with the rules of
 // the --network. at (if not nil) hears of each zone file a client
 // publishes and its status is shown; tip (if not nil) is the chain the
 // node follows, which the node calls itself stale when it lags by more
@@ -393,7 +401,7 @@ func nodeDataDir(g globalFlags, flag string) string {
 // would answer unclean /v1 paths with redirects where the API answers with
 // its own JSON error.
 func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *atlas.Node, subs *subdomains.Indexer,
-	follower *subdomains.Follower, tip api.Chain, staleAfter int64, peers []string, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
+	follower *subdomains.Follower, finder api.Searcher, tip api.Chain, staleAfter int64, peers []string, reg prometheus.Registerer, log *slog.Logger) (http.Handler, error) {
 	net, err := g.bnsNetwork()
 	if err != nil {
 		return nil, err
@@ -419,7 +427,7 @@ func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *at
 			}
 		}
 	}
-	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: subIndex, Network: net, Rules: g.rules(), FirstBlock: first,
+	v1 := api.New(api.Config{DB: db, Zonefiles: zf, Subdomains: subIndex, Search: finder, Network: net, Rules: g.rules(), FirstBlock: first,
 		Chain: tip, StaleAfter: staleAfter, Log: log, Metrics: reg})
 	// On a local chain the profiles are on this machine (a devnet's Gaia
 	// hub); elsewhere the explorer fetches only from public addresses.

@@ -35,7 +35,7 @@ func TestHTTPServesAPIAndExplorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { zfs.Close() })
-	h, err := newHTTP(globalFlags{network: "devnet"}, db, zfs, 1, nil, nil, nil, nil, 0, nil, nil, log)
+	h, err := newHTTP(globalFlags{network: "devnet"}, db, zfs, 1, nil, nil, nil, nil, nil, 0, nil, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
