@@ -42,8 +42,7 @@ var searchSchema = object(map[string]schema{
 
 // search answers ?query=Q&page=N: names and subdomains that begin with
 // Q (from one character) or contain it (from three), any case, ranked
-// exact match first, then prefixes, then the rest, shorter names first;
-// 20 a page. Names that are revoked or past their grace period are left
+// as search.Index.Query ranks them; 20 a page. Names that are revoked or past their grace period are left
 // out; names in their grace period are listed as expired.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Search == nil {

@@ -1,19 +1,23 @@
 // Package search is the node's name search (GET /v1/search): prefix and
-// substring matches over the names and subdomains the node knows, ranked
-// exact match first, then prefixes, then other substrings, shorter names
-// before longer ones.
+// substring matches over the names and subdomains the node knows: the
+// exact name first, then the names the query begins in name order, then
+// the others that contain it in the order they were indexed.
 //
 // # The index
 //
-// Index is in memory: every name once, in one byte arena, and a posting
-// list of name ids per trigram of the name with a start marker before it
-// (so "\x02al" lists the names that begin "al"), plus one list per first
-// letter. A query of three characters or more intersects the lists of its
-// trigrams and checks each candidate; shorter queries match prefixes only
-// (a substring of one or two letters matches most names and helps nobody).
-// Ids are given in order of arrival, so lists stay sorted by appending;
-// nothing is ever removed from them: a name that stops being live (revoked,
-// or expired past its grace period) is filtered out when a query reads it,
+// Index is in memory: every name once, in one byte arena; every name's id
+// in name order, for prefixes (a sorted list and a short one of the names
+// added since it was last merged in); and a posting list of ids per
+// trigram, for substrings of three characters or more: the lists of the
+// query's trigrams are intersected and each candidate checked. Shorter
+// queries match prefixes only (a substring of one or two letters is in
+// most names and helps nobody). Ids are given in order of arrival, so
+// posting lists stay sorted by appending. Each group is read in its own
+// order and a query stops once it has its page, so a page costs about the
+// same whether a million names match or twenty.
+//
+// Nothing is ever removed: a name that stops being live (revoked, or
+// expired past its grace period) is filtered out when a query reads it,
 // since expiry comes with the chain's height, not with an operation. A
 // reorganisation is the one thing that can take a name back, and the
 // Follower answers it by building a new index.

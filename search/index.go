@@ -2,6 +2,9 @@ package search
 
 import (
 	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -23,14 +26,11 @@ func (k Kind) String() string {
 	return "name"
 }
 
-// startMark begins every indexed name, so that a trigram that starts with
-// it lists the names that begin with its other two bytes. Names are
-// printable ASCII and cannot contain it.
-const startMark = 0x02
-
 // Index is the search index of package search's documentation. Its
 // methods are safe for concurrent use.
 type Index struct {
+	wmu sync.Mutex // held by Put, so that a merge of byName can run without mu
+
 	mu     sync.RWMutex
 	seed   maphash.Seed
 	byHash map[uint64]int32 // a name's hash → its id, first of the chain
@@ -39,7 +39,12 @@ type Index struct {
 	arena  []byte
 	expire []int64 // id → first block at which it is expired; -1 never
 	flags  []uint8
-	grams  map[uint32][]int32 // trigram (or first letter) → ids, ascending
+	grams  map[uint32][]int32 // trigram → ids, ascending
+	// byName is every id in name order: sorted, the ids up to the last
+	// merge, and recent, those added since, which are merged into
+	// sorted when they grow past sqrt of it (an insertion into a
+	// million-long list would move megabytes).
+	sorted, recent []int32
 }
 
 const (
@@ -87,9 +92,30 @@ func (ix *Index) Len() int {
 // Put indexes a name, or updates what it knows of one: expireBlock is the
 // first block at which it is expired (-1: never; subdomains never do).
 func (ix *Index) Put(name string, kind Kind, expireBlock int64, revoked bool) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.put(name, kind, expireBlock, revoked)
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	var merge bool
+	func() {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		ix.put(name, kind, expireBlock, revoked)
+		merge = len(ix.recent) > max(256, int(math.Sqrt(float64(len(ix.sorted)))))
+	}()
+	if merge {
+		// Readers go on meanwhile: only Put changes byName, and wmu
+		// keeps other Puts out.
+		var merged []int32
+		func() {
+			ix.mu.RLock()
+			defer ix.mu.RUnlock()
+			merged = ix.merged()
+		}()
+		func() {
+			ix.mu.Lock()
+			defer ix.mu.Unlock()
+			ix.sorted, ix.recent = merged, ix.recent[:0]
+		}()
+	}
 }
 
 func (ix *Index) put(name string, kind Kind, expireBlock int64, revoked bool) {
@@ -116,34 +142,33 @@ func (ix *Index) put(name string, kind Kind, expireBlock int64, revoked bool) {
 	ix.ends = append(ix.ends, uint32(len(ix.arena)))
 	ix.expire = append(ix.expire, expireBlock)
 	ix.flags = append(ix.flags, f)
-	forGrams(name, func(g uint32) {
+	for i := 0; i+3 <= len(name); i++ {
+		g := trigram(name[i], name[i+1], name[i+2])
 		l := ix.grams[g]
 		// A name with a trigram twice lists its id once.
 		if len(l) == 0 || l[len(l)-1] != id {
 			ix.grams[g] = append(l, id)
 		}
-	})
+	}
+	at, _ := slices.BinarySearchFunc(ix.recent, name, ix.cmpName)
+	ix.recent = slices.Insert(ix.recent, at, id)
 }
 
-// forGrams calls f with the keys a name is listed under: its first letter
-// and every trigram of the name with startMark before it.
-func forGrams(name string, f func(uint32)) {
-	if name == "" {
-		return
-	}
-	f(firstLetter(name[0]))
-	prev2, prev1 := uint32(0), uint32(startMark)
-	for i := 0; i < len(name); i++ {
-		c := uint32(name[i])
-		if i >= 1 {
-			f(prev2<<16 | prev1<<8 | c)
+// merged is sorted and recent merged, in a new slice.
+func (ix *Index) merged() []int32 {
+	out := make([]int32, 0, len(ix.sorted)+len(ix.recent))
+	a, b := ix.sorted, ix.recent
+	for len(a) > 0 && len(b) > 0 {
+		if ix.name(a[0]) < ix.name(b[0]) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
 		}
-		prev2, prev1 = prev1, c
 	}
+	return append(append(out, a...), b...)
 }
 
-// firstLetter is the key of the names that begin with c: above every
-// trigram's.
-func firstLetter(c byte) uint32 { return 1<<24 | uint32(c) }
+// cmpName orders an id against a name.
+func (ix *Index) cmpName(id int32, name string) int { return strings.Compare(ix.name(id), name) }
 
 func trigram(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }

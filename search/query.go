@@ -1,7 +1,6 @@
 package search
 
 import (
-	"container/heap"
 	"slices"
 	"sort"
 	"strings"
@@ -31,80 +30,105 @@ type Hit struct {
 	Revoked     bool
 }
 
-// MaxResults bounds how far a query's results may be paged: ranking
-// needs the best offset+limit of all the candidates, and past a thousand
-// a longer query serves better than another page.
+// MaxResults bounds how far a query's results may be paged: each page
+// walks the results before it, and past a thousand a longer query serves
+// better than another page.
 const MaxResults = 1000
 
-// Query returns the names matching q (lowercase), ranked, limit of them
-// from the offset-th (offset+limit at most MaxResults), and whether more
-// follow. live says whether an on-chain name that expires at expireBlock
-// and is revoked or not is listed at all; subdomains always are.
+// Query returns the names matching q (lowercase), limit of them from the
+// offset-th (offset+limit at most MaxResults), and whether more follow.
+// They come in three groups: the name q itself; the names q begins, in
+// name order; and, for a q of three bytes or more, the other names that
+// contain it, oldest in the index first. The order lets a query stop once
+// it has a page, whatever the number of matches: ranking a group by any
+// other measure (shorter first, say) would read all of it, every name for
+// a one-letter prefix. live says whether an on-chain name that expires at
+// expireBlock and is revoked or not is listed at all; subdomains always
+// are.
 func (ix *Index) Query(q string, offset, limit int, live func(expireBlock int64, revoked bool) bool) ([]Hit, bool) {
 	if q == "" || limit <= 0 || offset < 0 || offset+limit > MaxResults {
 		return nil, false
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	lists := ix.lists(q)
-	if lists == nil {
-		return nil, false
-	}
-	best := ranked{ix: ix, max: offset + limit + 1} // one more: are there more?
-	intersect(lists, func(id int32) {
-		name := ix.name(id)
-		var m Match
-		switch i := strings.Index(name, q); {
-		case i < 0:
-			return
-		case len(name) == len(q):
-			m = Exact
-		case i == 0:
-			m = Prefix
-		default:
-			m = Substring
-		}
+	var out []Hit
+	skip, more := offset, false
+	// take lists id as a result unless it is not live; false: stop.
+	take := func(id int32, m Match) bool {
 		f := ix.flags[id]
 		if f&flagSubdomain == 0 && !live(ix.expire[id], f&flagRevoked != 0) {
-			return
+			return true
 		}
-		best.offer(candidate{id: id, match: m, length: uint32(len(name))})
-	})
-	sort.Slice(best.c, func(i, j int) bool { return best.better(best.c[i], best.c[j]) })
-	more := len(best.c) > offset+limit
-	if offset >= len(best.c) {
-		return nil, more
-	}
-	out := make([]Hit, 0, min(limit, len(best.c)-offset))
-	for _, c := range best.c[offset:min(len(best.c), offset+limit)] {
-		h := Hit{Name: ix.name(c.id), Match: c.match, ExpireBlock: ix.expire[c.id], Revoked: ix.flags[c.id]&flagRevoked != 0}
-		if ix.flags[c.id]&flagSubdomain != 0 {
+		if skip > 0 {
+			skip--
+			return true
+		}
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		h := Hit{Name: ix.name(id), Match: m, ExpireBlock: ix.expire[id], Revoked: f&flagRevoked != 0}
+		if f&flagSubdomain != 0 {
 			h.Kind, h.ExpireBlock = Subdomain, -1
 		}
 		out = append(out, h)
+		return true
+	}
+	exact := ix.find(q)
+	if exact >= 0 && !take(exact, Exact) {
+		return out, more
+	}
+	if !ix.prefixed(q, func(id int32) bool { return id == exact || take(id, Prefix) }) {
+		return out, more
+	}
+	if len(q) >= 3 {
+		intersect(ix.lists(q), func(id int32) bool {
+			if i := strings.Index(ix.name(id), q); i <= 0 { // absent, or a prefix: listed above
+				return true
+			}
+			return take(id, Substring)
+		})
 	}
 	return out, more
 }
 
-// lists are the posting lists whose intersection holds every candidate
-// for q, shortest first; nil if one is empty (nothing matches). A query
-// of three bytes or more is found anywhere in a name by its trigrams;
-// a shorter one only at the start, by its first letter or by the start
-// trigram.
+// prefixed calls f with the ids of the names that begin with q, in name
+// order (merging sorted and recent), until f returns false; it returns
+// false if f did.
+func (ix *Index) prefixed(q string, f func(int32) bool) bool {
+	a := ix.sorted[ix.lowerBound(ix.sorted, q):]
+	b := ix.recent[ix.lowerBound(ix.recent, q):]
+	in := func(l []int32) bool { return len(l) > 0 && strings.HasPrefix(ix.name(l[0]), q) }
+	for {
+		var id int32
+		switch ina, inb := in(a), in(b); {
+		case ina && (!inb || ix.name(a[0]) < ix.name(b[0])):
+			id, a = a[0], a[1:]
+		case inb:
+			id, b = b[0], b[1:]
+		default:
+			return true
+		}
+		if !f(id) {
+			return false
+		}
+	}
+}
+
+func (ix *Index) lowerBound(l []int32, q string) int {
+	i, _ := slices.BinarySearchFunc(l, q, ix.cmpName)
+	return i
+}
+
+// lists are the posting lists of q's trigrams, shortest first: every name
+// that contains q is in all of them. nil if one is empty.
 func (ix *Index) lists(q string) [][]int32 {
 	var keys []uint32
-	switch len(q) {
-	case 1:
-		keys = []uint32{firstLetter(q[0])}
-	case 2:
-		keys = []uint32{trigram(startMark, q[0], q[1])}
-	default:
-		for i := 0; i+3 <= len(q); i++ {
-			keys = append(keys, trigram(q[i], q[i+1], q[i+2]))
-		}
-		slices.Sort(keys)
-		keys = slices.Compact(keys)
+	for i := 0; i+3 <= len(q); i++ {
+		keys = append(keys, trigram(q[i], q[i+1], q[i+2]))
 	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
 	lists := make([][]int32, 0, len(keys))
 	for _, k := range keys {
 		l := ix.grams[k]
@@ -119,8 +143,11 @@ func (ix *Index) lists(q string) [][]int32 {
 
 // intersect calls f with every id in all the lists (ascending, shortest
 // first), walking the shortest and searching the others from where their
-// last match left them.
-func intersect(lists [][]int32, f func(int32)) {
+// last match left them, until f returns false.
+func intersect(lists [][]int32, f func(int32) bool) {
+	if len(lists) == 0 {
+		return
+	}
 	at := make([]int, len(lists))
 outer:
 	for _, id := range lists[0] {
@@ -135,49 +162,8 @@ outer:
 				continue outer
 			}
 		}
-		f(id)
+		if !f(id) {
+			return
+		}
 	}
 }
-
-type candidate struct {
-	id     int32
-	match  Match
-	length uint32
-}
-
-// ranked keeps the max best candidates seen, the worst of them on top of
-// a heap, so that most candidates are turned away by one comparison.
-type ranked struct {
-	ix  *Index
-	max int
-	c   []candidate
-}
-
-// better ranks a before b: by how it matches, then shorter, then by name.
-func (r *ranked) better(a, b candidate) bool {
-	if a.match != b.match {
-		return a.match < b.match
-	}
-	if a.length != b.length {
-		return a.length < b.length
-	}
-	return r.ix.name(a.id) < r.ix.name(b.id)
-}
-
-func (r *ranked) offer(c candidate) {
-	if len(r.c) < r.max {
-		heap.Push(r, c)
-		return
-	}
-	if r.better(c, r.c[0]) {
-		r.c[0] = c
-		heap.Fix(r, 0)
-	}
-}
-
-// The heap's order is worst first.
-func (r *ranked) Len() int           { return len(r.c) }
-func (r *ranked) Less(i, j int) bool { return r.better(r.c[j], r.c[i]) }
-func (r *ranked) Swap(i, j int)      { r.c[i], r.c[j] = r.c[j], r.c[i] }
-func (r *ranked) Push(x any)         { r.c = append(r.c, x.(candidate)) }
-func (r *ranked) Pop() any           { panic("ranked: never popped") }

@@ -16,6 +16,7 @@
 //	go run ./bench/api -names 1000000 -duration 5s -dir DIR   # DIR's database is built once, then reused
 //	go run ./bench/api -names 1000000 -proofs                  # state proofs beside lookups
 //	go run ./bench/api -names 1000000 -per-block 50 -snv       # SNV walks over 20,000 blocks
+//	go run ./bench/api -names 1000000 -search                  # searches beside lookups
 package main
 
 import (
@@ -53,6 +54,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/internal/testcert"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/search"
 )
 
 func main() {
@@ -67,6 +69,7 @@ func main() {
 	snvWalks := flag.Bool("snv", false, "measure what SNV costs a light client (blocks and bytes fetched, time) as a function of how far below the trusted block the proved block is, instead (use a small -per-block for a long chain)")
 	overTLS := flag.Bool("tls", false, "also serve the API over TLS (a certificate made in the process) and measure it beside plain HTTP, alternating, on kept-alive connections")
 	withMetrics := flag.Bool("metrics", false, "also serve the API with its Prometheus metrics on and measure it beside the one without, alternating")
+	searches := flag.Bool("search", false, "measure GET /v1/search beside the lookups instead (the search index built first, then kept current as blocks come)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -76,15 +79,21 @@ func main() {
 		defer f.Close()
 		profile = f
 	}
-	if *proofs && (*overTLS || *withMetrics) {
-		fatal(fmt.Errorf("give -proofs, or -tls and -metrics, not both"))
+	modes := 0
+	for _, on := range []bool{*proofs, *snvWalks, *searches, *overTLS || *withMetrics} {
+		if on {
+			modes++
+		}
 	}
-	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *snvWalks, *overTLS, *withMetrics); err != nil {
+	if modes > 1 {
+		fatal(fmt.Errorf("give one of -proofs, -snv, -search, or -tls and -metrics"))
+	}
+	if err := run(*names, *perBlock, *duration, *dir, *nethttp, *sqliteOnly, *proofs, *snvWalks, *searches, *overTLS, *withMetrics); err != nil {
 		fatal(err)
 	}
 }
 
-func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, snvWalks, overTLS, withMetrics bool) error {
+func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqliteOnly, proofs, snvWalks, searches, overTLS, withMetrics bool) error {
 	ctx := context.Background()
 	gctune.Tune() // the collector's settings of the node (blockstack node)
 	if dir == "" {
@@ -137,8 +146,18 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 		}
 		defer served.Close()
 	}
+	cfg := api.Config{DB: served, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}
+	if searches {
+		finder := search.NewFollower(served, nil, nil)
+		t := time.Now()
+		if err := finder.Step(ctx); err != nil {
+			return err
+		}
+		fmt.Printf("search index: built in %s\n", time.Since(t).Round(time.Millisecond))
+		cfg.Search = finder
+	}
 	// The node's server settings (timeouts, header limit), as measured.
-	h := api.New(api.Config{DB: served, Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1})
+	h := api.New(cfg)
 	plain, stopPlain, err := serve(h, nil)
 	if err != nil {
 		return err
@@ -201,6 +220,9 @@ func run(names, perBlock int, duration time.Duration, dir string, nethttp, sqlit
 	}
 	if proofs {
 		return measureProofs(plain, names, duration, nethttp)
+	}
+	if searches {
+		return measureSearch(plain, names, duration, nethttp)
 	}
 	fmt.Printf("\n| endpoint | connections | requests/s | p50 | p99 | CPU/request | allocated/request | vs ping |\n|---|---|---|---|---|---|---|---|\n")
 	// Ping and lookups alternate in rounds of a second, so that the

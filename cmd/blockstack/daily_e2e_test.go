@@ -146,10 +146,10 @@ func TestNamesDailyUseDevnet(t *testing.T) {
 	if code := e.getJSON(t, "/v1/subdomains?page=0", &list); code != 200 || !slices.Equal(list, []string{"alice.foo.soon", "bob.foo.soon"}) {
 		t.Errorf("all subdomains: %d %v", code, list)
 	}
-	if got, want := searchFor("FOO"), []string{"foo.soon prefix", "bob.foo.soon substring", "alice.foo.soon substring"}; !slices.Equal(got, want) {
+	if got, want := searchFor("FOO"), []string{"foo.soon prefix", "alice.foo.soon substring", "bob.foo.soon substring"}; !slices.Equal(got, want) {
 		t.Errorf("search FOO: %v, want %v", got, want)
 	}
-	if got, want := searchFor("oo.so"), []string{"foo.soon substring", "bob.foo.soon substring", "alice.foo.soon substring"}; !slices.Equal(got, want) {
+	if got, want := searchFor("oo.so"), []string{"foo.soon substring", "alice.foo.soon substring", "bob.foo.soon substring"}; !slices.Equal(got, want) {
 		t.Errorf("search oo.so: %v, want %v", got, want)
 	}
 	if got, want := searchFor("lice"), []string{"alice.foo.soon substring"}; !slices.Equal(got, want) {
