@@ -51,7 +51,7 @@ type Config struct {
 	// Subdomains answers subdomain names; nil: the node keeps none.
 	Subdomains Subdomains
 	// Search answers /v1/search; nil: 404, the node keeps no index.
-	Search Searcher
+	Search     Searcher
 	Network    *bns.Network
 	Rules      rules.Rules
 	FirstBlock int64

@@ -22,7 +22,10 @@ func (db *DB) EachName(ctx context.Context, fn func(name string, expireBlock int
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Block{}, fmt.Errorf("namedb: every name: last block: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT name, expire_block, json_extract(record, '$.revoked') FROM names`)
+	// The records are MarshalRecord's JSON, encoding/json's bytes, in
+	// which a revoked name has exactly this: finding it costs a tenth of
+	// parsing the record (json_extract), the most of a scan of a million.
+	rows, err := tx.QueryContext(ctx, `SELECT name, expire_block, instr(record, '"revoked":true') > 0 FROM names`)
 	if err != nil {
 		return Block{}, fmt.Errorf("namedb: every name: %w", err)
 	}

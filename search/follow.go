@@ -124,7 +124,7 @@ func (f *Follower) Step(ctx context.Context) error {
 		}
 		f.block = last
 	}
-	return f.addSubdomains(ctx, ix)
+	return f.readSubdomains(ctx, func(n string) { ix.Put(n, Subdomain, -1, false) })
 }
 
 // build builds a new index from scratch and puts it in place.
@@ -139,17 +139,23 @@ func (f *Follower) build(ctx context.Context) error {
 		// the next step build again.
 		removals = f.subs.Removals()
 	}
-	last, err := f.names.EachName(ctx, func(name string, expireBlock int64, revoked bool) error {
-		ix.Put(name, Name, expireBlock, revoked)
-		return nil
+	f.subMark, f.subsRead = 0, false
+	var last namedb.Block
+	err := ix.load(func(put func(string, Kind, int64, bool)) error {
+		var err error
+		last, err = f.names.EachName(ctx, func(name string, expireBlock int64, revoked bool) error {
+			put(name, Name, expireBlock, revoked)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("search: building the index: %w", err)
+		}
+		return f.readSubdomains(ctx, func(n string) { put(n, Subdomain, -1, false) })
 	})
 	if err != nil {
-		return fmt.Errorf("search: building the index: %w", err)
-	}
-	f.block, f.subMark, f.subsRead, f.removals = last, 0, false, removals
-	if err := f.addSubdomains(ctx, ix); err != nil {
 		return err
 	}
+	f.block, f.removals = last, removals
 	f.ix.Store(ix)
 	f.log.Info("search: index built", "names", ix.Len(), "block", last.Height, "took", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -180,7 +186,9 @@ func (f *Follower) addBlock(ctx context.Context, ix *Index, height int64) error 
 	return nil
 }
 
-func (f *Follower) addSubdomains(ctx context.Context, ix *Index) error {
+// readSubdomains calls put with each subdomain accepted since the last
+// call.
+func (f *Follower) readSubdomains(ctx context.Context, put func(name string)) error {
 	if f.subs == nil {
 		return nil
 	}
@@ -194,7 +202,7 @@ func (f *Follower) addSubdomains(ctx context.Context, ix *Index) error {
 			return fmt.Errorf("search: %w", err)
 		}
 		for _, n := range names {
-			ix.Put(n, Subdomain, -1, false)
+			put(n)
 		}
 		f.subMark = mark
 		if len(names) < subdomainPage {

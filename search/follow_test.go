@@ -50,7 +50,7 @@ func (c *chain) block(revoked bool, names ...string) {
 
 // fakeSubs is a subdomain index of names added in order.
 type fakeSubs struct {
-	names              []string
+	names             []string
 	commits, removals uint64
 }
 

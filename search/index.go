@@ -98,7 +98,7 @@ func (ix *Index) Put(name string, kind Kind, expireBlock int64, revoked bool) {
 	func() {
 		ix.mu.Lock()
 		defer ix.mu.Unlock()
-		ix.put(name, kind, expireBlock, revoked)
+		ix.put(name, kind, expireBlock, revoked, true)
 		merge = len(ix.recent) > max(256, int(math.Sqrt(float64(len(ix.sorted)))))
 	}()
 	if merge {
@@ -118,7 +118,27 @@ func (ix *Index) Put(name string, kind Kind, expireBlock int64, revoked bool) {
 	}
 }
 
-func (ix *Index) put(name string, kind Kind, expireBlock int64, revoked bool) {
+// load fills an empty index as Put would, then sorts the name order once:
+// Put would merge its recent names into the order a thousand times at a
+// million names. each calls put with every name.
+func (ix *Index) load(each func(put func(name string, kind Kind, expireBlock int64, revoked bool)) error) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	err := each(func(name string, kind Kind, expireBlock int64, revoked bool) {
+		ix.put(name, kind, expireBlock, revoked, false)
+	})
+	ix.sorted, ix.recent = make([]int32, len(ix.ends)), nil
+	for i := range ix.sorted {
+		ix.sorted[i] = int32(i)
+	}
+	slices.SortFunc(ix.sorted, func(a, b int32) int { return strings.Compare(ix.name(a), ix.name(b)) })
+	return err
+}
+
+// put indexes a name; ordered: in the name order too (else load does).
+func (ix *Index) put(name string, kind Kind, expireBlock int64, revoked, ordered bool) {
 	var f uint8
 	if revoked {
 		f |= flagRevoked
@@ -150,8 +170,10 @@ func (ix *Index) put(name string, kind Kind, expireBlock int64, revoked bool) {
 			ix.grams[g] = append(l, id)
 		}
 	}
-	at, _ := slices.BinarySearchFunc(ix.recent, name, ix.cmpName)
-	ix.recent = slices.Insert(ix.recent, at, id)
+	if ordered {
+		at, _ := slices.BinarySearchFunc(ix.recent, name, ix.cmpName)
+		ix.recent = slices.Insert(ix.recent, at, id)
+	}
 }
 
 // merged is sorted and recent merged, in a new slice.

@@ -236,7 +236,7 @@ type bnsNode struct {
 	subs     *subdomains.Indexer
 	follower *subdomains.Follower
 	search   *search.Follower // the /v1/search index of names and subdomains
-	dns      *dnsServer // nil: no DNS server
+	dns      *dnsServer       // nil: no DNS server
 	api      net.Listener
 	tls      *serverTLS // how api is served
 	handler  http.Handler
