@@ -126,11 +126,12 @@ func New(cfg Config) (*Server, error) {
 }
 
 // ServeHTTP sets the headers every page shares: a policy that lets a page
-// load only the node's own style sheet and icon, so that nothing a name's
-// owner wrote can run or phone home even if it slipped past escaping.
+// load only the node's own style sheet, icon and search script, and fetch
+// only from the node's own API, so that nothing a name's owner wrote can
+// run or phone home even if it slipped past escaping.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	s.mux.ServeHTTP(w, r)

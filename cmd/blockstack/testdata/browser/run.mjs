@@ -6,7 +6,9 @@
 // request whose redirect was changed and a replayed response are refused;
 // Bob creates a new identity (phone width) and reads Alice's public note
 // by her name, proved against a second node's consensus hash, and is
-// refused once that node disagrees; then he finds the name in the explorer.
+// refused once that node disagrees; then he finds the name in the
+// explorer: by a part of it, from the search box's suggestions, and by
+// the whole of it.
 // Every page is photographed at both widths and must not scroll sideways.
 // Any console error or uncaught exception fails the run.
 //
@@ -227,6 +229,21 @@ async function run(browser) {
   log(`refused: ${await page.textContent('#error')}`);
   await shot(page, '10b-notes-refused', 'phone');
 
+  // The explorer's search box suggests names as Bob types a part of one;
+  // the keyboard alone picks one and opens its page.
+  await page.goto(cfg.explorerUrl);
+  const box = page.locator('form.search input[name=q]');
+  await box.pressSequentially(cfg.name.slice(1, 5).toUpperCase(), { delay: 50 });
+  const option = page.locator('#search-suggestions [role=option]', { hasText: cfg.name });
+  await option.waitFor();
+  check(await box.getAttribute('aria-expanded') === 'true', 'the search box says its list of names is open');
+  await shot(page, '11-explorer-suggestions', 'phone');
+  await box.press('ArrowDown');
+  check(await box.getAttribute('aria-activedescendant') === await option.getAttribute('id'), 'Down chooses the name found');
+  check(await option.getAttribute('aria-selected') === 'true', 'the chosen name is marked selected');
+  await box.press('Enter');
+  await page.waitForURL(u => u.pathname === `/name/${cfg.name}`);
+
   // The explorer: Bob searches for the name and sees its owner and the
   // profile the explorer verified against the owner.
   await page.goto(cfg.explorerUrl);
@@ -236,7 +253,7 @@ async function run(browser) {
   const body = await page.textContent('main');
   check(body.includes(cfg.ownerAddress), 'the explorer shows the name\'s owner');
   check(body.includes('Alice Liddell'), 'the explorer shows the verified profile');
-  await shot(page, '11-explorer-name', 'phone');
+  await shot(page, '12-explorer-name', 'phone');
 
   await alice.context.close();
   await bob.context.close();
