@@ -44,6 +44,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +103,26 @@ func (p Person) AppBucket(origin string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Apps are the app origins the profile lists a bucket for (in apps or
+// appsMeta), sorted.
+func (p Person) Apps() []string {
+	seen := map[string]bool{}
+	for _, key := range []string{"apps", "appsMeta"} {
+		m, _ := p[key].(map[string]any)
+		for origin := range m {
+			seen[origin] = true
+		}
+	}
+	var origins []string
+	for origin := range seen {
+		if _, ok := p.AppBucket(origin); ok {
+			origins = append(origins, origin)
+		}
+	}
+	slices.Sort(origins)
+	return origins
 }
 
 // KeyRef is the subject and issuer of a profile token.

@@ -81,7 +81,7 @@ func newGaiaCmd(g *globalFlags) *cobra.Command {
 	}
 	f.add(cmd)
 	cmd.PersistentFlags().StringVar(&f.app, "app", "", "act in the identity's bucket for the app at `ORIGIN` (default: the identity's own bucket)")
-	cmd.AddCommand(newGaiaPutCmd(g, &f), newGaiaGetCmd(g, &f), newGaiaLsCmd(g, &f), newGaiaRmCmd(g, &f), newGaiaDumpCmd(g, &f), newGaiaRestoreCmd(g, &f))
+	cmd.AddCommand(newGaiaPutCmd(g, &f), newGaiaGetCmd(g, &f), newGaiaLsCmd(g, &f), newGaiaRmCmd(g, &f), newGaiaDumpCmd(g, &f), newGaiaRestoreCmd(g, &f), newGaiaMigrateCmd(g, &f))
 	return cmd
 }
 
