@@ -99,11 +99,16 @@ not copied again.`,
 			}
 			err = withRunner(cmd, *g, o, func(ctx context.Context, r *nameop.Runner) error {
 				fmt.Fprintf(stderr, "updating %s to point at the new profile (NAME_UPDATE)\n", name)
-				updated, err := r.PointTo(ctx, name, zf)
-				if err == nil && updated {
+				updated, uerr := r.PointTo(ctx, name, zf)
+				switch {
+				case uerr != nil:
+					return uerr
+				case updated:
 					fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", name)
+				default:
+					fmt.Fprintf(cmd.OutOrStdout(), "%s already points at the new profile\n", name)
 				}
-				return err
+				return nil
 			})
 			if err != nil {
 				return fmt.Errorf("every file is on the new hub, but %s still points at the old one: %w (run again to retry)", name, err)
