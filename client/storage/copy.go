@@ -22,9 +22,17 @@ func (h *Hub) CopyFrom(ctx context.Context, src *Hub, p string) (sum string, sto
 		return "", false, err
 	}
 	defer body.Close()
-	data, err := io.ReadAll(body)
+	// Read no more than this hub takes: the old hub is not trusted to bound it.
+	limit := int64(1) << 62
+	if max := h.Info().MaxUploadMB; max > 0 {
+		limit = int64(max * (1 << 20))
+	}
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return "", false, fmt.Errorf("storage: copy %s: read: %w", p, err)
+	}
+	if int64(len(data)) > limit {
+		return "", false, fmt.Errorf("%w: %s is over the %g MiB the new hub takes", ErrTooLarge, p, h.Info().MaxUploadMB)
 	}
 	want := sha256.Sum256(data)
 	sum = hex.EncodeToString(want[:])
