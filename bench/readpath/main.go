@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -39,6 +38,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/client/lookup"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/client/snv"
+	"github.com/go-blockstack/go-blockstack/client/storage"
 	"github.com/go-blockstack/go-blockstack/gaia/gaiaauth"
 	"github.com/go-blockstack/go-blockstack/internal/httpserve"
 	"github.com/go-blockstack/go-blockstack/rules"
@@ -93,15 +93,15 @@ func run(names, rounds, perRound, size int, dir string) error {
 		return err
 	}
 	files["/"+bucketAddr+"/"+file+ecies.SigSuffix] = sig
-	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	storageSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if b, ok := files[r.URL.Path]; ok {
 			w.Write(b)
 			return
 		}
 		http.NotFound(w, r)
 	}))
-	defer storage.Close()
-	bucket := storage.URL + "/" + bucketAddr + "/"
+	defer storageSrv.Close()
+	bucket := storageSrv.URL + "/" + bucketAddr + "/"
 	p := profile.NewPerson()
 	p.SetApp(app, bucket, "02aa")
 	tok, err := profile.Sign(p, owner, time.Now(), time.Now().Add(24*time.Hour))
@@ -111,7 +111,7 @@ func run(names, rounds, perRound, size int, dir string) error {
 	if files["/profile.json"], err = profile.MakeFile(tok); err != nil {
 		return err
 	}
-	zf, err := profile.ZoneFile(reader, storage.URL+"/profile.json")
+	zf, err := profile.ZoneFile(reader, storageSrv.URL+"/profile.json")
 	if err != nil {
 		return err
 	}
@@ -170,22 +170,11 @@ func run(names, rounds, perRound, size int, dir string) error {
 		}
 		return b, nil
 	}
-	// fetch reads the file from the bucket and checks its signature.
+	// fetch reads the file from the bucket and checks its signature, as
+	// an app reading another user's public file does.
 	fetch := func(hc *http.Client, b string) error {
-		data, err := get(ctx, hc, b+file)
-		if err != nil {
-			return err
-		}
-		raw, err := get(ctx, hc, b+file+ecies.SigSuffix)
-		if err != nil {
-			return err
-		}
-		s, err := ecies.ParseSignature(raw)
-		if err != nil {
-			return err
-		}
-		digest := sha256.Sum256(data)
-		return s.VerifyDigest(digest[:], bucketAddr)
+		_, err := storage.GetSigned(ctx, hc, b, file)
+		return err
 	}
 	byName := func(hc *http.Client) error {
 		b, err := resolve(hc)

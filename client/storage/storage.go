@@ -501,6 +501,10 @@ func BucketAddress(bucketURL string) (string, error) {
 }
 
 func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetOptions, own bool) ([]byte, bool, error) {
+	if opts.Verify && !opts.Decrypt {
+		data, err := h.readSigned(ctx, bucketURL, signer, path, own)
+		return data, false, err
+	}
 	data, err := h.read(ctx, bucketURL, path, own)
 	if err != nil {
 		return nil, false, err
@@ -522,19 +526,67 @@ func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetO
 			return nil, false, fmt.Errorf("storage: %s: %w", path, err)
 		}
 		return pt, ws, nil
-	case opts.Verify:
-		digest := sha256.Sum256(data)
-		if err := h.verifySig(ctx, bucketURL, path, signer, digest[:]); err != nil {
-			return nil, false, err
-		}
 	}
 	return data, false, nil
+}
+
+// GetSigned reads a plain file of any bucket and checks it against its
+// .sig file and the address that ends bucketURL, with no hub session:
+// what an app needs to read another user's public file by name.
+func GetSigned(ctx context.Context, hc *http.Client, bucketURL, path string) ([]byte, error) {
+	signer, err := BucketAddress(bucketURL)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(bucketURL, "/") {
+		bucketURL += "/"
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	h := &Hub{cfg: Config{HTTPClient: hc}} // reading needs no session
+	return h.readSigned(ctx, bucketURL, signer, path, false)
+}
+
+// readSigned reads path and its .sig file at once, so that a verified read
+// costs one round trip rather than two, and checks the signature against
+// signer.
+func (h *Hub) readSigned(ctx context.Context, bucketURL, signer, path string, own bool) ([]byte, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type read struct {
+		data []byte
+		err  error
+	}
+	sigc := make(chan read, 1)
+	go func() {
+		b, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
+		sigc <- read{b, err}
+	}()
+	data, err := h.read(ctx, bucketURL, path, own)
+	if err != nil {
+		cancel()
+		<-sigc
+		return nil, err
+	}
+	sig := <-sigc
+	digest := sha256.Sum256(data)
+	if err := checkSig(sig.data, sig.err, path, signer, digest[:]); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // verifySig checks a plain file's .sig file in bucketURL against the
 // SHA-256 digest of its content and the signer's address.
 func (h *Hub) verifySig(ctx context.Context, bucketURL, path, signer string, digest []byte) error {
 	data, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
+	return checkSig(data, err, path, signer, digest)
+}
+
+// checkSig checks path's .sig file, as read (err: how the read failed),
+// against the digest of its content and the signer's address.
+func checkSig(data []byte, err error, path, signer string, digest []byte) error {
 	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("storage: %s: no %s file: %w", path, ecies.SigSuffix, ecies.ErrSignature)
 	}
