@@ -138,6 +138,10 @@ func TestFlagAndArgumentErrors(t *testing.T) {
 		{[]string{"keys", "app-key", "ftp://notes.example"}, "is not an app origin"},
 		{[]string{"gaia", "ls", "--app", "notes.example"}, `--app: "notes.example" is not an app origin`},
 		{[]string{"profile", "publish", "alice.id", "--app", "notes"}, `--app: "notes" is not an app origin`},
+		// Other nodes' URLs are checked before the node starts.
+		{[]string{"node", "--data-dir", dir + "/n", "--verify-peers", "127.0.0.1:6270"}, `--verify-peers: node URL "127.0.0.1:6270"`},
+		{[]string{"node", "--data-dir", dir + "/n", "--webapp-trust-nodes", "ftp://node.example"}, "want http://HOST:PORT"},
+		{[]string{"devnet", "--data-dir", dir + "/d", "--webapp-trust", "abc@1"}, "want CONSENSUS_HASH@HEIGHT"},
 		// No node database: said so, not "unable to open database file".
 		{[]string{"node", "status", "--data-dir", dir}, "no node database at " + dir},
 	} {
@@ -148,8 +152,10 @@ func TestFlagAndArgumentErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := os.Stat(dir + "/names.db"); err == nil {
-		t.Error("node status created a database")
+	for _, made := range []string{"/names.db", "/n", "/d"} {
+		if _, err := os.Stat(dir + made); err == nil {
+			t.Errorf("%s was made by a command that failed on its flags", dir+made)
+		}
 	}
 }
 

@@ -158,6 +158,9 @@ or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 			if c.webappTrust, err = wt.config(c.first); err != nil {
 				return err
 			}
+			if err = checkNodeURLs("--verify-peers", c.verifyPeers); err != nil {
+				return err
+			}
 			log := lf.newLogger(cmd.ErrOrStderr())
 			t, err := tf.open(log)
 			if err != nil {

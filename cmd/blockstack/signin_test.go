@@ -63,8 +63,8 @@ func TestWebappTrustFlags(t *testing.T) {
 		{webappTrustFlags{nodes: []string{"http://127.0.0.1:6270", "https://node.example"}}, ""},
 		{webappTrustFlags{anchor: anchor, nodes: []string{"http://127.0.0.1:6270"}}, "not both"},
 		{webappTrustFlags{anchor: "0123@x"}, "CONSENSUS_HASH@HEIGHT"},
-		{webappTrustFlags{nodes: []string{"127.0.0.1:6270"}}, "not an http(s) URL"},
-		{webappTrustFlags{nodes: []string{"ftp://node.example"}}, "not an http(s) URL"},
+		{webappTrustFlags{nodes: []string{"127.0.0.1:6270"}}, `node URL "127.0.0.1:6270"`},
+		{webappTrustFlags{nodes: []string{"ftp://node.example"}}, "want http://HOST:PORT"},
 	} {
 		trust, err := c.f.config(7)
 		switch {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -258,10 +257,19 @@ func (f *webappTrustFlags) config(first int64) (*webapp.Trust, error) {
 	case len(f.nodes) == 0:
 		return nil, nil
 	}
-	for _, n := range f.nodes {
-		if u, err := url.Parse(n); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("--webapp-trust-nodes: %q is not an http(s) URL of a node's REST API", n)
-		}
+	if err := checkNodeURLs("--webapp-trust-nodes", f.nodes); err != nil {
+		return nil, err
 	}
 	return &webapp.Trust{Anchor: f.anchor, Nodes: f.nodes, FirstBlock: first}, nil
+}
+
+// checkNodeURLs checks, before anything starts, that each of a flag's
+// URLs can be a node's REST API (apiclient.New's rule).
+func checkNodeURLs(flag string, urls []string) error {
+	for _, u := range urls {
+		if _, err := apiclient.New(u, nil); err != nil {
+			return fmt.Errorf("%s: %w", flag, err)
+		}
+	}
+	return nil
 }
