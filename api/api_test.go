@@ -368,3 +368,34 @@ func TestNameProofGone(t *testing.T) {
 		t.Fatalf("the last block's proof after a 410: %d %s", status, raw)
 	}
 }
+
+// TestNameProofWhileApplying: a proof asked for while a block is being
+// applied is of the last committed block until the block's changes reach
+// the state tree; from then until the block commits, the proof waits for
+// it, and if it does not commit in time, is a 503 that says to try again;
+// once the block commits, the proof is of the new block.
+func TestNameProofWhileApplying(t *testing.T) {
+	s, _ := fixture(t)
+	ctx := context.Background()
+	last, _, err := s.cfg.DB.LastBlock(ctx)
+	must(t, err)
+	h := last.Height + 1
+	tx, err := s.cfg.DB.Begin(ctx, h)
+	must(t, err)
+	must(t, tx.PutName(&namedb.NameRecord{Name: "alice.test", NamespaceID: "test", Address: "mkNewOwner", ExpireBlock: -1}))
+	status, body, raw := do(t, s, "GET", "/v1/names/alice.test/proof", "")
+	if rec, _ := body["name_record"].(string); status != http.StatusOK || strings.Contains(rec, "mkNewOwner") {
+		t.Fatalf("a proof before the block's changes reach the tree: %d %s, want the last block's", status, raw)
+	}
+	_, err = tx.StateRoot()
+	must(t, err)
+	status, body, _ = do(t, s, "GET", "/v1/names/alice.test/proof", "")
+	if msg, _ := body["error"].(string); status != http.StatusServiceUnavailable || !strings.Contains(msg, "try again") {
+		t.Fatalf("a proof while a block applies: %d %v, want 503 saying to try again", status, body)
+	}
+	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
+	status, body, raw = do(t, s, "GET", "/v1/names/alice.test/proof", "")
+	if rec, _ := body["name_record"].(string); status != http.StatusOK || !strings.Contains(rec, "mkNewOwner") {
+		t.Fatalf("the proof once the block committed: %d %s", status, raw)
+	}
+}
