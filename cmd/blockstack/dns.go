@@ -45,6 +45,7 @@ func newDNSCmd(g *globalFlags) *cobra.Command {
 	var listenAddr string
 	var f dnsFlags
 	var lf logFlags
+	var trust trustFlags
 	cmd := &cobra.Command{
 		Use:   "dns",
 		Short: "Answer DNS queries for BNS names from a node's zone files",
@@ -56,6 +57,12 @@ revoked names are NXDOMAIN. A new block is visible within --dns-poll. Point
 a resolver's stub zone for a namespace (or, with --dns-suffix, for that
 domain) at it; docs/dns.md says how. node and devnet run the same server
 in-process with --dns-addr.
+
+With --trust HASH@HEIGHT or --trust-nodes URL,... the node is not trusted:
+each name's record is proved against that consensus hash's state root
+(docs/trustless.md) before its zone file is served, and answers are as of
+that block (with --trust-nodes, a few blocks below the nodes' tips, moving
+with them). Subdomains are not served then: no state proof covers them.
 
 With --dns-dnssec-key FILE it signs its answers for resolvers that ask
 (DNSSEC, one ECDSA P-256 key for every zone, NSEC3 proofs of NXDOMAIN and
@@ -69,12 +76,25 @@ trust anchor.`,
 				return err
 			}
 			log := lf.newLogger(cmd.ErrOrStderr())
-			s, err := openDNS(cmd.Context(), listenAddr, f, restSource{node}, log)
+			var src bnsdns.Source = restSource{node}
+			if trust.set() {
+				if src, err = newProvedSource(cmd.Context(), *g, node, &trust); err != nil {
+					return err
+				}
+			}
+			s, err := openDNS(cmd.Context(), listenAddr, f, src, log)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "DNS for BNS names at %s (UDP and TCP), from the node at %s\n  try: %s\n", s.addr(), node.URL(), s.digHint(f.suffix))
+			if p, ok := src.(*provedSource); ok {
+				from := "--trust"
+				if len(trust.nodes) > 0 {
+					from = fmt.Sprintf("what --trust-nodes agree on %d blocks below their tips, moving with them", anchorDepth)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "  every name proved against %s (%s); subdomains are not served\n", p.current(), from)
+			}
 			s.printDNSSEC(cmd.OutOrStdout(), "  ", f)
 			var grp runner.Group
 			grp.Add("DNS", s.run)
@@ -83,6 +103,7 @@ trust anchor.`,
 	}
 	cmd.Flags().StringVar(&listenAddr, "listen", "127.0.0.1:5353", "listen `address` (UDP and TCP)")
 	addDNSFlags(cmd.Flags(), &f)
+	addAnchorFlags(cmd, &trust)
 	addLogFlags(cmd.Flags(), &lf)
 	cmd.AddCommand(newDNSDSCmd())
 	return cmd

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/internal/testbin"
 	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 	"github.com/go-blockstack/go-blockstack/zonefile"
@@ -233,6 +235,33 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 		t.Fatalf("delv validated a forged answer:\n%s", out)
 	}
 
+	// Trusting no node: every name proved against a consensus hash, the
+	// one the node gives a few blocks below its tip (--trust-nodes, here
+	// the devnet's own node), or one given (--trust, fixed at this block).
+	// Subdomains, which no state proof covers, are not served; a consensus
+	// hash the node's proofs do not match answers nothing.
+	node, err := apiclient.New(e.node, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := node.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor := fmt.Sprintf("%s@%d", info.Consensus, info.LastBlockProcessed)
+	proved := startDNSCommand(t, bin, "--node", e.node, "--trust-nodes", e.node, "--dns-poll", "100ms")
+	fixed := startDNSCommand(t, bin, "--node", e.node, "--trust", anchor, "--dns-poll", "100ms")
+	wrong := startDNSCommand(t, bin, "--node", e.node, "--trust", strings.Repeat("0", 32)+"@"+fmt.Sprint(info.LastBlockProcessed))
+	for _, addr := range []string{proved, fixed} {
+		expect(addr, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.1")
+		expect(addr, "www.alice.test.", "A", "NOERROR", "www.alice.test. 3600 CNAME alice.test.", "alice.test. 300 A 192.0.2.1")
+		expect(addr, "nobody.test.", "A", "NXDOMAIN")
+		expect(addr, "bob.alice.test.", "A", "NXDOMAIN")
+	}
+	if got := dig(t, digBin, wrong, "alice.test.", "A"); got.status != "SERVFAIL" {
+		t.Fatalf("answered against a consensus hash the node's proofs do not match: %+v", got)
+	}
+
 	// An update shows at the next block; the name's own record
 	// confirmed before update returns.
 	alice.Records[0].Data = zonefile.A{Addr: netip.MustParseAddr("192.0.2.100")}
@@ -242,6 +271,8 @@ _http._tcp	IN	URI	10 1 "https://hub.example/alice/profile.json"
 	t.Logf("the update answered %s after name update returned", time.Since(start).Round(time.Millisecond))
 	expect(suffixed, "alice.test.bns.example.", "A", "NOERROR", "alice.test.bns.example. 300 A 192.0.2.100")
 	expect(resolver, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.100")
+	expect(proved, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.100")
+	expect(fixed, "alice.test.", "A", "NOERROR", "alice.test. 300 A 192.0.2.1")
 
 	// An expired name: a namespace whose names live 2 × 15 blocks.
 	e.createNamespace(t, w, "shortlife", 15)

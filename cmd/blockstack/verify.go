@@ -32,10 +32,18 @@ type trustFlags struct {
 }
 
 func addTrustFlags(cmd *cobra.Command, f *trustFlags) {
+	addAnchorFlags(cmd, f)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.bitcoin, "trust-bitcoin", false, "with --trust or --trust-nodes: also check, with Bitcoin headers from the --rpc node (proof of work, most work), that the anchor's block is in the best chain and the proved operations' transactions are in their blocks")
+}
+
+// addAnchorFlags adds the flags that say what consensus hash to trust,
+// without --trust-bitcoin's check of it, for commands that prove records
+// but not operations (blockstack dns).
+func addAnchorFlags(cmd *cobra.Command, f *trustFlags) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.anchor, "trust", "", "verify against this consensus hash, `HASH@HEIGHT` (SNV: the node is not trusted)")
 	fl.StringSliceVar(&f.nodes, "trust-nodes", nil, "verify against the consensus hash these other nodes' REST APIs all give a few blocks below their tips (`URL,...`; any disagreement refuses)")
-	fl.BoolVar(&f.bitcoin, "trust-bitcoin", false, "with --trust or --trust-nodes: also check, with Bitcoin headers from the --rpc node (proof of work, most work), that the anchor's block is in the best chain and the proved operations' transactions are in their blocks")
 }
 
 func (f *trustFlags) set() bool { return f.anchor != "" || len(f.nodes) > 0 }
@@ -89,21 +97,28 @@ func (f *trustFlags) resolve(ctx context.Context, g globalFlags, first int64) (s
 	return a, nil
 }
 
+// firstBlockOf is the network's first BNS block: the local chains'
+// default, else the one the node says (a wrong one only makes proofs
+// fail: the trusted consensus hash commits to the real history).
+func firstBlockOf(ctx context.Context, g globalFlags, node *apiclient.Client) (int64, error) {
+	if first, local := firstBlocks[g.network]; local {
+		return first, nil
+	}
+	info, err := node.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.FirstBlock, nil
+}
+
 // verifiedName proves name's record as of the anchor's block (a state
 // proof, then SNV of the operations that set it), and says on stderr what
 // was proved.
 func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *trustFlags, name string) (*apitypes.Name, error) {
 	ctx := cmd.Context()
-	// The network's first block: the local chains' default, else the one
-	// the node says (a wrong one only makes the proof fail: the trusted
-	// consensus hash commits to the real history).
-	first, local := firstBlocks[g.network]
-	if !local {
-		info, err := node.Info(ctx)
-		if err != nil {
-			return nil, err
-		}
-		first = info.FirstBlock
+	first, err := firstBlockOf(ctx, g, node)
+	if err != nil {
+		return nil, err
 	}
 	anchor, err := f.resolve(ctx, g, first)
 	if err != nil {
