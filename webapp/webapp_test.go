@@ -84,11 +84,23 @@ func TestNotes(t *testing.T) {
 // Node) reaches the Go verifier's verdict on every answer of client/snv's
 // vectors, honest and lying.
 func TestVerifierVectors(t *testing.T) {
-	node := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the browser verifier's test")
-	testbin.RequireNpm(t, ".", "@noble/hashes", "the browser verifier's test")
-	out, err := exec.Command(node, filepath.Join("test", "snv_vectors.mjs"), filepath.Join("..", "client", "snv", "testdata", "record-vectors.json")).CombinedOutput()
+	runNodeTest(t, "snv_vectors.mjs", filepath.Join("..", "client", "snv", "testdata", "record-vectors.json"))
+}
+
+// TestOwnerKeys: the pages take a key to own the addresses of both its
+// encodings (src/shared/owner.js), as client/profile does.
+func TestOwnerKeys(t *testing.T) {
+	runNodeTest(t, "owner_keys.mjs")
+}
+
+// runNodeTest runs test/SCRIPT under Node with the pages' locked packages.
+func runNodeTest(t *testing.T, script string, args ...string) {
+	t.Helper()
+	node := testbin.Require(t, "node", "Debian's nodejs or nodejs.org", "the pages' JavaScript tests")
+	testbin.RequireNpm(t, ".", "@noble/hashes", "the pages' JavaScript tests")
+	out, err := exec.Command(node, append([]string{filepath.Join("test", script)}, args...)...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("node test/snv_vectors.mjs: %v\n%s", err, out)
+		t.Fatalf("node test/%s: %v\n%s", script, err, out)
 	}
 	t.Logf("%s", out)
 }

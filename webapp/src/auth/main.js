@@ -13,6 +13,7 @@ import { generateSecretKey, generateWallet, getAppPrivateKey } from '@stacks/wal
 import { validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english';
 import { getJSON, plainFetches, nameRecord, profileURLFromZonefile } from '../shared/bns.js';
+import { addressesOf, keyOwns } from '../shared/owner.js';
 import { $, busy, fail } from '../shared/ui.js';
 
 const STORE_KEY = 'blockstack-auth:keychain';
@@ -101,19 +102,23 @@ function forget() {
   }
 }
 
-// showIdentity lists the names the identity's owner address holds. With
+// showIdentity lists the names the identity's key owns. With
 // a trust setting each is proved to be owned by it (nameRecord), and one
 // that is not is listed but cannot be chosen; the node could still leave a
 // name out of the list, which the user would see.
 async function showIdentity() {
   const owner = ownerAddress(account);
   $('owner-address').textContent = owner;
-  const { names } = await getJSON(`/v1/addresses/bitcoin/${owner}`);
+  // The key's names: those of its compressed address (this page's) and of
+  // its uncompressed one (early wallets').
+  const key = getPublicKeyFromPrivate(account.dataPrivateKey);
+  const lists = await Promise.all(addressesOf(key, cfg.addressVersion).map(a => getJSON(`/v1/addresses/bitcoin/${a}`)));
+  const names = [...new Set(lists.flatMap(l => l.names))];
   const checks = await Promise.all(names.map(async name => {
     if (!cfg.trust) return { name };
     try {
       const rec = await nameRecord(location.origin, name, cfg.trust);
-      return rec.address === owner ? { name, verified: rec.verified } : { name, refused: `proved to be owned by ${rec.address}` };
+      return keyOwns(key, rec.address, cfg.addressVersion) ? { name, verified: rec.verified } : { name, refused: `proved to be owned by ${rec.address}` };
     } catch (e) {
       return { name, refused: e.message };
     }
@@ -215,7 +220,7 @@ async function approve() {
   let profileUrl = `${hub.url_prefix}${hub.address}/profile.json`;
   if (username) {
     const rec = await nameRecord(location.origin, username, cfg.trust);
-    if (rec.address !== ownerAddress(account)) {
+    if (!keyOwns(identityKey, rec.address, cfg.addressVersion)) {
       throw new Error(`${username} is owned by ${rec.address}, not by this identity.`);
     }
     profileUrl = profileURLFromZonefile(rec.zonefile) || profileUrl;

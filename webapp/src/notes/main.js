@@ -9,6 +9,7 @@ import { AppConfig, UserSession } from '@stacks/auth';
 import { publicKeyToBtcAddress, signECDSA, verifyECDSA } from '@stacks/encryption';
 import { Storage, uploadToGaiaHub } from '@stacks/storage';
 import { getJSON, plainFetches, lookupProfile, nameRecord } from '../shared/bns.js';
+import { keyOwns } from '../shared/owner.js';
 import { $, busy, fail } from '../shared/ui.js';
 
 const USED_JTI_KEY = 'notes:used-auth-responses';
@@ -39,9 +40,8 @@ async function acceptResponse(token) {
   }
   localStorage.setItem(USED_JTI_KEY, JSON.stringify([...used, payload.jti]));
   if (payload.username) {
-    const owner = publicKeyToBtcAddress(payload.public_keys[0], cfg.addressVersion);
     const rec = await nameRecord(cfg.apiUrl, payload.username, cfg.trust);
-    if (rec.address !== owner) {
+    if (!keyOwns(payload.public_keys[0], rec.address, cfg.addressVersion)) {
       throw new Error(`${payload.username} is not owned by the identity that signed in`);
     }
   }

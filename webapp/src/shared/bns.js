@@ -6,12 +6,13 @@
 // consensus hash the node did not choose, and its zone file against the
 // proved hash, so that no step takes the node's word. @stacks/profile checks a token against
 // a Stacks address; BNS v1 names are owned by Bitcoin addresses, so the
-// owner check is done here and only the signature is left to the library.
+// owner check is done here (keyOwns) and only the signature is left to the
+// library.
 import { setFetchOptions } from '@stacks/common';
 import { decodeToken } from 'jsontokens';
-import { publicKeyToBtcAddress } from '@stacks/encryption';
 import { verifyProfileToken } from '@stacks/profile';
 import { verifyRecord, nameStatus, parseAnchor, zonefileHash } from './snv.js';
+import { keyOwns } from './owner.js';
 
 // plainFetches stops @stacks/* from adding its x-hiro-product header to
 // every request: the header makes even a GET of a manifest or a Gaia file
@@ -133,7 +134,7 @@ export async function lookupProfile(apiUrl, name, addressVersion, trust) {
     throw new Error(`${url} holds no profile token`);
   }
   const issuerKey = decodeToken(token).payload?.issuer?.publicKey;
-  if (!issuerKey || publicKeyToBtcAddress(issuerKey, addressVersion) !== rec.address) {
+  if (!issuerKey || !keyOwns(issuerKey, rec.address, addressVersion)) {
     throw new Error(`${name}'s profile is not signed by the name's owner ${rec.address}`);
   }
   return { profile: verifyProfileToken(token, issuerKey).payload.claim, verified: rec.verified };
