@@ -67,33 +67,37 @@ func (t *Tx) StateRoot() (string, error) {
 		return t.root, nil
 	}
 	changes := make([]treeChange, 0, len(t.rootNames)+len(t.rootSpaces))
-	for name := range t.rootNames {
-		c := treeChange{key: consensus.NameKey(name)}
-		if r := t.st.name(name); r != nil {
-			raw, err := MarshalRecord(r)
-			if err != nil {
-				return "", fmt.Errorf("namedb: state root: name %s: %w", name, err)
-			}
-			c.value, c.present = consensus.RecordHash(raw), true
-		}
-		changes = append(changes, c)
+	changes, err := appendChanges(changes, "name", t.rootNames, consensus.NameKey, t.st.name)
+	if err != nil {
+		return "", err
 	}
-	for id := range t.rootSpaces {
-		c := treeChange{key: consensus.NamespaceKey(id)}
-		if r := t.st.namespaces[id]; r != nil {
-			raw, err := MarshalRecord(r)
-			if err != nil {
-				return "", fmt.Errorf("namedb: state root: namespace %s: %w", id, err)
-			}
-			c.value, c.present = consensus.RecordHash(raw), true
-		}
-		changes = append(changes, c)
+	changes, err = appendChanges(changes, "namespace", t.rootSpaces, consensus.NamespaceKey,
+		func(id string) *NamespaceRecord { return t.st.namespaces[id] })
+	if err != nil {
+		return "", err
 	}
 	clear(t.rootNames)
 	clear(t.rootSpaces)
 	root := t.st.root(t.height, changes)
 	t.rootedAt, t.root = t.height, hex.EncodeToString(root[:])
 	return t.root, nil
+}
+
+// appendChanges appends the tree changes of the records whose ids
+// changed: the hash of each one's JSON under its key, or its removal.
+func appendChanges[R any](changes []treeChange, kind string, changed map[string]struct{}, key func(string) []byte, record func(string) *R) ([]treeChange, error) {
+	for id := range changed {
+		c := treeChange{key: key(id)}
+		if r := record(id); r != nil {
+			raw, err := MarshalRecord(r)
+			if err != nil {
+				return nil, fmt.Errorf("namedb: state root: %s %s: %w", kind, id, err)
+			}
+			c.value, c.present = consensus.RecordHash(raw), true
+		}
+		changes = append(changes, c)
+	}
+	return changes, nil
 }
 
 // root applies a block's changes to the tree and returns its root. Until
