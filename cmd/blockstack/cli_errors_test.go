@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -27,18 +26,6 @@ func runRoot(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errOut.String(), err
 }
 
-// closedAddr is a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestChainCommandsFailFast: with no node at --rpc, every command that
 // needs the chain fails within 2 s with one line that names the address
 // and how to start a devnet (the RPC client alone retries for about 22 s).
@@ -49,7 +36,7 @@ func TestChainCommandsFailFast(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	w := identityWallet(t, bin, dir)
-	addr := closedAddr(t)
+	addr := freeAddr(t)
 	for _, args := range [][]string{
 		{"chain", "tip"},
 		{"chain", "mine"},
@@ -173,12 +160,12 @@ func TestAddressesFromEnvironment(t *testing.T) {
 		t.Errorf("--node did not win over $%s: %v", nodeEnv, err)
 	}
 
-	envRPC := closedAddr(t)
+	envRPC := freeAddr(t)
 	t.Setenv(rpcEnv, envRPC)
 	if _, _, err := runRoot(t, "chain", "tip"); err == nil || !strings.Contains(err.Error(), "at "+envRPC) {
 		t.Errorf("$%s not used: %v", rpcEnv, err)
 	}
-	flagRPC := closedAddr(t)
+	flagRPC := freeAddr(t)
 	if _, _, err := runRoot(t, "chain", "tip", "--rpc", flagRPC); err == nil || !strings.Contains(err.Error(), "at "+flagRPC) {
 		t.Errorf("--rpc did not win over $%s: %v", rpcEnv, err)
 	}
@@ -188,12 +175,12 @@ func TestAddressesFromEnvironment(t *testing.T) {
 	if _, _, err := runRoot(t, "wallet", "create", "--wallet", w); err != nil {
 		t.Fatal(err)
 	}
-	envHub := "http://" + closedAddr(t)
+	envHub := "http://" + freeAddr(t)
 	t.Setenv(hubEnv, envHub)
 	if _, _, err := runRoot(t, "gaia", "ls", "--wallet", w); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(envHub, "http://")) {
 		t.Errorf("$%s not used: %v", hubEnv, err)
 	}
-	flagHub := "http://" + closedAddr(t)
+	flagHub := "http://" + freeAddr(t)
 	if _, _, err := runRoot(t, "gaia", "ls", "--wallet", w, "--hub", flagHub); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(flagHub, "http://")) {
 		t.Errorf("--hub did not win over $%s: %v", hubEnv, err)
 	}

@@ -191,7 +191,7 @@ func TestConfigCheck(t *testing.T) {
 // before it does anything.
 func TestSettingsFileCheckedByEveryCommand(t *testing.T) {
 	path := writeFile(t, "b.toml", "[registrar]\nbatch-dely = \"1s\"\n")
-	_, _, err := runRoot(t, "--config-file", path, "hub", "--listen", closedAddr(t))
+	_, _, err := runRoot(t, "--config-file", path, "hub", "--listen", freeAddr(t))
 	if err == nil || !strings.Contains(err.Error(), "[registrar] batch-dely: unknown key") {
 		t.Fatalf("hub with a bad settings file: %v", err)
 	}

@@ -35,12 +35,12 @@ func startPebble(t *testing.T) *pebble {
 	bin := testbin.Require(t, "pebble", "go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.3 (.ci/run does)", "the ACME tests")
 	dir := t.TempDir()
 	ca, caFile, certFile, keyFile := testTLSFiles(t, dir)
-	p := &pebble{caFile: caFile, mgmt: closedAddr(t),
+	p := &pebble{caFile: caFile, mgmt: freeAddr(t),
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}}
-	listen := closedAddr(t)
+	listen := freeAddr(t)
 	p.directory = "https://" + listen + "/dir"
-	_, httpPort, _ := net.SplitHostPort(closedAddr(t))
-	_, tlsPort, _ := net.SplitHostPort(closedAddr(t))
+	_, httpPort, _ := net.SplitHostPort(freeAddr(t))
+	_, tlsPort, _ := net.SplitHostPort(freeAddr(t))
 	conf, err := json.Marshal(map[string]any{"pebble": map[string]any{
 		"listenAddress": listen, "managementListenAddress": p.mgmt,
 		"certificate": certFile, "privateKey": keyFile,

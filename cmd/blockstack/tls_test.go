@@ -75,7 +75,7 @@ func TestHubTLSWithTestCA(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	ca, caFile, certFile, keyFile := testTLSFiles(t, dir)
-	plain := closedAddr(t)
+	plain := freeAddr(t)
 	p := startHubProcess(t, bin, nil, "--data-dir", filepath.Join(dir, "gaia"),
 		"--tls-cert", certFile, "--tls-key", keyFile, "--http-addr", plain)
 	hub, proc := p.url, p.cmd.Process
