@@ -12,11 +12,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
-// New is an http.Server for h with the node's limits; its own errors
-// (a bad request line, a TLS probe) go to log as warnings.
+// New is an http.Server for h with the node's limits; its own errors (a
+// bad request line, a failed read) go to log as warnings, except failed
+// TLS handshakes, which go at debug level: on a public port scanners and
+// clients with old TLS versions make them all day, and they say nothing
+// about the server.
 func New(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -25,7 +29,7 @@ func New(h http.Handler, log *slog.Logger) *http.Server {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(serverErrors{log.Handler()}, slog.LevelWarn),
 	}
 }
 
@@ -67,4 +71,26 @@ func ServeTLS(ctx context.Context, ln net.Listener, h http.Handler, cfg *tls.Con
 	}
 	<-served
 	return nil
+}
+
+// serverErrors is the handler of an http.Server's own log lines: it
+// demotes those about failed TLS handshakes to debug.
+type serverErrors struct{ slog.Handler }
+
+func (h serverErrors) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "http: TLS handshake error") {
+		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h serverErrors) WithAttrs(as []slog.Attr) slog.Handler {
+	return serverErrors{h.Handler.WithAttrs(as)}
+}
+
+func (h serverErrors) WithGroup(name string) slog.Handler {
+	return serverErrors{h.Handler.WithGroup(name)}
 }
