@@ -138,7 +138,7 @@ func (s *Server) routes() []route {
 		{"GET /readyz", "readiness: indexed to within the stale threshold of the chain's tip (else 503 with a reason)", s.readyz, readySchema},
 		{"GET /v1/info", "node status: last block, consensus hash, rules; the chain's tip and whether the node lags it (stale)", s.info, infoSchema},
 		{"GET /v1/names", "names, 100 a page (?page=N)", s.names, nameList},
-		{"GET /v1/names/{name}", "a name's record (or a subdomain's)", s.name, nameSchema},
+		{"GET /v1/names/{name}", "a name's record (or a subdomain's), with the _resolver its zone file (a subdomain's: its domain's) names; a subdomain the node does not know: 302 to that resolver's /v1/names/{name}, a registrar that may have it pending", s.name, nameSchema},
 		{"GET /v1/names/{name}/history", "a name's operations by block (?rejected=1: also the rejected ones, with why)", s.nameHistory, historySchema},
 		{"GET /v1/names/{name}/subdomains", "a domain's subdomains, fully qualified (all of them; ?page=N: 100 a page)", s.nameSubdomains, nameList},
 		{"GET /v1/names/{name}/proof", "a name's record and its namespace's as of a block (?height=N; default the last), with proofs against the block's state root and what its consensus hash commits to (503: try again; 410: the node keeps no proofs that old)", s.nameProof, nameProofSchema},

@@ -128,7 +128,7 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 	if !rec.Revoked && rec.ValueHash != "" && s.cfg.Zonefiles != nil {
 		if zf, err := s.cfg.Zonefiles.Get(r.Context(), rec.ValueHash); err == nil {
 			text := string(zf)
-			out.Zonefile = &text
+			out.Zonefile, out.Resolver = &text, resolverIn(text)
 		} else if !errors.Is(err, ErrZonefileNotFound) {
 			s.internalError(w, r, err)
 			return
@@ -146,7 +146,7 @@ type nameJSON struct {
 	GracePeriod     bool    `json:"grace_period"`
 	LastTxid        string  `json:"last_txid"`
 	RenewalDeadline int64   `json:"renewal_deadline"`
-	Resolver        *string `json:"resolver"` // always null: BNS names carry none
+	Resolver        *string `json:"resolver"` // the zone file's _resolver URI; null: none
 	Status          string  `json:"status"`
 	Zonefile        *string `json:"zonefile"`
 	ZonefileHash    *string `json:"zonefile_hash"`

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
@@ -45,18 +46,37 @@ func (s *Server) lookupSubdomain(w http.ResponseWriter, r *http.Request, fqn str
 
 // subdomain answers /v1/names/{name} for a subdomain as Blockstack Core
 // and the Stacks API do (status "registered_subdomain", the subdomain's
-// own zone file, last_txid the transaction that anchored its record),
-// plus what says where it comes from: its parent domain, the block and
-// the record's sequence number.
+// own zone file, last_txid the transaction that anchored its record,
+// resolver its domain's _resolver), plus what says where it comes from:
+// its parent domain, the block and the record's sequence number. One the
+// node does not know is sent to its domain's registrar (toResolver).
 func (s *Server) subdomain(w http.ResponseWriter, r *http.Request, fqn string) {
-	rec := s.lookupSubdomain(w, r, fqn)
-	if rec == nil {
+	_, domain, err := subdomains.SplitFQN(fqn)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if s.cfg.Subdomains == nil {
+		writeError(w, http.StatusNotFound, "Name not found (this node keeps no subdomains)")
+		return
+	}
+	rec, err := s.cfg.Subdomains.Get(r.Context(), fqn)
+	if errors.Is(err, subdomains.ErrNotFound) && s.toResolver(w, r, fqn, domain) {
+		return
+	}
+	if !s.found(w, r, err, subdomains.ErrNotFound, "Name not found") {
+		return
+	}
+	resolver, err := s.domainResolver(r.Context(), rec.Parent)
+	if err != nil {
+		s.internalError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, &apitypes.Subdomain{
 		Address:      rec.Owner,
 		Blockchain:   "bitcoin",
 		LastTxid:     rec.Txid,
+		Resolver:     resolver,
 		Status:       "registered_subdomain",
 		Zonefile:     string(rec.ZoneFile),
 		ZonefileHash: rec.ZoneFileHash.String(),

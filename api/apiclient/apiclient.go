@@ -161,7 +161,11 @@ func (c *Client) Info(ctx context.Context) (*apitypes.Info, error) {
 	return &i, nil
 }
 
-// Name reads a name's record; ErrNotFound if it was never registered.
+// Name reads a name's record; ErrNotFound if it was never registered. A
+// subdomain the node does not know, whose domain names a registrar in its
+// _resolver record, is answered by that registrar (the node redirects
+// there, and the client follows): Status "pending_subdomain" or
+// "submitted_subdomain" while its batch is not on chain.
 func (c *Client) Name(ctx context.Context, name string) (*apitypes.Name, error) {
 	var n apitypes.Name
 	if err := c.get(ctx, &n, "v1", "names", name); err != nil {

@@ -57,7 +57,9 @@ type InfoRules struct {
 
 // Name is /v1/names/{name}: a name's record as of the node's last block.
 type Name struct {
-	// Status is "registered", "revoked" or "expired".
+	// Status is "registered", "revoked" or "expired"; for a subdomain
+	// "registered_subdomain", or, from its domain's registrar,
+	// "pending_subdomain" or "submitted_subdomain".
 	Status          string `json:"status"`
 	Address         string `json:"address"`
 	Blockchain      string `json:"blockchain"`
@@ -69,6 +71,10 @@ type Name struct {
 	ZonefileHash string `json:"zonefile_hash"`
 	// Zonefile is the zone file, nil when the node does not hold it.
 	Zonefile *string `json:"zonefile"`
+	// Resolver is the _resolver URI in the zone file: the registrar that
+	// answers for the name's subdomains before they are on chain; nil:
+	// none.
+	Resolver *string `json:"resolver"`
 	// ExpiryEstimate dates ExpireBlock and RenewalDeadline; nil for a
 	// name that never expires or when the node cannot measure the
 	// chain's block rate (an extension of /v1).
@@ -208,7 +214,8 @@ type Subdomain struct {
 	Domain     string `json:"domain"`
 	// LastTxid is the transaction that anchored the record.
 	LastTxid string `json:"last_txid"`
-	// Resolver is always null.
+	// Resolver is the _resolver URI in its domain's zone file (its
+	// registrar); nil: none.
 	Resolver *string `json:"resolver"`
 	Seq      uint64  `json:"seqn"`
 	// Status is "registered_subdomain".

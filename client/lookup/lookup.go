@@ -7,6 +7,11 @@
 // (ResolveProved) the record is proved too, and the node is trusted for
 // nothing.
 //
+// A subdomain that is not on chain yet resolves too: the node sends the
+// look-up to the registrar its domain's zone file names (_resolver),
+// which answers for the subdomains it has queued; such a Result is
+// Pending, its record the registrar's word until its batch is on chain.
+//
 // It reads only; it owns no keys and writes nothing.
 package lookup
 
@@ -57,6 +62,10 @@ type Result struct {
 	Zonefile   []byte
 	ProfileURL string
 	Profile    *profile.Claims
+	// Pending: a subdomain whose record came from its domain's
+	// registrar, not yet from the chain; the owner it names (against
+	// which the profile was checked) is the registrar's word.
+	Pending bool
 }
 
 // AppBucket is the read URL of the app's bucket that the profile lists for
@@ -76,13 +85,19 @@ func Resolve(ctx context.Context, node *apiclient.Client, hc *http.Client, name 
 	}
 	// A subdomain's record comes from the node's subdomain index, which
 	// checked its signatures: the node is trusted for it as for a name's.
-	if rec.Status != "registered" && rec.Status != "registered_subdomain" {
+	// A pending one comes from the registrar the node sent us to.
+	pending := rec.Status == "pending_subdomain" || rec.Status == "submitted_subdomain"
+	if rec.Status != "registered" && rec.Status != "registered_subdomain" && !pending {
 		return nil, broke(LinkName, fmt.Errorf("the name is %s", rec.Status))
 	}
 	if rec.ZonefileHash == "" || rec.Zonefile == nil {
 		return nil, broke(LinkZonefile, ErrNoZonefile)
 	}
-	return follow(ctx, hc, name, rec.Address, rec.ZonefileHash, []byte(*rec.Zonefile))
+	res, err := follow(ctx, hc, name, rec.Address, rec.ZonefileHash, []byte(*rec.Zonefile))
+	if res != nil {
+		res.Pending = pending
+	}
+	return res, err
 }
 
 // ResolveProved follows name as Resolve does, but from its record as of

@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/consensus"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
+	"github.com/go-blockstack/go-blockstack/subdomains/subdomainstest"
 	"github.com/go-blockstack/go-blockstack/zonefile"
 )
 
@@ -226,5 +228,80 @@ func TestProfileOwnerOfUncompressedKey(t *testing.T) {
 		if _, _, err := Profile(context.Background(), storage.Client(), "old.id", owner.EncodeAddress(), zf); err != nil {
 			t.Errorf("owner %s (%d-byte key): %v", owner, len(pub), err)
 		}
+	}
+}
+
+// TestResolvePending: a subdomain the node does not know yet, whose
+// domain's zone file names a registrar (_resolver), resolves through that
+// registrar, to which the node sends the look-up: the Result is Pending,
+// and its profile is still checked against the owner the registrar gives.
+func TestResolvePending(t *testing.T) {
+	ctx := context.Background()
+	owner, _ := btcec.NewPrivateKey()
+	p := profile.NewPerson()
+	tok, err := profile.Sign(p, owner, time.Now(), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := profile.MakeFile(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(prof) }))
+	defer storage.Close()
+	subZone, err := profile.ZoneFile("carol.reg.test", storage.URL+"/carol/profile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The registrar's answer for a queued name, in its shape.
+	registrar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/names/carol.reg.test" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"blockchain": "bitcoin", "status": "pending_subdomain", "address": address(t, owner),
+			"seqn": 0, "domain": "reg.test", "last_txid": "", "zonefile": string(subZone), "zonefile_hash": zonefile.HashOf(subZone).String()})
+	}))
+	defer registrar.Close()
+
+	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	domainZone := []byte("$ORIGIN reg.test\n$TTL 3600\n_resolver URI 10 1 \"" + registrar.URL + "\"\n")
+	zfs := zonefiles{zonefile.HashOf(domainZone).String(): domainZone}
+	tx, err := db.Begin(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.PutNamespace(&namedb.NamespaceRecord{NamespaceID: "test", Ready: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.PutName(&namedb.NameRecord{Name: "reg.test", NamespaceID: "test", Address: address(t, owner),
+		ValueHash: zonefile.HashOf(domainZone).String(), ExpireBlock: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(namedb.Block{Height: 1, Hash: strings.Repeat("01", 32), ConsensusHash: "01", OpsHash: strings.Repeat("00", 32)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	nodeSrv := httptest.NewServer(api.New(api.Config{DB: db, Zonefiles: zfs, Subdomains: subdomainstest.Index{},
+		Network: &bns.DevNet, Rules: rules.DevnetRules, FirstBlock: 1}))
+	defer nodeSrv.Close()
+	node, err := apiclient.New(nodeSrv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Resolve(ctx, node, nil, "carol.reg.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Pending || res.Owner != address(t, owner) || res.ProfileURL != storage.URL+"/carol/profile.json" {
+		t.Fatalf("result %+v, want a pending subdomain with its profile", res)
+	}
+	var le *LinkError
+	if _, err := Resolve(ctx, node, nil, "dave.reg.test"); !errors.As(err, &le) || le.Link != LinkName || !errors.Is(err, apiclient.ErrNotFound) {
+		t.Fatalf("a name the registrar does not know either: %v", err)
 	}
 }
