@@ -146,6 +146,9 @@ func (r *Registrar) Handler(l Limits) http.Handler {
 		})
 	}
 	mux.HandleFunc("GET /v1/names/{fqn}", func(w http.ResponseWriter, req *http.Request) {
+		// Apps in the browser come here from a node's redirect (its
+		// answer for a subdomain not on chain yet): a public read.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		fqn := strings.ToLower(req.PathValue("fqn"))
 		if !strings.HasSuffix(fqn, "."+r.cfg.Domain) {
 			writeJSON(w, http.StatusBadRequest, errorReply{Error: "Wrong domain"})

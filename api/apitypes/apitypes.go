@@ -81,6 +81,13 @@ type Name struct {
 	ExpiryEstimate *ExpiryEstimate `json:"expiry_estimate"`
 }
 
+// Pending reports whether the record is a subdomain's that its domain's
+// registrar holds queued, not on chain yet (the node sent the look-up
+// there): the registrar's word.
+func (n *Name) Pending() bool {
+	return n.Status == "pending_subdomain" || n.Status == "submitted_subdomain"
+}
+
 // ExpiryEstimate gives a name's expiry and renewal deadline as dates:
 // estimates, from the chain's recent block rate, beside the heights that
 // decide (a block comes when it is mined, not at a date).

@@ -86,7 +86,7 @@ func Resolve(ctx context.Context, node *apiclient.Client, hc *http.Client, name 
 	// A subdomain's record comes from the node's subdomain index, which
 	// checked its signatures: the node is trusted for it as for a name's.
 	// A pending one comes from the registrar the node sent us to.
-	pending := rec.Status == "pending_subdomain" || rec.Status == "submitted_subdomain"
+	pending := rec.Pending()
 	if rec.Status != "registered" && rec.Status != "registered_subdomain" && !pending {
 		return nil, broke(LinkName, fmt.Errorf("the name is %s", rec.Status))
 	}

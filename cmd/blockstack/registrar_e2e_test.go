@@ -43,12 +43,14 @@ type registrarProc struct {
 }
 
 // startRegistrar starts the registrar of domain with the wallet, its
-// state in dir, listening at listen, and waits until it serves.
-func (e *e2eNet) startRegistrar(t *testing.T, env []string, walletPath, domain, dir, listen string) *registrarProc {
+// state in dir, listening at listen, and waits until it serves; extra
+// flags go last (a flag given twice takes the last value).
+func (e *e2eNet) startRegistrar(t *testing.T, env []string, walletPath, domain, dir, listen string, extra ...string) *registrarProc {
 	t.Helper()
 	metricsAddr := freeAddr(t)
-	cmd := exec.Command(e.bin, append(e.global(), "registrar", "--wallet", walletPath, "--domain", domain, "--data-dir", dir,
-		"--listen", listen, "--batch-delay", "2s", "--rate", "0", "--poll-interval", "50ms", "--metrics-addr", metricsAddr)...)
+	args := append(e.global(), "registrar", "--wallet", walletPath, "--domain", domain, "--data-dir", dir,
+		"--listen", listen, "--batch-delay", "2s", "--rate", "0", "--poll-interval", "50ms", "--metrics-addr", metricsAddr)
+	cmd := exec.Command(e.bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), env...)
 	p := &registrarProc{metrics: "http://" + metricsAddr + "/metrics", cmd: cmd, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
@@ -513,5 +515,78 @@ func checkRegistrarMetrics(t *testing.T, url string, confirmed int) {
 	}
 	if _, ok := m.Lookup("process_cpu_seconds_total"); !ok {
 		t.Error("no process metrics")
+	}
+}
+
+// TestPendingSubdomainDevnet: a subdomain queued at `blockstack registrar`,
+// whose batch is held back, resolves through the node before it is on
+// chain: foo.test's record names the registrar (resolver, from the
+// _resolver record the registrar published), the node sends a look-up of
+// the unknown subdomain there (302), and what answers, through the API,
+// whois and lookup --profile's path, is the registrar's pending record.
+func TestPendingSubdomainDevnet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	e, _ := devnetE2E(t, bin, t.TempDir())
+	owner, _, _ := e.newWallet(t, "owner")
+	e.ok(t, "wallet", "faucet", "--wallet", owner, "100000000")
+	e.waitSpendable(t, owner, 100_000_000)
+	e.createNamespace(t, owner, "test", 10000)
+	e.ok(t, "name", "register", "foo.test", "--wallet", owner)
+	// No batch goes out during the test: only the announcement, which
+	// does not wait.
+	p := e.startRegistrar(t, nil, owner, "foo.test", filepath.Join(e.dir, "registrar"), freeAddr(t),
+		"--batch-delay", "1h", "--max-batch-delay", "1h")
+	var foo struct {
+		Resolver *string `json:"resolver"`
+	}
+	waitfor.True(t, 60*time.Second, "foo.test's record names the registrar", func() bool {
+		e.getJSON(t, "/v1/names/foo.test", &foo)
+		return foo.Resolver != nil && *foo.Resolver == p.url
+	})
+
+	carol, _, carolAddr := e.newWallet(t, "carol")
+	zone := filepath.Join(e.dir, "carol.zone")
+	if err := os.WriteFile(zone, subProfile("carol", carolAddr), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "subdomain", "register", "carol.foo.test", "--zonefile", zone, "--wallet", carol)
+
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(e.node + "/v1/names/carol.foo.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := p.url + "/v1/names/carol.foo.test"; resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != want {
+		t.Fatalf("the node on carol.foo.test: %s, Location %q; want 302 to %s", resp.Status, resp.Header.Get("Location"), want)
+	}
+	var rec map[string]any
+	if code := e.getJSON(t, "/v1/names/carol.foo.test", &rec); code != http.StatusOK || rec["status"] != "pending_subdomain" || rec["address"] != carolAddr {
+		t.Fatalf("carol.foo.test through the node: %d %v, want the registrar's pending record", code, rec)
+	}
+	if out := e.ok(t, "whois", "carol.foo.test"); !strings.Contains(out, "pending_subdomain") || !strings.Contains(out, carolAddr) {
+		t.Fatalf("whois carol.foo.test:\n%s", out)
+	}
+	// lookup --profile follows the pending record to its zone file's
+	// profile URL (which nobody serves here): the name link holds.
+	_, stderr, err := e.cli(t, nil, "lookup", "--profile", "carol.foo.test")
+	if err == nil || !strings.Contains(stderr, "profile") || strings.Contains(stderr, "name record") {
+		t.Fatalf("lookup --profile carol.foo.test: %v, want the profile link to break, not the name's:\n%s", err, stderr)
+	}
+	// Still queued: the batch has not gone out.
+	var idx struct {
+		Queue map[string]int `json:"queue"`
+	}
+	resp, err = http.Get(p.url + "/index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&idx); err != nil || idx.Queue["pending"] != 1 {
+		t.Fatalf("the registrar's queue: %v %v, want carol's request pending", idx, err)
 	}
 }

@@ -64,11 +64,17 @@ the history does not back is refused.`,
 			if err != nil {
 				return err
 			}
+			out := whois{FQN: name, Name: rec, History: []whoisOp{}}
+			if rec.Pending() {
+				// Its domain's registrar answered (the node sent us
+				// there): nothing of it is on chain yet.
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s is not on chain yet: this record is its registrar's (%s)\n", name, rec.Status)
+				return printJSON(cmd.OutOrStdout(), out)
+			}
 			hist, err := node.NameHistory(cmd.Context(), name, false)
 			if err != nil {
 				return err
 			}
-			out := whois{FQN: name, Name: rec, History: []whoisOp{}}
 			if rec.ZonefileHash != "" {
 				out.ZonefileHash = &rec.ZonefileHash
 			}
