@@ -15,6 +15,8 @@ import (
 type writeLimiter struct {
 	rate  float64 // tokens a second
 	burst float64
+	// subject and verb word the 429: "Address X may write N times a minute".
+	subject, verb string
 
 	mu      sync.Mutex
 	buckets map[string]*tokens
@@ -33,7 +35,7 @@ type tokens struct {
 const maxLimitedAddresses = 100_000
 
 func newWriteLimiter(perMinute, burst int) *writeLimiter {
-	return &writeLimiter{rate: float64(perMinute) / 60, burst: float64(burst), buckets: map[string]*tokens{}}
+	return &writeLimiter{rate: float64(perMinute) / 60, burst: float64(burst), subject: "Address", verb: "write", buckets: map[string]*tokens{}}
 }
 
 // allow takes a token of address's, or answers 429 with the seconds until
@@ -60,7 +62,7 @@ func (l *writeLimiter) allow(address string, now time.Time) error {
 	wait := time.Duration((1 - b.n) / l.rate * float64(time.Second))
 	secs := int64((wait + time.Second - 1) / time.Second) // rounded up: after it, a token is there
 	return &HubError{Status: http.StatusTooManyRequests, Name: "TooManyRequestsError", RetryAfter: secs,
-		Message: fmt.Sprintf("Address %s may write %.0f times a minute: try again in %d s", address, l.rate*60, secs)}
+		Message: fmt.Sprintf("%s %s may %s %.0f times a minute: try again in %d s", l.subject, address, l.verb, l.rate*60, secs)}
 }
 
 func (l *writeLimiter) forget(now time.Time) {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,9 +119,9 @@ type Hub struct {
 	// spurious conflict. It orders nothing across processes: the
 	// preconditions themselves are the driver's conditional writes.
 	locks     *keylock.Set
-	quotas    *quotas       // nil without MaxBucketSizeMB
-	writes    *writeLimiter // nil without MaxWritesPerMinute
-	whitelist map[string]bool
+	quotas    *quotas                         // nil without MaxBucketSizeMB
+	writes    *writeLimiter                   // nil without MaxWritesPerMinute
+	whitelist atomic.Pointer[map[string]bool] // nil: everyone may write; set by the admin API
 	log       *slog.Logger
 	metrics   *hubMetrics // nil: no metrics
 }
@@ -202,12 +203,7 @@ func New(d Driver, cfg Config) (*Hub, error) {
 	if cfg.MaxWritesPerMinute > 0 {
 		h.writes = newWriteLimiter(cfg.MaxWritesPerMinute, cfg.WriteBurst)
 	}
-	if len(cfg.Whitelist) > 0 {
-		h.whitelist = map[string]bool{}
-		for _, a := range cfg.Whitelist {
-			h.whitelist[a] = true
-		}
-	}
+	h.SetWhitelist(cfg.Whitelist)
 	return h, nil
 }
 
@@ -386,7 +382,7 @@ func (h *Hub) authorize(r *http.Request, address string) (*grant, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.whitelist != nil && !h.whitelist[g.signer] {
+	if wl := h.whitelist.Load(); wl != nil && !(*wl)[g.signer] {
 		return nil, validationError("Address %s not authorized for writes", g.signer)
 	}
 	return g, nil

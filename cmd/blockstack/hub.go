@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -34,6 +33,7 @@ const (
 
 func newHubCmd() *cobra.Command {
 	var listen, dataDir, configPath, metricsAddr string
+	var af adminFlags
 	var lf logFlags
 	var tf tlsFlags
 	cmd := &cobra.Command{
@@ -68,12 +68,17 @@ the disk driver stores, --data-dir wins over diskSettings.storageRootDirectory
 and $GAIA_DISK_STORAGE_ROOT_DIR.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadHubConfig(configPath, os.Getenv)
+			// load reads the settings, at the start and at each admin reload.
+			load := func() (hubConfig, error) {
+				cfg, err := loadHubConfig(configPath, os.Getenv)
+				if err == nil && (dataDir != "" || cfg.DiskSettings.StorageRootDirectory == "") {
+					cfg.DiskSettings.StorageRootDirectory = cmp.Or(dataDir, defaultDataDir("gaia"))
+				}
+				return cfg, err
+			}
+			cfg, err := load()
 			if err != nil {
 				return err
-			}
-			if dataDir != "" || cfg.DiskSettings.StorageRootDirectory == "" {
-				cfg.DiskSettings.StorageRootDirectory = cmp.Or(dataDir, defaultDataDir("gaia"))
 			}
 			log := lf.newLogger(cmd.ErrOrStderr())
 			t, err := tf.open(log)
@@ -86,14 +91,23 @@ and $GAIA_DISK_STORAGE_ROOT_DIR.`,
 				return err
 			}
 			defer ms.close()
+			adm, err := af.listen(t, log)
+			if err != nil {
+				return err
+			}
+			defer adm.close()
 			hub, err := listenHub(cmd.Context(), listen, cfg, t, ms.registerer(), log)
 			if err != nil {
 				return err
 			}
 			defer hub.close()
+			if err := adm.attach(hub.h, configPath, cfg, load); err != nil {
+				return err
+			}
 			var grp runner.Group
 			ms.addService(&grp, log)
 			hub.addService(&grp, log)
+			adm.addService(&grp, log)
 			t.addServices(&grp, hub.ln.Addr(), log)
 			return grp.Run(cmd.Context())
 		},
@@ -103,6 +117,7 @@ and $GAIA_DISK_STORAGE_ROOT_DIR.`,
 	fl.StringVar(&dataDir, "data-dir", "", "storage folder of the disk driver (default $HOME/.blockstack/gaia)")
 	fl.StringVar(&configPath, "config", "", "the reference Gaia hub's JSON configuration `file` (driver, bucket, credentials, limits; not the settings file, --config-file)")
 	addMetricsFlag(fl, &metricsAddr)
+	af.add(fl)
 	addLogFlags(fl, &lf)
 	addTLSFlags(fl, &tf, "the hub")
 	return cmd
@@ -334,7 +349,7 @@ func openDriver(ctx context.Context, cfg hubConfig) (gaia.Driver, func(), error)
 // at the URL base, its metrics in reg (nil: none); close releases the
 // driver. Without readURL in cfg the read URL prefix is the hub's own read
 // endpoint under base.
-func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, reg prometheus.Registerer, log *slog.Logger) (h http.Handler, close func(), err error) {
+func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, reg prometheus.Registerer, log *slog.Logger) (h *gaia.Hub, close func(), err error) {
 	d, closeDriver, err := openDriver(ctx, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("hub: %w", err)
@@ -378,7 +393,7 @@ func openHub(ctx context.Context, addr net.Addr, base string, cfg hubConfig, reg
 type hubServer struct {
 	ln          net.Listener
 	tls         *serverTLS
-	h           http.Handler
+	h           *gaia.Hub
 	closeDriver func()
 }
 

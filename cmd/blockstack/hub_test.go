@@ -34,6 +34,7 @@ func startHubBinary(t *testing.T, bin string, env []string, args ...string) (str
 // hubProcess is a `blockstack hub` started by startHubProcess.
 type hubProcess struct {
 	url     string
+	startup []string // its log up to the line that gives url
 	cmd     *exec.Cmd
 	cancel  context.CancelFunc
 	drained chan struct{} // closed once its standard error is at its end
@@ -69,7 +70,7 @@ func startHubProcess(t *testing.T, bin string, env []string, args ...string) *hu
 		cancel()
 		t.Fatalf("hub exited before listening:\n%s", strings.Join(lines, "\n"))
 	}
-	p := &hubProcess{url: url, cmd: cmd, cancel: cancel, drained: make(chan struct{})}
+	p := &hubProcess{url: url, startup: lines, cmd: cmd, cancel: cancel, drained: make(chan struct{})}
 	go func() { // keeps the access log flowing; ends at the hub's exit
 		for sc.Scan() {
 		}
