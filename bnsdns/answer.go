@@ -137,8 +137,8 @@ func cnameOf(rrs []dns.RR) *dns.CNAME {
 // lookup returns the records at name (synthesised from a wildcard if need
 // be, RFC 4592 §3.3.1) and whether name exists.
 func (z *zone) lookup(name string) ([]dns.RR, bool) {
-	if z.names[name] {
-		return z.rrs[name], true
+	if z.exists(name) {
+		return z.at(name), true
 	}
 	if !dns.IsSubDomain(z.apex, name) {
 		return nil, false
@@ -146,14 +146,14 @@ func (z *zone) lookup(name string) ([]dns.RR, bool) {
 	// The closest encloser is the nearest existing ancestor; its wildcard
 	// child, if any, answers for name.
 	ce := name
-	for !z.names[ce] {
+	for !z.exists(ce) {
 		i, end := dns.NextLabel(ce, 0)
 		if end {
 			return nil, false
 		}
 		ce = ce[i:]
 	}
-	wild := z.rrs["*."+ce]
+	wild := z.at("*." + ce)
 	if wild == nil {
 		return nil, false
 	}
@@ -306,13 +306,14 @@ func (s *Server) soa(apex string) dns.RR {
 
 // apexZone is a zone apex the server makes up: its SOA and NS.
 func (s *Server) apexZone(apex string) *zone {
-	z := emptyZone(apex)
-	z.rrs[apex] = []dns.RR{s.soa(apex), &dns.NS{
+	rrs := []dns.RR{s.soa(apex), &dns.NS{
 		Hdr: dns.RR_Header{Name: apex, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: s.cfg.DefaultTTL},
 		Ns:  s.cfg.NSName,
 	}}
 	if s.cfg.Key != nil {
-		z.rrs[apex] = append(z.rrs[apex], DNSKEY(s.cfg.Key, apex, s.cfg.DefaultTTL))
+		rrs = append(rrs, DNSKEY(s.cfg.Key, apex, s.cfg.DefaultTTL))
 	}
+	z := emptyZone(apex)
+	z.owners, z.rrs = []string{apex}, [][]dns.RR{rrs}
 	return z
 }

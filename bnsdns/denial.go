@@ -49,10 +49,10 @@ func (s *Server) deny(ctx context.Context, m *dns.Msg, name, apex string, rrs []
 		if err != nil {
 			return err
 		}
-		if ce == apex || z != nil && z.names[ce] {
+		if ce == apex || z != nil && z.exists(ce) {
 			var at []dns.RR
 			if z != nil {
-				at = z.rrs[ce]
+				at = z.at(ce)
 			}
 			m.Ns = append(m.Ns, s.nsec3Match(ce, apex, at))
 			break

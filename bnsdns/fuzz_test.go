@@ -71,8 +71,8 @@ func FuzzZone(f *testing.F) {
 			return
 		}
 		z := newZone("alice.test", "alice.test.bns.example.", zf, 3600)
-		for owner, rrs := range z.rrs {
-			for _, rr := range rrs {
+		for i, owner := range z.owners {
+			for _, rr := range z.rrs[i] {
 				m := new(dns.Msg)
 				m.SetQuestion(owner, rr.Header().Rrtype)
 				m.Answer = []dns.RR{rr}

@@ -1,7 +1,9 @@
 package bnsdns
 
 import (
+	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -10,19 +12,38 @@ import (
 )
 
 // zone is one name's zone file as served: records by owner, owners absolute
-// and in lower case under apex.
+// and in lower case under apex. The cache holds one per name, a million on
+// a large server, so it is sorted slices rather than maps: a map costs
+// hundreds of bytes even with one key, and most zone files have a few
+// owners.
 type zone struct {
 	apex string
-	rrs  map[string][]dns.RR
-	// names holds every owner and every name between an owner and the
-	// apex (empty non-terminals, which exist: RFC 8020).
-	names map[string]bool
+	// owners are the names that hold records, sorted; rrs[i] are owners[i]'s.
+	owners []string
+	rrs    [][]dns.RR
+	// names is every owner and every name between an owner and the apex
+	// (empty non-terminals, which exist: RFC 8020), and the apex; sorted.
+	names []string
 }
 
 // emptyZone is a live name without a zone file the server can serve: the
 // name exists (NODATA for every type), nothing under it does.
 func emptyZone(apex string) *zone {
-	return &zone{apex: apex, rrs: map[string][]dns.RR{}, names: map[string]bool{apex: true}}
+	return &zone{apex: apex, names: []string{apex}}
+}
+
+// exists reports whether name is in z (a wildcard does not count).
+func (z *zone) exists(name string) bool {
+	_, ok := slices.BinarySearch(z.names, name)
+	return ok
+}
+
+// at is the records owned by name.
+func (z *zone) at(name string) []dns.RR {
+	if i, ok := slices.BinarySearch(z.owners, name); ok {
+		return z.rrs[i]
+	}
+	return nil
 }
 
 // newZone builds the zone of BNS name bnsName ("alice.test", or
@@ -41,6 +62,7 @@ func newZone(bnsName, apex string, f *zonefile.File, defaultTTL uint32) *zone {
 	if f.HasTTL {
 		ttl = f.TTL
 	}
+	byOwner := map[string][]dns.RR{}
 	for _, r := range f.Records {
 		if zonefile.IsSubdomainRecord(r) {
 			continue
@@ -57,9 +79,12 @@ func newZone(bnsName, apex string, f *zonefile.File, defaultTTL uint32) *zone {
 		if rr == nil {
 			continue
 		}
-		z.rrs[owner] = append(z.rrs[owner], rr)
+		byOwner[owner] = append(byOwner[owner], rr)
+	}
+	names := map[string]bool{apex: true}
+	for owner := range byOwner {
 		for n := owner; n != apex; {
-			z.names[n] = true
+			names[n] = true
 			i, end := dns.NextLabel(n, 0)
 			if end {
 				break
@@ -67,6 +92,12 @@ func newZone(bnsName, apex string, f *zonefile.File, defaultTTL uint32) *zone {
 			n = n[i:]
 		}
 	}
+	z.owners = slices.Sorted(maps.Keys(byOwner))
+	z.rrs = make([][]dns.RR, len(z.owners))
+	for i, owner := range z.owners {
+		z.rrs[i] = slices.Clip(byOwner[owner])
+	}
+	z.names = slices.Sorted(maps.Keys(names))
 	return z
 }
 
