@@ -211,3 +211,14 @@ func TestLoadKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckZone(t *testing.T) {
+	for zone, ok := range map[string]bool{
+		"test": true, "bns.example.": true, "BNS.Example": true, "_x-y.example": true,
+		"": false, ".": false, "not a name!": false, "a..b": false, "é.test": false, `a\.b.test`: false,
+	} {
+		if err := CheckZone(zone); (err == nil) != ok {
+			t.Errorf("CheckZone(%q): %v, want ok %v", zone, err, ok)
+		}
+	}
+}

@@ -60,6 +60,25 @@ func LoadKey(path string) (key *ecdsa.PrivateKey, created bool, err error) {
 	return key, false, nil
 }
 
+// CheckZone reports whether zone ("test", "bns.example.") is a name the
+// server can serve as a zone: labels of letters, digits, hyphens and
+// underscores (package dns takes any presentation-format text, spaces
+// included, as a domain name).
+func CheckZone(zone string) error {
+	name := dns.Fqdn(zone)
+	if _, ok := dns.IsDomainName(name); !ok || name == "." {
+		return fmt.Errorf("%q is not a domain name", zone)
+	}
+	for _, label := range dns.SplitDomainName(name) {
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return fmt.Errorf("%q is not a domain name: labels are letters, digits, '-' and '_'", zone)
+			}
+		}
+	}
+	return nil
+}
+
 // DNSKEY is key's public half at zone's apex: flags 257 (a zone key and a
 // secure entry point), algorithm 13.
 func DNSKEY(key *ecdsa.PrivateKey, zone string, ttl uint32) *dns.DNSKEY {

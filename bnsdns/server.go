@@ -64,10 +64,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg}
 	if cfg.Suffix != "" {
-		s.suffix = dns.Fqdn(strings.ToLower(cfg.Suffix))
-		if _, ok := dns.IsDomainName(s.suffix); !ok || s.suffix == "." {
-			return nil, fmt.Errorf("bnsdns: suffix %q is not a domain name", cfg.Suffix)
+		if err := CheckZone(cfg.Suffix); err != nil {
+			return nil, fmt.Errorf("bnsdns: suffix: %w", err)
 		}
+		s.suffix = dns.Fqdn(strings.ToLower(cfg.Suffix))
 	}
 	if s.cfg.NSName == "" {
 		s.cfg.NSName = "localhost."

@@ -31,6 +31,7 @@ type dnsFlags struct {
 	suffix    string
 	nsName    string
 	poll      time.Duration
+	cache     int
 	dnssecKey string // "": no DNSSEC
 }
 
@@ -38,6 +39,7 @@ func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
 	fl.StringVar(&f.suffix, "dns-suffix", "", "serve every name under this DNS `domain` (alice.test as alice.test.DOMAIN), for a domain delegated to this server")
 	fl.StringVar(&f.nsName, "dns-ns-name", "localhost.", "the DNS server's own host `name`, in its SOA and NS records")
 	fl.DurationVar(&f.poll, "dns-poll", 500*time.Millisecond, "how often the DNS server checks for a new block")
+	fl.IntVar(&f.cache, "dns-cache", 100_000, "`names` the DNS server keeps parsed between blocks (and as many signatures); each costs about 0.7 KB")
 	fl.StringVar(&f.dnssecKey, "dns-dnssec-key", "", "sign DNS answers (DNSSEC) with the ECDSA P-256 key in this `file`, made (mode 0600) if missing; blockstack dns ds prints a zone's DS")
 }
 
@@ -122,6 +124,9 @@ type dnsServer struct {
 // openDNS makes a server of src's names and binds addr (UDP and TCP); it
 // reads src once first, so that a node that cannot be reached fails here.
 func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, log *slog.Logger) (*dnsServer, error) {
+	if f.cache < 1 {
+		return nil, fmt.Errorf("--dns-cache %d: give a number of names, at least 1", f.cache)
+	}
 	var key *ecdsa.PrivateKey
 	var newKey bool
 	if f.dnssecKey != "" {
@@ -130,7 +135,7 @@ func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, lo
 			return nil, err
 		}
 	}
-	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, Key: key, Log: log})
+	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, MaxEntries: f.cache, Key: key, Log: log})
 	if err != nil {
 		return nil, err
 	}

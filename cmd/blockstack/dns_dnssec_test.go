@@ -88,3 +88,32 @@ func tamperingProxy(t *testing.T, upstream string) string {
 	})
 	return pc.LocalAddr().String()
 }
+
+// TestDNSFlagsRefused: DNS settings that cannot work fail at start with
+// one line that says why, before any node is asked.
+func TestDNSFlagsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.key")
+	if err := os.WriteFile(garbage, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noNode := "http://127.0.0.1:1"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dns", "--node", noNode, "--listen", "127.0.0.1:0", "--dns-cache", "0"}, "--dns-cache 0: give a number of names, at least 1"},
+		{[]string{"dns", "--node", noNode, "--listen", "127.0.0.1:0", "--dns-dnssec-key", garbage}, "not a PEM PRIVATE KEY"},
+		{[]string{"dns", "ds", "test"}, "give the server's key file with --dns-dnssec-key FILE"},
+		{[]string{"dns", "ds", "--dns-dnssec-key", filepath.Join(dir, "new.key"), "not a name!"}, `"not a name!" is not a domain name`},
+		{[]string{"dns", "ds", "--dns-dnssec-key", garbage, "test"}, "not a PEM PRIVATE KEY"},
+	} {
+		stdout, stderr, code := runBinary(t, bin, "", c.args...)
+		failsWith(t, stdout, stderr, code, c.want)
+	}
+}

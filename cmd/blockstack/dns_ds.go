@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 
 	"github.com/go-blockstack/go-blockstack/bnsdns"
@@ -30,8 +29,8 @@ a key as anchor.`,
 				return errors.New("dns ds: give the server's key file with --dns-dnssec-key FILE")
 			}
 			for _, z := range zones {
-				if _, ok := dns.IsDomainName(z); !ok {
-					return fmt.Errorf("dns ds: %q is not a domain name", z)
+				if err := bnsdns.CheckZone(z); err != nil {
+					return fmt.Errorf("dns ds: %w", err)
 				}
 			}
 			key, made, err := bnsdns.LoadKey(keyFile)
