@@ -354,8 +354,15 @@ func (r *Runner) Renew(ctx context.Context, name string) error {
 		}, nil)
 	// A renewal is never "done": each run renews once more. Only an
 	// unfinished one (in the journal) is resumed.
-	return r.run(ctx, jobSpec{key: "renew " + name, steps: steps}, "", "")
+	return r.run(ctx, jobSpec{key: renewKey(name), steps: steps}, "", "")
 }
+
+func renewKey(name string) string { return "renew " + name }
+
+// RenewUnderway reports whether the journal holds an unfinished renewal of
+// name, which Renew resumes (sending the transaction it recorded) rather
+// than starting another.
+func (r *Runner) RenewUnderway(name string) bool { return r.Journal.Job(renewKey(name)) != nil }
 
 // Revoke freezes name for good (NAME_REVOKE from its owner key): it stays
 // registered to its owner, resolves to nothing and can no longer change.

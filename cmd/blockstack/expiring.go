@@ -99,6 +99,18 @@ func expiringAddresses(g globalFlags, args []string) ([]string, error) {
 	return out, nil
 }
 
+// expiresWithin reports whether a name's expiry falls within window of
+// now: by the node's estimate, else by blocks at the nominal rate, from
+// the last block last.
+func expiresWithin(rec *apitypes.Name, last int64, window time.Duration) bool {
+	if est := rec.ExpiryEstimate; est != nil {
+		if at, err := time.Parse(time.RFC3339, est.ExpireDate); err == nil {
+			return !at.After(time.Now().Add(window))
+		}
+	}
+	return rec.ExpireBlock-last <= int64(window/nominalBlockTime)
+}
+
 // expiringRow is a name that expires within the window: an on-chain name,
 // or a subdomain with its parent's record.
 type expiringRow struct {
@@ -112,7 +124,6 @@ type expiringRow struct {
 // blocks at the nominal rate) and whose renewal deadline has not passed.
 func expiringNames(cmd *cobra.Command, node *apiclient.Client, addrs []string, last int64, window time.Duration) ([]expiringRow, error) {
 	ctx := cmd.Context()
-	horizon := time.Now().Add(window)
 	records := map[string]*apitypes.Name{}
 	record := func(name string) (*apitypes.Name, error) {
 		if r, ok := records[name]; ok {
@@ -154,19 +165,9 @@ func expiringNames(cmd *cobra.Command, node *apiclient.Client, addrs []string, l
 				continue
 			}
 			row.rec = rec
-			if est := rec.ExpiryEstimate; est != nil {
-				if at, err := time.Parse(time.RFC3339, est.ExpireDate); err == nil {
-					if at.After(horizon) {
-						continue
-					}
-					rows = append(rows, row)
-					continue
-				}
+			if expiresWithin(rec, last, window) {
+				rows = append(rows, row)
 			}
-			if rec.ExpireBlock-last > int64(window/nominalBlockTime) {
-				continue
-			}
-			rows = append(rows, row)
 		}
 	}
 	slices.SortFunc(rows, func(a, b expiringRow) int {

@@ -135,11 +135,39 @@ func newNameTransferCmd(g *globalFlags, o *opFlags) *cobra.Command {
 }
 
 func newNameRenewCmd(g *globalFlags, o *opFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "renew NAME",
-		Short: "Extend a name's life, paying its price again (NAME_RENEWAL from its owner key)",
-		Args:  exactArgs(1),
+	var auto autoRenewFlags
+	cmd := &cobra.Command{
+		Use:   "renew NAME...",
+		Short: "Extend a name's life, paying its price again (NAME_RENEWAL from its owner key); --auto keeps names renewed",
+		Long: `renew sends one NAME_RENEWAL for NAME and waits until the node has it.
+
+With --auto it keeps running (until Ctrl-C) and renews each NAME whenever its
+expiry comes within --margin (by the node's estimate of the date) or
+--margin-blocks, looking every --check-interval, and prints a line for each
+renewal. Every renewal goes through the wallet's journal, and one the
+journal holds unfinished is finished first, so that a renewer killed at
+any moment and started again never renews twice. Before a renewal is made
+it is entered in a ledger next to the wallet (wallet.renewals.json) at its
+price plus a bound of its fees; a renewal that would take the ledger past
+--budget is refused, and the command stops saying so.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if auto.on {
+				if len(args) == 0 {
+					return fmt.Errorf("missing NAME (usage: %s)", cmd.UseLine())
+				}
+				return nil
+			}
+			return exactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if auto.on {
+				return autoRenew(cmd, *g, *o, auto, args)
+			}
+			for _, fl := range []string{"margin", "margin-blocks", "budget", "check-interval"} {
+				if cmd.Flags().Changed(fl) {
+					return fmt.Errorf("--%s is for --auto: give --auto too, or leave it out", fl)
+				}
+			}
 			return withRunner(cmd, *g, *o, func(ctx context.Context, r *nameop.Runner) error {
 				if err := r.Renew(ctx, args[0]); err != nil {
 					return err
@@ -149,6 +177,8 @@ func newNameRenewCmd(g *globalFlags, o *opFlags) *cobra.Command {
 			})
 		},
 	}
+	addAutoRenewFlags(cmd, &auto)
+	return cmd
 }
 
 func newNameRevokeCmd(g *globalFlags, o *opFlags) *cobra.Command {
