@@ -68,6 +68,10 @@ func (r *Runner) keyFor(addr string) *wallet.Key {
 	return nil
 }
 
+// Owns reports whether addr is one of the wallet's keys, which the runner
+// can send a name's operations from.
+func (r *Runner) Owns(addr string) bool { return r.keyFor(addr) != nil }
+
 // consensusHash is the node's last consensus hash, which preorders,
 // updates and transfers carry to prove they were made for this chain.
 func consensusHash(info *apitypes.Info) (bns.Hash128, error) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/go-blockstack/go-blockstack/api/apiclient"
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/internal/atomicfile"
 	"github.com/go-blockstack/go-blockstack/nameop"
@@ -80,8 +81,7 @@ func autoRenew(cmd *cobra.Command, g globalFlags, o opFlags, f autoRenewFlags, n
 	for {
 		for _, name := range names {
 			err := renewIfDue(ctx, r, ledger, o, f.budget, name, due, cmd.OutOrStdout())
-			var over *budgetError
-			if errors.As(err, &over) || errors.Is(err, errNeverRenewable) {
+			if neverRenews(err) {
 				return err
 			}
 			if err != nil && ctx.Err() == nil {
@@ -96,9 +96,26 @@ func autoRenew(cmd *cobra.Command, g globalFlags, o opFlags, f autoRenewFlags, n
 	}
 }
 
-// errNeverRenewable: a name given to --auto can never be renewed (it does
-// not expire, is revoked, or is past its renewal deadline).
+// errNeverRenewable: a name given to --auto can never be renewed by it (it
+// is not registered, is not the wallet's, does not expire, is revoked, or
+// is past its renewal deadline).
 var errNeverRenewable = errors.New("cannot be renewed")
+
+// neverRenews reports whether err ends auto-renewal: the budget is spent,
+// or a name can never be renewed (by the checks here or the runner's);
+// anything else (the node or the chain out of reach) is tried again.
+func neverRenews(err error) bool {
+	var over *budgetError
+	if errors.As(err, &over) {
+		return true
+	}
+	for _, kind := range []error{errNeverRenewable, nameop.ErrNoSuchName, nameop.ErrNotOwner, nameop.ErrExpired, nameop.ErrRevoked} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
+}
 
 // renewIfDue renews name if the journal holds its renewal unfinished, or
 // if due says its expiry is near; a renewal is entered in the ledger,
@@ -113,11 +130,16 @@ func renewIfDue(ctx context.Context, r *nameop.Runner, ledger *renewalLedger, o 
 			return err
 		}
 		rec, err := r.Node.Name(ctx, name)
+		if errors.Is(err, apiclient.ErrNotFound) {
+			return fmt.Errorf("%s is not registered: %w", name, errNeverRenewable)
+		}
 		if err != nil {
 			return err
 		}
 		last := info.LastBlockProcessed
 		switch {
+		case !r.Owns(rec.Address):
+			return fmt.Errorf("%s is owned by %s, not a key of the wallet %s: %w", name, rec.Address, r.Wallet.Path(), errNeverRenewable)
 		case rec.ExpireBlock < 0:
 			return fmt.Errorf("%s never expires: %w", name, errNeverRenewable)
 		case rec.Status == "revoked":

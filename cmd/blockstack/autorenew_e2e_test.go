@@ -54,7 +54,7 @@ func TestAutoRenewDevnet(t *testing.T) {
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	if err = cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	// A bound on the test, not a wait for anything.
@@ -67,7 +67,7 @@ func TestAutoRenewDevnet(t *testing.T) {
 		}
 	}
 	cmd.Process.Signal(syscall.SIGINT)
-	if err := cmd.Wait(); err != nil || !strings.Contains(line, "the renewal the journal held, finished") {
+	if err = cmd.Wait(); err != nil || !strings.Contains(line, "the renewal the journal held, finished") {
 		t.Fatalf("renew --auto, again: %v, %q\n%s", err, line, stderr.String())
 	}
 	t.Logf("renew --auto: %s", line)
@@ -98,4 +98,6 @@ func TestAutoRenewDevnet(t *testing.T) {
 	if err == nil || !strings.Contains(stderrText, "raise --budget") || sentCount(t, w) != sent {
 		t.Fatalf("renew --auto over budget: %v, %d sent before, %d after\n%s", err, sent, sentCount(t, w), stderrText)
 	}
+	// A name it could never renew ends it at once, saying why.
+	e.refused(t, w, "nobody.auto is not registered", "name", "renew", "--auto", "--budget", "1000000", "nobody.auto", "--wallet", w)
 }
