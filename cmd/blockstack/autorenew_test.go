@@ -27,7 +27,7 @@ func TestRenewalLedger(t *testing.T) {
 		{"a.test", 200, 400, true, 900}, // the next renewal of a.test: past the budget of 1000
 		{"c.test", 100, 100, false, 1000},
 	} {
-		err := l.enter(c.name, c.expire, c.sats, 1000)
+		err = l.enter(c.name, c.expire, c.sats, 1000)
 		var over *budgetError
 		if errors.As(err, &over) != c.over || !c.over && err != nil || l.total() != c.total {
 			t.Fatalf("%s@%d: %v, total %d; want over %v, total %d", c.name, c.expire, err, l.total(), c.over, c.total)
