@@ -353,6 +353,19 @@ func (c *Client) Mine(ctx context.Context, n int) ([]chainhash.Hash, error) {
 	return out, nil
 }
 
+// BlockHeader returns a block's header alone (getblockheader, not
+// verbose): a light client syncing many headers needs no transactions.
+func (c *Client) BlockHeader(ctx context.Context, hash chainhash.Hash) (*wire.BlockHeader, error) {
+	h, err := wait(ctx, c.rpc.GetBlockHeaderAsync(&hash).Receive)
+	if err != nil {
+		if isRPC(err, btcjson.ErrRPCBlockNotFound, btcjson.ErrRPCInvalidAddressOrKey) {
+			return nil, fmt.Errorf("rpc: block header %s: %w: %w", hash, chain.ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("rpc: getblockheader %s: %w", hash, err)
+	}
+	return h, nil
+}
+
 func (c *Client) getBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error) {
 	mb, err := wait(ctx, c.rpc.GetBlockAsync(&hash).Receive)
 	if err != nil {

@@ -98,6 +98,9 @@ func TestBlocks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if hdr, err := c.BlockHeader(ctx, hash); err != nil || hdr.BlockHash() != hash {
+			t.Fatalf("header of block %d: %v %v", h, hdr, err)
+		}
 		for _, b := range []*chain.Block{byHeight, byHash} {
 			if b.Height != h || b.Hash != hash || b.Header.BlockHash() != hash || len(b.Txs) == 0 {
 				t.Fatalf("block at %d: got height %d hash %s header %s, %d txs", h, b.Height, b.Hash, b.Header.BlockHash(), len(b.Txs))
@@ -142,6 +145,9 @@ func TestNotFound(t *testing.T) {
 	unknown := chainhash.HashH([]byte("no such thing"))
 	if _, err := c.BlockByHash(ctx, unknown); !errors.Is(err, chain.ErrNotFound) {
 		t.Errorf("BlockByHash(unknown) error = %v, want ErrNotFound", err)
+	}
+	if _, err := c.BlockHeader(ctx, unknown); !errors.Is(err, chain.ErrNotFound) {
+		t.Errorf("BlockHeader(unknown) error = %v, want ErrNotFound", err)
 	}
 	if _, err := c.Transaction(ctx, unknown); !errors.Is(err, chain.ErrNotFound) {
 		t.Errorf("Transaction(unknown) error = %v, want ErrNotFound", err)

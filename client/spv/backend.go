@@ -10,9 +10,16 @@ import (
 )
 
 // FromBackend is a Source over a chain.Backend: a btcd or bitcoind over
-// JSON-RPC, or a devnet's chain. It reads whole blocks for their headers;
-// a source that serves headers alone does the same job with less traffic.
+// JSON-RPC, or a devnet's chain. It reads headers alone where the backend
+// serves them (chain/rpc: getblockheader), and whole blocks for their
+// headers otherwise.
 func FromBackend(b chain.Backend) Source { return backendSource{b} }
+
+// headerReader is a backend that serves headers alone: on mainnet a
+// whole block is a megabyte or more, its header 80 bytes.
+type headerReader interface {
+	BlockHeader(ctx context.Context, hash chainhash.Hash) (*wire.BlockHeader, error)
+}
 
 type backendSource struct{ b chain.Backend }
 
@@ -26,6 +33,9 @@ func (s backendSource) BlockHash(ctx context.Context, height int64) (chainhash.H
 }
 
 func (s backendSource) Header(ctx context.Context, hash chainhash.Hash) (*wire.BlockHeader, error) {
+	if hr, ok := s.b.(headerReader); ok {
+		return hr.BlockHeader(ctx, hash)
+	}
 	blk, err := s.b.BlockByHash(ctx, hash)
 	if err != nil {
 		return nil, err

@@ -87,6 +87,9 @@ func FromCheckpoint(params *chaincfg.Params, height int64, header wire.BlockHead
 		entries: []entry{{header: header, hash: header.BlockHash(), work: new(big.Int)}}}, nil
 }
 
+// Base is the height of the chain's first block: 0, or the checkpoint's.
+func (c *Chain) Base() int64 { return c.base }
+
 // Tip is the best block's height and hash.
 func (c *Chain) Tip() (int64, chainhash.Hash) {
 	e := &c.entries[len(c.entries)-1]

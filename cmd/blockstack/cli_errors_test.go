@@ -125,6 +125,9 @@ func TestFlagAndArgumentErrors(t *testing.T) {
 		{[]string{"keys", "app-key", "ftp://notes.example"}, "is not an app origin"},
 		{[]string{"gaia", "ls", "--app", "notes.example"}, `--app: "notes.example" is not an app origin`},
 		{[]string{"profile", "publish", "alice.id", "--app", "notes"}, `--app: "notes" is not an app origin`},
+		// The trust flags are checked together.
+		{[]string{"whois", "alice.test", "--trust-bitcoin"}, "--trust-bitcoin checks what --trust or --trust-nodes proves"},
+		{[]string{"lookup", "alice.test", "--trust-nodes", "http://127.0.0.1:1", "--trust-bitcoin-from", "00@1"}, "give --trust-bitcoin too"},
 		// Other nodes' URLs are checked before the node starts.
 		{[]string{"node", "--data-dir", dir + "/n", "--verify-peers", "127.0.0.1:6270"}, `--verify-peers: node URL "127.0.0.1:6270"`},
 		{[]string{"node", "--data-dir", dir + "/n", "--webapp-trust-nodes", "ftp://node.example"}, "want http://HOST:PORT"},

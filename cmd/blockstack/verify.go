@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
@@ -29,12 +31,28 @@ type trustFlags struct {
 	anchor  string   // --trust HASH@HEIGHT
 	nodes   []string // --trust-nodes URL,...
 	bitcoin bool     // --trust-bitcoin
+	// bitcoinFrom, --trust-bitcoin-from BLOCKHASH@HEIGHT, is where the
+	// header chain starts ("": the genesis block).
+	bitcoinFrom string
 }
 
+// addTrustFlags adds the trust flags to cmd, and checks their combination
+// in its PreRunE (which cmd must not set itself), after the settings file
+// and the environment have had their say.
 func addTrustFlags(cmd *cobra.Command, f *trustFlags) {
 	addAnchorFlags(cmd, f)
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		switch {
+		case f.bitcoin && !f.set():
+			return errors.New("--trust-bitcoin checks what --trust or --trust-nodes proves: give one of them")
+		case f.bitcoinFrom != "" && !f.bitcoin:
+			return errors.New("--trust-bitcoin-from says where --trust-bitcoin's header chain starts: give --trust-bitcoin too")
+		}
+		return nil
+	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.bitcoin, "trust-bitcoin", false, "with --trust or --trust-nodes: also check, with Bitcoin headers from the --rpc node (proof of work, most work), that the anchor's block is in the best chain and the proved operations' transactions are in their blocks")
+	fl.StringVar(&f.bitcoinFrom, "trust-bitcoin-from", "", "with --trust-bitcoin: start the header chain at this Bitcoin block you trust, `BLOCKHASH@HEIGHT` (on testnet and mainnet at a height divisible by 2016, at or below the name's operations), instead of the genesis block")
 }
 
 // addAnchorFlags adds the flags that say what consensus hash to trust,
@@ -148,7 +166,7 @@ func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *
 	}
 	fmt.Fprintln(w, ".")
 	if f.bitcoin {
-		if err := checkOnBitcoin(ctx, w, g, proof); err != nil {
+		if err := checkOnBitcoin(ctx, w, g, f.bitcoinFrom, proof); err != nil {
 			return nil, err
 		}
 	}
@@ -161,17 +179,26 @@ func verifiedName(cmd *cobra.Command, g globalFlags, node *apiclient.Client, f *
 // SNV proved must be a transaction of its block (a Merkle branch against
 // the block's header), so that no node can move a genuine operation to
 // another height or serve a history of a fork.
-func checkOnBitcoin(ctx context.Context, w io.Writer, g globalFlags, proof *snv.NameProof) error {
+func checkOnBitcoin(ctx context.Context, w io.Writer, g globalFlags, from string, proof *snv.NameProof) error {
 	be, err := g.openBackend(ctx)
 	if err != nil {
 		return err
 	}
 	defer be.Close()
+	src := spv.FromBackend(be)
 	hc := spv.New(be.Params())
-	if err = hc.Sync(ctx, spv.FromBackend(be)); err != nil && !errors.Is(err, spv.ErrLessWork) {
+	if from != "" {
+		if hc, err = checkpointChain(ctx, be.Params(), src, from); err != nil {
+			return err
+		}
+	}
+	if err = hc.Sync(ctx, src); err != nil && !errors.Is(err, spv.ErrLessWork) {
 		return fmt.Errorf("--trust-bitcoin: headers from %s: %w", g, err)
 	}
 	anchor := proof.Anchor
+	if base := hc.Base(); anchor.Height < base {
+		return fmt.Errorf("--trust-bitcoin-from: the anchor's block %d is below the checkpoint's %d: give a checkpoint at or below it", anchor.Height, base)
+	}
 	hash, err := chainhash.NewHashFromStr(proof.BlockHash)
 	if err != nil {
 		return fmt.Errorf("--trust-bitcoin: block %d's hash %q: %w", anchor.Height, proof.BlockHash, err)
@@ -195,9 +222,43 @@ func checkOnBitcoin(ctx context.Context, w io.Writer, g globalFlags, proof *snv.
 	return nil
 }
 
+// checkpointChain is a header chain that starts at from, BLOCKHASH@HEIGHT,
+// a block the user trusts, once src shows that block at that height in its
+// best chain.
+func checkpointChain(ctx context.Context, params *chaincfg.Params, src spv.Source, from string) (*spv.Chain, error) {
+	hashHex, heightStr, ok := strings.Cut(from, "@")
+	height, err := strconv.ParseInt(heightStr, 10, 64)
+	hash, herr := chainhash.NewHashFromStr(hashHex)
+	if !ok || err != nil || height < 0 || herr != nil || len(hashHex) != 64 {
+		return nil, fmt.Errorf("--trust-bitcoin-from %q: want BLOCKHASH@HEIGHT (a block hash as shown, 64 hex digits, and its height)", from)
+	}
+	onBest, err := src.BlockHash(ctx, height)
+	if err != nil {
+		return nil, fmt.Errorf("--trust-bitcoin-from: block %d: %w", height, err)
+	}
+	if onBest != *hash {
+		return nil, fmt.Errorf("--trust-bitcoin-from: the Bitcoin node's best chain has block %s at height %d, not %s: it follows another chain, or the checkpoint is wrong", onBest, height, hash)
+	}
+	header, err := src.Header(ctx, *hash)
+	if err != nil {
+		return nil, fmt.Errorf("--trust-bitcoin-from: block %s: %w", hash, err)
+	}
+	if header.BlockHash() != *hash {
+		return nil, fmt.Errorf("--trust-bitcoin-from: the Bitcoin node sent the header of %s for %s", header.BlockHash(), hash)
+	}
+	hc, err := spv.FromCheckpoint(params, height, *header)
+	if err != nil {
+		return nil, fmt.Errorf("--trust-bitcoin-from: %w", err)
+	}
+	return hc, nil
+}
+
 // txInBlock checks that op's transaction is in its block of the best
 // header chain hc, by a Merkle branch against the block's header.
 func txInBlock(ctx context.Context, be chain.Backend, hc *spv.Chain, op *snv.Proved) error {
+	if base := hc.Base(); op.Block < base {
+		return fmt.Errorf("%s %s is in block %d, below the header chain's first block %d (--trust-bitcoin-from): give a checkpoint at or below block %d", op.Opcode, op.Txid, op.Block, base, op.Block)
+	}
 	header, ok := hc.Header(op.Block)
 	if !ok {
 		return fmt.Errorf("block %d of %s %s is not in the header chain", op.Block, op.Opcode, op.Txid)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/chain/rpc"
@@ -133,6 +134,25 @@ func TestVerifiedLookup(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "checked on Bitcoin") {
 		t.Fatalf("whois --trust-bitcoin: %v\n%s", err, stderr)
 	}
+	// From a checkpoint: block 1 of the chain serves; a block above the
+	// registration cannot check it; a checkpoint the chain does not hold
+	// is refused.
+	checkpoint := func(height int64) string {
+		return blockHashAt(t, e.rpc, height).String() + "@" + strconv.FormatInt(height, 10)
+	}
+	_, stderr, err = e.cli(t, nil, "whois", "alice.test", "--trust", anchor, "--trust-bitcoin", "--trust-bitcoin-from", checkpoint(1))
+	if err != nil || !strings.Contains(stderr, "checked on Bitcoin") {
+		t.Fatalf("whois --trust-bitcoin-from block 1: %v\n%s", err, stderr)
+	}
+	_, stderr, err = e.cli(t, nil, "whois", "alice.test", "--trust", anchor, "--trust-bitcoin", "--trust-bitcoin-from", checkpoint(op.Block))
+	if err == nil || !strings.Contains(stderr, "below the header chain's first block") {
+		t.Fatalf("whois --trust-bitcoin-from above the registration: %v\n%s", err, stderr)
+	}
+	wrong := blockHashAt(t, e.rpc, 2).String() + "@1"
+	_, stderr, err = e.cli(t, nil, "whois", "alice.test", "--trust", anchor, "--trust-bitcoin", "--trust-bitcoin-from", wrong)
+	if err == nil || !strings.Contains(stderr, "has block") {
+		t.Fatalf("whois --trust-bitcoin-from a block not at its height: %v\n%s", err, stderr)
+	}
 	otherChain := startDevnetWith(t, bin, t.TempDir())
 	mineTo(t, otherChain.rpc, info.LastBlockProcessed+2)
 	_, stderr, err = e.cli(t, nil, "whois", "alice.test", "--trust", anchor, "--trust-bitcoin", "--rpc", otherChain.rpc)
@@ -216,6 +236,21 @@ func TestVerifiedLookup(t *testing.T) {
 }
 
 // mineTo mines the devnet chain at rpcAddr up to height.
+// blockHashAt is the hash of the devnet chain's block at height.
+func blockHashAt(t *testing.T, rpcAddr string, height int64) chainhash.Hash {
+	t.Helper()
+	c, err := rpc.New(rpc.Config{Host: rpcAddr, User: defaultDevnetRPCUser, Pass: defaultDevnetRPCPass, Params: &chaincfg.RegressionNetParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h, err := c.BlockHash(context.Background(), height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 func mineTo(t *testing.T, rpcAddr string, height int64) {
 	t.Helper()
 	c, err := rpc.New(rpc.Config{Host: rpcAddr, User: defaultDevnetRPCUser, Pass: defaultDevnetRPCPass, Params: &chaincfg.RegressionNetParams})
