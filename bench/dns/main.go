@@ -14,7 +14,10 @@
 // server's cache holds once every name is in it, and NSD's processes'
 // proportional set size.
 //
-//	go run ./bench/dns [-names 1000000] [-duration 10s] [-rounds 3] [-workers 4] [-nsd-servers 1]
+// With -dnssec the server signs and the queries ask for signatures: the
+// cold pass then signs every answer once, the rounds serve cached ones.
+//
+//	go run ./bench/dns [-names 1000000] [-duration 10s] [-rounds 3] [-workers 4] [-nsd-servers 1] [-dnssec]
 package main
 
 import (
@@ -36,6 +39,7 @@ type options struct {
 	names, rounds, workers, nsdServers int
 	duration                           time.Duration
 	nsd                                string // NSD's binary; "": no comparison
+	dnssec                             bool
 }
 
 func main() {
@@ -47,6 +51,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 4, "closed-loop UDP clients, each with one query in flight")
 	flag.IntVar(&o.nsdServers, "nsd-servers", 1, "NSD's server processes (its server-count; 1 is its default)")
 	flag.StringVar(&o.nsd, "nsd", "nsd", `NSD's program ("" compares with nothing)`)
+	flag.BoolVar(&o.dnssec, "dnssec", false, "bnsdns signs (DNSSEC) and every query asks for signatures (DO); NSD's zone is not signed")
 	flag.Parse()
 	if o.nsd != "" {
 		p, err := exec.LookPath(o.nsd)
@@ -66,16 +71,20 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
-	srv, err := startServer(o.names)
+	srv, err := startServer(o.names, o.dnssec)
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
 	addr := srv.addr
-	fmt.Fprintf(out, "%d names, each a zone file of one A record; A queries over UDP from %d closed-loop clients, %d cores\n",
-		o.names, o.workers, runtime.GOMAXPROCS(0))
+	signed := ""
+	if o.dnssec {
+		signed = " with the DO bit, bnsdns signing (NSD's zone is not signed)"
+	}
+	fmt.Fprintf(out, "%d names, each a zone file of one A record; A queries%s over UDP from %d closed-loop clients, %d cores\n",
+		o.names, signed, o.workers, runtime.GOMAXPROCS(0))
 
-	l := &load{names: o.names, workers: o.workers}
+	l := &load{names: o.names, workers: o.workers, do: o.dnssec}
 	cold, err := l.run(addr, 0)
 	if err != nil {
 		return fmt.Errorf("bnsdns, cold pass: %w", err)

@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +22,10 @@ import (
 // blockstack dns is, so that the load generator does not share its Go
 // runtime and its memory is measured as NSD's is.
 const serveEnv = "BENCH_DNS_SERVE"
+
+// signEnv, set to 1 beside serveEnv, makes the server sign (DNSSEC) with a
+// key of its own.
+const signEnv = "BENCH_DNS_SIGN"
 
 // serveIfAsked is the server process when serveEnv asks for one: it
 // serves until told to stop, then exits.
@@ -44,7 +51,14 @@ func serveIfAsked() {
 func serve(names int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := bnsdns.New(bnsdns.Config{Source: source{names}, MaxEntries: names + 1, Poll: time.Hour})
+	var key *ecdsa.PrivateKey
+	if os.Getenv(signEnv) == "1" {
+		var err error
+		if key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+			return err
+		}
+	}
+	s, err := bnsdns.New(bnsdns.Config{Source: source{names}, MaxEntries: names + 1, Poll: time.Hour, Key: key})
 	if err != nil {
 		return err
 	}
@@ -72,15 +86,18 @@ type serverProcess struct {
 	addr  string
 }
 
-// startServer runs this program as the server of names and reads the
-// address it serves at.
-func startServer(names int) (*serverProcess, error) {
+// startServer runs this program as the server of names (signing them if
+// sign) and reads the address it serves at.
+func startServer(names int, sign bool) (*serverProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), serveEnv+"="+strconv.Itoa(names))
+	if sign {
+		cmd.Env = append(cmd.Env, signEnv+"=1")
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
