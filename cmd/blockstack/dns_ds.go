@@ -23,7 +23,7 @@ trust-anchor: "LINE"). The DNSKEY record follows, for resolvers that take
 a key as anchor.`,
 		Example: `  blockstack dns ds --dns-dnssec-key dns.key test
   blockstack dns ds --dns-dnssec-key dns.key bns.example`,
-		Args: cobra.MinimumNArgs(1),
+		Args: atLeastArgs(1),
 		RunE: func(cmd *cobra.Command, zones []string) error {
 			if keyFile == "" {
 				return errors.New("dns ds: give the server's key file with --dns-dnssec-key FILE")

@@ -62,16 +62,33 @@ func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		switch {
 		case len(args) < n:
-			// Use names the arguments first: "send ADDRESS AMOUNT_SATS".
-			names := strings.Fields(cmd.Use)[1:]
-			missing := "an argument"
-			if len(names) >= n {
-				missing = strings.Join(names[len(args):n], " ")
-			}
-			return fmt.Errorf("missing %s (usage: %s)", missing, cmd.UseLine())
+			return missingArgs(cmd, args, n)
 		case len(args) > n:
 			return fmt.Errorf("unexpected argument %q (usage: %s)", args[n], cmd.UseLine())
 		}
 		return nil
 	}
+}
+
+// atLeastArgs is cobra.MinimumNArgs that names the missing arguments as
+// exactArgs does ("ds ZONE..." misses ZONE...).
+func atLeastArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return missingArgs(cmd, args, n)
+		}
+		return nil
+	}
+}
+
+// missingArgs says which of the first n arguments the Use line names are
+// missing, and prints that line.
+func missingArgs(cmd *cobra.Command, args []string, n int) error {
+	// Use names the arguments first: "send ADDRESS AMOUNT_SATS".
+	names := strings.Fields(cmd.Use)[1:]
+	missing := "an argument"
+	if len(names) >= n {
+		missing = strings.Join(names[len(args):n], " ")
+	}
+	return fmt.Errorf("missing %s (usage: %s)", missing, cmd.UseLine())
 }

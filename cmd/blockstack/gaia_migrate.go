@@ -40,6 +40,8 @@ deleted on the old hub unless --delete-source, and then only files verified
 on the new hub, once NAME resolves to the new profile. Do not write to the
 old buckets while a migration runs: a file changed after it was copied is
 not copied again.`,
+		Example: `  blockstack gaia migrate alice.id --hub https://old-hub.example --to https://new-hub.example
+  blockstack gaia migrate alice.id --to https://new-hub.example --delete-source   # and delete the verified copies on the old hub`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]

@@ -152,10 +152,7 @@ price plus a bound of its fees; a renewal that would take the ledger past
 --budget is refused, and the command stops saying so.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if auto.on {
-				if len(args) == 0 {
-					return fmt.Errorf("missing NAME (usage: %s)", cmd.UseLine())
-				}
-				return nil
+				return atLeastArgs(1)(cmd, args)
 			}
 			return exactArgs(1)(cmd, args)
 		},
