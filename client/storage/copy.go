@@ -36,7 +36,7 @@ func (h *Hub) CopyFrom(ctx context.Context, src *Hub, p string) (sum string, sto
 	}
 	want := sha256.Sum256(data)
 	sum = hex.EncodeToString(want[:])
-	if have, err := h.read(ctx, h.BucketURL(), p, false); err == nil && bytes.Equal(have, data) {
+	if have, err := h.read(ctx, h.BucketURL(), p, false, int64(len(data))); err == nil && bytes.Equal(have, data) {
 		return sum, false, nil
 	}
 	if ctype == "" {
@@ -45,7 +45,7 @@ func (h *Hub) CopyFrom(ctx context.Context, src *Hub, p string) (sum string, sto
 	if _, err := h.PutFile(ctx, p, data, PutOptions{ContentType: ctype, IgnoreETag: true}); err != nil {
 		return "", false, fmt.Errorf("storage: copy %s: %w", p, err)
 	}
-	back, err := h.read(ctx, h.BucketURL(), p, false)
+	back, err := h.read(ctx, h.BucketURL(), p, false, int64(len(data)))
 	if err != nil {
 		return "", true, fmt.Errorf("storage: copy %s: reading the copy back: %w", p, err)
 	}

@@ -154,14 +154,14 @@ func (h *Hub) Restore(ctx context.Context, dir string, progress func(path string
 		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != e.SHA256 || int64(len(data)) != e.Size {
 			return stored, present, fmt.Errorf("storage: restore %s: the dump's copy is not what the manifest lists (changed or truncated)", e.Path)
 		}
-		if have, err := h.read(ctx, h.BucketURL(), e.Path, true); err == nil && bytes.Equal(have, data) {
+		if have, err := h.read(ctx, h.BucketURL(), e.Path, true, int64(len(data))); err == nil && bytes.Equal(have, data) {
 			present++
 			continue
 		}
 		if _, err := h.PutFile(ctx, e.Path, data, PutOptions{ContentType: e.ContentType, IgnoreETag: true}); err != nil {
 			return stored, present, fmt.Errorf("storage: restore %s: %w", e.Path, err)
 		}
-		back, err := h.read(ctx, h.BucketURL(), e.Path, true)
+		back, err := h.read(ctx, h.BucketURL(), e.Path, true, int64(len(data)))
 		if err != nil || !bytes.Equal(back, data) {
 			return stored, present, fmt.Errorf("storage: restore %s: the hub does not give back what was stored (%v)", e.Path, err)
 		}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,6 +72,7 @@ func TestGetSigned(t *testing.T) {
 		{"signed over other content", sigOf(owner, []byte("another note")), ecies.ErrSignature},
 		{"signed by another key", sigOf(other, content), ecies.ErrWrongSigner},
 		{"a signature file that is not one", []byte("{"), ecies.ErrMalformed},
+		{"a signature file too large to be one", bytes.Repeat([]byte(" "), maxSigFile+1), ErrTooLarge},
 	} {
 		clear(files)
 		files["/"+addr+"/note.json"] = content

@@ -56,6 +56,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -505,7 +506,7 @@ func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetO
 		data, err := h.readSigned(ctx, bucketURL, signer, path, own)
 		return data, false, err
 	}
-	data, err := h.read(ctx, bucketURL, path, own)
+	data, err := h.read(ctx, bucketURL, path, own, unbounded)
 	if err != nil {
 		return nil, false, err
 	}
@@ -560,10 +561,10 @@ func (h *Hub) readSigned(ctx context.Context, bucketURL, signer, path string, ow
 	}
 	sigc := make(chan read, 1)
 	go func() {
-		b, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
+		b, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false, maxSigFile)
 		sigc <- read{b, err}
 	}()
-	data, err := h.read(ctx, bucketURL, path, own)
+	data, err := h.read(ctx, bucketURL, path, own, unbounded)
 	if err != nil {
 		cancel()
 		<-sigc
@@ -580,7 +581,7 @@ func (h *Hub) readSigned(ctx context.Context, bucketURL, signer, path string, ow
 // verifySig checks a plain file's .sig file in bucketURL against the
 // SHA-256 digest of its content and the signer's address.
 func (h *Hub) verifySig(ctx context.Context, bucketURL, path, signer string, digest []byte) error {
-	data, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false)
+	data, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false, maxSigFile)
 	return checkSig(data, err, path, signer, digest)
 }
 
@@ -637,16 +638,30 @@ func (h *Hub) GetFileTo(ctx context.Context, bucketURL, path string, w io.Writer
 	return n, h.verifySig(ctx, bucketURL, path, signer, d.Sum(nil))
 }
 
-// read GETs bucketURL+path, keeping the ETag for own files.
-func (h *Hub) read(ctx context.Context, bucketURL, path string, own bool) ([]byte, error) {
+// Bounds of read: a hub, or a bucket URL a profile names, is not trusted
+// to bound what it sends.
+const (
+	// unbounded reads a whole file of the caller's asking.
+	unbounded = int64(math.MaxInt64 - 1)
+	// maxSigFile bounds a .sig file: its JSON holds a key and a
+	// signature, a few hundred bytes.
+	maxSigFile = 64 << 10
+)
+
+// read GETs bucketURL+path, keeping the ETag for own files; a file of more
+// than limit bytes is an ErrTooLarge, and no more of it than that is read.
+func (h *Hub) read(ctx context.Context, bucketURL, path string, own bool, limit int64) ([]byte, error) {
 	body, _, err := h.open(ctx, bucketURL, path, own)
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	data, err := io.ReadAll(body)
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("storage: read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: read %s: over %d bytes", ErrTooLarge, path, limit)
 	}
 	return data, nil
 }
