@@ -17,6 +17,8 @@ package migrate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -214,14 +216,17 @@ func (m *Migration) Publish(ctx context.Context, id *keychain.Identity, p profil
 }
 
 // DeleteSource deletes from the old hub every file the journal holds as
-// verified on the new one. Call it only once the name resolves to the
-// profile on the new hub: until then readers still look on the old hub.
-// It returns how many files it deleted.
+// verified on the new one and that still has the bytes verified. Call it
+// only once the name resolves to the profile on the new hub: until then
+// readers still look on the old hub. It returns how many files it
+// deleted, and an error naming the files it left because they changed
+// on the old hub after they were copied.
 func (m *Migration) DeleteSource(ctx context.Context) (int, error) {
 	if !m.verified {
 		return 0, errors.New("migrate: delete before every file is verified on the new hub")
 	}
 	n := 0
+	var changed []string
 	for _, b := range m.buckets {
 		var done []fileKey
 		for k := range m.j.verified {
@@ -231,6 +236,18 @@ func (m *Migration) DeleteSource(ctx context.Context) (int, error) {
 		}
 		slices.SortFunc(done, func(a, b fileKey) int { return strings.Compare(a.path, b.path) })
 		for _, k := range done {
+			// Apps wrote to the old hub until the name led elsewhere,
+			// perhaps long after this file was copied: a write since
+			// then is on the old hub only.
+			sum := sha256.New()
+			_, err := b.from.GetFileTo(ctx, "", k.path, sum, false)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return n, fmt.Errorf("migrate: checking %s on the old hub before deleting it: %w", k.path, err)
+			}
+			if err == nil && hex.EncodeToString(sum.Sum(nil)) != m.j.verified[k] {
+				changed = append(changed, k.path+" ("+b.label()+")")
+				continue
+			}
 			if err := b.from.DeleteFile(ctx, k.path, false); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return n, fmt.Errorf("migrate: deleting %s from the old hub: %w", k.path, err)
 			}
@@ -240,6 +257,10 @@ func (m *Migration) DeleteSource(ctx context.Context) (int, error) {
 			n++
 			m.progress("%s: deleted %s from the old hub", b.label(), k.path)
 		}
+	}
+	if len(changed) > 0 {
+		return n, fmt.Errorf("migrate: %d files changed on the old hub after they were copied, left there (the new hub has the earlier bytes): %s: copy them over by hand",
+			len(changed), strings.Join(changed, ", "))
 	}
 	return n, nil
 }

@@ -254,6 +254,33 @@ func TestMigrateResumes(t *testing.T) {
 	}
 }
 
+// TestDeleteSourceKeepsChangedFiles: a file an app rewrote on the old hub
+// after it was copied (the name still led there) is not deleted, and the
+// deletion fails naming it; the files that did not change are deleted.
+func TestDeleteSourceKeepsChangedFiles(t *testing.T) {
+	ctx := context.Background()
+	old, to := newHub(t), newHub(t)
+	u := newUser(t, old.URL)
+	m := open(t, u, old.URL, to.URL, filepath.Join(t.TempDir(), "j.jsonl"))
+	if _, err := m.Copy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := connect(t, old.URL, u, appB)
+	if _, err := b.PutFile(ctx, "p/1.txt", []byte("one, edited"), storage.PutOptions{IgnoreETag: true}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := m.DeleteSource(ctx)
+	if n != 7 || err == nil || !strings.Contains(err.Error(), "p/1.txt") {
+		t.Fatalf("delete source after a change on the old hub: %d, %v; want 7 deleted and an error naming p/1.txt", n, err)
+	}
+	if got := list(t, b); !slices.Equal(got, []string{"p/1.txt"}) {
+		t.Fatalf("old bucket of %s holds %q, want the changed file only", appB, got)
+	}
+	if data, _, err := b.GetFile(ctx, "p/1.txt", storage.GetOptions{}); err != nil || string(data) != "one, edited" {
+		t.Fatalf("the changed file on the old hub: %q %v", data, err)
+	}
+}
+
 // TestMigrateRefuses: what Buckets and Open refuse, each saying why.
 func TestMigrateRefuses(t *testing.T) {
 	old, other, to := newHub(t), newHub(t), newHub(t)
