@@ -33,7 +33,14 @@
 // alternately, instead of the baselines: the ratio is what the metrics
 // cost the hub's hot path.
 //
-//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL | -tls | -metrics] [-cpuprofile FILE]
+// With -drivers it measures a hub in this process over each driver in
+// turn: disk, S3 against versitygw, GCS against fake-gcs-server and Azure
+// against Azurite, each emulator on loopback, started as the driver tests
+// start it (installed by .ci/run), instead of the baselines. Emulators
+// are not the clouds: the figures compare the drivers' code paths and the
+// emulators, not the services.
+//
+//	go run ./bench/gaia [-phase 3s] [-max 20000] [-dir DIR] [-hub URL | -tls | -metrics | -drivers] [-cpuprofile FILE]
 package main
 
 import (
@@ -72,6 +79,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	overTLS := flag.Bool("tls", false, "measure a hub over TLS beside one over plain HTTP, alternating, instead of the baselines")
 	withMetrics := flag.Bool("metrics", false, "measure reads from a hub with Prometheus metrics beside one without, alternating, instead of the baselines")
+	drivers := flag.Bool("drivers", false, "measure a hub over each driver (disk, and S3, GCS and Azure against their emulators), one after another, instead of the baselines")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -86,10 +94,12 @@ func main() {
 	}
 	var err error
 	switch {
-	case (*overTLS || *withMetrics) && *hubURL != "":
-		err = fmt.Errorf("-tls and -metrics measure hubs in this process: give one of them or -hub")
-	case *overTLS && *withMetrics:
-		err = fmt.Errorf("give -tls or -metrics, not both")
+	case (*overTLS || *withMetrics || *drivers) && *hubURL != "":
+		err = fmt.Errorf("-tls, -metrics and -drivers measure hubs in this process: give one of them or -hub")
+	case *overTLS && *withMetrics || *overTLS && *drivers || *withMetrics && *drivers:
+		err = fmt.Errorf("give one of -tls, -metrics and -drivers")
+	case *drivers:
+		err = runDriversCommand(*phase, *maxOps, *dir)
 	case *overTLS:
 		err = runTLS(*phase, *maxOps, *dir)
 	case *withMetrics:

@@ -39,3 +39,15 @@ func TestRunMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunDrivers runs the comparison of drivers at a small scale: a hub
+// over disk, S3 (versitygw), GCS (fake-gcs-server) and Azure (Azurite)
+// stores and reads back through each.
+func TestRunDrivers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three storage emulators")
+	}
+	if err := runDrivers(t, 50*time.Millisecond, 10, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+}

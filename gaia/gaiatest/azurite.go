@@ -5,7 +5,6 @@ package gaiatest
 import (
 	"path/filepath"
 	"runtime"
-	"testing"
 
 	"github.com/go-blockstack/go-blockstack/internal/testbin"
 )
@@ -36,7 +35,7 @@ type AzureServer struct {
 // node, the test is skipped loudly, or fails when CI is true.
 // --skipApiVersionCheck: the Go SDK speaks a newer service version than
 // Azurite declares.
-func StartAzurite(t testing.TB) *AzureServer {
+func StartAzurite(t testbin.TB) *AzureServer {
 	t.Helper()
 	_, self, _, _ := runtime.Caller(0)
 	pkg := filepath.Join(filepath.Dir(self), "testdata", "azurite")

@@ -3,8 +3,6 @@
 package gaiatest
 
 import (
-	"testing"
-
 	"github.com/go-blockstack/go-blockstack/internal/testbin"
 )
 
@@ -28,7 +26,7 @@ type GCSServer struct {
 // been, which GCS's flat namespace allows. -public-host names the
 // listening address, so that the Go client's media downloads come back to
 // it.
-func StartFakeGCS(t testing.TB) *GCSServer {
+func StartFakeGCS(t testbin.TB) *GCSServer {
 	t.Helper()
 	addr, dir := startServer(t, storageServer{
 		name: "fake-gcs-server",

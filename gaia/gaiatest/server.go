@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"testing"
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/internal/testbin"
@@ -30,7 +29,7 @@ type storageServer struct {
 // stops it (the whole group) when t ends. It returns the address and the
 // state directory. A probed free port can be taken before the server binds
 // it, so a server that does not come up is tried again, twice.
-func startServer(t testing.TB, s storageServer) (addr, dir string) {
+func startServer(t testbin.TB, s storageServer) (addr, dir string) {
 	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -45,7 +44,7 @@ func startServer(t testing.TB, s storageServer) (addr, dir string) {
 	return "", ""
 }
 
-func startServerOnce(t testing.TB, s storageServer) (string, string, error) {
+func startServerOnce(t testbin.TB, s storageServer) (string, string, error) {
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"testing"
 
 	"github.com/go-blockstack/go-blockstack/internal/testbin"
 )
@@ -30,7 +29,7 @@ type S3Server struct {
 // loopback port, and stops it when t ends. The binary is looked up on PATH,
 // then in $(go env GOPATH)/bin; when missing the test is skipped loudly, or
 // fails when the environment variable CI is true.
-func StartVersityGW(t testing.TB) *S3Server {
+func StartVersityGW(t testbin.TB) *S3Server {
 	t.Helper()
 	s := &S3Server{AccessKey: "gaiatest", SecretKey: "gaiatest-secret", Region: "us-east-1"}
 	addr, dir := startServer(t, storageServer{

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -20,7 +19,7 @@ import (
 // logged if t failed; on failure the program is stopped and the error
 // carries the end of its output. It is the one way tests run a server
 // program of their own (btcd, the storage emulators).
-func Start(t testing.TB, name, bin string, args []string, dir string, ready func(exited <-chan struct{}) error) error {
+func Start(t TB, name, bin string, args []string, dir string, ready func(exited <-chan struct{}) error) error {
 	outPath := filepath.Join(dir, name+".out")
 	out, err := os.Create(outPath)
 	if err != nil {

@@ -15,12 +15,26 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"testing"
 )
+
+// TB is the part of testing.TB that finding and running programs needs:
+// a *testing.T or *testing.B is one, and so is the runner of a benchmark
+// command (bench/gaia -drivers) that starts the same servers outside go
+// test.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Failed() bool
+	Logf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	TempDir() string
+}
 
 // Require returns the path of the program name, or ends the test: skipped
 // with a loud message, or failed under CI=true. install says how to get it.
-func Require(t testing.TB, name, install, what string) string {
+func Require(t TB, name, install, what string) string {
 	t.Helper()
 	bin, err := Find(name)
 	if err != nil {
@@ -31,7 +45,7 @@ func Require(t testing.TB, name, install, what string) string {
 
 // RequireNpm ends the test, as Require does, unless the npm package pkg is
 // installed in dir (by npm ci from dir's lockfile, as .ci/run does).
-func RequireNpm(t testing.TB, dir, pkg, what string) {
+func RequireNpm(t TB, dir, pkg, what string) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg)); err != nil {
 		missing(t, fmt.Sprintf("!!! %s not installed; run npm ci --prefix %s ; %s are NOT run !!!", pkg, dir, what))
@@ -39,7 +53,7 @@ func RequireNpm(t testing.TB, dir, pkg, what string) {
 }
 
 // missing skips the test with msg, or fails it under CI=true.
-func missing(t testing.TB, msg string) {
+func missing(t TB, msg string) {
 	t.Helper()
 	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
 		t.Fatal(msg)
