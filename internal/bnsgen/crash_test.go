@@ -87,7 +87,7 @@ func TestIndexerSurvivesSIGKILL(t *testing.T) {
 		t.Skip("generates a chain and runs indexing processes")
 	}
 	cfg := bnsgen.DefaultConfig()
-	cfg.Blocks, cfg.Ops = 4000, 40000
+	cfg.Blocks, cfg.Ops = 2000, 20000 // long enough that every kill lands mid-sync, even without -race
 	chainPath := filepath.Join(t.TempDir(), "chain")
 	meta, err := bnsgen.Generate(context.Background(), cfg, chainPath, bnsgen.Options{})
 	if err != nil {
