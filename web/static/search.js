@@ -112,7 +112,8 @@
     }
   });
 
-  // A click on a suggestion follows its link; leaving the box closes them
-  // once that click has landed.
-  input.addEventListener('blur', () => setTimeout(close, 200));
+  // Pressing on a suggestion must not take the focus from the box (which
+  // would close the list before the click lands): its link is followed.
+  list.addEventListener('mousedown', e => e.preventDefault());
+  input.addEventListener('blur', close);
 })();

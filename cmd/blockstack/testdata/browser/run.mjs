@@ -243,6 +243,11 @@ async function run(browser) {
   check(await option.getAttribute('aria-selected') === 'true', 'the chosen name is marked selected');
   await box.press('Enter');
   await page.waitForURL(u => u.pathname === `/name/${cfg.name}`);
+  // And by the pointer: a click on a suggestion opens it.
+  await page.goto(cfg.explorerUrl);
+  await box.pressSequentially(cfg.name.slice(0, 3), { delay: 50 });
+  await option.click();
+  await page.waitForURL(u => u.pathname === `/name/${cfg.name}`);
 
   // The explorer: Bob searches for the name and sees its owner and the
   // profile the explorer verified against the owner.
