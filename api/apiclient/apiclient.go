@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,17 +40,27 @@ type Error struct {
 	Method, URL string
 	Status      int
 	Message     string
+	// Location is where a redirect (3xx) points. The client follows none
+	// by itself: the node redirects only a subdomain it does not know, to
+	// a registrar its domain's zone file names, and only Name reads it.
+	Location string
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.URL, e.Status, http.StatusText(e.Status), e.Message)
+	msg := fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.URL, e.Status, http.StatusText(e.Status), e.Message)
+	if e.Location != "" && e.Status != http.StatusFound {
+		msg += " (redirected to " + e.Location + ": give the node's URL as it is served, e.g. https://)"
+	}
+	return msg
 }
 
 // Is lets callers branch on the kind of answer with errors.Is.
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.Status == http.StatusNotFound
+		// A 302 is the node's "not found on chain" for a subdomain whose
+		// domain names a registrar.
+		return e.Status == http.StatusNotFound || e.Status == http.StatusFound && e.Location != ""
 	case ErrUnavailable:
 		return e.Status == http.StatusServiceUnavailable
 	}
@@ -71,7 +82,8 @@ const Timeout = 30 * time.Second
 
 // New returns a client of the node at baseURL (scheme and host, e.g.
 // http://127.0.0.1:16270). hc nil means a client with a Timeout per
-// request; each call's context bounds it further.
+// request; each call's context bounds it further. Redirects are not
+// followed (whatever hc's CheckRedirect): a node's answer is the node's.
 func New(baseURL string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
@@ -82,10 +94,12 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 	}
 	u.Path, u.RawPath = strings.TrimSuffix(u.Path, "/"), ""
 	u.RawQuery, u.Fragment = "", ""
-	if hc == nil {
-		hc = &http.Client{Timeout: Timeout}
+	own := http.Client{Timeout: Timeout}
+	if hc != nil {
+		own = *hc
 	}
-	return &Client{base: u, hc: hc}, nil
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{base: u, hc: &own}, nil
 }
 
 // URL is the node's base URL.
@@ -103,7 +117,12 @@ func (c *Client) do(ctx context.Context, method string, query url.Values, body a
 	if len(query) > 0 {
 		b.WriteString("?" + query.Encode())
 	}
-	target := b.String()
+	return c.send(ctx, method, b.String(), body, out)
+}
+
+// send sends a request to target and decodes a 2xx JSON answer into out
+// (nil: discard it); any other answer is an *Error.
+func (c *Client) send(ctx context.Context, method, target string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -137,7 +156,11 @@ func (c *Client) do(ctx context.Context, method string, query url.Values, body a
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
 			msg = e.Error
 		}
-		return &Error{Method: method, URL: target, Status: resp.StatusCode, Message: msg}
+		ae := &Error{Method: method, URL: target, Status: resp.StatusCode, Message: msg}
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			ae.Location = resp.Header.Get("Location")
+		}
+		return ae
 	}
 	if out == nil {
 		return nil
@@ -168,10 +191,49 @@ func (c *Client) Info(ctx context.Context) (*apitypes.Info, error) {
 // "submitted_subdomain" while its batch is not on chain.
 func (c *Client) Name(ctx context.Context, name string) (*apitypes.Name, error) {
 	var n apitypes.Name
-	if err := c.get(ctx, &n, "v1", "names", name); err != nil {
+	err := c.get(ctx, &n, "v1", "names", name)
+	if e := (*Error)(nil); errors.As(err, &e) && e.Status == http.StatusFound && e.Location != "" {
+		return c.fromRegistrar(ctx, name, e)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &n, nil
+}
+
+// fromRegistrar reads name from the registrar the node's redirect e sends
+// it to. The redirect's target comes from a zone file, anyone's to write:
+// it is followed once, to http(s) only, to a private or loopback address
+// only from a node at one (a public node must not make its clients probe
+// their own network), and only a pending record is taken from it (what
+// is on chain is the node's to say, not the domain's registrar's).
+func (c *Client) fromRegistrar(ctx context.Context, name string, e *Error) (*apitypes.Name, error) {
+	u, err := c.base.Parse(e.Location)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("%s: the node sends the look-up to %q, not an http(s) URL: not followed", name, e.Location)
+	}
+	if privateHost(u.Hostname()) && !privateHost(c.base.Hostname()) {
+		return nil, fmt.Errorf("%s: the node at %s sends the look-up to %s, a private address: not followed", name, c.base.Host, u.Host)
+	}
+	var n apitypes.Name
+	if err := c.send(ctx, http.MethodGet, u.String(), nil, &n); err != nil {
+		return nil, fmt.Errorf("%s: not on chain; its domain's registrar: %w", name, err)
+	}
+	if !n.Pending() {
+		return nil, fmt.Errorf("%s: not on chain, yet the registrar at %s gives its status as %q: only a pending subdomain is taken from a registrar", name, u.Host, n.Status)
+	}
+	return &n, nil
+}
+
+// privateHost reports whether host is a loopback, private, link-local or
+// unspecified address, or localhost. A name that resolves to one is not
+// caught: only the dialer would see that.
+func privateHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified())
 }
 
 // NameHistory reads a name's operations, oldest first; withRejected adds
