@@ -304,7 +304,8 @@ func (s *Server) soa(apex string) dns.RR {
 	}
 }
 
-// apexZone is a zone apex the server makes up: its SOA and NS.
+// apexZone is a zone apex the server makes up: its SOA and NS, and its
+// DNSKEY when the server signs.
 func (s *Server) apexZone(apex string) *zone {
 	rrs := []dns.RR{s.soa(apex), &dns.NS{
 		Hdr: dns.RR_Header{Name: apex, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: s.cfg.DefaultTTL},
