@@ -216,17 +216,16 @@ func (m *Migration) Publish(ctx context.Context, id *keychain.Identity, p profil
 }
 
 // DeleteSource deletes from the old hub every file the journal holds as
-// verified on the new one and that still has the bytes verified. Call it
-// only once the name resolves to the profile on the new hub: until then
-// readers still look on the old hub. It returns how many files it
-// deleted, and an error naming the files it left because they changed
-// on the old hub after they were copied.
+// verified on the new one, if both hubs still hold the bytes verified.
+// Call it only once the name resolves to the profile on the new hub: until
+// then readers still look on the old hub. It returns how many files it
+// deleted, and an error naming the files it left.
 func (m *Migration) DeleteSource(ctx context.Context) (int, error) {
 	if !m.verified {
 		return 0, errors.New("migrate: delete before every file is verified on the new hub")
 	}
 	n := 0
-	var changed []string
+	var left []string
 	for _, b := range m.buckets {
 		var done []fileKey
 		for k := range m.j.verified {
@@ -236,16 +235,12 @@ func (m *Migration) DeleteSource(ctx context.Context) (int, error) {
 		}
 		slices.SortFunc(done, func(a, b fileKey) int { return strings.Compare(a.path, b.path) })
 		for _, k := range done {
-			// Apps wrote to the old hub until the name led elsewhere,
-			// perhaps long after this file was copied: a write since
-			// then is on the old hub only.
-			sum := sha256.New()
-			_, err := b.from.GetFileTo(ctx, "", k.path, sum, false)
-			if err != nil && !errors.Is(err, storage.ErrNotFound) {
-				return n, fmt.Errorf("migrate: checking %s on the old hub before deleting it: %w", k.path, err)
+			why, err := m.keep(ctx, b, k)
+			if err != nil {
+				return n, err
 			}
-			if err == nil && hex.EncodeToString(sum.Sum(nil)) != m.j.verified[k] {
-				changed = append(changed, k.path+" ("+b.label()+")")
+			if why != "" {
+				left = append(left, fmt.Sprintf("%s of the %s (%s)", k.path, b.label(), why))
 				continue
 			}
 			if err := b.from.DeleteFile(ctx, k.path, false); err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -258,9 +253,47 @@ func (m *Migration) DeleteSource(ctx context.Context) (int, error) {
 			m.progress("%s: deleted %s from the old hub", b.label(), k.path)
 		}
 	}
-	if len(changed) > 0 {
-		return n, fmt.Errorf("migrate: %d files changed on the old hub after they were copied, left there (the new hub has the earlier bytes): %s: copy them over by hand",
-			len(changed), strings.Join(changed, ", "))
+	if len(left) > 0 {
+		return n, fmt.Errorf("migrate: %d files left on the old hub, not as they were verified: %s: compare them by hand before deleting them",
+			len(left), strings.Join(left, "; "))
 	}
 	return n, nil
+}
+
+// keep says why the old hub's copy of k must not be deleted ("" if it
+// may be): the journal may be days old, and a delete is for good.
+func (m *Migration) keep(ctx context.Context, b *bucket, k fileKey) (string, error) {
+	want := m.j.verified[k]
+	// Apps wrote to the old hub until the name led elsewhere: a write
+	// after the copy is on the old hub only.
+	old, err := sumOf(ctx, b.from, k.path)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("migrate: checking %s on the old hub before deleting it: %w", k.path, err)
+	case old != want:
+		return "changed on the old hub after it was copied", nil
+	case b.App == "" && k.path == profile.FileName:
+		return "", nil // Publish replaced it on the new hub
+	}
+	now, err := sumOf(ctx, b.to, k.path)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return "gone from the new hub", nil
+	case err != nil:
+		return "", fmt.Errorf("migrate: checking %s on the new hub before deleting it from the old: %w", k.path, err)
+	case now != want:
+		return "changed on the new hub since it was verified", nil
+	}
+	return "", nil
+}
+
+// sumOf is the SHA-256 (hex) of path in h's own bucket, read as a stream.
+func sumOf(ctx context.Context, h *storage.Hub, path string) (string, error) {
+	sum := sha256.New()
+	if _, err := h.GetFileTo(ctx, "", path, sum, false); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(sum.Sum(nil)), nil
 }

@@ -254,10 +254,12 @@ func TestMigrateResumes(t *testing.T) {
 	}
 }
 
-// TestDeleteSourceKeepsChangedFiles: a file an app rewrote on the old hub
-// after it was copied (the name still led there) is not deleted, and the
-// deletion fails naming it; the files that did not change are deleted.
-func TestDeleteSourceKeepsChangedFiles(t *testing.T) {
+// TestDeleteSourceKeeps: DeleteSource deletes a file from the old hub
+// only while both hubs hold the bytes it verified. A file an app rewrote
+// on the old hub after the copy (the name still led there), one gone from
+// the new hub, and one changed there since are left, and the deletion
+// fails naming each with why; the others are deleted.
+func TestDeleteSourceKeeps(t *testing.T) {
 	ctx := context.Background()
 	old, to := newHub(t), newHub(t)
 	u := newUser(t, old.URL)
@@ -265,19 +267,33 @@ func TestDeleteSourceKeepsChangedFiles(t *testing.T) {
 	if _, err := m.Copy(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b := connect(t, old.URL, u, appB)
-	if _, err := b.PutFile(ctx, "p/1.txt", []byte("one, edited"), storage.PutOptions{IgnoreETag: true}); err != nil {
+	if _, err := m.Publish(ctx, u.id, u.person, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	oldB, newA, newB := connect(t, old.URL, u, appB), connect(t, to.URL, u, appA), connect(t, to.URL, u, appB)
+	if _, err := oldB.PutFile(ctx, "p/1.txt", []byte("one, edited"), storage.PutOptions{IgnoreETag: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := newB.DeleteFile(ctx, "p/2.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newA.PutFile(ctx, "plain.txt", []byte("plain, edited"), storage.PutOptions{IgnoreETag: true}); err != nil {
 		t.Fatal(err)
 	}
 	n, err := m.DeleteSource(ctx)
-	if n != 7 || err == nil || !strings.Contains(err.Error(), "p/1.txt") {
-		t.Fatalf("delete source after a change on the old hub: %d, %v; want 7 deleted and an error naming p/1.txt", n, err)
+	if n != 5 || err == nil {
+		t.Fatalf("delete source: %d, %v; want 5 deleted and an error", n, err)
 	}
-	if got := list(t, b); !slices.Equal(got, []string{"p/1.txt"}) {
-		t.Fatalf("old bucket of %s holds %q, want the changed file only", appB, got)
+	for _, want := range []string{"3 files left", "p/1.txt of the bucket", "(changed on the old hub after it was copied)",
+		"p/2.txt of the bucket", "(gone from the new hub)", "plain.txt of the bucket", "(changed on the new hub since it was verified)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
-	if data, _, err := b.GetFile(ctx, "p/1.txt", storage.GetOptions{}); err != nil || string(data) != "one, edited" {
-		t.Fatalf("the changed file on the old hub: %q %v", data, err)
+	for app, want := range map[string][]string{"": nil, appA: {"plain.txt"}, appB: {"p/1.txt", "p/2.txt"}} {
+		if got := list(t, connect(t, old.URL, u, app)); !slices.Equal(got, want) {
+			t.Errorf("old bucket of %q holds %q, want %q", app, got, want)
+		}
 	}
 }
 
