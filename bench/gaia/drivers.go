@@ -50,9 +50,9 @@ var benchDrivers = []benchDriver{
 
 // runDrivers measures a hub in this process over each driver in turn
 // (disk, and S3, GCS and Azure against their emulators on loopback,
-// started through t as the driver tests start them), with the same
-// clients and phases as run, without baselines.
-func runDrivers(t testbin.TB, phase time.Duration, maxOps int, dir string) error {
+// started through t as the driver tests start them), with the phases of
+// run at each number of clients, without baselines.
+func runDrivers(t testbin.TB, phase time.Duration, maxOps int, dir string, clients []int) error {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}}
 	ctx := context.Background()
 	fmt.Printf("Gaia hub over each driver: a hub in this process, each emulator on loopback (not the real clouds), phases of ≤%v and ≤%d operations, on %d CPUs\n\n",
@@ -68,7 +68,7 @@ func runDrivers(t testbin.TB, phase time.Duration, maxOps int, dir string) error
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
-		err = measureDriver(ctx, d.name, drv, hc, phase, maxOps)
+		err = measureDriver(ctx, d.name, drv, hc, phase, maxOps, clients)
 		if c, ok := drv.(interface{ Close() error }); ok {
 			c.Close()
 		}
@@ -80,7 +80,7 @@ func runDrivers(t testbin.TB, phase time.Duration, maxOps int, dir string) error
 }
 
 // measureDriver serves a hub over drv and measures it as run does.
-func measureDriver(ctx context.Context, name string, drv gaia.Driver, hc *http.Client, phase time.Duration, maxOps int) error {
+func measureDriver(ctx context.Context, name string, drv gaia.Driver, hc *http.Client, phase time.Duration, maxOps int, clientCounts []int) error {
 	base, stop, err := startHub(drv, nil, nil)
 	if err != nil {
 		return err
@@ -95,7 +95,7 @@ func measureDriver(ctx context.Context, name string, drv gaia.Driver, hc *http.C
 		if size >= 1<<20 {
 			ops = max(maxOps/10, 100)
 		}
-		for _, clients := range []int{1, 16, 64} {
+		for _, clients := range clientCounts {
 			st, rd, err := measureHub(ctx, hub{base: base, hc: hc}, fmt.Sprintf("s%d-c%d", size, clients), data, clients, phase, ops)
 			if err != nil {
 				return err
@@ -211,5 +211,5 @@ func runDriversCommand(phase time.Duration, maxOps int, dir string) error {
 		case <-done:
 		}
 	}()
-	return tb.run(func() error { return runDrivers(tb, phase, maxOps, dir) })
+	return tb.run(func() error { return runDrivers(tb, phase, maxOps, dir, []int{1, 16, 64}) })
 }
