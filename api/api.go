@@ -230,8 +230,15 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // internalError reports a failure of the node itself without leaking its
-// details to the client.
+// details to the client. A request whose client went away failed for
+// that alone (the explorer's search box drops every query it has
+// superseded): it is no error of the node's, in the log or the metrics.
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		s.cfg.Log.Debug("api: request canceled by the client", "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusBadRequest, "request canceled by the client")
+		return
+	}
 	s.cfg.Log.Error("api", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
