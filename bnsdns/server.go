@@ -39,7 +39,7 @@ type Config struct {
 	// Key, if not nil, signs answers (DNSSEC) for clients that ask (the DO
 	// bit): an ECDSA P-256 key (LoadKey), published as every zone's DNSKEY.
 	Key *ecdsa.PrivateKey
-	Log        *slog.Logger
+	Log *slog.Logger
 }
 
 // maxUDP is the largest UDP answer, whatever a client offers: 1232 bytes

@@ -147,7 +147,8 @@ func (a *admin) authorized(header string) bool {
 }
 
 // setWhitelist is POST /v1/admin/whitelist: the whole list, a JSON array
-// of addresses, as the reference service takes it.
+// of addresses, as the reference service takes it ([]: nobody may write),
+// or null: everyone may.
 func (a *admin) setWhitelist(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
 	if err != nil {
@@ -155,7 +156,7 @@ func (a *admin) setWhitelist(w http.ResponseWriter, r *http.Request) error {
 	}
 	var list []string
 	if err := json.Unmarshal(body, &list); err != nil {
-		return badRequest("want a JSON array of addresses: %v", err)
+		return badRequest("want a JSON array of addresses, or null for everyone: %v", err)
 	}
 	if len(list) > maxWhitelist {
 		return badRequest("%d addresses: at most %d", len(list), maxWhitelist)
@@ -174,7 +175,7 @@ func (a *admin) setWhitelist(w http.ResponseWriter, r *http.Request) error {
 		msg += "; not saved (no configuration file, or GAIA_WHITELIST sets the whitelist): a reload or a restart goes back to the configured one"
 	}
 	a.h.SetWhitelist(list)
-	a.h.log.Info("gaia admin: whitelist set", "addresses", len(list))
+	a.h.log.Info("gaia admin: whitelist set", "addresses", len(list), "everyone", list == nil)
 	writeJSON(w, http.StatusOK, map[string]string{"message": msg})
 	return nil
 }

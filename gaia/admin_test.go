@@ -63,7 +63,7 @@ func TestAdminAPI(t *testing.T) {
 		{"no key", "GET", "/v1/admin/whitelist", "", "", 403, `"error":"forbidden"`},
 		{"wrong key", "GET", "/v1/admin/whitelist", "", "bearer " + adminKey + "x", 403, `"error":"forbidden"`},
 		{"other scheme", "GET", "/v1/admin/whitelist", "", "basic " + adminKey, 403, `"error":"forbidden"`},
-		{"empty whitelist", "GET", "/v1/admin/whitelist", "", bearer, 200, `{"config":{"whitelist":[]}}`},
+		{"no whitelist", "GET", "/v1/admin/whitelist", "", bearer, 200, `{"config":{"whitelist":null}}`},
 		{"not an array", "POST", "/v1/admin/whitelist", `{"whitelist":[]}`, bearer, 400, "JSON array"},
 		{"not an address", "POST", "/v1/admin/whitelist", `["1BoatSLRHtKNngkdXEeobR76b1LP5rdJLx"]`, bearer, 400, "not a Gaia address"},
 		{"set whitelist", "POST", "/v1/admin/whitelist", `["` + ownerAddr + `"]`, "Bearer " + adminKey, 200, `{"message":"Whitelist updated"}`},
@@ -90,9 +90,19 @@ func TestAdminAPI(t *testing.T) {
 	if r := h.Store(t, h.Token(t, owner, gaiaauth.TokenOptions{}), ownerAddr, "b.txt", []byte("x")); r.Status != http.StatusAccepted {
 		t.Errorf("store by the whitelisted address: %d %s", r.Status, r.Body)
 	}
-	// An empty list lets everyone write again.
+	// An empty list lets nobody write, as in the reference hub; null lets
+	// everyone write again.
 	if r := adm.Do(t, "POST", "/v1/admin/whitelist", []byte(`[]`), "Authorization", bearer); r.Status != 200 {
 		t.Fatalf("empty whitelist: %d %s", r.Status, r.Body)
+	}
+	if r := adm.Do(t, "GET", "/v1/admin/whitelist", nil, "Authorization", bearer); !strings.Contains(string(r.Body), `{"whitelist":[]}`) {
+		t.Errorf("empty whitelist read back: %d %s", r.Status, r.Body)
+	}
+	if r := h.Store(t, h.Token(t, owner, gaiaauth.TokenOptions{}), ownerAddr, "b.txt", []byte("x")); r.Status != http.StatusUnauthorized {
+		t.Errorf("store with an empty whitelist: %d %s", r.Status, r.Body)
+	}
+	if r := adm.Do(t, "POST", "/v1/admin/whitelist", []byte(`null`), "Authorization", bearer); r.Status != 200 {
+		t.Fatalf("null whitelist: %d %s", r.Status, r.Body)
 	}
 	if r := h.Store(t, h.Token(t, stranger, gaiaauth.TokenOptions{}), gaiaauth.AddressFromKey(stranger), "b.txt", []byte("x")); r.Status != http.StatusAccepted {
 		t.Errorf("store with no whitelist: %d %s", r.Status, r.Body)

@@ -34,8 +34,9 @@ type Config struct {
 	ReadURL string
 	// ReadPath is where this hub serves reads (default "/read/").
 	ReadPath string
-	// Whitelist, if not empty, lists the only signer addresses allowed to
-	// write (an association token's issuer counts as the signer).
+	// Whitelist, if not nil, lists the only signer addresses allowed to
+	// write (an association token's issuer counts as the signer); an
+	// empty list lets nobody write, as in the reference hub.
 	Whitelist []string
 	// RequireCorrectHubURL makes tokens name this hub in hubUrl, one of
 	// ValidHubURLs or "https://"+ServerName.

@@ -4,9 +4,10 @@ import "slices"
 
 // SetWhitelist replaces the addresses allowed to write (an association
 // token's issuer counts as the signer), at once for every request that
-// authorizes after it. Empty: everyone may write.
+// authorizes after it. Nil: everyone may write; empty but not nil: nobody
+// may, as the reference hub reads "whitelist": [].
 func (h *Hub) SetWhitelist(addresses []string) {
-	if len(addresses) == 0 {
+	if addresses == nil {
 		h.whitelist.Store(nil)
 		return
 	}
@@ -17,12 +18,12 @@ func (h *Hub) SetWhitelist(addresses []string) {
 	h.whitelist.Store(&wl)
 }
 
-// Whitelist is the addresses allowed to write, sorted; empty when
-// everyone may.
+// Whitelist is the addresses allowed to write, sorted; nil when everyone
+// may.
 func (h *Hub) Whitelist() []string {
 	wl := h.whitelist.Load()
 	if wl == nil {
-		return []string{}
+		return nil
 	}
 	out := make([]string, 0, len(*wl))
 	for a := range *wl {

@@ -219,7 +219,7 @@ func (l *renewalLedger) total() int64 {
 
 // budgetError: a renewal would take the ledger past the budget.
 type budgetError struct {
-	name                 string
+	name                string
 	cost, spent, budget int64
 }
 

@@ -68,9 +68,9 @@ var examples = map[string]string{
     _http._tcp URI 10 1 "https://gaia.example/hub/1Q.../profile.json"`,
 	"name update":   `  blockstack name update alice.test --zonefile alice.zone`,
 	"name transfer": `  blockstack name transfer alice.test mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx --keep-zonefile`,
-	"name renew":    `  blockstack name renew alice.test
+	"name renew": `  blockstack name renew alice.test
   blockstack name renew --auto --margin 30d --budget 2000000 alice.test bob.test`,
-	"name revoke":   `  blockstack name revoke alice.test`,
+	"name revoke": `  blockstack name revoke alice.test`,
 
 	"whois": `  blockstack whois alice.test`,
 	"lookup": `  blockstack lookup alice.test                      # the zone file
