@@ -107,8 +107,15 @@ func TestHubAdmin(t *testing.T) {
 		body != `{"applied":["whitelist"],"restart_needed":["pageSize"],"result":"OK"}` {
 		t.Fatalf("reload: %d %s", code, body)
 	}
+	if err := store("stranger"); err == nil {
+		t.Errorf("a store went through after the reload emptied the whitelist (nobody may write, as in the reference hub)")
+	}
+	writeFile(config, `{"driver": "disk", "pageSize": 50}`, 0o600)
+	if code, body := call("POST", "/v1/admin/reload", "", bearer); code != 200 {
+		t.Fatalf("reload: %d %s", code, body)
+	}
 	if err := store("stranger"); err != nil {
-		t.Errorf("store after the reload emptied the whitelist: %v", err)
+		t.Errorf("store after the reload removed the whitelist: %v", err)
 	}
 	writeFile(config, `{"driver": "disk", "nosuchkey": 1}`, 0o600)
 	if code, body := call("POST", "/v1/admin/reload", "", bearer); code != 500 || !strings.Contains(body, "nosuchkey") {
