@@ -82,7 +82,9 @@ func fixture(t testing.TB) (*Server, *memZonefiles) {
 	}
 	r := rules.DevnetRules
 	r.GracePeriod = 8
-	return New(Config{DB: db, Zonefiles: zf, Search: search.NewFollower(db, nil, nil), Network: &bns.DevNet, Rules: r, FirstBlock: 1}), zf
+	finder := search.NewFollower(db, nil, nil)
+	must(t, finder.Step(context.Background())) // the node's search service builds the index
+	return New(Config{DB: db, Zonefiles: zf, Search: finder, Network: &bns.DevNet, Rules: r, FirstBlock: 1}), zf
 }
 
 func must(t testing.TB, err error) {

@@ -49,10 +49,9 @@ type Follower struct {
 	subs  Subdomains // nil: none
 	log   *slog.Logger
 
-	ix       atomic.Pointer[Index]
-	building atomic.Bool // a new index is being built: searches use the last one
+	ix atomic.Pointer[Index]
 
-	mu       sync.Mutex // held by a step
+	mu       sync.Mutex // held by a step (a build included: searches then use the last index)
 	block    namedb.Block
 	subMark  int64  // NamesAfter's mark of the last subdomain indexed
 	commits  uint64 // subs.Commits() when subMark was read
@@ -95,6 +94,12 @@ func (f *Follower) Run(ctx context.Context) {
 func (f *Follower) Step(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.step(ctx, true)
+}
+
+// step is Step with f.mu held; without mayBuild it leaves the index as it
+// is where Step would build a new one.
+func (f *Follower) step(ctx context.Context, mayBuild bool) error {
 	ix := f.ix.Load()
 	last, ok, err := f.names.LastBlock(ctx)
 	if err != nil {
@@ -114,6 +119,9 @@ func (f *Follower) Step(ctx context.Context) error {
 		}
 	}
 	if rebuild {
+		if !mayBuild {
+			return nil
+		}
 		return f.build(ctx)
 	}
 	if ok && last.Hash != f.block.Hash {
@@ -129,8 +137,6 @@ func (f *Follower) Step(ctx context.Context) error {
 
 // build builds a new index from scratch and puts it in place.
 func (f *Follower) build(ctx context.Context) error {
-	f.building.Store(true)
-	defer f.building.Store(false)
 	start := time.Now()
 	ix := NewIndex()
 	var removals uint64
@@ -214,12 +220,19 @@ func (f *Follower) readSubdomains(ctx context.Context, put func(name string)) er
 
 // Search answers a query (any case) from an index caught up with the
 // name database's last block, limit results from the offset-th, and
-// whether more follow; live is as for Index.Query. While a new index is
-// being built it answers from the last one, or ErrNotReady if there is
-// none yet.
+// whether more follow; live is as for Index.Query. It reads the blocks
+// since the last step itself, but never builds a new index nor waits for
+// a step in progress: those are Run's, on its own context, so that a
+// client who leaves throws no build away and no search waits seconds.
+// Until Run's index is in place it answers from the last one, or
+// ErrNotReady if there is none yet.
 func (f *Follower) Search(ctx context.Context, q string, offset, limit int, live func(expireBlock int64, revoked bool) bool) ([]Hit, bool, error) {
-	if !f.building.Load() {
-		if err := f.Step(ctx); err != nil {
+	if f.mu.TryLock() {
+		err := func() error {
+			defer f.mu.Unlock()
+			return f.step(ctx, false)
+		}()
+		if err != nil {
 			return nil, false, err
 		}
 	}

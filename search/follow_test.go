@@ -79,7 +79,8 @@ func found(t *testing.T, f *Follower, q string) []string {
 // TestFollower: a name registered in block N is found by a search made
 // after block N commits, without waiting for the follower's loop;
 // revoked names drop out; subdomains are found as they are accepted; a
-// rewind takes back the names of the blocks it undoes.
+// rewind takes back the names of the blocks it undoes once the loop has
+// built the new index.
 func TestFollower(t *testing.T) {
 	db, err := namedb.Open(filepath.Join(t.TempDir(), "names.db"))
 	if err != nil {
@@ -112,18 +113,32 @@ func TestFollower(t *testing.T) {
 	c.height, c.fork = 1, "f"
 	c.block(false, "alicia.id")
 	c.block(false)
+	// A search does not build: it answers from the index it has until the
+	// follower's loop (Step) builds the new one.
+	if got := found(t, f, "alic"); !slices.Equal(got, []string{"malice.id", "carol.alice.id"}) {
+		t.Fatalf("after the rewind, before a step: %v", got)
+	}
+	if err := f.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if got := found(t, f, "alic"); !slices.Equal(got, []string{"alice.id", "alicia.id", "carol.alice.id"}) {
 		t.Fatalf("after the rewind: %v", got)
 	}
 	subs.names, subs.removals = nil, subs.removals+1
+	if err := f.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if got := found(t, f, "alic"); !slices.Equal(got, []string{"alice.id", "alicia.id"}) {
 		t.Fatalf("after the subdomain's removal: %v", got)
 	}
 }
 
+// TestFollowerNotReady: while the first index is being built (a step
+// holds the follower), a search answers ErrNotReady at once.
 func TestFollowerNotReady(t *testing.T) {
 	f := NewFollower(nil, nil, nil)
-	f.building.Store(true)
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if _, _, err := f.Search(context.Background(), "a", 0, 1, allLive); !errors.Is(err, ErrNotReady) {
 		t.Fatalf("got %v, want ErrNotReady", err)
 	}
