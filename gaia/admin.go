@@ -11,9 +11,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil/base58"
+
+	"github.com/go-blockstack/go-blockstack/internal/locked"
 )
 
 // The admin API is a second handler over the same hub, for a listener of
@@ -59,6 +62,9 @@ type admin struct {
 	cfg     AdminConfig
 	keySum  [sha256.Size]byte
 	callers *writeLimiter
+	// changes serialises reloads and whitelist sets, so that the running
+	// whitelist is always the one last saved or loaded.
+	changes sync.Mutex
 }
 
 // AdminHandler is the admin API over h.
@@ -104,7 +110,9 @@ func (a *admin) serve(w http.ResponseWriter, r *http.Request) error {
 	p := r.URL.EscapedPath()
 	switch {
 	case p == "/v1/admin/reload" && r.Method == http.MethodPost:
-		applied, restart, err := a.cfg.Reload(r.Context())
+		var applied, restart []string
+		var err error
+		locked.Do(&a.changes, func() { applied, restart, err = a.cfg.Reload(r.Context()) })
 		if err != nil {
 			// The caller holds the key: the cause is theirs to see.
 			return &HubError{Status: http.StatusInternalServerError, Name: "ReloadError", Message: "reload: " + err.Error(), Err: err}
@@ -167,14 +175,21 @@ func (a *admin) setWhitelist(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	msg := "Whitelist updated"
-	if a.cfg.SaveWhitelist != nil {
-		if err := a.cfg.SaveWhitelist(list); err != nil {
-			return fmt.Errorf("save the whitelist: %w", err)
-		}
-	} else {
+	if a.cfg.SaveWhitelist == nil {
 		msg += "; not saved (no configuration file, or GAIA_WHITELIST sets the whitelist): a reload or a restart goes back to the configured one"
 	}
-	a.h.SetWhitelist(list)
+	locked.Do(&a.changes, func() {
+		if a.cfg.SaveWhitelist != nil {
+			if err = a.cfg.SaveWhitelist(list); err != nil {
+				err = fmt.Errorf("save the whitelist: %w", err)
+				return
+			}
+		}
+		a.h.SetWhitelist(list)
+	})
+	if err != nil {
+		return err
+	}
 	a.h.log.Info("gaia admin: whitelist set", "addresses", len(list), "everyone", list == nil)
 	writeJSON(w, http.StatusOK, map[string]string{"message": msg})
 	return nil
