@@ -39,7 +39,11 @@ type Config struct {
 	// Key, if not nil, signs answers (DNSSEC) for clients that ask (the DO
 	// bit): an ECDSA P-256 key (LoadKey), published as every zone's DNSKEY.
 	Key *ecdsa.PrivateKey
-	Log *slog.Logger
+	// RateLimit, if not 0, is how many answers a second each client
+	// network (IPv4 /24, IPv6 /56) gets over UDP (ratelimit.go); past it,
+	// every second answer is an empty truncated one, the others dropped.
+	RateLimit int
+	Log       *slog.Logger
 }
 
 // maxUDP is the largest UDP answer, whatever a client offers: 1232 bytes
@@ -54,7 +58,8 @@ type Server struct {
 	cfg    Config
 	suffix string // lower case, absolute; "" without a suffix
 	cache  *cache
-	keyTag uint16 // Key's, when DNSSEC is on
+	keyTag uint16   // Key's, when DNSSEC is on
+	limit  *limiter // nil: UDP answers are not limited
 }
 
 // New checks cfg and fills in its defaults.
@@ -88,6 +93,12 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.MaxEntries <= 0 {
 		s.cfg.MaxEntries = 100_000
 	}
+	if s.cfg.RateLimit < 0 {
+		return nil, fmt.Errorf("bnsdns: rate limit %d: want answers a second, or 0 for none", s.cfg.RateLimit)
+	}
+	if s.cfg.RateLimit > 0 {
+		s.limit = newLimiter(s.cfg.RateLimit)
+	}
 	if s.cfg.Log == nil {
 		s.cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -115,7 +126,21 @@ func (s *Server) Refresh(ctx context.Context) error {
 
 // ServeDNS answers one query.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
-	_, udp := w.RemoteAddr().(*net.UDPAddr)
+	ua, udp := w.RemoteAddr().(*net.UDPAddr)
+	if udp && s.limit != nil {
+		switch s.limit.allow(ua.IP) {
+		case drop:
+			return
+		case truncate:
+			m := new(dns.Msg)
+			m.SetReply(req)
+			m.Truncated = true
+			if err := w.WriteMsg(m); err != nil {
+				s.cfg.Log.Debug("dns write", "client", ua, "err", err)
+			}
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
 	if err := w.WriteMsg(s.reply(ctx, req, udp)); err != nil {

@@ -33,6 +33,7 @@ type dnsFlags struct {
 	poll      time.Duration
 	cache     int
 	dnssecKey string // "": no DNSSEC
+	rateLimit int    // UDP answers a second per client network; 0: none
 }
 
 func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
@@ -41,6 +42,7 @@ func addDNSFlags(fl *pflag.FlagSet, f *dnsFlags) {
 	fl.DurationVar(&f.poll, "dns-poll", 500*time.Millisecond, "how often the DNS server checks for a new block")
 	fl.IntVar(&f.cache, "dns-cache", 100_000, "`names` the DNS server keeps parsed between blocks (and as many signatures); each costs about 0.7 KB")
 	fl.StringVar(&f.dnssecKey, "dns-dnssec-key", "", "sign DNS answers (DNSSEC) with the ECDSA P-256 key in this `file`, made (mode 0600) if missing; blockstack dns ds prints a zone's DS")
+	fl.IntVar(&f.rateLimit, "dns-rate-limit", 200, "UDP `answers` a second to each client network (IPv4 /24, IPv6 /56); past it every second answer is truncated (the client retries over TCP) and the rest dropped, so the server cannot be used to flood a forged source (0: no limit)")
 }
 
 func newDNSCmd(g *globalFlags) *cobra.Command {
@@ -127,6 +129,9 @@ func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, lo
 	if f.cache < 1 {
 		return nil, fmt.Errorf("--dns-cache %d: give a number of names, at least 1", f.cache)
 	}
+	if f.rateLimit < 0 {
+		return nil, fmt.Errorf("--dns-rate-limit %d: give answers a second, or 0 for no limit", f.rateLimit)
+	}
 	var key *ecdsa.PrivateKey
 	var newKey bool
 	if f.dnssecKey != "" {
@@ -135,7 +140,7 @@ func openDNS(ctx context.Context, addr string, f dnsFlags, src bnsdns.Source, lo
 			return nil, err
 		}
 	}
-	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, MaxEntries: f.cache, Key: key, Log: log})
+	s, err := bnsdns.New(bnsdns.Config{Source: src, Suffix: f.suffix, NSName: f.nsName, Poll: f.poll, MaxEntries: f.cache, Key: key, RateLimit: f.rateLimit, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -109,6 +109,7 @@ func TestDNSFlagsRefused(t *testing.T) {
 	}{
 		{[]string{"dns", "--node", noNode, "--listen", "127.0.0.1:0", "--dns-cache", "0"}, "--dns-cache 0: give a number of names, at least 1"},
 		{[]string{"dns", "--node", noNode, "--listen", "127.0.0.1:0", "--dns-dnssec-key", garbage}, "not a PEM PRIVATE KEY"},
+		{[]string{"dns", "--node", noNode, "--listen", "127.0.0.1:0", "--dns-rate-limit", "-1"}, "--dns-rate-limit -1: give answers a second"},
 		{[]string{"dns", "ds", "test"}, "give the server's key file with --dns-dnssec-key FILE"},
 		{[]string{"dns", "ds", "--dns-dnssec-key", filepath.Join(dir, "new.key"), "not a name!"}, `"not a name!" is not a domain name`},
 		{[]string{"dns", "ds", "--dns-dnssec-key", garbage, "test"}, "not a PEM PRIVATE KEY"},
