@@ -139,6 +139,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/info", "node status: last block, consensus hash, rules; the chain's tip and whether the node lags it (stale)", s.info, infoSchema},
 		{"GET /v1/names", "names, 100 a page (?page=N)", s.names, nameList},
 		{"GET /v1/names/{name}", "a name's record (or a subdomain's), with the _resolver its zone file (a subdomain's: its domain's) names; a subdomain the node does not know: 302 to that resolver's /v1/names/{name}, a registrar that may have it pending", s.name, nameSchema},
+		{"GET /stacks/v1/names/{name}", "/v1/names/{name} with the owner's address in its Stacks form (c32, mainnet single-signature version), as @stacks/profile 7 compares it: the coreNode of apps on @stacks/* 7 is the node's URL with /stacks after it", s.stacksName, nameSchema},
 		{"GET /v1/names/{name}/history", "a name's operations by block (?rejected=1: also the rejected ones, with why)", s.nameHistory, historySchema},
 		{"GET /v1/names/{name}/subdomains", "a domain's subdomains, fully qualified (all of them; ?page=N: 100 a page)", s.nameSubdomains, nameList},
 		{"GET /v1/names/{name}/proof", "a name's record and its namespace's as of a block (?height=N; default the last), with proofs against the block's state root and what its consensus hash commits to (503: try again; 410: the node keeps no proofs that old)", s.nameProof, nameProofSchema},

@@ -401,3 +401,28 @@ func TestNameProofWhileApplying(t *testing.T) {
 		t.Fatalf("the proof once the block committed: %d %s", status, raw)
 	}
 }
+
+// TestStacksNames: /stacks/v1/names/{name} is /v1/names/{name} with the
+// owner in its Stacks form, which @stacks/profile 7 compares.
+func TestStacksNames(t *testing.T) {
+	s, _ := fixture(t)
+	ctx := context.Background()
+	last, _, err := s.cfg.DB.LastBlock(ctx)
+	must(t, err)
+	h := last.Height + 1
+	tx, err := s.cfg.DB.Begin(ctx, h)
+	must(t, err)
+	must(t, tx.PutName(&namedb.NameRecord{Name: "carol.test", NamespaceID: "test", Address: "mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx", ExpireBlock: -1}))
+	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
+	_, plain, _ := do(t, s, "GET", "/v1/names/carol.test", "")
+	status, stacks, raw := do(t, s, "GET", "/stacks/v1/names/carol.test", "")
+	// The c32check npm package's b58ToC32 of the same address, version 22.
+	if status != http.StatusOK || stacks["address"] != "SP2YM60ATVPJ6D6P22BE3QDPYGXDS4DXPV0WQ76GS" || plain["address"] != "mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx" {
+		t.Fatalf("/stacks/v1/names/carol.test: %d %s; /v1: %v", status, raw, plain["address"])
+	}
+	delete(stacks, "address")
+	delete(plain, "address")
+	if fmt.Sprint(stacks) != fmt.Sprint(plain) {
+		t.Errorf("the records differ beyond the address:\n%v\n%v", stacks, plain)
+	}
+}

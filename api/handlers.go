@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/api/apitypes"
 	"github.com/go-blockstack/go-blockstack/bns"
+	"github.com/go-blockstack/go-blockstack/internal/c32"
 	"github.com/go-blockstack/go-blockstack/namedb"
 	"github.com/go-blockstack/go-blockstack/rules"
 	"github.com/go-blockstack/go-blockstack/subdomains"
@@ -104,9 +105,33 @@ func (s *Server) lookupName(w http.ResponseWriter, r *http.Request) (*namedb.Nam
 	return rec, height
 }
 
-func (s *Server) name(w http.ResponseWriter, r *http.Request) {
+func (s *Server) name(w http.ResponseWriter, r *http.Request) { s.nameAs(w, r, bitcoinOwner) }
+
+// stacksName is /stacks/v1/names/{name}: /v1/names/{name} with the owner
+// in its Stacks form, for apps on @stacks/* 7 (ownerForm).
+func (s *Server) stacksName(w http.ResponseWriter, r *http.Request) { s.nameAs(w, r, stacksOwner) }
+
+// An ownerForm writes an owner's address as a kind of client compares it.
+// Blockstack Core and blockstack.js compare BNS owners as the Bitcoin
+// addresses they are. @stacks/profile 7, which @stacks/storage's getFile
+// with a username calls, compares a profile's signer with the name's owner
+// in the Stacks (c32) form of the same hash160, always at the mainnet
+// single-signature version; such apps set their coreNode to the node's URL
+// with /stacks after it, and read the same records with that one change.
+type ownerForm func(address string) string
+
+func bitcoinOwner(address string) string { return address }
+
+func stacksOwner(address string) string {
+	if a, err := c32.FromBase58(address, c32.MainnetSingleSig); err == nil {
+		return a
+	}
+	return address
+}
+
+func (s *Server) nameAs(w http.ResponseWriter, r *http.Request, owner ownerForm) {
 	if fqn := r.PathValue("name"); subdomains.IsFQN(fqn) {
-		s.subdomain(w, r, fqn)
+		s.subdomain(w, r, fqn, owner)
 		return
 	}
 	rec, height := s.lookupName(w, r)
@@ -115,7 +140,7 @@ func (s *Server) name(w http.ResponseWriter, r *http.Request) {
 	}
 	state := s.cfg.Rules.NameState(rec.Revoked, rec.ExpireBlock, height)
 	out := nameJSON{
-		Address:         rec.Address,
+		Address:         owner(rec.Address),
 		Blockchain:      "bitcoin",
 		ExpireBlock:     rec.ExpireBlock,
 		GracePeriod:     state == rules.InGrace,

@@ -50,7 +50,7 @@ func (s *Server) lookupSubdomain(w http.ResponseWriter, r *http.Request, fqn str
 // resolver its domain's _resolver), plus what says where it comes from:
 // its parent domain, the block and the record's sequence number. One the
 // node does not know is sent to its domain's registrar (toResolver).
-func (s *Server) subdomain(w http.ResponseWriter, r *http.Request, fqn string) {
+func (s *Server) subdomain(w http.ResponseWriter, r *http.Request, fqn string, owner ownerForm) {
 	_, domain, err := subdomains.SplitFQN(fqn)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -73,7 +73,7 @@ func (s *Server) subdomain(w http.ResponseWriter, r *http.Request, fqn string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, &apitypes.Subdomain{
-		Address:      rec.Owner,
+		Address:      owner(rec.Owner),
 		Blockchain:   "bitcoin",
 		LastTxid:     rec.Txid,
 		Resolver:     resolver,

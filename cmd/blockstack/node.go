@@ -448,7 +448,7 @@ func newHTTP(g globalFlags, db *namedb.DB, zfs *store.Store, first int64, at *at
 		return nil, err
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
+		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/stacks/v1/") {
 			v1.ServeHTTP(w, r)
 			return
 		}

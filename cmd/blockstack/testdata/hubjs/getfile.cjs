@@ -7,36 +7,24 @@
 // verify: true and the "!" dropped). Prints {urls, contents} as JSON on its
 // last line, for TestGaiaMigrateDevnet.
 //
-// @stacks/profile 7 checks a profile's signer against the address the node
-// gives in its Stacks (c32) form; a BNS v1 owner is a Bitcoin address. The
-// fetch wrapper below gives the library the same hash160 in the form it
-// compares (b58ToC32 with the mainnet single-signature version, as
-// getAddressFromPublicKey derives it), and nothing else changes.
+// @stacks/profile 7 checks a profile's signer against the name's owner in
+// its Stacks (c32) form; a BNS v1 owner is a Bitcoin address. The node
+// serves its records with the owner in that form under /stacks
+// (/stacks/v1/names/{name}), which is what an app on @stacks/* 7 is given
+// as its coreNode: this script looks names up there, as such an app does.
 const { AppConfig, UserSession } = require('@stacks/auth');
 const { Storage } = require('@stacks/storage');
-const { b58ToC32 } = require('c32check');
 
 async function main() {
   const [apiUrl, username, app, ...paths] = process.argv.slice(2);
-  const lookupPrefix = `${apiUrl.replace(/\/$/, '')}/v1/names`;
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = async (input, init) => {
-    const url = typeof input === 'string' ? input : input.url;
-    const res = await realFetch(input, init);
-    if (!url.startsWith(lookupPrefix + '/') || !res.ok) {
-      return res;
-    }
-    const rec = await res.json();
-    rec.address = b58ToC32(rec.address, 22);
-    return new Response(JSON.stringify(rec), { status: 200, headers: { 'Content-Type': 'application/json' } });
-  };
-  const session = new UserSession({ appConfig: new AppConfig(['store_write'], app) });
+  const coreNode = `${apiUrl.replace(/\/$/, '')}/stacks`;
+  const session = new UserSession({ appConfig: new AppConfig(['store_write'], app, '/', '/manifest.json', coreNode) });
   const storage = new Storage({ userSession: session });
   const out = { urls: {}, contents: {} };
   for (let path of paths) {
     const verify = path.endsWith('!');
     path = verify ? path.slice(0, -1) : path;
-    const opts = { username, app, decrypt: false, verify, zoneFileLookupURL: lookupPrefix };
+    const opts = { username, app, decrypt: false, verify };
     out.urls[path] = await storage.getFileUrl(path, opts);
     const content = await storage.getFile(path, opts);
     out.contents[path] = typeof content === 'string' ? content : Buffer.from(content).toString();
