@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,5 +88,25 @@ func TestGetSigned(t *testing.T) {
 	}
 	if _, err := GetSigned(context.Background(), nil, srv.URL+"/not-an-address/", "note.json"); err == nil {
 		t.Error("a bucket URL that ends in no address was read")
+	}
+}
+
+// TestMaxRead: a file read into memory stops at Config.MaxRead, with an
+// ErrTooLarge that says how to read a file that large, whether it is
+// checked against its signature or not.
+func TestMaxRead(t *testing.T) {
+	key, _ := btcec.NewPrivateKey()
+	addr := gaiaauth.AddressFromKey(key)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(make([]byte, 1<<20)) // a megabyte, whatever is asked
+	}))
+	defer srv.Close()
+	h := &Hub{cfg: Config{HTTPClient: srv.Client(), MaxRead: 1000}}
+	bucket := srv.URL + "/" + addr + "/"
+	for _, opts := range []GetOptions{{}, {Verify: true}} {
+		_, _, err := h.GetFileFrom(context.Background(), bucket, "big.bin", opts)
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "gaia get -o FILE") {
+			t.Errorf("verify %v: %v, want ErrTooLarge saying to stream", opts.Verify, err)
+		}
 	}
 }

@@ -56,7 +56,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,7 +80,16 @@ type Config struct {
 	AssociationToken string
 	// HTTPClient defaults to http.DefaultClient.
 	HTTPClient *http.Client
+	// MaxRead bounds a file read into memory (GetFile, GetFileFrom,
+	// GetSigned; default DefaultMaxRead): a bucket, which a profile anyone
+	// writes may name, is not trusted to bound what it sends. GetFileTo
+	// streams a file of any size.
+	MaxRead int64
 }
+
+// DefaultMaxRead is Config.MaxRead's default: 256 MiB, far above the 20 MB
+// hubs take by default.
+const DefaultMaxRead = 256 << 20
 
 // Hub is a connection to one bucket on one hub. It is safe for concurrent
 // use.
@@ -506,7 +514,7 @@ func (h *Hub) get(ctx context.Context, bucketURL, signer, path string, opts GetO
 		data, err := h.readSigned(ctx, bucketURL, signer, path, own)
 		return data, false, err
 	}
-	data, err := h.read(ctx, bucketURL, path, own, unbounded)
+	data, err := h.readWhole(ctx, bucketURL, path, own)
 	if err != nil {
 		return nil, false, err
 	}
@@ -564,7 +572,7 @@ func (h *Hub) readSigned(ctx context.Context, bucketURL, signer, path string, ow
 		b, err := h.read(ctx, bucketURL, path+ecies.SigSuffix, false, maxSigFile)
 		sigc <- read{b, err}
 	}()
-	data, err := h.read(ctx, bucketURL, path, own, unbounded)
+	data, err := h.readWhole(ctx, bucketURL, path, own)
 	if err != nil {
 		cancel()
 		<-sigc
@@ -638,11 +646,22 @@ func (h *Hub) GetFileTo(ctx context.Context, bucketURL, path string, w io.Writer
 	return n, h.verifySig(ctx, bucketURL, path, signer, d.Sum(nil))
 }
 
+// readWhole reads a whole file into memory, up to Config.MaxRead.
+func (h *Hub) readWhole(ctx context.Context, bucketURL, path string, own bool) ([]byte, error) {
+	limit := h.cfg.MaxRead
+	if limit <= 0 {
+		limit = DefaultMaxRead
+	}
+	data, err := h.read(ctx, bucketURL, path, own, limit)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%w (a file this large is streamed: GetFileTo, or blockstack gaia get -o FILE)", err)
+	}
+	return data, err
+}
+
 // Bounds of read: a hub, or a bucket URL a profile names, is not trusted
 // to bound what it sends.
 const (
-	// unbounded reads a whole file of the caller's asking.
-	unbounded = int64(math.MaxInt64 - 1)
 	// maxSigFile bounds a .sig file: its JSON holds a key and a
 	// signature, a few hundred bytes.
 	maxSigFile = 64 << 10
