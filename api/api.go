@@ -152,7 +152,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/subdomains", "all subdomains, 100 a page (?page=N)", s.allSubdomains, nameList},
 		{"GET /v1/subdomains/{txid}", "the subdomain records a transaction's zone file carried, accepted or not", s.subdomainsOfTx, arrayOf(subdomainOpSchema)},
 		{"GET /v1/blockchains/bitcoin/subdomains_count", "how many subdomains exist (as \"names_count\", as Blockstack Core answered)", s.subdomainCount, countSchema},
-		{"GET /v1/search", "names and subdomains that begin with ?query= (from one character) or contain it (from three), any case: exact match first, then prefixes in name order, then the rest as indexed; 20 a page (?page=N, up to 1,000 results); revoked names and names past their grace period left out", s.search, searchSchema},
+		{"GET /v1/search", "names and subdomains (and, on a node with --search-profiles, the names in names' verified profiles) that begin with ?query= (from one character) or contain it (from three), any case: exact match first, then prefixes in name order, then the rest as indexed; 20 a page (?page=N, up to 1,000 results); revoked names and names past their grace period left out", s.search, searchSchema},
 		{"GET /v1/addresses/bitcoin/{address}", "names an address owns (subdomains too)", s.addressNames, object(map[string]schema{"names": nameList})},
 		{"GET /v1/prices/names/{name}", "a name's price", s.namePrice, object(map[string]schema{"name_price": priceSchema})},
 		{"GET /v1/prices/namespaces/{id}", "a namespace's price", s.namespacePrice, priceSchema},

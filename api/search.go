@@ -29,7 +29,7 @@ type searchResult struct {
 	FullyQualifiedName string `json:"fullyQualifiedName"`
 	// Username is the name without its namespace, as Core gave it.
 	Username string `json:"username"`
-	Kind     string `json:"kind"`   // "name" or "subdomain"
+	Kind     string `json:"kind"`   // "name", "subdomain" or "profile" (found by its profile's name)
 	Match    string `json:"match"`  // "exact", "prefix" or "substring"
 	Status   string `json:"status"` // as /v1/names/{name} gives it
 }
@@ -85,7 +85,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	for i, h := range hits {
 		res := searchResult{FullyQualifiedName: h.Name, Username: h.Name[:strings.LastIndexByte(h.Name, '.')],
 			Kind: h.Kind.String(), Match: h.Match.String(), Status: "registered_subdomain"}
-		if h.Kind == search.Name {
+		if h.Kind != search.Subdomain { // a name, or a name found by its profile's name
 			res.Status = s.cfg.Rules.NameState(h.Revoked, h.ExpireBlock, last.Height).Status()
 		}
 		out[i] = res

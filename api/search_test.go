@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/go-blockstack/go-blockstack/search"
 )
 
 // TestSearch: /v1/search over the fixture at block 20, where alice.test
@@ -51,5 +53,21 @@ func TestSearch(t *testing.T) {
 		if !slices.Equal(got, c.want) || out.More != c.more {
 			t.Errorf("%s: %v (more %v), want %v (more %v)", c.path, got, out.More, c.want, c.more)
 		}
+	}
+}
+
+// TestSearchProfiles: a name found by the name in its profile is listed
+// as kind "profile" with the name's own status.
+func TestSearchProfiles(t *testing.T) {
+	s, _ := fixture(t)
+	s.cfg.Search.(*search.Follower).SetProfile("alice.test", "Alice Liddell")
+	status, body, raw := do(t, s, "GET", "/v1/search?query=liddell", "")
+	results, _ := body["results"].([]any)
+	if status != http.StatusOK || len(results) != 1 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	r := results[0].(map[string]any)
+	if r["fullyQualifiedName"] != "alice.test" || r["kind"] != "profile" || r["match"] != "substring" || r["status"] != "registered" {
+		t.Errorf("%v", r)
 	}
 }

@@ -51,7 +51,10 @@ type Follower struct {
 
 	ix atomic.Pointer[Index]
 
-	mu       sync.Mutex // held by a step (a build included: searches then use the last index)
+	mu sync.Mutex // held by a step (a build included: searches then use the last index)
+	// profiles are the names in names' verified profiles (SetProfile),
+	// kept so that a new index gets them too.
+	profiles map[string]string
 	block    namedb.Block
 	subMark  int64  // NamesAfter's mark of the last subdomain indexed
 	commits  uint64 // subs.Commits() when subMark was read
@@ -151,6 +154,9 @@ func (f *Follower) build(ctx context.Context) error {
 		var err error
 		last, err = f.names.EachName(ctx, func(name string, expireBlock int64, revoked bool) error {
 			put(name, Name, expireBlock, revoked)
+			if person, ok := f.profiles[name]; ok {
+				put(ProfileKey(person, name), Profile, expireBlock, revoked)
+			}
 			return nil
 		})
 		if err != nil {
@@ -188,8 +194,40 @@ func (f *Follower) addBlock(ctx context.Context, ix *Index, height int64) error 
 			return fmt.Errorf("search: block %d: %w", height, err)
 		}
 		ix.Put(rec.Name, Name, rec.ExpireBlock, rec.Revoked)
+		if person, ok := f.profiles[rec.Name]; ok {
+			ix.Put(ProfileKey(person, rec.Name), Profile, rec.ExpireBlock, rec.Revoked)
+		}
 	}
 	return nil
+}
+
+// SetProfile indexes the name in name's verified profile (person; "":
+// none), in place of the one it had, under the name's own expiry and
+// revocation, which follow the name's as blocks change it.
+func (f *Follower) SetProfile(name, person string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old, had := f.profiles[name]
+	if had && old == person {
+		return
+	}
+	ix := f.ix.Load()
+	if had && ix != nil {
+		ix.Put(ProfileKey(old, name), Profile, -1, true) // no longer listed
+	}
+	if person == "" {
+		delete(f.profiles, name)
+		return
+	}
+	if f.profiles == nil {
+		f.profiles = map[string]string{}
+	}
+	f.profiles[name] = person
+	if ix != nil {
+		if expire, revoked, ok := ix.State(name); ok {
+			ix.Put(ProfileKey(person, name), Profile, expire, revoked)
+		}
+	}
 }
 
 // readSubdomains calls put with each subdomain accepted since the last

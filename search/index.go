@@ -17,13 +17,27 @@ const (
 	Name Kind = iota
 	// Subdomain is a subdomain ("bob.alice.id").
 	Subdomain
+	// Profile is the name in a name's verified profile ("Alice
+	// Liddell"), indexed under ProfileKey.
+	Profile
 )
 
 func (k Kind) String() string {
-	if k == Subdomain {
-		return "subdomain"
-	}
-	return "name"
+	return [...]string{Name: "name", Subdomain: "subdomain", Profile: "profile"}[k]
+}
+
+// ProfileKey is what a profile's name is indexed under: the name in the
+// profile, in lower case, then a NUL and the BNS name whose profile it is,
+// so that two names' profiles may give the same name. Queries match the
+// part before the NUL only.
+func ProfileKey(personName, name string) string {
+	return strings.ToLower(personName) + "\x00" + name
+}
+
+// splitProfileKey is ProfileKey's parts.
+func splitProfileKey(key string) (personName, name string) {
+	personName, name, _ = strings.Cut(key, "\x00")
+	return personName, name
 }
 
 // Index is the search index of package search's documentation. Its
@@ -50,6 +64,7 @@ type Index struct {
 const (
 	flagRevoked = 1 << iota
 	flagSubdomain
+	flagProfile
 )
 
 // NewIndex returns an empty index.
@@ -80,6 +95,35 @@ func (ix *Index) find(name string) int32 {
 		}
 	}
 	return -1
+}
+
+// State is what the index knows of an on-chain name: the first block at
+// which it is expired, and whether it is revoked; ok false if it has no
+// such name.
+func (ix *Index) State(name string) (expireBlock int64, revoked, ok bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	id := ix.find(name)
+	if id < 0 || ix.flags[id]&(flagSubdomain|flagProfile) != 0 {
+		return 0, false, false
+	}
+	return ix.expire[id], ix.flags[id]&flagRevoked != 0, true
+}
+
+// onChainNames lists up to limit on-chain names (not subdomains nor
+// profiles) in the order they were indexed, from id from on, and the id
+// to go on from.
+func (ix *Index) onChainNames(from int32, limit int) ([]string, int32) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var out []string
+	id := from
+	for ; int(id) < len(ix.ends) && len(out) < limit; id++ {
+		if ix.flags[id]&(flagSubdomain|flagProfile) == 0 {
+			out = append(out, ix.name(id))
+		}
+	}
+	return out, id
 }
 
 // Len is the number of names indexed, live or not.
@@ -143,8 +187,11 @@ func (ix *Index) put(name string, kind Kind, expireBlock int64, revoked, ordered
 	if revoked {
 		f |= flagRevoked
 	}
-	if kind == Subdomain {
+	switch kind {
+	case Subdomain:
 		f |= flagSubdomain
+	case Profile:
+		f |= flagProfile
 	}
 	if id := ix.find(name); id >= 0 {
 		ix.expire[id], ix.flags[id] = expireBlock, f

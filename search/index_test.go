@@ -148,3 +148,40 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// TestProfileNames: a profile's name is found by prefix and substring of
+// the name in the profile, not of the BNS name stored after it; its hit
+// names the BNS name; two names' profiles may give the same name; an entry
+// marked revoked is no longer listed.
+func TestProfileNames(t *testing.T) {
+	ix := NewIndex()
+	ix.Put("alice.id", Name, -1, false)
+	ix.Put(ProfileKey("Alice Liddell", "alice.id"), Profile, -1, false)
+	ix.Put(ProfileKey("Alice", "other.id"), Profile, -1, false)
+	show := func(hs []Hit) []string {
+		var out []string
+		for _, h := range hs {
+			out = append(out, h.Name+":"+h.Kind.String()+":"+h.Match.String()+":"+h.ProfileName)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"liddell", []string{"alice.id:profile:substring:alice liddell"}},
+		{"alice", []string{"other.id:profile:prefix:alice", "alice.id:profile:prefix:alice liddell", "alice.id:name:prefix:"}},
+		{"e.id", []string{"alice.id:name:substring:"}},
+		{"her.id", nil},
+		{"alice liddell\x00alice", nil},
+	} {
+		hits, _ := ix.Query(c.q, 0, 20, allLive)
+		if got := show(hits); !slices.Equal(got, c.want) {
+			t.Errorf("%q: %v, want %v", c.q, got, c.want)
+		}
+	}
+	ix.Put(ProfileKey("Alice Liddell", "alice.id"), Profile, -1, true)
+	if hits, _ := ix.Query("liddell", 0, 20, func(_ int64, revoked bool) bool { return !revoked }); len(hits) != 0 {
+		t.Errorf("a profile name marked gone: %v", show(hits))
+	}
+}

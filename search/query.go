@@ -28,6 +28,9 @@ type Hit struct {
 	// (-1 and false for a subdomain).
 	ExpireBlock int64
 	Revoked     bool
+	// ProfileName is, for a Profile hit, the name in Name's profile that
+	// matched (in lower case).
+	ProfileName string
 }
 
 // MaxResults bounds how far a query's results may be paged: each page
@@ -44,10 +47,12 @@ const MaxResults = 1000
 // other measure (shorter first, say) would read all of it, every name for
 // a one-letter prefix. live says whether an on-chain name that expires at
 // expireBlock and is revoked or not is listed at all; subdomains always
-// are.
+// are. A profile's name (Profile, ProfileKey) is found by prefix and
+// substring as names are, and its hit names the BNS name whose profile it
+// is.
 func (ix *Index) Query(q string, offset, limit int, live func(expireBlock int64, revoked bool) bool) ([]Hit, bool) {
-	if q == "" || limit <= 0 || offset < 0 || offset+limit > MaxResults {
-		return nil, false
+	if q == "" || limit <= 0 || offset < 0 || offset+limit > MaxResults || strings.IndexByte(q, 0) >= 0 {
+		return nil, false // a NUL would reach past a profile's name (ProfileKey)
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -68,8 +73,12 @@ func (ix *Index) Query(q string, offset, limit int, live func(expireBlock int64,
 			return false
 		}
 		h := Hit{Name: ix.name(id), Match: m, ExpireBlock: ix.expire[id], Revoked: f&flagRevoked != 0}
-		if f&flagSubdomain != 0 {
+		switch {
+		case f&flagSubdomain != 0:
 			h.Kind, h.ExpireBlock = Subdomain, -1
+		case f&flagProfile != 0:
+			h.Kind = Profile
+			h.ProfileName, h.Name = splitProfileKey(h.Name)
 		}
 		out = append(out, h)
 		return true
@@ -83,7 +92,11 @@ func (ix *Index) Query(q string, offset, limit int, live func(expireBlock int64,
 	}
 	if len(q) >= 3 {
 		intersect(ix.lists(q), func(id int32) bool {
-			if i := strings.Index(ix.name(id), q); i <= 0 { // absent, or a prefix: listed above
+			text := ix.name(id)
+			if ix.flags[id]&flagProfile != 0 {
+				text, _ = splitProfileKey(text) // not the BNS name after it
+			}
+			if i := strings.Index(text, q); i <= 0 { // absent, or a prefix: listed above
 				return true
 			}
 			return take(id, Substring)

@@ -51,6 +51,8 @@ type devnetFlags struct {
 	// webappTrust: where the sign-in page and the notes app get the
 	// consensus hash they prove name records against.
 	webappTrust webappTrustFlags
+	// searchProfiles: as node's --search-profiles.
+	searchProfiles bool
 }
 
 func newDevnetCmd(g *globalFlags) *cobra.Command {
@@ -113,6 +115,7 @@ State lives in --data-dir; a second run resumes it. Ctrl-C stops it.`,
 	addLogFlags(fl, &f.log)
 	addTLSFlags(fl, &f.tls, "the API, explorer, hub, notes app and registrar")
 	addWebappTrustFlags(fl, &f.webappTrust)
+	addSearchProfilesFlag(fl, &f.searchProfiles)
 	fl.StringVar(&f.hubConfig, "hub-config", "", "the Gaia hub's JSON configuration `file`, as blockstack hub --config takes it (upload limit, page size, ...; default: the disk driver in --data-dir/gaia)")
 	return cmd
 }
@@ -159,7 +162,7 @@ func runDevnet(ctx context.Context, cmd *cobra.Command, g globalFlags, f devnetF
 	}
 	defer hub.close()
 	n, err := openBNSNode(ctx, g, nodeConfig{dataDir: filepath.Join(f.dataDir, "node"), first: firstBlocks["devnet"],
-		apiAddr: f.apiAddr, signInHub: hub.url(), webappTrust: trust, atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t,
+		apiAddr: f.apiAddr, signInHub: hub.url(), webappTrust: trust, searchProfiles: f.searchProfiles, atlas: f.atlas, dnsAddr: f.dnsAddr, dns: f.dns, tls: t,
 		metrics: ms.registerer()}, c, c, log)
 	if err != nil {
 		return err

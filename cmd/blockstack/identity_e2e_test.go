@@ -26,7 +26,7 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	e, addrs := devnetE2E(t, bin, t.TempDir())
+	e, addrs := devnetE2E(t, bin, t.TempDir(), "--search-profiles")
 	const app = "https://notes.example"
 	hub := []string{"--hub", addrs.hub}
 
@@ -62,6 +62,18 @@ func TestIdentityEndToEndDevnet(t *testing.T) {
 		shown.Owner != aliceOwner || shown.Profile["name"] != "Alice Liddell" {
 		t.Fatalf("profile show alice.test: %+v %v", shown, err)
 	}
+	// With --search-profiles the node's search finds her by the name in
+	// her profile, once its crawl has read it.
+	waitfor.True(t, 60*time.Second, "alice.test found by her profile's name", func() bool {
+		var res struct {
+			Results []struct {
+				Name string `json:"fullyQualifiedName"`
+				Kind string `json:"kind"`
+			} `json:"results"`
+		}
+		return e.getJSON(t, "/v1/search?query=liddell", &res) == http.StatusOK && len(res.Results) == 1 &&
+			res.Results[0].Name == "alice.test" && res.Results[0].Kind == "profile"
+	})
 
 	// The reader's key for the app: alice encrypts the note to it.
 	var readerApp struct {

@@ -99,6 +99,9 @@ type nodeConfig struct {
 	// verifyPeers are other nodes' API URLs whose consensus hashes the
 	// explorer's name pages compare with this node's.
 	verifyPeers []string
+	// searchProfiles has /v1/search find names by the name in their
+	// verified profiles, which the node fetches (a background crawl).
+	searchProfiles bool
 	// listen binds the node's TCP listeners (net.Listen if nil): a test
 	// closes one under its server.
 	listen func(network, addr string) (net.Listener, error)
@@ -179,6 +182,7 @@ or --acme-domain (docs/tls.md); the Atlas peer RPC stays plain HTTP.`,
 	addWebappTrustFlags(cmd.Flags(), &wt)
 	cmd.Flags().StringVar(&cfg.dnsAddr, "dns-addr", "", "serve the names over DNS at this `address` (UDP and TCP; default: no DNS server)")
 	cmd.Flags().Int64Var(&cfg.staleBlocks, "stale-blocks", api.DefaultStaleAfter, "call the node stale in /v1/info (and commands that read from it warn) when it lags the chain's tip by more than this many `blocks`")
+	addSearchProfilesFlag(cmd.Flags(), &cfg.searchProfiles)
 	cmd.Flags().StringSliceVar(&cfg.verifyPeers, "verify-peers", nil, "other nodes' REST API `URL`s whose consensus hashes the explorer's name pages show beside this node's, as second sources")
 	addDNSFlags(cmd.Flags(), &cfg.dns)
 	addAtlasFlags(cmd.Flags(), &cfg.atlas, defaultAtlasAddr)
@@ -234,7 +238,8 @@ type bnsNode struct {
 	db       *namedb.DB
 	ix       *virtualchain.Indexer
 	zfs      *store.Store
-	atlas    *atlas.Node // nil: Atlas off
+	profiles search.Profiles // nil: profiles are not searched
+	atlas    *atlas.Node     // nil: Atlas off
 	atlasLn  net.Listener
 	subs     *subdomains.Indexer
 	follower *subdomains.Follower
@@ -286,6 +291,9 @@ func openBNSNode(ctx context.Context, g globalFlags, cfg nodeConfig, b chain.Bac
 	n.closers = append(n.closers, n.subs)
 	n.follower = subdomains.NewFollower(n.subs, n.db, n.zfs, log)
 	n.search = search.NewFollower(n.db, n.subs, log)
+	if cfg.searchProfiles {
+		n.profiles = profileNames{db: n.db, zfs: n.zfs, hc: web.ProfileClient(g.localChain())}
+	}
 	if cfg.dnsAddr != "" {
 		src := nodeSource{db: n.db, zfs: n.zfs, sub: n.subs, rules: g.rules()}
 		if n.dns, err = openDNS(ctx, cfg.dnsAddr, cfg.dns, src, log); err != nil {
@@ -328,6 +336,12 @@ func (n *bnsNode) addServices(grp *runner.Group, log *slog.Logger) {
 		n.search.Run(ctx)
 		return nil
 	})
+	if n.profiles != nil {
+		grp.Add("profile search", func(ctx context.Context) error {
+			n.search.RunProfiles(ctx, n.profiles, profilePassPause)
+			return nil
+		})
+	}
 	if n.dns != nil {
 		grp.Add("DNS", n.dns.run)
 	}
