@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/go-blockstack/go-blockstack/client/migrate"
 	"github.com/go-blockstack/go-blockstack/client/profile"
-	"github.com/go-blockstack/go-blockstack/nameop"
 	"github.com/go-blockstack/go-blockstack/subdomains"
 )
 
@@ -20,6 +18,7 @@ func newGaiaMigrateCmd(g *globalFlags, f *hubFlags) *cobra.Command {
 	var (
 		o            opFlags
 		to, state    string
+		regURL       string
 		deleteSource bool
 	)
 	cmd := &cobra.Command{
@@ -31,7 +30,11 @@ profile lists, as stored (encrypted files stay encrypted, .sig files come
 along), each read back from the new hub and checked by SHA-256. Then it
 re-signs the profile with the new hub's bucket URLs, writes it to the new
 hub, and updates NAME (NAME_UPDATE from its owner key, this identity's) with
-a zone file that points there, waiting for it to confirm.
+a zone file that points there, waiting for it to confirm. A subdomain's
+update is signed by its owner key and queued at its domain's registrar
+(--registrar, by default the domain's _resolver); the node sees it once the
+registrar's batch is on chain, so --delete-source deletes nothing before
+then (run again later).
 
 A journal (gaia-migrate-NAME.jsonl next to the wallet, or in --state DIR)
 records each verified file: run again after a failure or a kill, migrate
@@ -47,9 +50,6 @@ not copied again.`,
 			name := args[0]
 			if err := validLookupName(name); err != nil {
 				return err
-			}
-			if subdomains.IsFQN(name) {
-				return fmt.Errorf("%s is a subdomain: its zone file is its registrar's to change, and gaia migrate does not yet ask it; move the files with gaia dump and gaia restore", name)
 			}
 			if f.app != "" {
 				return errors.New("--app: gaia migrate moves every bucket the profile lists; it takes no --app")
@@ -99,19 +99,17 @@ not copied again.`,
 			if err != nil {
 				return err
 			}
-			err = withRunner(cmd, *g, o, func(ctx context.Context, r *nameop.Runner) error {
-				fmt.Fprintf(stderr, "updating %s to point at the new profile (NAME_UPDATE)\n", name)
-				updated, uerr := r.PointTo(ctx, name, zf)
-				switch {
-				case uerr != nil:
-					return uerr
-				case updated:
-					fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", name)
-				default:
-					fmt.Fprintf(cmd.OutOrStdout(), "%s already points at the new profile\n", name)
-				}
-				return nil
-			})
+			fmt.Fprintf(stderr, "pointing %s at the new profile\n", name)
+			updated, err := pointAt(cmd, *g, o, regURL, name, zf)
+			switch {
+			case err != nil:
+			case updated && subdomains.IsFQN(name):
+				fmt.Fprintf(cmd.OutOrStdout(), "%s points at the new profile once its registrar's batch is on chain\n", name)
+			case updated:
+				fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", name)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "%s already points at the new profile\n", name)
+			}
 			if err != nil {
 				return fmt.Errorf("every file is on the new hub, but %s still points at the old one: %w (run again to retry)", name, err)
 			}
@@ -134,6 +132,7 @@ not copied again.`,
 		},
 	}
 	addOpFlags(cmd, &o)
+	addRegistrarFlag(cmd, &regURL)
 	cmd.Flags().StringVar(&to, "to", "", "`URL` of the hub to move to")
 	cmd.Flags().StringVar(&state, "state", "", "keep the migration's journal in `DIR` (default: beside the wallet, or the --keychain file)")
 	cmd.Flags().BoolVar(&deleteSource, "delete-source", false, "once NAME points at the new hub, delete the moved files from the old one")

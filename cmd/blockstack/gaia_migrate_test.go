@@ -22,6 +22,7 @@ import (
 	"github.com/go-blockstack/go-blockstack/gaia/gaiatest"
 	"github.com/go-blockstack/go-blockstack/internal/locked"
 	"github.com/go-blockstack/go-blockstack/internal/testbin"
+	"github.com/go-blockstack/go-blockstack/internal/waitfor"
 )
 
 // storeGate is a proxy in front of a hub that holds the stores after the
@@ -251,7 +252,7 @@ func TestGaiaMigrateRefuses(t *testing.T) {
 		want string
 	}{
 		{[]string{"alice.test"}, "--to HUB_URL is needed"},
-		{[]string{"bob.alice.test", "--to", "http://127.0.0.1:1"}, "is a subdomain"},
+		{[]string{"bob!.alice.test", "--to", "http://127.0.0.1:1"}, "bob!"},
 		{[]string{"alice.test", "--to", "http://127.0.0.1:1", "--app", "https://notes.example"}, "takes no --app"},
 		{[]string{"Alice!.test", "--to", "http://127.0.0.1:1"}, "alice!.test"},
 	} {
@@ -259,5 +260,78 @@ func TestGaiaMigrateRefuses(t *testing.T) {
 		if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(c.want)) {
 			t.Errorf("gaia migrate %v: %v, want an error with %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestGaiaMigrateSubdomainDevnet: a subdomain's owner publishes a profile
+// (the zone file's update goes through the domain's registrar, found by
+// the domain's _resolver) and a file on one `blockstack hub`, then moves
+// both to another with gaia migrate: the subdomain's update is queued at
+// the registrar, and once its batch is on chain a reader that knows only
+// the subdomain finds the file on the new hub.
+func TestGaiaMigrateSubdomainDevnet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	walletPath := filepath.Join(dir, "w.json")
+	regURL := "http://" + freeAddr(t)
+	e, _ := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
+		"--registrar-addr", strings.TrimPrefix(regURL, "http://"))
+	oldHub, stopOld := startHubBinary(t, bin, nil, "--data-dir", t.TempDir())
+	defer stopOld()
+	newHub, stopNew := startHubBinary(t, bin, nil, "--data-dir", t.TempDir())
+	defer stopNew()
+
+	const app = "https://notes.example"
+	e.newWallet(t, "w")
+	e.ok(t, "wallet", "faucet", "--wallet", walletPath, "100000000")
+	e.waitSpendable(t, walletPath, 100_000_000)
+	e.createNamespace(t, walletPath, "test", 1000)
+	e.ok(t, "name", "register", "foo.test", "--wallet", walletPath)
+	waitfor.True(t, 30*time.Second, "the devnet's registrar answers", func() bool {
+		resp, err := http.Get(regURL + "/index")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	e.ok(t, "subdomain", "register", "alice.foo.test", "--wallet", walletPath, "--registrar", regURL)
+	waitfor.True(t, 60*time.Second, "alice.foo.test on chain", func() bool {
+		out, _, err := e.cli(t, nil, "whois", "alice.foo.test")
+		return err == nil && strings.Contains(out, "registered_subdomain")
+	})
+	out := e.ok(t, "profile", "publish", "alice.foo.test", "--wallet", walletPath, "--hub", oldHub, "--registrar", regURL, "--app", app)
+	if !strings.Contains(out, "once its registrar's batch is on chain") {
+		t.Fatalf("profile publish of a subdomain:\n%s", out)
+	}
+	waitfor.True(t, 60*time.Second, "alice.foo.test's zone file points at the old hub", func() bool {
+		zf, _, err := e.cli(t, nil, "lookup", "alice.foo.test")
+		return err == nil && strings.Contains(zf, oldHub)
+	})
+	note := filepath.Join(dir, "note.txt")
+	if err := os.WriteFile(note, []byte("down the rabbit hole"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "gaia", "put", note, "note.txt", "--wallet", walletPath, "--hub", oldHub, "--app", app)
+
+	out = e.ok(t, "gaia", "migrate", "alice.foo.test", "--wallet", walletPath, "--hub", oldHub, "--to", newHub, "--state", dir, "--registrar", regURL)
+	if !strings.Contains(out, "points at the new profile once its registrar's batch is on chain") {
+		t.Fatalf("gaia migrate of a subdomain:\n%s", out)
+	}
+	waitfor.True(t, 60*time.Second, "alice.foo.test's zone file points at the new hub", func() bool {
+		zf, _, err := e.cli(t, nil, "lookup", "alice.foo.test")
+		return err == nil && strings.Contains(zf, newHub)
+	})
+	got, stderr, err := e.cli(t, nil, "gaia", "get", "note.txt", "--from", "alice.foo.test", "--app", app, "--wallet", walletPath, "--hub", newHub)
+	if err != nil || got != "down the rabbit hole" {
+		t.Fatalf("gaia get --from alice.foo.test after the move: %q %v\n%s", got, err, stderr)
+	}
+	// Run again: everything is there and the subdomain points there.
+	if out = e.ok(t, "gaia", "migrate", "alice.foo.test", "--wallet", walletPath, "--hub", oldHub, "--to", newHub, "--state", dir, "--registrar", regURL); !strings.Contains(out, "already points at the new profile") {
+		t.Fatalf("gaia migrate again:\n%s", out)
 	}
 }

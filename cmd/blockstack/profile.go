@@ -9,11 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/go-blockstack/go-blockstack/bns"
 	"github.com/go-blockstack/go-blockstack/client/auth"
 	"github.com/go-blockstack/go-blockstack/client/profile"
 	"github.com/go-blockstack/go-blockstack/client/publish"
 	"github.com/go-blockstack/go-blockstack/nameop"
+	"github.com/go-blockstack/go-blockstack/registrar"
+	"github.com/go-blockstack/go-blockstack/subdomains"
 )
 
 func newProfileCmd(g *globalFlags) *cobra.Command {
@@ -33,6 +34,7 @@ func newProfilePublishCmd(g *globalFlags, f *hubFlags) *cobra.Command {
 		person   string
 		apps     []string
 		noUpdate bool
+		regURL   string
 	)
 	cmd := &cobra.Command{
 		Use:   "publish NAME",
@@ -43,11 +45,14 @@ that app (so that others can find the app's files through NAME), writes
 profile.json to the identity's bucket on the hub, and, unless --no-update or
 NAME's zone file already points there, updates NAME (NAME_UPDATE from its
 owner key, which must be this identity's) with a zone file whose _http._tcp
-record is the profile's URL.`,
+record is the profile's URL. A subdomain's zone file is updated through its
+domain's registrar (--registrar, by default the domain's _resolver), signed
+by its owner key in the wallet; the node sees it once the registrar's batch
+is on chain.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if err := bns.ValidName(name); err != nil {
+			if err := validLookupName(name); err != nil {
 				return err
 			}
 			for _, app := range apps {
@@ -75,21 +80,22 @@ record is the profile's URL.`,
 			if err != nil {
 				return err
 			}
-			return withRunner(cmd, *g, o, func(ctx context.Context, r *nameop.Runner) error {
-				updated, err := r.PointTo(ctx, name, zf)
-				switch {
-				case err != nil:
-					return err
-				case updated:
-					fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", name)
-				default:
-					fmt.Fprintf(cmd.OutOrStdout(), "%s already points to it\n", name)
-				}
-				return nil
-			})
+			updated, err := pointAt(cmd, *g, o, regURL, name, zf)
+			switch {
+			case err != nil:
+				return err
+			case updated && subdomains.IsFQN(name):
+				fmt.Fprintf(cmd.OutOrStdout(), "%s points to it once its registrar's batch is on chain\n", name)
+			case updated:
+				fmt.Fprintf(cmd.OutOrStdout(), "updated %s\n", name)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "%s already points to it\n", name)
+			}
+			return nil
 		},
 	}
 	addOpFlags(cmd, &o)
+	addRegistrarFlag(cmd, &regURL)
 	cmd.Flags().StringVar(&person, "person", "", "JSON `FILE` with the schema.org Person to publish (default: an empty one)")
 	cmd.Flags().StringArrayVar(&apps, "app", nil, "list the identity's bucket for the app at `ORIGIN` (repeatable)")
 	cmd.Flags().BoolVar(&noUpdate, "no-update", false, "write profile.json only; do not update NAME's zone file")
@@ -138,4 +144,29 @@ func printProfile(cmd *cobra.Command, g globalFlags, trust *trustFlags, name str
 	}
 	return printJSON(cmd.OutOrStdout(), map[string]any{"name": name, "owner": res.Owner,
 		"profile_url": res.ProfileURL, "profile": res.Profile.Claim})
+}
+
+// pointAt points name at the zone file zf: a NAME_UPDATE from its owner
+// key for a name; for a subdomain, an update signed by its owner key and
+// queued at its domain's registrar (regURL; "": the domain's _resolver),
+// which the node sees once the registrar's batch is on chain. updated is
+// false when name points there already.
+func pointAt(cmd *cobra.Command, g globalFlags, o opFlags, regURL, name string, zf []byte) (updated bool, err error) {
+	if subdomains.IsFQN(name) {
+		return submitRecord(cmd, g, regURL, registrar.KindUpdate, name, func(cur *registrar.NameRecord) (string, []byte) {
+			return cur.Address, zf
+		})
+	}
+	err = withRunner(cmd, g, o, func(ctx context.Context, r *nameop.Runner) error {
+		var perr error
+		updated, perr = r.PointTo(ctx, name, zf)
+		return perr
+	})
+	return updated, err
+}
+
+// addRegistrarFlag adds --registrar, for commands that may change a
+// subdomain.
+func addRegistrarFlag(cmd *cobra.Command, regURL *string) {
+	cmd.Flags().StringVar(regURL, "registrar", "", "for a subdomain: `URL` of its domain's registrar (default: the _resolver URI in the domain's zone file)")
 }

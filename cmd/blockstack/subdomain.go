@@ -81,9 +81,9 @@ func newSubdomainTransferCmd(g *globalFlags, regURL *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return submitRecord(cmd, *g, *regURL, registrar.KindTransfer, args[0], func(cur *registrar.NameRecord) (string, []byte) {
+			return reportQueued(cmd, args[0])(submitRecord(cmd, *g, *regURL, registrar.KindTransfer, args[0], func(cur *registrar.NameRecord) (string, []byte) {
 				return to.EncodeAddress(), []byte(cur.Zonefile)
-			})
+			}))
 		},
 	}
 }
@@ -99,9 +99,9 @@ func newSubdomainUpdateCmd(g *globalFlags, regURL *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return submitRecord(cmd, *g, *regURL, registrar.KindUpdate, args[0], func(cur *registrar.NameRecord) (string, []byte) {
+			return reportQueued(cmd, args[0])(submitRecord(cmd, *g, *regURL, registrar.KindUpdate, args[0], func(cur *registrar.NameRecord) (string, []byte) {
 				return cur.Address, zf
-			})
+			}))
 		},
 	}
 	cmd.Flags().StringVar(&zonefilePath, "zonefile", "", "the subdomain's new zone file")
@@ -111,11 +111,13 @@ func newSubdomainUpdateCmd(g *globalFlags, regURL *string) *cobra.Command {
 
 // submitRecord signs and sends the record after fqn's newest one: seqn +
 // 1, the owner and zone file next gives, signed by the current owner's
-// key. The newest record is the registrar's (pending requests included),
-// or the node's for a subdomain the registrar never handled.
+// key; it sends nothing (queued false) when they are the newest record's
+// already. The newest record is the registrar's (pending requests
+// included), or the node's for a subdomain the registrar never handled.
 func submitRecord(cmd *cobra.Command, g globalFlags, regURL string, kind registrar.Kind, fqn string,
-	next func(cur *registrar.NameRecord) (owner string, zf []byte)) error {
-	return withSubdomain(cmd, g, regURL, fqn, func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
+	next func(cur *registrar.NameRecord) (owner string, zf []byte)) (bool, error) {
+	queued := false
+	err := withSubdomain(cmd, g, regURL, fqn, func(ctx context.Context, c *registrar.Client, w *wallet.Wallet) error {
 		cur, err := currentRecord(ctx, g, c, fqn)
 		if err != nil {
 			return err
@@ -125,6 +127,10 @@ func submitRecord(cmd *cobra.Command, g globalFlags, regURL string, kind registr
 			return fmt.Errorf("%s is owned by %s: %w", fqn, cur.Address, err)
 		}
 		owner, zf := next(cur)
+		if owner == cur.Address && string(zf) == cur.Zonefile {
+			return nil
+		}
+		queued = true
 		req, err := registrar.SignRecord(fqn, owner, cur.Sequence+1, zf, subdomainKey(k))
 		if err != nil {
 			return err
@@ -136,6 +142,17 @@ func submitRecord(cmd *cobra.Command, g globalFlags, regURL string, kind registr
 		fmt.Fprintf(cmd.OutOrStdout(), "queued the %s of %s (seqn %d, owner %s) at %s (request %d)\n", kind, a.Name, req.Sequence, owner, c.URL(), a.ID)
 		return nil
 	})
+	return queued, err
+}
+
+// reportQueued says so when submitRecord had nothing to send.
+func reportQueued(cmd *cobra.Command, fqn string) func(queued bool, err error) error {
+	return func(queued bool, err error) error {
+		if err == nil && !queued {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s already has that owner and zone file: nothing sent\n", fqn)
+		}
+		return err
+	}
 }
 
 func newSubdomainStatusCmd(g *globalFlags, regURL *string) *cobra.Command {
