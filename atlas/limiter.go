@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/tokenbucket"
 )
 
 // limiter is a token bucket per caller: rate requests a second, up to
@@ -12,12 +14,7 @@ type limiter struct {
 	rate, burst float64
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+	buckets map[string]*tokenbucket.Bucket
 }
 
 // maxBuckets bounds the callers tracked; past it, callers whose buckets
@@ -25,7 +22,7 @@ type bucket struct {
 const maxBuckets = 4096
 
 func newLimiter(rate float64, burst int) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}}
+	return &limiter{rate: rate, burst: float64(burst), buckets: map[string]*tokenbucket.Bucket{}}
 }
 
 // allow takes a token from key's bucket if it has one.
@@ -40,16 +37,10 @@ func (l *limiter) allow(key string, now time.Time) bool {
 		if len(l.buckets) >= maxBuckets {
 			return false // flooded with callers: refuse new ones until some go idle
 		}
-		b = &bucket{tokens: l.burst, last: now}
+		b = new(tokenbucket.Bucket)
 		l.buckets[key] = b
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b.Take(now, l.rate, l.burst)
 }
 
 // openCounter bounds the requests each caller IP has open at once.
@@ -100,7 +91,7 @@ func ipKey(remoteAddr string) string {
 
 func (l *limiter) forgetIdle(now time.Time) {
 	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+		if b.Full(now, l.rate, l.burst) {
 			delete(l.buckets, k)
 		}
 	}

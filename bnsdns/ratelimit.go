@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-blockstack/go-blockstack/internal/locked"
+	"github.com/go-blockstack/go-blockstack/internal/tokenbucket"
 )
 
 // A UDP query's source address can be forged, so that an open
@@ -45,9 +46,8 @@ type limiter struct {
 }
 
 type bucket struct {
-	tokens float64
-	last   time.Time
-	slip   bool // the next answer past the limit is truncated
+	tokenbucket.Bucket
+	slip bool // the next answer past the limit is truncated
 }
 
 func newLimiter(perSecond int) *limiter {
@@ -69,15 +69,8 @@ func (l *limiter) allow(ip net.IP) verdict {
 	v := answer
 	locked.Do(&l.mu, func() {
 		b := &l.slots[i]
-		if b.last.IsZero() {
-			b.tokens = l.rate
-		} else if dt := now.Sub(b.last).Seconds(); dt > 0 {
-			b.tokens = min(l.rate, b.tokens+dt*l.rate)
-		}
-		b.last = now
 		switch {
-		case b.tokens >= 1:
-			b.tokens--
+		case b.Take(now, l.rate, l.rate):
 		case b.slip:
 			b.slip, v = false, truncate
 		default:

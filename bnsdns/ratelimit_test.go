@@ -17,7 +17,7 @@ type recorder struct {
 	msgs []*dns.Msg
 }
 
-func (r *recorder) RemoteAddr() net.Addr       { return r.addr }
+func (r *recorder) RemoteAddr() net.Addr      { return r.addr }
 func (r *recorder) WriteMsg(m *dns.Msg) error { r.msgs = append(r.msgs, m); return nil }
 
 // TestRateLimit: past the limit, a client network's UDP answers are

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/go-blockstack/go-blockstack/internal/tokenbucket"
 )
 
 // writeLimiter is a token bucket per address (Config.MaxWritesPerMinute):
@@ -19,12 +21,7 @@ type writeLimiter struct {
 	subject, verb string
 
 	mu      sync.Mutex
-	buckets map[string]*tokens
-}
-
-type tokens struct {
-	n    float64
-	last time.Time
+	buckets map[string]*tokenbucket.Bucket
 }
 
 // maxLimitedAddresses bounds the addresses tracked. Past it, addresses
@@ -35,7 +32,7 @@ type tokens struct {
 const maxLimitedAddresses = 100_000
 
 func newWriteLimiter(perMinute, burst int) *writeLimiter {
-	return &writeLimiter{rate: float64(perMinute) / 60, burst: float64(burst), subject: "Address", verb: "write", buckets: map[string]*tokens{}}
+	return &writeLimiter{rate: float64(perMinute) / 60, burst: float64(burst), subject: "Address", verb: "write", buckets: map[string]*tokenbucket.Bucket{}}
 }
 
 // allow takes a token of address's, or answers 429 with the seconds until
@@ -48,18 +45,13 @@ func (l *writeLimiter) allow(address string, now time.Time) error {
 		if len(l.buckets) >= maxLimitedAddresses {
 			l.forget(now)
 		}
-		b = &tokens{n: l.burst, last: now}
+		b = new(tokenbucket.Bucket)
 		l.buckets[address] = b
 	}
-	if now.After(b.last) {
-		b.n = min(l.burst, b.n+now.Sub(b.last).Seconds()*l.rate)
-		b.last = now
-	}
-	if b.n >= 1 {
-		b.n--
+	if b.Take(now, l.rate, l.burst) {
 		return nil
 	}
-	wait := time.Duration((1 - b.n) / l.rate * float64(time.Second))
+	wait := b.Wait(l.rate)
 	secs := int64((wait + time.Second - 1) / time.Second) // rounded up: after it, a token is there
 	return &HubError{Status: http.StatusTooManyRequests, Name: "TooManyRequestsError", RetryAfter: secs,
 		Message: fmt.Sprintf("%s %s may %s %.0f times a minute: try again in %d s", l.subject, address, l.verb, l.rate*60, secs)}
@@ -67,7 +59,7 @@ func (l *writeLimiter) allow(address string, now time.Time) error {
 
 func (l *writeLimiter) forget(now time.Time) {
 	for k, b := range l.buckets {
-		if b.n+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+		if b.Full(now, l.rate, l.burst) {
 			delete(l.buckets, k)
 		}
 	}
