@@ -78,7 +78,7 @@ func fixture(t testing.TB) (*Server, *memZonefiles) {
 				must(t, tx.AddHistory(namedb.HistoryEntry{Block: h, Vtxindex: i + 1, Txid: n.Txid, Op: "NAME_REGISTRATION", Subject: n.Name, Accepted: true, Record: raw}))
 			}
 		}
-		must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: "00"}, nil))
+		commitBlock(t, tx, h)
 	}
 	r := rules.DevnetRules
 	r.GracePeriod = 8
@@ -92,6 +92,23 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// beginNext begins the block after the last in s's database.
+func beginNext(t testing.TB, s *Server) (*namedb.Tx, int64) {
+	t.Helper()
+	last, _, err := s.cfg.DB.LastBlock(context.Background())
+	must(t, err)
+	tx, err := s.cfg.DB.Begin(context.Background(), last.Height+1)
+	must(t, err)
+	return tx, last.Height + 1
+}
+
+// commitBlock commits tx as the block at h, with made-up hashes: the API
+// serves what the database holds.
+func commitBlock(t testing.TB, tx *namedb.Tx, h int64) {
+	t.Helper()
+	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
 }
 
 func do(t *testing.T, s http.Handler, method, path, body string) (int, map[string]any, string) {
@@ -305,17 +322,12 @@ func BenchmarkLookup(b *testing.B) {
 // asked, with the rule broken.
 func TestBlockOperations(t *testing.T) {
 	s, _ := fixture(t)
-	ctx := context.Background()
-	last, _, err := s.cfg.DB.LastBlock(ctx)
-	must(t, err)
-	h := last.Height + 1
-	tx, err := s.cfg.DB.Begin(ctx, h)
-	must(t, err)
+	tx, h := beginNext(t, s)
 	must(t, tx.AddHistory(namedb.HistoryEntry{Block: h, Vtxindex: 2, Txid: strings.Repeat("bb", 32), Op: "NAME_UPDATE", Subject: "alice.test",
 		Accepted: false, Code: rules.ErrNotOwner, Reason: "not the owner", Record: json.RawMessage(`{"name":"alice.test"}`)}))
 	must(t, tx.AddHistory(namedb.HistoryEntry{Block: h, Vtxindex: 1, Txid: strings.Repeat("aa", 32), Op: "NAME_RENEWAL", Subject: "alice.test",
 		Accepted: true, Record: json.RawMessage(`{"name":"alice.test","expire_block":900}`)}))
-	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: "00"}, nil))
+	commitBlock(t, tx, h)
 
 	var ops []apitypes.Operation
 	// In this order: the checks after the loop read the last answer.
@@ -352,17 +364,12 @@ func TestBlockOperations(t *testing.T) {
 // node goes on proving later blocks.
 func TestNameProofGone(t *testing.T) {
 	s, _ := fixture(t)
-	ctx := context.Background()
-	last, _, err := s.cfg.DB.LastBlock(ctx)
-	must(t, err)
-	h := last.Height + 1
-	tx, err := s.cfg.DB.Begin(ctx, h)
-	must(t, err)
+	tx, h := beginNext(t, s)
 	for i := range 10_001 {
 		must(t, tx.PutName(&namedb.NameRecord{Name: fmt.Sprintf("n%d.test", i), NamespaceID: "test", ExpireBlock: -1}))
 	}
-	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
-	status, body, _ := do(t, s, "GET", fmt.Sprintf("/v1/names/alice.test/proof?height=%d", last.Height), "")
+	commitBlock(t, tx, h)
+	status, body, _ := do(t, s, "GET", fmt.Sprintf("/v1/names/alice.test/proof?height=%d", h-1), "")
 	if msg, _ := body["error"].(string); status != http.StatusGone || !strings.Contains(msg, "prove a later block") {
 		t.Fatalf("a proof over 10,001 changes: %d %v, want 410 saying to prove a later block", status, body)
 	}
@@ -378,24 +385,19 @@ func TestNameProofGone(t *testing.T) {
 // once the block commits, the proof is of the new block.
 func TestNameProofWhileApplying(t *testing.T) {
 	s, _ := fixture(t)
-	ctx := context.Background()
-	last, _, err := s.cfg.DB.LastBlock(ctx)
-	must(t, err)
-	h := last.Height + 1
-	tx, err := s.cfg.DB.Begin(ctx, h)
-	must(t, err)
+	tx, h := beginNext(t, s)
 	must(t, tx.PutName(&namedb.NameRecord{Name: "alice.test", NamespaceID: "test", Address: "mkNewOwner", ExpireBlock: -1}))
 	status, body, raw := do(t, s, "GET", "/v1/names/alice.test/proof", "")
 	if rec, _ := body["name_record"].(string); status != http.StatusOK || strings.Contains(rec, "mkNewOwner") {
 		t.Fatalf("a proof before the block's changes reach the tree: %d %s, want the last block's", status, raw)
 	}
-	_, err = tx.StateRoot()
+	_, err := tx.StateRoot()
 	must(t, err)
 	status, body, _ = do(t, s, "GET", "/v1/names/alice.test/proof", "")
 	if msg, _ := body["error"].(string); status != http.StatusServiceUnavailable || !strings.Contains(msg, "try again") {
 		t.Fatalf("a proof while a block applies: %d %v, want 503 saying to try again", status, body)
 	}
-	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
+	commitBlock(t, tx, h)
 	status, body, raw = do(t, s, "GET", "/v1/names/alice.test/proof", "")
 	if rec, _ := body["name_record"].(string); status != http.StatusOK || !strings.Contains(rec, "mkNewOwner") {
 		t.Fatalf("the proof once the block committed: %d %s", status, raw)
@@ -406,14 +408,9 @@ func TestNameProofWhileApplying(t *testing.T) {
 // owner in its Stacks form, which @stacks/profile 7 compares.
 func TestStacksNames(t *testing.T) {
 	s, _ := fixture(t)
-	ctx := context.Background()
-	last, _, err := s.cfg.DB.LastBlock(ctx)
-	must(t, err)
-	h := last.Height + 1
-	tx, err := s.cfg.DB.Begin(ctx, h)
-	must(t, err)
+	tx, h := beginNext(t, s)
 	must(t, tx.PutName(&namedb.NameRecord{Name: "carol.test", NamespaceID: "test", Address: "mxmgGvGsnsosNr2HSfK91bCSLbqXasRnkx", ExpireBlock: -1}))
-	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: fmt.Sprintf("%064x", 0)}, nil))
+	commitBlock(t, tx, h)
 	_, plain, _ := do(t, s, "GET", "/v1/names/carol.test", "")
 	status, stacks, raw := do(t, s, "GET", "/stacks/v1/names/carol.test", "")
 	// The c32check npm package's b58ToC32 of the same address, version 22.

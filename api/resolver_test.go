@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -18,19 +17,14 @@ import (
 // and 404 when there is none, or it is no http(s) URL.
 func TestResolver(t *testing.T) {
 	s, zf := fixture(t)
-	ctx := context.Background()
-	last, _, err := s.cfg.DB.LastBlock(ctx)
-	must(t, err)
-	h := last.Height + 1
-	tx, err := s.cfg.DB.Begin(ctx, h)
-	must(t, err)
+	tx, h := beginNext(t, s)
 	for _, n := range []struct{ name, resolver string }{{"reg.test", "https://reg.example/"}, {"odd.test", "ftp://reg.example"}} {
 		text := fmt.Sprintf("$ORIGIN %s\n$TTL 3600\n_resolver URI 10 1 %q\n", n.name, n.resolver)
 		hash := zonefile.HashOf([]byte(text)).String()
 		zf.files[hash] = []byte(text)
 		must(t, tx.PutName(&namedb.NameRecord{Name: n.name, NamespaceID: "test", Address: "mkReg", ValueHash: hash, ExpireBlock: h + 100}))
 	}
-	must(t, tx.Commit(namedb.Block{Height: h, Hash: fmt.Sprintf("%064x", h), ConsensusHash: fmt.Sprintf("%032x", h), OpsHash: "00"}, nil))
+	commitBlock(t, tx, h)
 	s.cfg.Subdomains = subdomainstest.Index{"bob.reg.test": {{Name: "bob.reg.test", Parent: "reg.test", Domain: "reg.test",
 		Owner: "mkBob", ZoneFile: []byte("$ORIGIN bob.reg.test\n"), Accepted: true}}}
 
