@@ -275,30 +275,14 @@ func TestGaiaMigrateSubdomainDevnet(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	walletPath := filepath.Join(dir, "w.json")
-	regURL := "http://" + freeAddr(t)
-	e, _ := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
-		"--registrar-addr", strings.TrimPrefix(regURL, "http://"))
+	e, walletPath, regURL := devnetRegistrar(t, bin)
+	dir := e.dir
 	oldHub, stopOld := startHubBinary(t, bin, nil, "--data-dir", t.TempDir())
 	defer stopOld()
 	newHub, stopNew := startHubBinary(t, bin, nil, "--data-dir", t.TempDir())
 	defer stopNew()
 
 	const app = "https://notes.example"
-	e.newWallet(t, "w")
-	e.ok(t, "wallet", "faucet", "--wallet", walletPath, "100000000")
-	e.waitSpendable(t, walletPath, 100_000_000)
-	e.createNamespace(t, walletPath, "test", 1000)
-	e.ok(t, "name", "register", "foo.test", "--wallet", walletPath)
-	waitfor.True(t, 30*time.Second, "the devnet's registrar answers", func() bool {
-		resp, err := http.Get(regURL + "/index")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
 	e.ok(t, "subdomain", "register", "alice.foo.test", "--wallet", walletPath, "--registrar", regURL)
 	waitfor.True(t, 60*time.Second, "alice.foo.test on chain", func() bool {
 		out, _, err := e.cli(t, nil, "whois", "alice.foo.test")

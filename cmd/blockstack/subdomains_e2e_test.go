@@ -165,12 +165,32 @@ func TestDevnetRegistrar(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	walletPath := filepath.Join(dir, "w.json")
-	regURL := "http://" + freeAddr(t)
 	metricsAddr := freeAddr(t)
-	e, _ := devnetE2E(t, bin, dir, "--wallet", walletPath, "--registrar-domain", "foo.test",
-		"--registrar-addr", strings.TrimPrefix(regURL, "http://"), "--metrics-addr", metricsAddr)
+	e, walletPath, regURL := devnetRegistrar(t, bin, "--metrics-addr", metricsAddr)
+	e.ok(t, "subdomain", "register", "alice.foo.test", "--registrar", regURL, "--wallet", walletPath)
+	waitfor.True(t, 60*time.Second, "alice.foo.test resolves on the node", func() bool {
+		resp, err := http.Get(e.node + "/v1/names/alice.foo.test")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return m["status"] == "registered_subdomain"
+	})
+	checkDevnetMetrics(t, "http://"+metricsAddr+"/metrics")
+}
+
+// devnetRegistrar starts a devnet (devnetE2E, with args) whose wallet
+// (the returned path) owns foo.test, and waits until the devnet's
+// registrar for it answers at the returned URL.
+func devnetRegistrar(t *testing.T, bin string, args ...string) (e *e2eNet, walletPath, regURL string) {
+	t.Helper()
+	dir := t.TempDir()
+	walletPath = filepath.Join(dir, "w.json")
+	regURL = "http://" + freeAddr(t)
+	e, _ = devnetE2E(t, bin, dir, append([]string{"--wallet", walletPath, "--registrar-domain", "foo.test",
+		"--registrar-addr", strings.TrimPrefix(regURL, "http://")}, args...)...)
 	if w, _, _ := e.newWallet(t, "w"); w != walletPath {
 		t.Fatalf("wallet at %s, want %s", w, walletPath)
 	}
@@ -186,18 +206,7 @@ func TestDevnetRegistrar(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	e.ok(t, "subdomain", "register", "alice.foo.test", "--registrar", regURL, "--wallet", walletPath)
-	waitfor.True(t, 60*time.Second, "alice.foo.test resolves on the node", func() bool {
-		resp, err := http.Get(e.node + "/v1/names/alice.foo.test")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return m["status"] == "registered_subdomain"
-	})
-	checkDevnetMetrics(t, "http://"+metricsAddr+"/metrics")
+	return e, walletPath, regURL
 }
 
 // checkDevnetMetrics scrapes the devnet of TestDevnetRegistrar, which has
