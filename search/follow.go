@@ -153,10 +153,7 @@ func (f *Follower) build(ctx context.Context) error {
 	err := ix.load(func(put func(string, Kind, int64, bool)) error {
 		var err error
 		last, err = f.names.EachName(ctx, func(name string, expireBlock int64, revoked bool) error {
-			put(name, Name, expireBlock, revoked)
-			if person, ok := f.profiles[name]; ok {
-				put(ProfileKey(person, name), Profile, expireBlock, revoked)
-			}
+			f.putName(put, name, expireBlock, revoked)
 			return nil
 		})
 		if err != nil {
@@ -193,12 +190,18 @@ func (f *Follower) addBlock(ctx context.Context, ix *Index, height int64) error 
 		if err != nil {
 			return fmt.Errorf("search: block %d: %w", height, err)
 		}
-		ix.Put(rec.Name, Name, rec.ExpireBlock, rec.Revoked)
-		if person, ok := f.profiles[rec.Name]; ok {
-			ix.Put(ProfileKey(person, rec.Name), Profile, rec.ExpireBlock, rec.Revoked)
-		}
+		f.putName(ix.Put, rec.Name, rec.ExpireBlock, rec.Revoked)
 	}
 	return nil
+}
+
+// putName indexes an on-chain name with put and, if its profile gave one
+// (SetProfile), its profile's name under the name's own state.
+func (f *Follower) putName(put func(string, Kind, int64, bool), name string, expireBlock int64, revoked bool) {
+	put(name, Name, expireBlock, revoked)
+	if person, ok := f.profiles[name]; ok {
+		put(ProfileKey(person, name), Profile, expireBlock, revoked)
+	}
 }
 
 // SetProfile indexes the name in name's verified profile (person; "":
