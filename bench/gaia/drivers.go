@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"os"
@@ -86,15 +85,7 @@ func measureDriver(ctx context.Context, name string, drv gaia.Driver, hc *http.C
 		return err
 	}
 	defer stop()
-	for _, size := range []int{4 << 10, 1 << 20} {
-		data := make([]byte, size)
-		if _, err := rand.Read(data); err != nil {
-			return err
-		}
-		ops := maxOps
-		if size >= 1<<20 {
-			ops = max(maxOps/10, 100)
-		}
+	return eachObject(maxOps, func(size int, data []byte, ops int) error {
 		for _, clients := range clientCounts {
 			st, rd, err := measureHub(ctx, hub{base: base, hc: hc}, fmt.Sprintf("s%d-c%d", size, clients), data, clients, phase, ops)
 			if err != nil {
@@ -103,8 +94,8 @@ func measureDriver(ctx context.Context, name string, drv gaia.Driver, hc *http.C
 			fmt.Printf("| %s | %s | %d | %.0f | %s | %s | %.0f | %s | %s |\n", name, sizeName(size), clients,
 				st.Rate(), ms(st.P50), ms(st.P99), rd.Rate(), ms(rd.P50), ms(rd.P99))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // commandTB is the testbin.TB of the benchmark command: cleanups run at

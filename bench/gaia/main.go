@@ -174,20 +174,12 @@ func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 		where, dir, phase, maxOps, runtimeCPUs())
 	fmt.Println("| object | clients | stores/s | store p50 | store p99 | baseline writes/s | store ratio | reads/s | read p50 | read p99 | bare HTTP reads/s | read ratio |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
-	for _, size := range []int{4 << 10, 1 << 20} {
-		data := make([]byte, size)
-		if _, err := rand.Read(data); err != nil {
-			return err
-		}
+	return eachObject(maxOps, func(size int, data []byte, ops int) error {
 		bare, stopBare, err := serveBare(data)
 		if err != nil {
 			return err
 		}
 		defer stopBare()
-		ops := maxOps
-		if size >= 1<<20 {
-			ops = max(maxOps/10, 100)
-		}
 		for _, clients := range []int{1, 16, 64} {
 			tag := fmt.Sprintf("s%d-c%d", size, clients)
 			// Baseline writes and reads, same data, same concurrency.
@@ -216,8 +208,8 @@ func run(phase time.Duration, maxOps int, dir, hubURL string) error {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // runTLS measures a hub over TLS beside one over plain HTTP, alternating
@@ -255,15 +247,7 @@ func runTLS(phase time.Duration, maxOps int, dir string) error {
 		dir, phase, maxOps, runtimeCPUs())
 	fmt.Println("| object | clients | stores/s plain | stores/s TLS | store ratio | reads/s plain | reads/s TLS | read ratio | read p99 plain | read p99 TLS |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
-	for _, size := range []int{4 << 10, 1 << 20} {
-		data := make([]byte, size)
-		if _, err := rand.Read(data); err != nil {
-			return err
-		}
-		ops := maxOps
-		if size >= 1<<20 {
-			ops = max(maxOps/10, 100)
-		}
+	return eachObject(maxOps, func(size int, data []byte, ops int) error {
 		for _, clients := range []int{1, 16, 64} {
 			var st, rd [2]loadgen.Result
 			for i, h := range hubs {
@@ -274,6 +258,26 @@ func runTLS(phase time.Duration, maxOps int, dir string) error {
 			fmt.Printf("| %s | %d | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %s | %s |\n",
 				sizeName(size), clients, st[0].Rate(), st[1].Rate(), st[1].Rate()/st[0].Rate(),
 				rd[0].Rate(), rd[1].Rate(), rd[1].Rate()/rd[0].Rate(), ms(rd[0].P99), ms(rd[1].P99))
+		}
+		return nil
+	})
+}
+
+// eachObject calls f with each object size the hub is measured with (4
+// KiB and 1 MiB), random content of that size, and the operations a phase
+// may make of it (for 1 MiB, a tenth of maxOps, at least 100).
+func eachObject(maxOps int, f func(size int, data []byte, ops int) error) error {
+	for _, size := range []int{4 << 10, 1 << 20} {
+		data := make([]byte, size)
+		if _, err := rand.Read(data); err != nil {
+			return err
+		}
+		ops := maxOps
+		if size >= 1<<20 {
+			ops = max(maxOps/10, 100)
+		}
+		if err := f(size, data, ops); err != nil {
+			return err
 		}
 	}
 	return nil
